@@ -1,0 +1,13 @@
+"""Our additions to moto, applied inside the server process by server.py.
+
+Each module patches moto's classes (new response methods, wrapped backend
+methods) when install() runs; nothing here changes moto's files on disk.
+"""
+
+
+def install() -> None:
+    from . import ec2_rules, sagemaker, servicecatalog
+
+    sagemaker.install()
+    servicecatalog.install()
+    ec2_rules.install()

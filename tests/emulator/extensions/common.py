@@ -1,0 +1,120 @@
+"""Helpers shared by the extension modules: runtime config, ids, paging, errors."""
+
+import base64
+import hashlib
+import os
+import random
+import string
+import threading
+from typing import Any, Sequence
+
+from moto.core.exceptions import ServiceException
+
+# moto's server is threaded; our handlers read-modify-write plain dicts, so the
+# extension operations serialise on this lock (cheap: the emulator is not a
+# load-testing target).
+LOCK = threading.RLock()
+
+_ALNUM = string.ascii_lowercase + string.digits
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return float(raw)
+
+
+class Config:
+    """Knobs that tests and demos may change at runtime (POST /_emulator/config)."""
+
+    def __init__(self) -> None:
+        self.defaults = {
+            # On AWS, EnableSagemakerServicecatalogPortfolio returns at once but the
+            # portfolio share is accepted in the background: the portfolio shows up
+            # in ListAcceptedPortfolioShares(AWS_SERVICECATALOG) some time later.
+            "sc_share_delay_seconds": _env_float("EMULATOR_SC_SHARE_DELAY_SECONDS", 1.0),
+        }
+        self.values = dict(self.defaults)
+
+    def get(self, key: str) -> Any:
+        return self.values[key]
+
+    def update(self, changes: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(changes) - set(self.values))
+        if unknown:
+            raise ValueError(f"unknown config keys: {', '.join(unknown)}")
+        for key, value in changes.items():
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{key} must be a non-negative number")
+            self.values[key] = float(value)
+        return dict(self.values)
+
+
+CONFIG = Config()
+
+
+def random_id(prefix: str) -> str:
+    """An id shaped like Service Catalog's: prefix + 13 lowercase alphanumerics."""
+    return prefix + "".join(random.choice(_ALNUM) for _ in range(13))
+
+
+def stable_id(prefix: str, seed: str) -> str:
+    """Like random_id, but always the same for the same seed."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    return prefix + "".join(_ALNUM[b % len(_ALNUM)] for b in digest[:13])
+
+
+def paginate(
+    items: Sequence[Any],
+    token: str | None,
+    size: int | None,
+    default_size: int,
+    error: type[ServiceException],
+) -> tuple[list[Any], str | None]:
+    """Offset paging with an opaque token; `error` is the service's bad-token error."""
+    start = 0
+    if token:
+        try:
+            decoded = base64.urlsafe_b64decode(token.encode()).decode()
+            prefix, _, offset = decoded.partition(":")
+            if prefix != "emu-page":
+                raise ValueError(decoded)
+            start = int(offset)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise error(f"The page token is not valid: {token}") from exc
+    size = size or default_size
+    page = list(items[start : start + size])
+    end = start + size
+    next_token = None
+    if end < len(items):
+        next_token = base64.urlsafe_b64encode(f"emu-page:{end}".encode()).decode()
+    return page, next_token
+
+
+def state(backend: Any, attr: str, factory: Any) -> Any:
+    """Extension state kept on a moto backend instance.
+
+    Storing it on the backend (rather than in module globals) means moto's own
+    reset (POST /moto-api/reset), which rebuilds every backend, clears it too,
+    and that it is naturally per account and region.
+    """
+    value = backend.__dict__.get(attr)
+    if value is None:
+        with LOCK:  # two first users must not each install a state of their own
+            value = backend.__dict__.get(attr)
+            if value is None:
+                value = factory()
+                backend.__dict__[attr] = value
+    return value
+
+
+def deep_merge(base: Any, update: Any) -> Any:
+    """Merge an Update* call's settings into stored ones: keys not sent stay as they were,
+    nested structures merge, lists and scalars are replaced."""
+    if isinstance(base, dict) and isinstance(update, dict):
+        merged = dict(base)
+        for key, value in update.items():
+            merged[key] = deep_merge(base.get(key), value)
+        return merged
+    return update

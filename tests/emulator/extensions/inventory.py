@@ -1,0 +1,258 @@
+"""Everything the emulator holds that this project may create, as one JSON document.
+
+GET /_emulator/inventory answers {"<service>:<kind>": [ids...], ...}. Every kind
+below is always present (an empty list when there is none), ids are sorted, and
+the lists span all accounts and regions the emulator has seen. Resources that
+exist without anyone creating them (the default VPC and its subnets, each VPC's
+default security group and main route table, AWS-managed IAM policies and KMS
+keys) are left out, so a clean emulator shows only empty lists and a test can
+assert that a destroy left nothing behind.
+
+Only backends that already exist are read (BackendDict.iter_backends), so asking
+for the inventory never creates a backend or a default VPC.
+"""
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+KINDS: list[tuple[str, Callable[[], Iterator[str]]]] = []
+
+
+def kind(name: str) -> Callable[[Callable[[], Iterator[str]]], Callable[[], Iterator[str]]]:
+    def register(fn: Callable[[], Iterator[str]]) -> Callable[[], Iterator[str]]:
+        KINDS.append((name, fn))
+        return fn
+
+    return register
+
+
+def _backends(module: str, attr: str) -> Iterator[Any]:
+    mod = __import__(module, fromlist=[attr])
+    for _account, _region, backend in getattr(mod, attr).iter_backends():
+        yield backend
+
+
+# --- IAM ----------------------------------------------------------------------
+
+
+@kind("iam:role")
+def _iam_roles() -> Iterator[str]:
+    for b in _backends("moto.iam.models", "iam_backends"):
+        for role in b.roles.values():
+            yield role.arn
+
+
+@kind("iam:policy")
+def _iam_policies() -> Iterator[str]:
+    # AWS-managed policies (loaded by MOTO_IAM_LOAD_MANAGED_POLICIES) have
+    # "aws" where a customer-managed policy's ARN has the account id.
+    for b in _backends("moto.iam.models", "iam_backends"):
+        for arn in b.managed_policies:
+            if arn.split(":")[4] != "aws":
+                yield arn
+
+
+# --- Service Catalog ----------------------------------------------------------
+
+
+def _sc() -> Iterator[Any]:
+    from .servicecatalog import sc_state
+
+    for b in _backends("moto.servicecatalog.models", "servicecatalog_backends"):
+        yield b, sc_state(b)
+
+
+@kind("servicecatalog:portfolio")
+def _sc_portfolios() -> Iterator[str]:
+    for b, _ in _sc():
+        yield from b.portfolios
+
+
+@kind("servicecatalog:product")
+def _sc_products() -> Iterator[str]:
+    for b, _ in _sc():
+        yield from b.products
+
+
+@kind("servicecatalog:principal_association")
+def _sc_principals() -> Iterator[str]:
+    for _, st in _sc():
+        for pid, principals in st.principals.items():
+            for arn in principals:
+                yield f"{pid}|{arn}"
+
+
+@kind("servicecatalog:product_association")
+def _sc_product_links() -> Iterator[str]:
+    for _, st in _sc():
+        for pid, products in st.products.items():
+            for prod in products:
+                yield f"{pid}|{prod}"
+
+
+@kind("servicecatalog:constraint")
+def _sc_constraints() -> Iterator[str]:
+    for _, st in _sc():
+        yield from st.constraints
+
+
+# --- SageMaker ----------------------------------------------------------------
+
+
+@kind("sagemaker:domain")
+def _sm_domains() -> Iterator[str]:
+    for b in _backends("moto.sagemaker.models", "sagemaker_backends"):
+        yield from b.domains
+
+
+@kind("sagemaker:user_profile")
+def _sm_profiles() -> Iterator[str]:
+    from .sagemaker import sm_state
+
+    for b in _backends("moto.sagemaker.models", "sagemaker_backends"):
+        for domain_id, name in sm_state(b).user_profiles:
+            yield f"{domain_id}/{name}"
+
+
+@kind("sagemaker:servicecatalog_portfolio")
+def _sm_portfolio_status() -> Iterator[str]:
+    # One entry, "<account>/<region>", per place where it is Enabled.
+    from .servicecatalog import sc_state
+
+    from moto.servicecatalog.models import servicecatalog_backends
+
+    for account, region, b in servicecatalog_backends.iter_backends():
+        if sc_state(b).sagemaker_share is not None:
+            yield f"{account}/{region}"
+
+
+# --- EC2 ----------------------------------------------------------------------
+
+
+def _ec2() -> Iterator[Any]:
+    return _backends("moto.ec2.models", "ec2_backends")
+
+
+@kind("ec2:vpc")
+def _vpcs() -> Iterator[str]:
+    for b in _ec2():
+        yield from (v.id for v in b.vpcs.values() if not v.is_default)
+
+
+@kind("ec2:subnet")
+def _subnets() -> Iterator[str]:
+    for b in _ec2():
+        for subnets in b.subnets.values():
+            yield from (s.id for s in subnets.values() if not s.default_for_az)
+
+
+@kind("ec2:security_group")
+def _security_groups() -> Iterator[str]:
+    for b in _ec2():
+        for groups in b.groups.values():
+            yield from (g.id for g in groups.values() if not g.is_default)
+
+
+@kind("ec2:internet_gateway")
+def _igws() -> Iterator[str]:
+    for b in _ec2():
+        yield from b.internet_gateways
+
+
+@kind("ec2:nat_gateway")
+def _nat_gateways() -> Iterator[str]:
+    # moto keeps a deleted NAT gateway (state "deleted"), as AWS shows it for a while.
+    for b in _ec2():
+        yield from (n.id for n in b.nat_gateways.values() if n.state != "deleted")
+
+
+@kind("ec2:route_table")
+def _route_tables() -> Iterator[str]:
+    for b in _ec2():
+        yield from (r.id for r in b.route_tables.values() if r.main_association_id is None)
+
+
+@kind("ec2:vpc_endpoint")
+def _vpc_endpoints() -> Iterator[str]:
+    for b in _ec2():
+        yield from (e.id for e in b.vpc_end_points.values() if e.state != "deleted")
+
+
+@kind("ec2:elastic_ip")
+def _eips() -> Iterator[str]:
+    for b in _ec2():
+        yield from (a.allocation_id or a.public_ip for a in b.addresses)
+
+
+@kind("ec2:flow_log")
+def _flow_logs() -> Iterator[str]:
+    for b in _ec2():
+        yield from b.flow_logs
+
+
+@kind("ec2:network_interface")
+def _enis() -> Iterator[str]:
+    for b in _ec2():
+        yield from b.enis
+
+
+# --- KMS, S3, CloudWatch Logs, EFS --------------------------------------------
+
+
+def _kms_keys() -> Iterator[Any]:
+    for b in _backends("moto.kms.models", "kms_backends"):
+        for key in b.keys.values():
+            # moto makes the AWS-managed key behind an alias/aws/... on first use.
+            aws_managed = key.key_manager == "AWS" or any(a.startswith("alias/aws/") for a in key.aliases)
+            if not aws_managed:
+                yield key
+
+
+@kind("kms:key")
+def _kms_key_ids() -> Iterator[str]:
+    yield from (k.id for k in _kms_keys() if k.key_state != "PendingDeletion")
+
+
+@kind("kms:alias")
+def _kms_aliases() -> Iterator[str]:
+    for key in _kms_keys():
+        yield from key.aliases
+
+
+@kind("s3:bucket")
+def _buckets() -> Iterator[str]:
+    for b in _backends("moto.s3.models", "s3_backends"):
+        yield from b.buckets
+
+
+@kind("logs:log_group")
+def _log_groups() -> Iterator[str]:
+    for b in _backends("moto.logs.models", "logs_backends"):
+        yield from b.groups
+
+
+@kind("efs:file_system")
+def _file_systems() -> Iterator[str]:
+    for b in _backends("moto.efs.models", "efs_backends"):
+        yield from b.file_systems_by_id
+
+
+@kind("efs:mount_target")
+def _mount_targets() -> Iterator[str]:
+    for b in _backends("moto.efs.models", "efs_backends"):
+        yield from b.mount_targets_by_id
+
+
+def inventory() -> dict[str, list[str]]:
+    from .common import LOCK
+
+    # moto's own handlers do not take our lock: a request landing while we read
+    # may resize a dict under us. Reading again is cheap and then consistent.
+    for attempt in range(5):
+        try:
+            with LOCK:
+                return {name: sorted(set(fn())) for name, fn in KINDS}
+        except RuntimeError:
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")

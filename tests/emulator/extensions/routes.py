@@ -1,0 +1,81 @@
+"""The emulator's own HTTP routes, served in front of moto on the same port.
+
+They live under /_emulator/, which no AWS request can reach: moto picks a
+service from the Host header, the SigV4 credential scope or the body, and falls
+back to S3 path-style addressing, where the first path segment is a bucket name,
+and bucket names cannot contain "_". We intercept these paths before moto's
+dispatcher sees the request, so moto's routing is never involved.
+
+  GET  /_emulator/health     {"emulator": "aws-emulator", "pid": ..., "moto": "5.2.5"}
+  GET  /_emulator/inventory  see inventory.py
+  GET  /_emulator/config     current runtime config
+  POST /_emulator/config     JSON object of settings to change, e.g. {"sc_share_delay_seconds": 0.2}
+  POST /_emulator/reset      drop every resource (moto's reset; extension state lives
+                             on moto's backends so it goes too); config is kept
+"""
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import moto
+
+from .common import CONFIG, LOCK
+from .inventory import inventory
+
+PREFIX = "/_emulator/"
+
+
+def _reset() -> dict[str, Any]:
+    from moto.moto_api._internal.models import moto_api_backend
+
+    with LOCK:
+        moto_api_backend.reset()
+    return {"reset": True}
+
+
+class EmulatorApp:
+    def __init__(self, moto_app: Callable[..., Iterable[bytes]]) -> None:
+        self.moto_app = moto_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(PREFIX):
+            return self.moto_app(environ, start_response)
+        status, body = self.handle(environ.get("REQUEST_METHOD", "GET"), path[len(PREFIX) :].rstrip("/"), environ)
+        data = json.dumps(body, indent=1, sort_keys=True).encode() + b"\n"
+        start_response(
+            status,
+            [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+        )
+        return [data]
+
+    def handle(self, method: str, route: str, environ: dict[str, Any]) -> tuple[str, Any]:
+        if route == "health" and method == "GET":
+            return "200 OK", {"emulator": "aws-emulator", "pid": os.getpid(), "moto": moto.__version__}
+        if route == "inventory" and method == "GET":
+            return "200 OK", inventory()
+        if route == "config" and method == "GET":
+            return "200 OK", dict(CONFIG.values)
+        if route == "config" and method == "POST":
+            try:
+                changes = json.loads(_read_body(environ) or b"{}")
+                if not isinstance(changes, dict):
+                    raise ValueError("body must be a JSON object")
+                return "200 OK", CONFIG.update(changes)
+            except ValueError as exc:
+                return "400 Bad Request", {"error": str(exc)}
+        if route == "reset" and method == "POST":
+            return "200 OK", _reset()
+        if route in {"health", "inventory", "config", "reset"}:
+            return "405 Method Not Allowed", {"error": f"{method} not allowed on {PREFIX}{route}"}
+        return "404 Not Found", {"error": f"no route {PREFIX}{route}"}
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return environ["wsgi.input"].read(length) if length > 0 else b""
