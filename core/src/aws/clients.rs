@@ -1,0 +1,132 @@
+//! Building the AWS clients the engine uses.
+
+use std::collections::BTreeMap;
+
+use aws_config::{sts::AssumeRoleProvider, BehaviorVersion, Region};
+use aws_credential_types::provider::SharedCredentialsProvider;
+
+use super::error::AwsCallError;
+
+/// An IAM role to assume for every call, as the provider's `assume_role` block says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumeRole {
+    /// The role to assume.
+    pub role_arn: String,
+    /// The session name; defaults to `secure-mlops`.
+    pub session_name: Option<String>,
+    /// The external id the role's trust policy requires, if any. Never logged.
+    pub external_id: Option<String>,
+}
+
+/// Where and as whom to call AWS. Unset fields fall back to the standard AWS environment
+/// (`AWS_REGION`, `AWS_PROFILE`, `AWS_ENDPOINT_URL`, the default credential chain).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectionSettings {
+    /// The region to work in.
+    pub region: Option<String>,
+    /// A named profile from the shared config files.
+    pub profile: Option<String>,
+    /// One endpoint URL for every service (an emulator, LocalStack, a VPC endpoint proxy).
+    pub endpoint: Option<String>,
+    /// A role to assume.
+    pub assume_role: Option<AssumeRole>,
+    /// Tags added to every resource the engine creates.
+    pub default_tags: BTreeMap<String, String>,
+}
+
+/// Why clients could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// No region in the settings nor in the environment.
+    #[error(
+        "no AWS region: set `region` in the provider block, or AWS_REGION / AWS_DEFAULT_REGION"
+    )]
+    NoRegion,
+    /// The caller's identity could not be read (bad or missing credentials, wrong endpoint).
+    #[error("could not read the caller identity: {0}")]
+    Identity(#[source] AwsCallError),
+}
+
+/// The clients and the facts every operation needs (account, region, partition, tags).
+#[derive(Debug, Clone)]
+pub struct AwsClients {
+    /// SageMaker.
+    pub sagemaker: aws_sdk_sagemaker::Client,
+    /// Service Catalog.
+    pub servicecatalog: aws_sdk_servicecatalog::Client,
+    /// IAM.
+    pub iam: aws_sdk_iam::Client,
+    /// STS.
+    pub sts: aws_sdk_sts::Client,
+    /// The region calls go to.
+    pub region: String,
+    /// The account the credentials belong to.
+    pub account_id: String,
+    /// The partition (`aws`, `aws-cn`, ...), from the caller's ARN.
+    pub partition: String,
+    /// Tags added to every resource the engine creates.
+    pub default_tags: BTreeMap<String, String>,
+}
+
+impl AwsClients {
+    /// Loads the AWS configuration, builds the clients and reads the caller identity once, so
+    /// that bad credentials fail at configure time with a clear message.
+    pub async fn connect(settings: &ConnectionSettings) -> Result<Self, ConnectError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(region) = &settings.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(profile) = &settings.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(endpoint) = &settings.endpoint {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let mut config = loader.load().await;
+        let region = config
+            .region()
+            .map(|r| r.to_string())
+            .ok_or(ConnectError::NoRegion)?;
+
+        if let Some(assume) = &settings.assume_role {
+            let mut builder = AssumeRoleProvider::builder(assume.role_arn.clone())
+                .session_name(
+                    assume
+                        .session_name
+                        .clone()
+                        .unwrap_or_else(|| "secure-mlops".to_string()),
+                )
+                .region(Region::new(region.clone()));
+            if let Some(external_id) = &assume.external_id {
+                builder = builder.external_id(external_id.clone());
+            }
+            let provider = builder.configure(&config).build().await;
+            config = config
+                .into_builder()
+                .credentials_provider(SharedCredentialsProvider::new(provider))
+                .build();
+        }
+
+        let sts = aws_sdk_sts::Client::new(&config);
+        let identity = sts.get_caller_identity().send().await.map_err(|e| {
+            ConnectError::Identity(AwsCallError::from_sdk("sts", "GetCallerIdentity", e))
+        })?;
+        let account_id = identity.account().unwrap_or_default().to_string();
+        let partition = identity
+            .arn()
+            .and_then(|arn| arn.split(':').nth(1))
+            .unwrap_or("aws")
+            .to_string();
+
+        Ok(Self {
+            sagemaker: aws_sdk_sagemaker::Client::new(&config),
+            servicecatalog: aws_sdk_servicecatalog::Client::new(&config),
+            iam: aws_sdk_iam::Client::new(&config),
+            sts,
+            region,
+            account_id,
+            partition,
+            default_tags: settings.default_tags.clone(),
+        })
+    }
+}

@@ -1,0 +1,20 @@
+//! The provisioning engine behind both front ends.
+//!
+//! The Terraform provider (`provider/`) and the CloudFormation custom resource
+//! (`custom-resource/`) decode their wire formats into the specs in [`spec`], call the operations
+//! here, and map results and errors back. Nothing in this crate knows about msgpack, gRPC or
+//! CloudFormation events.
+//!
+//! * [`spec`]: typed input and its validation (every problem at once, on attribute paths).
+//! * [`aws`]: client construction from one [`aws::ConnectionSettings`] and AWS error decoding.
+//! * [`children`]: one module per AWS child kind the engine manages.
+//! * [`policy`]: the IAM policy documents the engine writes.
+//! * [`wait`]: polling with backoff to a caller's deadline.
+//! * [`projects`]: SageMaker Projects enablement (portfolio, share, principals, service roles).
+
+pub mod aws;
+pub mod children;
+pub mod policy;
+pub mod projects;
+pub mod spec;
+pub mod wait;

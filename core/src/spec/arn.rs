@@ -1,0 +1,110 @@
+//! ARN checks that need no AWS call.
+
+/// The parts of an IAM role ARN (`arn:aws:iam::123456789012:role/path/Name`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IamRoleArn {
+    /// `aws`, `aws-cn`, `aws-us-gov`, ...
+    pub partition: String,
+    /// The 12-digit account id.
+    pub account_id: String,
+    /// The path, `/` or `/service-role/`.
+    pub path: String,
+    /// The role name.
+    pub name: String,
+}
+
+/// Parses an IAM role ARN, or says what is wrong with it.
+pub fn parse_iam_role_arn(arn: &str) -> Result<IamRoleArn, String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [prefix, partition, service, region, account_id, resource] = parts.as_slice() else {
+        return Err(format!(
+            "{arn:?} is not an ARN; expected arn:aws:iam::<account-id>:role/<name>"
+        ));
+    };
+    if *prefix != "arn" {
+        return Err(format!("{arn:?} does not start with \"arn:\""));
+    }
+    if !matches!(
+        *partition,
+        "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b"
+    ) {
+        return Err(format!("{arn:?} has an unknown partition {partition:?}"));
+    }
+    if *service != "iam" {
+        return Err(format!(
+            "{arn:?} is an ARN of service {service:?}, not an IAM role ARN (arn:aws:iam::<account-id>:role/<name>)"
+        ));
+    }
+    if !region.is_empty() {
+        return Err(format!(
+            "{arn:?} has a region, but IAM ARNs have none (arn:aws:iam::<account-id>:role/<name>)"
+        ));
+    }
+    if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "{arn:?} has account id {account_id:?}; it must be 12 digits"
+        ));
+    }
+    let Some(path_and_name) = resource.strip_prefix("role/") else {
+        return Err(format!(
+            "{arn:?} is an IAM ARN but not of a role (the resource must start with \"role/\")"
+        ));
+    };
+    let (path, name) = match path_and_name.rfind('/') {
+        Some(i) => (
+            format!("/{}", &path_and_name[..=i]),
+            &path_and_name[i + 1..],
+        ),
+        None => ("/".to_string(), path_and_name),
+    };
+    let name_ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
+    if !name_ok {
+        return Err(format!(
+            "{arn:?} has role name {name:?}; a role name is 1-64 letters, digits or +=,.@_-"
+        ));
+    }
+    Ok(IamRoleArn {
+        partition: (*partition).to_string(),
+        account_id: (*account_id).to_string(),
+        path,
+        name: name.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_role_arns_with_and_without_path() {
+        let arn = parse_iam_role_arn("arn:aws:iam::123456789012:role/DataScientist").unwrap();
+        assert_eq!(arn.name, "DataScientist");
+        assert_eq!(arn.path, "/");
+        let arn = parse_iam_role_arn(
+            "arn:aws:iam::123456789012:role/service-role/AmazonSageMakerServiceCatalogProductsUseRole",
+        )
+        .unwrap();
+        assert_eq!(arn.path, "/service-role/");
+        assert_eq!(arn.name, "AmazonSageMakerServiceCatalogProductsUseRole");
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_role_arn() {
+        for bad in [
+            "DataScientist",
+            "arn:aws:iam::123456789012:user/alice",
+            "arn:aws:s3:::bucket",
+            "arn:aws:iam::12345:role/x",
+            "arn:aws:iam:us-east-1:123456789012:role/x",
+            "arn:aws:iam::123456789012:role/",
+            "arn:aws:iam::123456789012:role/has space",
+            "arn:foo:iam::123456789012:role/x",
+        ] {
+            assert!(parse_iam_role_arn(bad).is_err(), "{bad} must be rejected");
+        }
+    }
+}

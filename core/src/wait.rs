@@ -1,0 +1,151 @@
+//! Waiting for AWS to reach a state: backoff, a deadline from the caller, and the reason.
+//!
+//! Deadlines come from the caller (Terraform's `timeouts`, the Lambda's remaining time), never
+//! from constants in here; the constants only shape how often we ask.
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// First pause between two polls.
+pub const FIRST_POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// Longest pause between two polls.
+pub const MAX_POLL_INTERVAL: Duration = Duration::from_secs(10);
+/// Growth of the pause after each poll.
+pub const BACKOFF_FACTOR: f64 = 1.6;
+
+/// A point in time an operation must finish by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Deadline(Instant);
+
+impl Deadline {
+    /// `budget` from now.
+    pub fn after(budget: Duration) -> Self {
+        Self(Instant::now() + budget)
+    }
+
+    /// Time left, zero when passed.
+    pub fn remaining(&self) -> Duration {
+        self.0.saturating_duration_since(Instant::now())
+    }
+
+    /// True once the deadline has passed.
+    pub fn passed(&self) -> bool {
+        self.remaining().is_zero()
+    }
+}
+
+/// One poll's verdict.
+#[derive(Debug)]
+pub enum Poll<T> {
+    /// The wait is over.
+    Ready(T),
+    /// Not yet; the text says what was seen (kept for the timeout message).
+    Pending(String),
+}
+
+/// Why a wait ended without success.
+#[derive(Debug, thiserror::Error)]
+pub enum WaitError<E: std::error::Error + 'static> {
+    /// The deadline passed; `last_seen` is what the last poll reported.
+    #[error("timed out after {waited:?} waiting for {what} (last seen: {last_seen})")]
+    TimedOut {
+        /// What was awaited.
+        what: String,
+        /// How long we waited.
+        waited: Duration,
+        /// The last pending description.
+        last_seen: String,
+    },
+    /// A poll failed.
+    #[error("{0}")]
+    Failed(#[source] E),
+}
+
+/// Polls `poll` with exponential backoff until it is ready, it fails, or `deadline` passes.
+pub async fn poll_until<T, E, F, Fut>(
+    what: &str,
+    deadline: Deadline,
+    mut poll: F,
+) -> Result<T, WaitError<E>>
+where
+    E: std::error::Error + 'static,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Poll<T>, E>>,
+{
+    let started = Instant::now();
+    let mut interval = FIRST_POLL_INTERVAL;
+    loop {
+        let last_seen = match poll().await.map_err(WaitError::Failed)? {
+            Poll::Ready(value) => return Ok(value),
+            Poll::Pending(seen) => seen,
+        };
+        let remaining = deadline.remaining();
+        if remaining.is_zero() {
+            return Err(WaitError::TimedOut {
+                what: what.to_string(),
+                waited: started.elapsed(),
+                last_seen,
+            });
+        }
+        tracing::debug!(what, %last_seen, ?interval, "waiting");
+        tokio::time::sleep(interval.min(remaining)).await;
+        interval = interval.mul_f64(BACKOFF_FACTOR).min(MAX_POLL_INTERVAL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("boom")]
+    struct Boom;
+
+    #[tokio::test(start_paused = true)]
+    async fn returns_when_ready() {
+        let mut calls = 0;
+        let value =
+            poll_until::<_, Boom, _, _>("thing", Deadline::after(Duration::from_secs(60)), || {
+                calls += 1;
+                let ready = calls == 3;
+                async move {
+                    Ok(if ready {
+                        Poll::Ready(7)
+                    } else {
+                        Poll::Pending("not yet".into())
+                    })
+                }
+            })
+            .await
+            .unwrap();
+        assert_eq!(value, 7);
+        assert_eq!(calls, 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn times_out_with_the_last_state_seen() {
+        let err = poll_until::<(), Boom, _, _>(
+            "the share",
+            Deadline::after(Duration::from_secs(5)),
+            || async { Ok(Poll::Pending("status Pending".into())) },
+        )
+        .await
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("the share"), "{text}");
+        assert!(text.contains("status Pending"), "{text}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_poll_ends_the_wait() {
+        let err =
+            poll_until::<(), Boom, _, _>("x", Deadline::after(Duration::from_secs(5)), || async {
+                Err(Boom)
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, WaitError::Failed(_)));
+    }
+}

@@ -1,0 +1,3 @@
+//! One module per Terraform resource type.
+
+pub(crate) mod projects_enablement;

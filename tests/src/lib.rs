@@ -1,0 +1,317 @@
+//! Acceptance harness: the real `terraform` CLI driving the real provider binary against an
+//! emulator this harness starts on a free port.
+//!
+//! * [`provider_dir`] builds `terraform-provider-sagemaker` once per test binary.
+//! * [`Emulator`] starts `scripts/emulator` on a free port and stops it on drop.
+//! * [`Workdir`] is a Terraform working directory wired to both through `TF_CLI_CONFIG_FILE`
+//!   (`dev_overrides`) and `AWS_ENDPOINT_URL`; its methods run `terraform` and return what it
+//!   printed, so a test reads like the user story it checks.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The emulator's account id (moto's default).
+pub const ACCOUNT_ID: &str = "123456789012";
+/// The region tests work in.
+pub const REGION: &str = "us-east-1";
+
+/// The repository's root directory.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"))
+}
+
+/// The directory holding the provider binary, checked to be newer than its sources.
+///
+/// The harness does not build it: a `cargo build` from inside a test run resolves features
+/// differently from the outer `cargo test` and rebuilds the AWS SDK. `make test` builds the
+/// workspace first; when running tests by hand, run `cargo build --workspace --all-targets`.
+pub fn provider_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = target_dir().join("debug");
+        let binary = dir.join("terraform-provider-sagemaker");
+        let built = std::fs::metadata(&binary)
+            .and_then(|m| m.modified())
+            .unwrap_or_else(|_| {
+                panic!(
+                    "{} is missing: run `cargo build --workspace --all-targets` (make test does)",
+                    binary.display()
+                )
+            });
+        let root = repo_root();
+        for source in ["provider", "core", "Cargo.lock"] {
+            if let Some(newer) = newer_than(&root.join(source), built) {
+                panic!(
+                    "the provider binary is older than {}: run `cargo build --workspace --all-targets` (make test does)",
+                    newer.display()
+                );
+            }
+        }
+        dir
+    })
+}
+
+/// The first file under `path` modified after `time`.
+fn newer_than(path: &Path, time: std::time::SystemTime) -> Option<PathBuf> {
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.is_dir() {
+        std::fs::read_dir(path)
+            .ok()?
+            .filter_map(Result::ok)
+            .find_map(|entry| newer_than(&entry.path(), time))
+    } else if meta.modified().ok()? > time {
+        Some(path.to_path_buf())
+    } else {
+        None
+    }
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("no free port: {e}"));
+    listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("no local address: {e}"))
+        .port()
+}
+
+/// An emulator process of our own, stopped when dropped.
+pub struct Emulator {
+    port: u16,
+    run_dir: tempfile::TempDir,
+    /// `http://127.0.0.1:<port>`.
+    pub endpoint: String,
+}
+
+impl Emulator {
+    /// Starts a fresh emulator on a free port (installing it first if needed).
+    pub fn start() -> Self {
+        let port = free_port();
+        let run_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("no temp dir: {e}"));
+        let out = Self::script(port, run_dir.path(), &["start"]);
+        assert!(
+            out.status.success(),
+            "emulator did not start:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let endpoint = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(
+            endpoint.starts_with("http://127.0.0.1:"),
+            "unexpected endpoint {endpoint:?}"
+        );
+        Emulator {
+            port,
+            run_dir,
+            endpoint,
+        }
+    }
+
+    fn script(port: u16, run_dir: &Path, args: &[&str]) -> Output {
+        Command::new(repo_root().join("scripts/emulator"))
+            .args(args)
+            .env("EMULATOR_PORT", port.to_string())
+            .env("EMULATOR_RUN_DIR", run_dir)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run scripts/emulator: {e}"))
+    }
+
+    /// Every resource the emulator holds, as `{"<service>:<kind>": [ids]}`.
+    pub fn inventory(&self) -> serde_json::Value {
+        let out = Self::script(self.port, self.run_dir.path(), &["inventory"]);
+        assert!(
+            out.status.success(),
+            "inventory failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "inventory is not JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// The ids of one kind in the inventory (empty when absent).
+    pub fn inventory_of(&self, kind: &str) -> Vec<String> {
+        self.inventory()
+            .get(kind)
+            .and_then(|v| v.as_array())
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| id.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// An AWS SDK configuration pointing at this emulator, for checks made "outside Terraform".
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_iam::config::Credentials::new(
+                "testing",
+                "testing",
+                None,
+                None,
+                "acceptance",
+            ))
+            .load()
+            .await
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = Self::script(self.port, self.run_dir.path(), &["stop"]);
+    }
+}
+
+/// The outcome of one `terraform` run.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit code (-1 when killed by a signal).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Both streams, for assertions on messages.
+    pub fn text(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// A Terraform working directory wired to the provider build and an endpoint.
+pub struct Workdir {
+    dir: tempfile::TempDir,
+    cli_config: PathBuf,
+    endpoint: String,
+}
+
+impl Workdir {
+    /// A new, empty working directory whose AWS calls go to `endpoint`.
+    pub fn new(endpoint: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("no temp dir: {e}"));
+        let cli_config = dir.path().join("terraformrc");
+        let overrides = format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"secure-mlops/sagemaker\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            provider_dir().display()
+        );
+        std::fs::write(&cli_config, overrides)
+            .unwrap_or_else(|e| panic!("cannot write CLI config: {e}"));
+        Workdir {
+            dir,
+            cli_config,
+            endpoint: endpoint.to_string(),
+        }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `main.tf`.
+    pub fn write_config(&self, hcl: &str) {
+        std::fs::write(self.path().join("main.tf"), hcl)
+            .unwrap_or_else(|e| panic!("cannot write main.tf: {e}"));
+    }
+
+    /// Runs `terraform <args>` here.
+    pub fn terraform(&self, args: &[&str]) -> Run {
+        let out = Command::new("terraform")
+            .args(args)
+            .current_dir(self.path())
+            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_INPUT", "0")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", REGION)
+            .env_remove("AWS_PROFILE")
+            .env_remove("TF_LOG")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run terraform: {e}"));
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// `terraform apply -auto-approve`, which must succeed.
+    pub fn apply(&self) -> Run {
+        let run = self.terraform(&["apply", "-auto-approve", "-no-color"]);
+        assert_eq!(run.code, 0, "apply failed:\n{}", run.text());
+        run
+    }
+
+    /// `terraform plan -detailed-exitcode`: 0 = no changes, 2 = changes, 1 = error.
+    pub fn plan(&self) -> Run {
+        self.terraform(&["plan", "-detailed-exitcode", "-no-color"])
+    }
+
+    /// Asserts that a plan shows no changes.
+    pub fn assert_plan_empty(&self, when: &str) {
+        let run = self.plan();
+        assert_eq!(run.code, 0, "plan {when} was not empty:\n{}", run.text());
+    }
+
+    /// `terraform destroy -auto-approve`, which must succeed.
+    pub fn destroy(&self) -> Run {
+        let run = self.terraform(&["destroy", "-auto-approve", "-no-color"]);
+        assert_eq!(run.code, 0, "destroy failed:\n{}", run.text());
+        run
+    }
+
+    /// `terraform import <address> <id>`, which must succeed.
+    pub fn import(&self, address: &str, id: &str) -> Run {
+        let run = self.terraform(&["import", "-no-color", address, id]);
+        assert_eq!(run.code, 0, "import failed:\n{}", run.text());
+        run
+    }
+
+    /// The values of one resource in the state (`terraform show -json`).
+    pub fn resource_values(&self, address: &str) -> serde_json::Value {
+        let run = self.terraform(&["show", "-json"]);
+        assert_eq!(run.code, 0, "show failed:\n{}", run.text());
+        let state: serde_json::Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("show -json is not JSON: {e}"));
+        state["values"]["root_module"]["resources"]
+            .as_array()
+            .and_then(|resources| resources.iter().find(|r| r["address"] == address))
+            .map(|r| r["values"].clone())
+            .unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The outputs (`terraform output -json`).
+    pub fn outputs(&self) -> serde_json::Value {
+        let run = self.terraform(&["output", "-json"]);
+        assert_eq!(run.code, 0, "output failed:\n{}", run.text());
+        serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("output -json is not JSON: {e}"))
+    }
+}
+
+/// A role ARN in the emulator's account.
+pub fn role_arn(name: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT_ID}:role/{name}")
+}
