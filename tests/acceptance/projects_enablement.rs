@@ -123,7 +123,10 @@ async fn enablement_lifecycle_from_apply_to_destroy_leaves_nothing_behind() {
     // something AWS holds, so it cannot be imported: with a timeouts block the plan shows that
     // block alone, and applying it makes no AWS call.
     let imported = Workdir::new(&emulator.endpoint);
-    imported.write_config(&config(&[alice.clone(), carol.clone()]).replace("timeouts {\n    create = \"2m\"\n  }", ""));
+    imported.write_config(
+        &config(&[alice.clone(), carol.clone()])
+            .replace("timeouts {\n    create = \"2m\"\n  }", ""),
+    );
     imported.import(ADDRESS, &format!("{ACCOUNT_ID}/{REGION}"));
     imported.assert_plan_empty("after import");
     imported.write_config(&config(&[alice.clone(), carol.clone()]));
@@ -239,5 +242,85 @@ async fn disable_on_destroy_disables_the_portfolio() {
     assert_eq!(
         status.status(),
         Some(&aws_sdk_sagemaker::types::SagemakerServicecatalogStatus::Disabled)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn principals_known_only_at_apply_are_accepted_at_plan() {
+    // `terraform_data.role.output` is unknown until apply; Terraform sends the ARN built from it
+    // as a refined unknown (a known "arn:aws:iam::...:role/" prefix). Plan must accept it and
+    // apply must associate the final value.
+    let emulator = Emulator::start();
+    let work = Workdir::new(&emulator.endpoint);
+    let hcl = config(&[role_arn("known")]).replace(
+        &format!("\"{}\"]", role_arn("known")),
+        &format!(
+            "\"{}\", \"arn:aws:iam::{ACCOUNT_ID}:role/${{terraform_data.role.output}}-studio\"]",
+            role_arn("known")
+        ),
+    ) + "\nresource \"terraform_data\" \"role\" {\n  input = \"late\"\n}\n";
+    work.write_config(&hcl);
+    let run = work.plan();
+    assert_eq!(
+        run.code,
+        2,
+        "plan with an unknown principal must succeed:\n{}",
+        run.text()
+    );
+    work.apply();
+    work.assert_plan_empty("after applying an unknown principal");
+    let values = work.resource_values(ADDRESS);
+    let portfolio_id = values["portfolio_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        associated(&emulator, &portfolio_id).await,
+        set(&[&role_arn("known"), &role_arn("late-studio")])
+    );
+    work.destroy();
+}
+
+#[test]
+fn terraform_init_works_offline_from_the_local_mirror() {
+    // The demo's path: install the built provider into a filesystem mirror, then a plain
+    // `terraform init` (no dev_overrides) must find it without asking any registry.
+    let mirror = tempfile::tempdir().unwrap_or_else(|e| panic!("no temp dir: {e}"));
+    acceptance::provider_dir();
+    let out = std::process::Command::new(acceptance::repo_root().join("scripts/install-provider"))
+        .arg(mirror.path())
+        .env("INSTALL_PROVIDER_NO_BUILD", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run install-provider: {e}"));
+    assert!(
+        out.status.success(),
+        "install-provider failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli_config = String::from_utf8_lossy(&out.stdout).trim().to_string();
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("no temp dir: {e}"));
+    std::fs::write(dir.path().join("main.tf"), config(&[role_arn("x")]))
+        .unwrap_or_else(|e| panic!("cannot write main.tf: {e}"));
+    let init = std::process::Command::new("terraform")
+        .args(["init", "-no-color", "-input=false"])
+        .current_dir(dir.path())
+        .env("TF_CLI_CONFIG_FILE", &cli_config)
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run terraform: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&init.stdout),
+        String::from_utf8_lossy(&init.stderr)
+    );
+    assert!(
+        init.status.success(),
+        "terraform init failed offline:\n{text}"
+    );
+    assert!(text.contains("secure-mlops/sagemaker"), "{text}");
+    assert!(
+        dir.path().join(".terraform.lock.hcl").exists(),
+        "init wrote no lock file"
     );
 }

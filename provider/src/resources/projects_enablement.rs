@@ -63,7 +63,8 @@ Create makes sure the two account-wide service roles exist (`AmazonSageMakerServ
 accepted the imported \"Amazon SageMaker\" portfolio share, and associates each principal with it. \
 Destroy disassociates those principals and, only with `disable_on_destroy = true`, disables the portfolio. \
 **Destroy never deletes the service roles**: they are account-wide and other project templates and tools use them.\n\n\
-One instance per account and region. Import with the id `<account-id>/<region>`.";
+One instance per account and region. Import with the id `<account-id>/<region>`; the `timeouts` block is \
+configuration, not something AWS holds, so it is not imported.";
 
 #[async_trait]
 impl Resource for ProjectsEnablementResource {
