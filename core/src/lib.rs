@@ -10,10 +10,14 @@
 //! * [`children`]: one module per AWS child kind the engine manages.
 //! * [`policy`]: the IAM policy documents the engine writes.
 //! * [`wait`]: polling with backoff to a caller's deadline.
+//! * [`graph`]: desired children and their dependencies, as pure data.
+//! * [`engine`]: runs a graph (bounded concurrency, deadlines) and keeps the ledger of what exists.
 //! * [`projects`]: SageMaker Projects enablement (portfolio, share, principals, service roles).
 
 pub mod aws;
 pub mod children;
+pub mod engine;
+pub mod graph;
 pub mod policy;
 pub mod projects;
 pub mod spec;

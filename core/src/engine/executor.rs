@@ -1,0 +1,530 @@
+//! The executor: ordering, bounded concurrency, deadlines and the ledger.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::time::Duration;
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use tokio::time::Instant;
+
+use super::ledger::{Ledger, Record};
+use crate::graph::{Graph, Node};
+use crate::wait::Deadline;
+
+/// Knows how to ensure and delete the children of one deployment kind.
+pub trait ChildDriver<K>: Sync {
+    /// What a child operation fails with.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Makes the child exist as `node` describes: look it up by tags or deterministic name and
+    /// adopt it, else create it (with a client token where the API takes one); repair settings
+    /// that drifted. `inputs` holds every child created so far (this node's dependencies among
+    /// them). Must be idempotent: a crash at any point is repaired by calling it again.
+    fn ensure<'a>(
+        &'a self,
+        node: &'a Node<K>,
+        inputs: Ledger,
+    ) -> impl Future<Output = Result<Record, Self::Error>> + Send + 'a;
+
+    /// Deletes the child and waits until it is gone. Not-found counts as deleted.
+    fn delete<'a>(
+        &'a self,
+        id: &'a str,
+        record: &'a Record,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'a;
+}
+
+/// How to run.
+#[derive(Debug, Clone, Copy)]
+pub struct ExecOptions {
+    /// Most children worked on at once (AWS throttles bursts; 1 means sequential).
+    pub concurrency: usize,
+    /// When the whole run must be over (Terraform `timeouts`, the Lambda's remaining time).
+    pub deadline: Deadline,
+}
+
+/// What one child operation failed with.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError<E: std::error::Error + 'static> {
+    /// The driver failed.
+    #[error("{id}: {source}")]
+    Child {
+        /// The child's logical id.
+        id: String,
+        /// The driver's error.
+        #[source]
+        source: E,
+    },
+    /// The deadline passed while the child was being worked on.
+    #[error(
+        "{id}: not finished when the deadline passed (after {after:?}); run again to continue"
+    )]
+    TimedOut {
+        /// The child's logical id.
+        id: String,
+        /// How long it ran.
+        after: Duration,
+    },
+}
+
+/// How a run went, for logs and benchmarks.
+#[derive(Debug, Clone, Default)]
+pub struct ExecReport {
+    /// Wall time of the whole run.
+    pub wall: Duration,
+    /// Sum of the individual child operation times: compared with `wall` it shows what the
+    /// concurrency bought.
+    pub child_time_sum: Duration,
+    /// Child operations run.
+    pub operations: usize,
+}
+
+/// A run that stopped on errors: what exists now, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{} child operation(s) failed: {}", errors.len(), errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+pub struct ExecFailure<E: std::error::Error + 'static> {
+    /// Every child that exists after the run, including those created before the failure.
+    pub ledger: Ledger,
+    /// Every failure (others in flight were allowed to finish and are recorded).
+    pub errors: Vec<ExecError<E>>,
+    /// Timings up to the stop.
+    pub report: ExecReport,
+}
+
+/// Ensures every node of `graph`, dependencies first, independent ones concurrently; then
+/// deletes the children in `ledger` that are no longer in the graph (reverse dependency order).
+/// On a failure no new child is started, those in flight finish and are recorded, and the
+/// ledger is returned with the errors.
+pub async fn apply<K, D>(
+    graph: &Graph<K>,
+    driver: &D,
+    mut ledger: Ledger,
+    options: ExecOptions,
+) -> Result<(Ledger, ExecReport), ExecFailure<D::Error>>
+where
+    K: Sync,
+    D: ChildDriver<K>,
+{
+    let started_at = Instant::now();
+    let mut report = ExecReport::default();
+    let mut done: BTreeSet<&str> = BTreeSet::new();
+    let mut started: BTreeSet<&str> = BTreeSet::new();
+    let mut errors = Vec::new();
+    let mut running = FuturesUnordered::new();
+    let order = graph.creation_order();
+    let limit = options.concurrency.max(1);
+
+    loop {
+        if errors.is_empty() {
+            for node in &order {
+                if running.len() >= limit {
+                    break;
+                }
+                let ready = !started.contains(node.id.as_str())
+                    && node.depends_on.iter().all(|d| done.contains(d.as_str()));
+                if ready {
+                    started.insert(node.id.as_str());
+                    running.push(timed(
+                        node.id.as_str(),
+                        options.deadline,
+                        driver.ensure(node, ledger.clone()),
+                    ));
+                }
+            }
+        }
+        let Some((id, elapsed, outcome)) = running.next().await else {
+            break;
+        };
+        report.operations += 1;
+        report.child_time_sum += elapsed;
+        match outcome {
+            Some(Ok(mut record)) => {
+                if let Some(node) = graph.get(id) {
+                    record.depends_on = node.depends_on.clone();
+                }
+                tracing::debug!(child = id, physical_id = %record.physical_id, ?elapsed, "child ensured");
+                ledger.insert(id, record);
+                done.insert(id);
+            }
+            Some(Err(source)) => errors.push(ExecError::Child {
+                id: id.to_string(),
+                source,
+            }),
+            None => errors.push(ExecError::TimedOut {
+                id: id.to_string(),
+                after: elapsed,
+            }),
+        }
+    }
+    report.wall = started_at.elapsed();
+    if !errors.is_empty() {
+        return Err(ExecFailure {
+            ledger,
+            errors,
+            report,
+        });
+    }
+
+    let leftovers: Vec<String> = ledger
+        .iter()
+        .filter(|(id, _)| !graph.contains(id))
+        .map(|(id, _)| id.clone())
+        .collect();
+    if leftovers.is_empty() {
+        return Ok((ledger, report));
+    }
+    let mut gone = Ledger::default();
+    for id in &leftovers {
+        if let Some(record) = ledger.remove(id) {
+            gone.insert(id.clone(), record);
+        }
+    }
+    match destroy(driver, gone, options).await {
+        Ok(delete_report) => {
+            report.operations += delete_report.operations;
+            report.child_time_sum += delete_report.child_time_sum;
+            report.wall = started_at.elapsed();
+            Ok((ledger, report))
+        }
+        Err(failure) => {
+            for (id, record) in failure.ledger.iter() {
+                ledger.insert(id.clone(), record.clone());
+            }
+            report.wall = started_at.elapsed();
+            Err(ExecFailure {
+                ledger,
+                errors: failure.errors,
+                report,
+            })
+        }
+    }
+}
+
+/// Deletes every child in `ledger`, dependents before what they depend on, independent ones
+/// concurrently. Returns what is left on failure.
+pub async fn destroy<K, D>(
+    driver: &D,
+    mut ledger: Ledger,
+    options: ExecOptions,
+) -> Result<ExecReport, ExecFailure<D::Error>>
+where
+    D: ChildDriver<K>,
+{
+    let started_at = Instant::now();
+    let mut report = ExecReport::default();
+    let mut errors = Vec::new();
+    let snapshot = ledger.clone();
+    let mut started: BTreeSet<&str> = BTreeSet::new();
+    let mut running = FuturesUnordered::new();
+    let limit = options.concurrency.max(1);
+
+    loop {
+        if errors.is_empty() {
+            for (id, record) in snapshot.iter() {
+                if running.len() >= limit {
+                    break;
+                }
+                // Deletable once nothing still recorded depends on it.
+                let needed = ledger
+                    .iter()
+                    .any(|(other, r)| other != id && r.depends_on.iter().any(|d| d == id));
+                if !needed && !started.contains(id.as_str()) {
+                    started.insert(id.as_str());
+                    running.push(timed(
+                        id.as_str(),
+                        options.deadline,
+                        driver.delete(id, record),
+                    ));
+                }
+            }
+        }
+        let Some((id, elapsed, outcome)) = running.next().await else {
+            break;
+        };
+        report.operations += 1;
+        report.child_time_sum += elapsed;
+        match outcome {
+            Some(Ok(())) => {
+                tracing::debug!(child = id, ?elapsed, "child deleted");
+                ledger.remove(id);
+            }
+            Some(Err(source)) => errors.push(ExecError::Child {
+                id: id.to_string(),
+                source,
+            }),
+            None => errors.push(ExecError::TimedOut {
+                id: id.to_string(),
+                after: elapsed,
+            }),
+        }
+    }
+    report.wall = started_at.elapsed();
+    if errors.is_empty() {
+        Ok(report)
+    } else {
+        Err(ExecFailure {
+            ledger,
+            errors,
+            report,
+        })
+    }
+}
+
+/// Runs `work` until the deadline; returns the id, the time taken and `None` on timeout.
+async fn timed<'a, T>(
+    id: &'a str,
+    deadline: Deadline,
+    work: impl Future<Output = T> + 'a,
+) -> (&'a str, Duration, Option<T>) {
+    let start = Instant::now();
+    let outcome = tokio::time::timeout(deadline.remaining(), work).await.ok();
+    (id, start.elapsed(), outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, HashMap, HashSet};
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::graph::GraphError;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("injected failure")]
+    struct Injected;
+
+    /// A driver that takes a set time per child and remembers when each step started.
+    #[derive(Default)]
+    struct FakeDriver {
+        took: HashMap<&'static str, u64>,
+        fail: HashSet<&'static str>,
+        started: Mutex<Vec<(String, Duration)>>,
+        deleted: Mutex<Vec<String>>,
+        origin: Option<Instant>,
+    }
+
+    impl FakeDriver {
+        fn new(took: &[(&'static str, u64)]) -> Self {
+            FakeDriver {
+                took: took.iter().copied().collect(),
+                origin: Some(Instant::now()),
+                ..Default::default()
+            }
+        }
+        fn start_of(&self, id: &str) -> Duration {
+            self.started
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(s, _)| s == id)
+                .map(|(_, t)| *t)
+                .unwrap()
+        }
+    }
+
+    impl ChildDriver<()> for FakeDriver {
+        type Error = Injected;
+
+        async fn ensure(&self, node: &Node<()>, inputs: Ledger) -> Result<Record, Injected> {
+            for dep in &node.depends_on {
+                assert!(
+                    inputs.get(dep).is_some(),
+                    "{} started before {dep}",
+                    node.id
+                );
+            }
+            let at = self.origin.map(|o| o.elapsed()).unwrap_or_default();
+            self.started.lock().unwrap().push((node.id.clone(), at));
+            let secs = self.took.get(node.id.as_str()).copied().unwrap_or(1);
+            tokio::time::sleep(Duration::from_secs(secs)).await;
+            if self.fail.contains(node.id.as_str()) {
+                return Err(Injected);
+            }
+            Ok(Record {
+                kind: "fake".into(),
+                physical_id: format!("phys-{}", node.id),
+                arn: None,
+                attributes: BTreeMap::new(),
+                depends_on: vec![],
+            })
+        }
+
+        async fn delete(&self, id: &str, _record: &Record) -> Result<(), Injected> {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if self.fail.contains(id) {
+                return Err(Injected);
+            }
+            self.deleted.lock().unwrap().push(id.to_string());
+            Ok(())
+        }
+    }
+
+    fn node(id: &str, deps: &[&str]) -> Node<()> {
+        Node {
+            id: id.into(),
+            kind: (),
+            depends_on: deps.iter().map(|d| d.to_string()).collect(),
+        }
+    }
+
+    fn graph(nodes: Vec<Node<()>>) -> Graph<()> {
+        Graph::new(nodes).unwrap_or_else(|e: GraphError| panic!("{e}"))
+    }
+
+    fn options(concurrency: usize) -> ExecOptions {
+        ExecOptions {
+            concurrency,
+            deadline: Deadline::after(Duration::from_secs(3600)),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn independent_children_run_concurrently_up_to_the_limit() {
+        let g = graph(vec![
+            node("a", &[]),
+            node("b", &[]),
+            node("c", &[]),
+            node("d", &[]),
+        ]);
+        let driver = FakeDriver::new(&[("a", 10), ("b", 10), ("c", 10), ("d", 10)]);
+        let (ledger, report) = apply(&g, &driver, Ledger::default(), options(4))
+            .await
+            .unwrap();
+        assert_eq!(ledger.len(), 4);
+        assert_eq!(report.wall, Duration::from_secs(10));
+        assert_eq!(report.child_time_sum, Duration::from_secs(40));
+
+        let driver = FakeDriver::new(&[("a", 10), ("b", 10), ("c", 10), ("d", 10)]);
+        let (_, report) = apply(&g, &driver, Ledger::default(), options(2))
+            .await
+            .unwrap();
+        assert_eq!(report.wall, Duration::from_secs(20));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn dependents_start_as_soon_as_their_own_inputs_exist() {
+        let g = graph(vec![
+            node("vpc", &[]),
+            node("subnet", &["vpc"]),
+            node("sg", &["vpc"]),
+            node("endpoint-sg-only", &["sg"]),
+        ]);
+        let driver = FakeDriver::new(&[
+            ("vpc", 1),
+            ("subnet", 30),
+            ("sg", 2),
+            ("endpoint-sg-only", 1),
+        ]);
+        let (_, report) = apply(&g, &driver, Ledger::default(), options(8))
+            .await
+            .unwrap();
+        assert_eq!(driver.start_of("subnet"), Duration::from_secs(1));
+        assert_eq!(
+            driver.start_of("endpoint-sg-only"),
+            Duration::from_secs(3),
+            "does not wait for the subnet"
+        );
+        assert_eq!(report.wall, Duration::from_secs(31));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failure_keeps_what_exists_and_starts_nothing_new() {
+        let g = graph(vec![
+            node("a", &[]),
+            node("b", &["a"]),
+            node("slow", &[]),
+            node("after-b", &["b"]),
+        ]);
+        let mut driver = FakeDriver::new(&[("a", 1), ("b", 1), ("slow", 10), ("after-b", 1)]);
+        driver.fail.insert("b");
+        let failure = apply(&g, &driver, Ledger::default(), options(8))
+            .await
+            .unwrap_err();
+        assert_eq!(failure.errors.len(), 1);
+        assert!(
+            failure.to_string().contains("b: injected failure"),
+            "{failure}"
+        );
+        // `slow` was in flight when `b` failed: it finished and is recorded, so nothing leaks.
+        let recorded: Vec<&String> = failure.ledger.iter().map(|(id, _)| id).collect();
+        assert_eq!(recorded, vec!["a", "slow"]);
+        assert!(driver
+            .started
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|(id, _)| id != "after-b"));
+
+        // Running again from the ledger converges.
+        driver.fail.clear();
+        let (ledger, _) = apply(&g, &driver, failure.ledger, options(8))
+            .await
+            .unwrap();
+        assert_eq!(ledger.len(), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_deadline_stops_a_child_and_names_it() {
+        let g = graph(vec![node("domain", &[])]);
+        let driver = FakeDriver::new(&[("domain", 100)]);
+        let opts = ExecOptions {
+            concurrency: 1,
+            deadline: Deadline::after(Duration::from_secs(10)),
+        };
+        let failure = apply(&g, &driver, Ledger::default(), opts)
+            .await
+            .unwrap_err();
+        assert!(matches!(&failure.errors[0], ExecError::TimedOut { id, .. } if id == "domain"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn destroy_deletes_dependents_first_and_empties_the_ledger() {
+        let g = graph(vec![
+            node("vpc", &[]),
+            node("subnet", &["vpc"]),
+            node("endpoint", &["subnet"]),
+            node("bucket", &[]),
+        ]);
+        let driver = FakeDriver::new(&[]);
+        let (ledger, _) = apply(&g, &driver, Ledger::default(), options(8))
+            .await
+            .unwrap();
+        destroy(&driver, ledger, options(8)).await.unwrap();
+        let deleted = driver.deleted.lock().unwrap().clone();
+        let pos = |id: &str| deleted.iter().position(|d| d == id).unwrap();
+        assert!(
+            pos("endpoint") < pos("subnet") && pos("subnet") < pos("vpc"),
+            "{deleted:?}"
+        );
+        assert_eq!(deleted.len(), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn children_that_left_the_graph_are_deleted_on_apply() {
+        let before = graph(vec![node("vpc", &[]), node("endpoint-sts", &["vpc"])]);
+        let after = graph(vec![node("vpc", &[])]);
+        let driver = FakeDriver::new(&[]);
+        let (ledger, _) = apply(&before, &driver, Ledger::default(), options(8))
+            .await
+            .unwrap();
+        let (ledger, _) = apply(&after, &driver, ledger, options(8)).await.unwrap();
+        assert!(ledger.get("endpoint-sts").is_none());
+        assert_eq!(driver.deleted.lock().unwrap().clone(), vec!["endpoint-sts"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_delete_leaves_it_and_what_it_needs_in_the_ledger() {
+        let g = graph(vec![node("vpc", &[]), node("subnet", &["vpc"])]);
+        let mut driver = FakeDriver::new(&[]);
+        let (ledger, _) = apply(&g, &driver, Ledger::default(), options(8))
+            .await
+            .unwrap();
+        driver.fail.insert("subnet");
+        let failure = destroy(&driver, ledger, options(8)).await.unwrap_err();
+        assert!(failure.ledger.get("subnet").is_some());
+        assert!(
+            failure.ledger.get("vpc").is_some(),
+            "the VPC is still needed by the subnet"
+        );
+    }
+}
