@@ -5,6 +5,8 @@
 //! knows nothing about AWS, so "with NAT off there is no internet gateway node" is a plain unit
 //! test, and the executor can run any graph.
 
+pub mod environment;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One desired child resource.
