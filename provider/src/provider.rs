@@ -5,7 +5,7 @@ use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use secure_mlops_core::aws::{AssumeRole, AwsClients, ConnectionSettings};
-use secure_mlops_core::spec::parse_iam_role_arn;
+use secure_mlops_core::spec::{is_region_name, parse_iam_role_arn};
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::{AttributeType, NestedBlock, Schema};
 use tf_provider::value::{Value, ValueEmpty};
@@ -215,17 +215,6 @@ fn check_config(diags: &mut Diagnostics, config: &ProviderConfig) -> bool {
         }
     }
     diags.errors.len() == before
-}
-
-fn is_region_name(name: &str) -> bool {
-    let parts: Vec<&str> = name.split('-').collect();
-    parts.len() >= 3
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts
-            .last()
-            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn settings(config: &ProviderConfig) -> ConnectionSettings {

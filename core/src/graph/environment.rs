@@ -460,22 +460,9 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-    use crate::spec::{FlowLogsSpec, GuardrailSpec, IamSpec, NetworkSpec, StorageSpec};
 
     fn quickstart() -> EnvironmentSpec {
-        EnvironmentSpec {
-            name: "team-a".into(),
-            stage: "dev".into(),
-            tags: BTreeMap::new(),
-            network: NetworkSpec {
-                availability_zones: vec!["eu-west-1a".into(), "eu-west-1b".into()],
-                flow_logs: FlowLogsSpec::default(),
-                ..Default::default()
-            },
-            iam: IamSpec::default(),
-            storage: StorageSpec::default(),
-            guardrails: GuardrailSpec::default(),
-        }
+        EnvironmentSpec::quickstart_example()
     }
 
     fn ids(graph: &Graph<Child>) -> BTreeSet<String> {

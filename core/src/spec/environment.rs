@@ -262,6 +262,24 @@ impl EnvironmentSpec {
         }
     }
 
+    /// The quickstart's spec (new VPC, two zones, every default), shared by unit tests.
+    #[cfg(test)]
+    pub(crate) fn quickstart_example() -> Self {
+        EnvironmentSpec {
+            name: "team-a".into(),
+            stage: "dev".into(),
+            tags: BTreeMap::new(),
+            network: NetworkSpec {
+                availability_zones: vec!["eu-west-1a".into(), "eu-west-1b".into()],
+                flow_logs: FlowLogsSpec::default(),
+                ..Default::default()
+            },
+            iam: IamSpec::default(),
+            storage: StorageSpec::default(),
+            guardrails: GuardrailSpec::default(),
+        }
+    }
+
     /// Every problem with the spec, each on its attribute path.
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut errors = ValidationErrors::default();
@@ -342,19 +360,11 @@ fn is_aws_id(text: &str, prefix: &str) -> bool {
 }
 
 fn is_zone_name(zone: &str) -> bool {
-    // us-east-1a, eu-central-2b, us-gov-west-1a
+    // us-east-1a, eu-central-2b, us-gov-west-1a: a region name and one letter.
     let Some((region, letter)) = zone.split_at_checked(zone.len().saturating_sub(1)) else {
         return false;
     };
-    let parts: Vec<&str> = region.split('-').collect();
-    letter.bytes().all(|b| b.is_ascii_lowercase())
-        && parts.len() >= 3
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts
-            .last()
-            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    letter.bytes().all(|b| b.is_ascii_lowercase()) && super::is_region_name(region)
 }
 
 fn parse_cidrs(
@@ -723,19 +733,7 @@ mod tests {
     use super::*;
 
     fn quickstart() -> EnvironmentSpec {
-        EnvironmentSpec {
-            name: "team-a".into(),
-            stage: "dev".into(),
-            tags: BTreeMap::new(),
-            network: NetworkSpec {
-                availability_zones: vec!["eu-west-1a".into(), "eu-west-1b".into()],
-                flow_logs: FlowLogsSpec::default(),
-                ..Default::default()
-            },
-            iam: IamSpec::default(),
-            storage: StorageSpec::default(),
-            guardrails: GuardrailSpec::default(),
-        }
+        EnvironmentSpec::quickstart_example()
     }
 
     fn errors_of(spec: &EnvironmentSpec) -> Vec<(String, String)> {

@@ -18,3 +18,16 @@ pub use environment::{
 };
 pub use path::{AttrPath, PathStep, ValidationError, ValidationErrors};
 pub use projects::{validate_principal_arns, ProjectsEnablementSpec};
+
+/// True for an AWS region name such as `eu-west-1` or `us-gov-west-1` (checked by shape, so new
+/// regions need no update).
+pub fn is_region_name(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('-').collect();
+    parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
