@@ -1,5 +1,6 @@
 //! IAM policy documents the engine writes, built as JSON values so tests can inspect them.
 
+pub mod environment;
 pub mod projects_roles;
 
 use serde_json::{json, Value};

@@ -1,0 +1,669 @@
+//! The guardrail policy attached to the environment's persona and execution roles.
+//!
+//! Only denies: whatever the roles are otherwise allowed, they cannot start SageMaker compute
+//! outside the environment's network, without its keys, with root access or direct internet on
+//! notebooks, or on instance types the environment does not allow.
+//!
+//! Each guard is a list of actions and one condition key. An action is in a guard's list only if
+//! the Service Authorization Reference lists that key for it: for a key an action never carries,
+//! a `Null = true` deny would fire on every call and an `ForAnyValue` deny on none. Where an
+//! action has the key but cannot always set it, the doc comment of the list says why it was left
+//! out.
+//!
+//! Presence checks (`Null`) get one statement per key. The keys of one `Null` block are ANDed, so
+//! `{"Null": {"sagemaker:VpcSubnets": "true", "sagemaker:VpcSecurityGroupIds": "true"}}` denies
+//! only a call missing both, and a call naming security groups but no subnets passes. Separate
+//! statements deny a call missing either.
+
+use serde_json::{json, Value};
+
+use super::document;
+
+/// Sid of the statement denying compute without VPC subnets.
+pub const SID_DENY_WITHOUT_VPC_SUBNETS: &str = "DenyComputeWithoutVpcSubnets";
+/// Sid of the statement denying compute without VPC security groups.
+pub const SID_DENY_WITHOUT_VPC_SECURITY_GROUPS: &str = "DenyComputeWithoutVpcSecurityGroups";
+/// Sid of the statement denying compute without a volume KMS key.
+pub const SID_DENY_WITHOUT_VOLUME_KMS_KEY: &str = "DenyComputeWithoutVolumeKmsKey";
+/// Sid of the statement denying jobs without an output KMS key.
+pub const SID_DENY_WITHOUT_OUTPUT_KMS_KEY: &str = "DenyJobsWithoutOutputKmsKey";
+/// Sid of the statement denying notebook instances created without root access disabled.
+pub const SID_DENY_NOTEBOOK_ROOT_ACCESS: &str = "DenyNotebookWithRootAccess";
+/// Sid of the statement denying turning root access on for a notebook instance.
+pub const SID_DENY_ENABLING_NOTEBOOK_ROOT_ACCESS: &str = "DenyEnablingNotebookRootAccess";
+/// Sid of the statement denying notebook instances created without direct internet disabled.
+pub const SID_DENY_NOTEBOOK_DIRECT_INTERNET: &str = "DenyNotebookWithDirectInternetAccess";
+/// Sid of the statement denying compute on instance types outside the allowed list.
+pub const SID_DENY_DISALLOWED_INSTANCE_TYPES: &str = "DenyComputeOnDisallowedInstanceTypes";
+/// Sid of the statement denying Studio apps on instance types outside the allowed list.
+pub const SID_DENY_APPS_ON_DISALLOWED_INSTANCE_TYPES: &str = "DenyAppsOnDisallowedInstanceTypes";
+
+/// Calls that start compute and carry `sagemaker:VpcSubnets` and `sagemaker:VpcSecurityGroupIds`
+/// whenever the request names a VPC.
+///
+/// `CreateModel` is here because a model's VPC is where its endpoints and transform jobs run;
+/// `CreateTransformJob` has no VPC key for that reason. Left out although they list the keys:
+/// `CreateEndpointConfig` (its VPC settings are optional even for endpoints in a VPC, which take
+/// the model's), `CreateMonitoringSchedule`/`UpdateMonitoringSchedule` (a schedule that names a
+/// job definition instead of inlining one carries no VPC keys, and the definition calls are
+/// covered here) and `CreateDomain`/`UpdateDomain` (a domain always has a VPC).
+pub const VPC_REQUIRED_ACTIONS: &[&str] = &[
+    "sagemaker:CreateAutoMLJob",
+    "sagemaker:CreateAutoMLJobV2",
+    "sagemaker:CreateCluster",
+    "sagemaker:CreateDataQualityJobDefinition",
+    "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:CreateModel",
+    "sagemaker:CreateModelBiasJobDefinition",
+    "sagemaker:CreateModelExplainabilityJobDefinition",
+    "sagemaker:CreateModelQualityJobDefinition",
+    "sagemaker:CreateNotebookInstance",
+    "sagemaker:CreateProcessingJob",
+    "sagemaker:CreateTrainingJob",
+];
+
+/// Calls that start compute with storage volumes and carry `sagemaker:VolumeKmsKey`.
+///
+/// SageMaker rejects a volume key for instance types with local NVMe storage (encrypted by the
+/// instance's hardware instead), so with this guard on, those types cannot be used for these
+/// calls. `CreateEndpointConfig` is left out for the same reason: most GPU hosting types have
+/// local storage, and serverless endpoints take no volume key at all.
+pub const VOLUME_KMS_REQUIRED_ACTIONS: &[&str] = &[
+    "sagemaker:CreateAutoMLJob",
+    "sagemaker:CreateAutoMLJobV2",
+    "sagemaker:CreateDataQualityJobDefinition",
+    "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:CreateModelBiasJobDefinition",
+    "sagemaker:CreateModelExplainabilityJobDefinition",
+    "sagemaker:CreateModelQualityJobDefinition",
+    "sagemaker:CreateNotebookInstance",
+    "sagemaker:CreateProcessingJob",
+    "sagemaker:CreateTrainingJob",
+    "sagemaker:CreateTransformJob",
+];
+
+/// Jobs that write results to S3 and carry `sagemaker:OutputKmsKey`.
+///
+/// A processing job without any output has no output key either, and is denied: the price of
+/// not letting outputs fall back to the bucket's default encryption.
+pub const OUTPUT_KMS_REQUIRED_ACTIONS: &[&str] = &[
+    "sagemaker:CreateAutoMLJob",
+    "sagemaker:CreateAutoMLJobV2",
+    "sagemaker:CreateDataQualityJobDefinition",
+    "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:CreateModelBiasJobDefinition",
+    "sagemaker:CreateModelExplainabilityJobDefinition",
+    "sagemaker:CreateModelQualityJobDefinition",
+    "sagemaker:CreateProcessingJob",
+    "sagemaker:CreateTrainingJob",
+    "sagemaker:CreateTransformJob",
+];
+
+/// Calls that choose instance types and carry `sagemaker:InstanceTypes`.
+///
+/// The updates are here so an allowed instance cannot be switched to a disallowed type. A call
+/// without the key (a serverless endpoint configuration, an update that keeps the type) is not
+/// denied: `ForAnyValue` over no values is false.
+pub const INSTANCE_TYPE_ACTIONS: &[&str] = &[
+    "sagemaker:CreateCluster",
+    "sagemaker:CreateDataQualityJobDefinition",
+    "sagemaker:CreateEndpointConfig",
+    "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:CreateModelBiasJobDefinition",
+    "sagemaker:CreateModelExplainabilityJobDefinition",
+    "sagemaker:CreateModelQualityJobDefinition",
+    "sagemaker:CreateMonitoringSchedule",
+    "sagemaker:CreateNotebookInstance",
+    "sagemaker:CreateProcessingJob",
+    "sagemaker:CreateTrainingJob",
+    "sagemaker:CreateTransformJob",
+    "sagemaker:UpdateMonitoringSchedule",
+    "sagemaker:UpdateNotebookInstance",
+];
+
+/// The instance type Studio runs its default (`JupyterServer`/`KernelGateway` system) apps on;
+/// always allowed for apps, since denying it breaks Studio itself.
+pub const STUDIO_SYSTEM_INSTANCE_TYPE: &str = "system";
+
+/// Which guards the policy contains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardrailSettings {
+    /// Compute must run in the environment's VPC: subnets and security groups both named.
+    pub require_vpc: bool,
+    /// Compute must encrypt its volumes, and jobs their outputs, with a customer KMS key.
+    pub require_kms: bool,
+    /// Notebook instances must be created with root access disabled, and cannot get it back.
+    pub deny_root_access: bool,
+    /// Notebook instances must be created with direct internet access disabled.
+    pub deny_direct_internet: bool,
+    /// Instance types (IAM wildcards allowed, e.g. `ml.m5.*`) compute may use; empty allows any.
+    pub allowed_instance_types: Vec<String>,
+}
+
+/// The guardrail policy for `settings`, or `None` when every guard is off.
+///
+/// `None` rather than an empty or placeholder document: IAM rejects a policy without statements,
+/// and a placeholder would still be a policy to attach, read back and diff. The caller detaches
+/// (or never creates) the guardrail policy instead.
+pub fn guardrail_policy(settings: &GuardrailSettings) -> Option<Value> {
+    let mut statements = Vec::new();
+
+    if settings.require_vpc {
+        statements.push(deny_when_missing(
+            SID_DENY_WITHOUT_VPC_SUBNETS,
+            VPC_REQUIRED_ACTIONS,
+            "sagemaker:VpcSubnets",
+        ));
+        statements.push(deny_when_missing(
+            SID_DENY_WITHOUT_VPC_SECURITY_GROUPS,
+            VPC_REQUIRED_ACTIONS,
+            "sagemaker:VpcSecurityGroupIds",
+        ));
+    }
+
+    if settings.require_kms {
+        statements.push(deny_when_missing(
+            SID_DENY_WITHOUT_VOLUME_KMS_KEY,
+            VOLUME_KMS_REQUIRED_ACTIONS,
+            "sagemaker:VolumeKmsKey",
+        ));
+        statements.push(deny_when_missing(
+            SID_DENY_WITHOUT_OUTPUT_KMS_KEY,
+            OUTPUT_KMS_REQUIRED_ACTIONS,
+            "sagemaker:OutputKmsKey",
+        ));
+    }
+
+    if settings.deny_root_access {
+        // Root access defaults to enabled when the create call leaves it out, so the create is
+        // denied unless it explicitly says `Disabled` (`StringNotEquals` is true for an absent
+        // key). An update that leaves it out keeps the current setting, so updates are denied
+        // only when they turn it on.
+        statements.push(json!({
+            "Sid": SID_DENY_NOTEBOOK_ROOT_ACCESS,
+            "Effect": "Deny",
+            "Action": "sagemaker:CreateNotebookInstance",
+            "Resource": "*",
+            "Condition": { "StringNotEquals": { "sagemaker:RootAccess": "Disabled" } }
+        }));
+        statements.push(json!({
+            "Sid": SID_DENY_ENABLING_NOTEBOOK_ROOT_ACCESS,
+            "Effect": "Deny",
+            "Action": "sagemaker:UpdateNotebookInstance",
+            "Resource": "*",
+            "Condition": { "StringEquals": { "sagemaker:RootAccess": "Enabled" } }
+        }));
+    }
+
+    if settings.deny_direct_internet {
+        // Same default as root access; the setting cannot be changed after creation.
+        statements.push(json!({
+            "Sid": SID_DENY_NOTEBOOK_DIRECT_INTERNET,
+            "Effect": "Deny",
+            "Action": "sagemaker:CreateNotebookInstance",
+            "Resource": "*",
+            "Condition": { "StringNotEquals": { "sagemaker:DirectInternetAccess": "Disabled" } }
+        }));
+    }
+
+    if !settings.allowed_instance_types.is_empty() {
+        let mut allowed = settings.allowed_instance_types.clone();
+        allowed.sort();
+        allowed.dedup();
+        statements.push(deny_instance_types_outside(
+            SID_DENY_DISALLOWED_INSTANCE_TYPES,
+            INSTANCE_TYPE_ACTIONS,
+            &allowed,
+        ));
+        let mut for_apps = allowed;
+        for_apps.push(STUDIO_SYSTEM_INSTANCE_TYPE.to_string());
+        for_apps.sort();
+        for_apps.dedup();
+        statements.push(deny_instance_types_outside(
+            SID_DENY_APPS_ON_DISALLOWED_INSTANCE_TYPES,
+            &["sagemaker:CreateApp"],
+            &for_apps,
+        ));
+    }
+
+    (!statements.is_empty()).then(|| document(statements))
+}
+
+/// Deny `actions` when the request lacks `key`.
+fn deny_when_missing(sid: &str, actions: &[&str], key: &str) -> Value {
+    json!({
+        "Sid": sid,
+        "Effect": "Deny",
+        "Action": actions,
+        "Resource": "*",
+        "Condition": { "Null": { key: "true" } }
+    })
+}
+
+/// Deny `actions` when any instance type in the request matches none of `allowed`.
+fn deny_instance_types_outside(sid: &str, actions: &[&str], allowed: &[String]) -> Value {
+    // `StringNotLike` with several values is true when the value matches none of them;
+    // `ForAnyValue` makes one such type in a multi-instance request (heterogeneous training
+    // clusters, several production variants) enough.
+    json!({
+        "Sid": sid,
+        "Effect": "Deny",
+        "Action": actions,
+        "Resource": "*",
+        "Condition": {
+            "ForAnyValue:StringNotLike": { "sagemaker:InstanceTypes": allowed }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::environment::test_support::*;
+
+    /// The condition keys the Service Authorization Reference lists for each action used here
+    /// (only the keys that matter to the guards).
+    const KEYS_OF_ACTION: &[(&str, &[&str])] = &[
+        ("CreateApp", &["InstanceTypes"]),
+        (
+            "CreateAutoMLJob",
+            &[
+                "OutputKmsKey",
+                "VolumeKmsKey",
+                "VpcSecurityGroupIds",
+                "VpcSubnets",
+            ],
+        ),
+        (
+            "CreateAutoMLJobV2",
+            &[
+                "OutputKmsKey",
+                "VolumeKmsKey",
+                "VpcSecurityGroupIds",
+                "VpcSubnets",
+            ],
+        ),
+        (
+            "CreateCluster",
+            &["InstanceTypes", "VpcSecurityGroupIds", "VpcSubnets"],
+        ),
+        (
+            "CreateDataQualityJobDefinition",
+            &[
+                "InstanceTypes",
+                "OutputKmsKey",
+                "VolumeKmsKey",
+                "VpcSecurityGroupIds",
+                "VpcSubnets",
+            ],
+        ),
+        (
+            "CreateEndpointConfig",
+            &[
+                "InstanceTypes",
+                "VolumeKmsKey",
+                "VpcSecurityGroupIds",
+                "VpcSubnets",
+            ],
+        ),
+        (
+            "CreateHyperParameterTuningJob",
+            &[
+                "InstanceTypes",
+                "OutputKmsKey",
+                "VolumeKmsKey",
+                "VpcSecurityGroupIds",
+                "VpcSubnets",
+            ],
+        ),
+        ("CreateModel", &["VpcSecurityGroupIds", "VpcSubnets"]),
+        (
+            "CreateModelBiasJobDefinition",
+            &[
+                "InstanceTypes",
+                "OutputKmsKey",
+                "VolumeKmsKey",
+                "VpcSecurityGroupIds",
+                "VpcSubnets",
+            ],
+        ),
+        (
+            "CreateModelExplainabilityJobDefinition",
+            &[
+                "InstanceTypes",
+                "OutputKmsKey",
+                "VolumeKmsKey",
+                "VpcSecurityGroupIds",
+                "VpcSubnets",
+            ],
+        ),
+        (
+            "CreateModelQualityJobDefinition",
+            &[
+                "InstanceTypes",
+                "OutputKmsKey",
+                "VolumeKmsKey",
+                "VpcSecurityGroupIds",
+                "VpcSubnets",
+            ],
+        ),
+        (
+            "CreateMonitoringSchedule",
+            &[
+                "InstanceTypes",
+                "OutputKmsKey",
+                "VolumeKmsKey",
+                "VpcSecurityGroupIds",
+                "VpcSubnets",
+            ],
+        ),
+        (
+            "CreateNotebookInstance",
+            &[
+                "DirectInternetAccess",
+                "InstanceTypes",
+                "RootAccess",
+                "VolumeKmsKey",
+                "VpcSecurityGroupIds",
+                "VpcSubnets",
+            ],
+        ),
+        (
+            "CreateProcessingJob",
+            &[
+                "InstanceTypes",
+                "OutputKmsKey",
+                "VolumeKmsKey",
+                "VpcSecurityGroupIds",
+                "VpcSubnets",
+            ],
+        ),
+        (
+            "CreateTrainingJob",
+            &[
+                "InstanceTypes",
+                "OutputKmsKey",
+                "VolumeKmsKey",
+                "VpcSecurityGroupIds",
+                "VpcSubnets",
+            ],
+        ),
+        (
+            "CreateTransformJob",
+            &["InstanceTypes", "OutputKmsKey", "VolumeKmsKey"],
+        ),
+        (
+            "UpdateMonitoringSchedule",
+            &[
+                "InstanceTypes",
+                "OutputKmsKey",
+                "VolumeKmsKey",
+                "VpcSecurityGroupIds",
+                "VpcSubnets",
+            ],
+        ),
+        ("UpdateNotebookInstance", &["InstanceTypes", "RootAccess"]),
+    ];
+
+    fn all_on() -> GuardrailSettings {
+        GuardrailSettings {
+            require_vpc: true,
+            require_kms: true,
+            deny_root_access: true,
+            deny_direct_internet: true,
+            allowed_instance_types: vec!["ml.t3.medium".into(), "ml.m5.*".into()],
+        }
+    }
+
+    fn all_off() -> GuardrailSettings {
+        GuardrailSettings {
+            require_vpc: false,
+            require_kms: false,
+            deny_root_access: false,
+            deny_direct_internet: false,
+            allowed_instance_types: Vec::new(),
+        }
+    }
+
+    /// The condition keys a statement tests, without their `sagemaker:` prefix.
+    fn condition_keys(s: &Value) -> Vec<String> {
+        s["Condition"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|keys| keys.as_object().unwrap().keys())
+            .map(|k| k.strip_prefix("sagemaker:").unwrap().to_string())
+            .collect()
+    }
+
+    /// Sids of statements whose `Null` block tests more than one key: the combined-presence bug.
+    fn combined_presence_checks(doc: &Value) -> Vec<String> {
+        statements(doc)
+            .iter()
+            .filter(|s| {
+                s["Condition"]["Null"]
+                    .as_object()
+                    .is_some_and(|n| n.len() > 1)
+            })
+            .map(|s| s["Sid"].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn all_guards_on_gives_every_statement_once() {
+        let doc = guardrail_policy(&all_on()).unwrap();
+        assert_well_formed(&doc);
+        assert_eq!(
+            sids(&doc),
+            [
+                SID_DENY_WITHOUT_VPC_SUBNETS,
+                SID_DENY_WITHOUT_VPC_SECURITY_GROUPS,
+                SID_DENY_WITHOUT_VOLUME_KMS_KEY,
+                SID_DENY_WITHOUT_OUTPUT_KMS_KEY,
+                SID_DENY_NOTEBOOK_ROOT_ACCESS,
+                SID_DENY_ENABLING_NOTEBOOK_ROOT_ACCESS,
+                SID_DENY_NOTEBOOK_DIRECT_INTERNET,
+                SID_DENY_DISALLOWED_INSTANCE_TYPES,
+                SID_DENY_APPS_ON_DISALLOWED_INSTANCE_TYPES,
+            ]
+        );
+        for s in statements(&doc) {
+            assert_eq!(s["Effect"], "Deny", "{}", s["Sid"]);
+            assert_eq!(s["Resource"], "*", "{}", s["Sid"]);
+        }
+    }
+
+    #[test]
+    fn vpc_subnets_and_security_groups_are_checked_in_separate_statements() {
+        let doc = guardrail_policy(&all_on()).unwrap();
+        let subnets = statement(&doc, SID_DENY_WITHOUT_VPC_SUBNETS);
+        let groups = statement(&doc, SID_DENY_WITHOUT_VPC_SECURITY_GROUPS);
+        assert_eq!(
+            subnets["Condition"],
+            json!({ "Null": { "sagemaker:VpcSubnets": "true" } })
+        );
+        assert_eq!(
+            groups["Condition"],
+            json!({ "Null": { "sagemaker:VpcSecurityGroupIds": "true" } })
+        );
+        assert_eq!(subnets["Action"], groups["Action"]);
+        for a in [
+            "sagemaker:CreateTrainingJob",
+            "sagemaker:CreateProcessingJob",
+            "sagemaker:CreateHyperParameterTuningJob",
+            "sagemaker:CreateModel",
+        ] {
+            assert!(strings(&subnets["Action"]).contains(&a), "{a}");
+        }
+        assert!(combined_presence_checks(&doc).is_empty());
+    }
+
+    #[test]
+    fn the_combined_presence_check_is_detected() {
+        // The public sample's form: one Null block with both keys, denying only when both are
+        // missing. The check above must be able to tell.
+        let buggy = json!({ "Version": "2012-10-17", "Statement": [{
+            "Sid": "DenyWithoutVpc",
+            "Effect": "Deny",
+            "Action": "sagemaker:CreateTrainingJob",
+            "Resource": "*",
+            "Condition": { "Null": {
+                "sagemaker:VpcSubnets": "true",
+                "sagemaker:VpcSecurityGroupIds": "true"
+            } }
+        }] });
+        assert_eq!(combined_presence_checks(&buggy), ["\"DenyWithoutVpc\""]);
+    }
+
+    #[test]
+    fn every_guarded_action_carries_the_key_its_statement_tests() {
+        let doc = guardrail_policy(&all_on()).unwrap();
+        for s in statements(&doc) {
+            for action in strings(&s["Action"]) {
+                let name = action.strip_prefix("sagemaker:").unwrap();
+                let (_, keys) = KEYS_OF_ACTION
+                    .iter()
+                    .find(|(a, _)| *a == name)
+                    .unwrap_or_else(|| panic!("{name} is not in the reference table"));
+                for key in condition_keys(s) {
+                    assert!(
+                        keys.contains(&key.as_str()),
+                        "{} {name} has no {key}",
+                        s["Sid"]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn kms_keys_are_checked_separately() {
+        let doc = guardrail_policy(&all_on()).unwrap();
+        assert_eq!(
+            statement(&doc, SID_DENY_WITHOUT_VOLUME_KMS_KEY)["Condition"],
+            json!({ "Null": { "sagemaker:VolumeKmsKey": "true" } })
+        );
+        let output = statement(&doc, SID_DENY_WITHOUT_OUTPUT_KMS_KEY);
+        assert_eq!(
+            output["Condition"],
+            json!({ "Null": { "sagemaker:OutputKmsKey": "true" } })
+        );
+        // Notebooks write no job output; requiring an output key would deny them always.
+        assert!(!strings(&output["Action"]).contains(&"sagemaker:CreateNotebookInstance"));
+    }
+
+    #[test]
+    fn notebooks_need_root_access_and_direct_internet_explicitly_disabled() {
+        let doc = guardrail_policy(&all_on()).unwrap();
+        let create = statement(&doc, SID_DENY_NOTEBOOK_ROOT_ACCESS);
+        assert_eq!(create["Action"], "sagemaker:CreateNotebookInstance");
+        assert_eq!(
+            create["Condition"],
+            json!({ "StringNotEquals": { "sagemaker:RootAccess": "Disabled" } })
+        );
+        let update = statement(&doc, SID_DENY_ENABLING_NOTEBOOK_ROOT_ACCESS);
+        assert_eq!(update["Action"], "sagemaker:UpdateNotebookInstance");
+        assert_eq!(
+            update["Condition"],
+            json!({ "StringEquals": { "sagemaker:RootAccess": "Enabled" } })
+        );
+        let internet = statement(&doc, SID_DENY_NOTEBOOK_DIRECT_INTERNET);
+        assert_eq!(internet["Action"], "sagemaker:CreateNotebookInstance");
+        assert_eq!(
+            internet["Condition"],
+            json!({ "StringNotEquals": { "sagemaker:DirectInternetAccess": "Disabled" } })
+        );
+    }
+
+    #[test]
+    fn instance_types_outside_the_list_are_denied() {
+        let doc = guardrail_policy(&all_on()).unwrap();
+        let compute = statement(&doc, SID_DENY_DISALLOWED_INSTANCE_TYPES);
+        assert_eq!(
+            compute["Condition"],
+            json!({ "ForAnyValue:StringNotLike": {
+                "sagemaker:InstanceTypes": ["ml.m5.*", "ml.t3.medium"]
+            } })
+        );
+        let actions = strings(&compute["Action"]);
+        for a in [
+            "sagemaker:CreateTrainingJob",
+            "sagemaker:CreateNotebookInstance",
+            "sagemaker:UpdateNotebookInstance",
+        ] {
+            assert!(actions.contains(&a), "{a}");
+        }
+        let apps = statement(&doc, SID_DENY_APPS_ON_DISALLOWED_INSTANCE_TYPES);
+        assert_eq!(apps["Action"], json!(["sagemaker:CreateApp"]));
+        assert_eq!(
+            apps["Condition"]["ForAnyValue:StringNotLike"]["sagemaker:InstanceTypes"],
+            json!(["ml.m5.*", "ml.t3.medium", "system"])
+        );
+    }
+
+    /// Switches one guard off.
+    type TurnOff = fn(&mut GuardrailSettings);
+
+    #[test]
+    fn each_setting_off_removes_exactly_its_statements() {
+        let full = guardrail_policy(&all_on()).unwrap();
+        let cases: [(TurnOff, &[&str]); 5] = [
+            (
+                |s| s.require_vpc = false,
+                &[
+                    SID_DENY_WITHOUT_VPC_SUBNETS,
+                    SID_DENY_WITHOUT_VPC_SECURITY_GROUPS,
+                ],
+            ),
+            (
+                |s| s.require_kms = false,
+                &[
+                    SID_DENY_WITHOUT_VOLUME_KMS_KEY,
+                    SID_DENY_WITHOUT_OUTPUT_KMS_KEY,
+                ],
+            ),
+            (
+                |s| s.deny_root_access = false,
+                &[
+                    SID_DENY_NOTEBOOK_ROOT_ACCESS,
+                    SID_DENY_ENABLING_NOTEBOOK_ROOT_ACCESS,
+                ],
+            ),
+            (
+                |s| s.deny_direct_internet = false,
+                &[SID_DENY_NOTEBOOK_DIRECT_INTERNET],
+            ),
+            (
+                |s| s.allowed_instance_types.clear(),
+                &[
+                    SID_DENY_DISALLOWED_INSTANCE_TYPES,
+                    SID_DENY_APPS_ON_DISALLOWED_INSTANCE_TYPES,
+                ],
+            ),
+        ];
+        for (turn_off, removed) in cases {
+            let mut settings = all_on();
+            turn_off(&mut settings);
+            let doc = guardrail_policy(&settings).unwrap();
+            assert_well_formed(&doc);
+            let expected: Vec<&str> = sids(&full)
+                .into_iter()
+                .filter(|sid| !removed.contains(sid))
+                .collect();
+            assert_eq!(sids(&doc), expected);
+            // The remaining statements are unchanged.
+            for s in statements(&doc) {
+                assert_eq!(s, statement(&full, s["Sid"].as_str().unwrap()));
+            }
+        }
+    }
+
+    #[test]
+    fn every_setting_off_gives_no_policy() {
+        assert_eq!(guardrail_policy(&all_off()), None);
+        let mut one = all_off();
+        one.deny_direct_internet = true;
+        let doc = guardrail_policy(&one).unwrap();
+        assert_eq!(sids(&doc), [SID_DENY_NOTEBOOK_DIRECT_INTERNET]);
+    }
+}

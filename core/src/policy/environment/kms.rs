@@ -1,0 +1,291 @@
+//! Key policies of the environment's KMS keys: `data` (buckets, logs), `ebs` (volumes of jobs and
+//! notebooks) and `studio` (the domain's home file system).
+//!
+//! * [`SID_KEY_ADMINISTRATION`]: the account manages the key but cannot use it.
+//! * [`SID_KEY_USE`]: the environment's roles encrypt and decrypt with it.
+//! * [`SID_GRANTS_FOR_AWS_RESOURCES`]: the environment's roles let AWS services (SageMaker, EBS,
+//!   EFS, S3) use the key for them, through grants those services create.
+//! * [`SID_CLOUDWATCH_LOGS`] (`data` key only): CloudWatch Logs encrypts the environment's log
+//!   groups (VPC flow logs) with it.
+//!
+//! **No `kms:*` for the account.** AWS's default key policy gives the account principal `kms:*`,
+//! which hands the key to any IAM policy in the account. Here the account gets administration
+//! only, so use is limited to the roles this policy names. That cannot lock the key out: the
+//! account keeps `kms:PutKeyPolicy` (through `kms:Put*`), which is what KMS's lockout safety check
+//! requires, so an IAM administrator can always rewrite the policy.
+//!
+//! **`kms:CreateAlias` instead of `kms:Create*`.** `kms:Create*` includes `kms:CreateGrant`, and a
+//! grant can give its grantee `kms:Decrypt`: any principal whose IAM policy allowed
+//! `kms:CreateGrant` could hand itself use of the key without the key policy changing. The other
+//! administration wildcards match no usage or grant-creating action (a test checks).
+//!
+//! A consequence: whoever creates resources encrypted with these keys (the engine creating the
+//! domain with the `studio` key, ...) needs its role among the key's users.
+
+use serde_json::{json, Value};
+
+use super::{document, EnvironmentFacts};
+use crate::graph::environment::KeyPurpose;
+
+/// Sid of the statement giving the account key administration.
+pub const SID_KEY_ADMINISTRATION: &str = "AllowKeyAdministrationByAccount";
+/// Sid of the statement letting the environment's roles use the key.
+pub const SID_KEY_USE: &str = "AllowKeyUseByEnvironmentRoles";
+/// Sid of the statement letting the environment's roles create grants for AWS services.
+pub const SID_GRANTS_FOR_AWS_RESOURCES: &str = "AllowGrantsForAwsResourcesByEnvironmentRoles";
+/// Sid of the statement letting CloudWatch Logs use the `data` key for the environment's log
+/// groups.
+pub const SID_CLOUDWATCH_LOGS: &str = "AllowCloudWatchLogsForEnvironmentLogGroups";
+
+/// Key administration: lifecycle, policy, aliases, tags, rotation. No cryptographic operation,
+/// no grant creation.
+pub const ADMINISTRATION_ACTIONS: &[&str] = &[
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:Delete*",
+    "kms:Describe*",
+    "kms:Disable*",
+    "kms:Enable*",
+    "kms:Get*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Revoke*",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:Update*",
+];
+
+/// Using the key for envelope encryption, as S3, EBS, EFS and SageMaker do.
+pub const USAGE_ACTIONS: &[&str] = &[
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey*",
+    "kms:ReEncrypt*",
+];
+
+/// Managing the grants AWS services create to use the key for a resource.
+pub const GRANT_ACTIONS: &[&str] = &["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"];
+
+/// The key policy of `key`, usable by `user_role_arns` (the environment's persona and execution
+/// roles, and whatever creates resources encrypted with it).
+///
+/// With no roles the key is administered but unusable (IAM rejects a principal list that is
+/// empty, so the usage statements are left out rather than written empty).
+pub fn key_policy(facts: &EnvironmentFacts, key: KeyPurpose, user_role_arns: &[String]) -> Value {
+    let mut roles = user_role_arns.to_vec();
+    roles.sort();
+    roles.dedup();
+
+    // In a key policy `Resource: "*"` means this key and nothing else.
+    let mut statements = vec![json!({
+        "Sid": SID_KEY_ADMINISTRATION,
+        "Effect": "Allow",
+        "Principal": { "AWS": facts.account_root_arn() },
+        "Action": ADMINISTRATION_ACTIONS,
+        "Resource": "*"
+    })];
+
+    if !roles.is_empty() {
+        statements.push(json!({
+            "Sid": SID_KEY_USE,
+            "Effect": "Allow",
+            "Principal": { "AWS": roles },
+            "Action": USAGE_ACTIONS,
+            "Resource": "*"
+        }));
+        // Grants let a service keep using the key after the call that created the resource
+        // (EBS re-attaching a volume, EFS mounting the home directory). Only services may ask
+        // for them, so a role cannot hand key use to an arbitrary principal through a grant.
+        statements.push(json!({
+            "Sid": SID_GRANTS_FOR_AWS_RESOURCES,
+            "Effect": "Allow",
+            "Principal": { "AWS": roles },
+            "Action": GRANT_ACTIONS,
+            "Resource": "*",
+            "Condition": { "Bool": { "kms:GrantIsForAWSResource": "true" } }
+        }));
+    }
+
+    if key == KeyPurpose::Data {
+        // CloudWatch Logs calls KMS as its regional service principal and puts the log group's
+        // ARN in the encryption context; matching that ARN against the environment's prefix
+        // keeps other log groups of the account from using the key. This is the shape CloudWatch
+        // Logs documents for encrypted log groups, its actions narrowed from wildcards.
+        statements.push(json!({
+            "Sid": SID_CLOUDWATCH_LOGS,
+            "Effect": "Allow",
+            "Principal": { "Service": format!("logs.{}.amazonaws.com", facts.region) },
+            "Action": USAGE_ACTIONS,
+            "Resource": "*",
+            "Condition": {
+                "ArnLike": { "kms:EncryptionContext:aws:logs:arn": facts.log_group_arn_pattern() }
+            }
+        }));
+    }
+
+    document(statements)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::environment::test_support::*;
+
+    fn roles() -> Vec<String> {
+        vec![
+            "arn:aws:iam::123456789012:role/team-a-dev-execution".into(),
+            "arn:aws:iam::123456789012:role/team-a-dev-data-scientist".into(),
+        ]
+    }
+
+    const KEYS: [KeyPurpose; 3] = [KeyPurpose::Data, KeyPurpose::Ebs, KeyPurpose::Studio];
+
+    /// Every action that lets a principal use the key's material, directly or via a grant.
+    const POWERFUL: &[&str] = &[
+        "kms:Encrypt",
+        "kms:Decrypt",
+        "kms:ReEncryptFrom",
+        "kms:ReEncryptTo",
+        "kms:GenerateDataKey",
+        "kms:GenerateDataKeyWithoutPlaintext",
+        "kms:GenerateDataKeyPair",
+        "kms:CreateGrant",
+    ];
+
+    #[test]
+    fn every_key_policy_is_well_formed() {
+        for key in KEYS {
+            let doc = key_policy(&facts(), key, &roles());
+            assert_well_formed(&doc);
+            for s in statements(&doc) {
+                assert_eq!(s["Effect"], "Allow");
+                assert_eq!(s["Resource"], "*");
+            }
+        }
+    }
+
+    #[test]
+    fn account_administers_but_cannot_use_the_key() {
+        for key in KEYS {
+            let doc = key_policy(&facts(), key, &roles());
+            let admin = statement(&doc, SID_KEY_ADMINISTRATION);
+            assert_eq!(
+                admin["Principal"],
+                json!({ "AWS": "arn:aws:iam::123456789012:root" })
+            );
+            let actions = strings(&admin["Action"]);
+            for needed in [
+                "kms:PutKeyPolicy",
+                "kms:GetKeyPolicy",
+                "kms:DescribeKey",
+                "kms:ScheduleKeyDeletion",
+                "kms:CancelKeyDeletion",
+                "kms:EnableKeyRotation",
+                "kms:CreateAlias",
+                "kms:TagResource",
+            ] {
+                assert!(
+                    actions.iter().any(|a| action_matches(a, needed)),
+                    "{needed}"
+                );
+            }
+            for pattern in &actions {
+                for p in POWERFUL {
+                    assert!(!action_matches(pattern, p), "{pattern} grants {p}");
+                }
+            }
+            // Nowhere does the account principal get more than administration.
+            for s in statements(&doc) {
+                if s["Sid"] != SID_KEY_ADMINISTRATION {
+                    assert!(!s["Principal"].to_string().contains(":root"), "{s}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_given_roles_use_the_key() {
+        let expected = json!({ "AWS": [
+            "arn:aws:iam::123456789012:role/team-a-dev-data-scientist",
+            "arn:aws:iam::123456789012:role/team-a-dev-execution"
+        ] });
+        for key in KEYS {
+            let doc = key_policy(&facts(), key, &roles());
+            let usage = statement(&doc, SID_KEY_USE);
+            assert_eq!(usage["Principal"], expected);
+            assert_eq!(usage["Action"], json!(USAGE_ACTIONS));
+            assert!(usage.get("Condition").is_none());
+            // Whatever else may use the key is a service, never another AWS principal.
+            for s in statements(&doc) {
+                let uses = strings(&s["Action"])
+                    .iter()
+                    .any(|a| POWERFUL.iter().any(|p| action_matches(a, p)));
+                if uses && s["Principal"].get("AWS").is_some() {
+                    assert_eq!(s["Principal"], expected, "{}", s["Sid"]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn grants_are_only_for_aws_resources() {
+        for key in KEYS {
+            let doc = key_policy(&facts(), key, &roles());
+            let grants = statement(&doc, SID_GRANTS_FOR_AWS_RESOURCES);
+            assert_eq!(
+                grants["Action"],
+                json!(["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"])
+            );
+            assert_eq!(
+                grants["Condition"],
+                json!({ "Bool": { "kms:GrantIsForAWSResource": "true" } })
+            );
+            // No other statement may allow creating grants unconditionally.
+            for s in statements(&doc) {
+                if s["Sid"] != SID_GRANTS_FOR_AWS_RESOURCES {
+                    for a in strings(&s["Action"]) {
+                        assert!(!action_matches(a, "kms:CreateGrant"), "{} {a}", s["Sid"]);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_data_key_serves_cloudwatch_logs_and_only_for_the_environment() {
+        let doc = key_policy(&facts(), KeyPurpose::Data, &roles());
+        let logs = statement(&doc, SID_CLOUDWATCH_LOGS);
+        assert_eq!(
+            logs["Principal"],
+            json!({ "Service": "logs.eu-west-1.amazonaws.com" })
+        );
+        let pattern = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+            .as_str()
+            .unwrap();
+        let own =
+            "arn:aws:logs:eu-west-1:123456789012:log-group:/secure-mlops/team-a/dev/vpc-flow-logs";
+        assert!(glob_matches(pattern, own));
+        for other in [
+            "arn:aws:logs:eu-west-1:123456789012:log-group:/secure-mlops/team-b/dev/vpc-flow-logs",
+            "arn:aws:logs:eu-west-1:123456789012:log-group:/secure-mlops/team-a/prod/x",
+            "arn:aws:logs:eu-west-1:999999999999:log-group:/secure-mlops/team-a/dev/x",
+            "arn:aws:logs:eu-west-1:123456789012:log-group:other",
+        ] {
+            assert!(!glob_matches(pattern, other), "{other}");
+        }
+        for key in [KeyPurpose::Ebs, KeyPurpose::Studio] {
+            let doc = key_policy(&facts(), key, &roles());
+            assert!(!sids(&doc).contains(&SID_CLOUDWATCH_LOGS), "{}", key.key());
+            assert!(!doc.to_string().contains("\"Service\""), "{}", key.key());
+        }
+    }
+
+    #[test]
+    fn no_roles_leaves_an_administered_unusable_key() {
+        let doc = key_policy(&facts(), KeyPurpose::Ebs, &[]);
+        assert_well_formed(&doc);
+        assert_eq!(sids(&doc), [SID_KEY_ADMINISTRATION]);
+    }
+}
