@@ -8,7 +8,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use super::error::AwsCallError;
 
 /// An IAM role to assume for every call, as the provider's `assume_role` block says.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct AssumeRole {
     /// The role to assume.
     pub role_arn: String,
@@ -16,6 +16,20 @@ pub struct AssumeRole {
     pub session_name: Option<String>,
     /// The external id the role's trust policy requires, if any. Never logged.
     pub external_id: Option<String>,
+}
+
+// The external id can be a shared secret: debug output shows only whether there is one.
+impl std::fmt::Debug for AssumeRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AssumeRole")
+            .field("role_arn", &self.role_arn)
+            .field("session_name", &self.session_name)
+            .field(
+                "external_id",
+                &self.external_id.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 /// Where and as whom to call AWS. Unset fields fall back to the standard AWS environment
@@ -128,5 +142,28 @@ impl AwsClients {
             partition,
             default_tags: settings.default_tags.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_external_id() {
+        let settings = ConnectionSettings {
+            assume_role: Some(AssumeRole {
+                role_arn: "arn:aws:iam::123456789012:role/deployer".into(),
+                session_name: None,
+                external_id: Some("s3cr3t-shared-id".into()),
+            }),
+            ..Default::default()
+        };
+        let text = format!("{settings:?}");
+        assert!(!text.contains("s3cr3t"), "{text}");
+        assert!(
+            text.contains("<redacted>") && text.contains("deployer"),
+            "{text}"
+        );
     }
 }
