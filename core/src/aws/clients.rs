@@ -64,6 +64,8 @@ pub enum ConnectError {
 /// The clients and the facts every operation needs (account, region, partition, tags).
 #[derive(Debug, Clone)]
 pub struct AwsClients {
+    /// EC2 (VPCs, subnets, route tables, security groups, endpoints).
+    pub ec2: aws_sdk_ec2::Client,
     /// SageMaker.
     pub sagemaker: aws_sdk_sagemaker::Client,
     /// Service Catalog.
@@ -133,6 +135,7 @@ impl AwsClients {
             .to_string();
 
         Ok(Self {
+            ec2: aws_sdk_ec2::Client::new(&config),
             sagemaker: aws_sdk_sagemaker::Client::new(&config),
             servicecatalog: aws_sdk_servicecatalog::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),

@@ -1,9 +1,16 @@
 //! One module per AWS child kind the engine manages. Each is a thin, idempotent layer over the
 //! AWS calls for that kind: look up, adopt or create, read, delete (not-found counts as deleted).
 
+pub mod ec2_tags;
+pub mod network;
 pub mod portfolio_principal;
+pub mod route_table;
 pub mod sagemaker_portfolio;
+pub mod security_group;
 pub mod service_role;
+pub mod subnet;
+pub mod vpc;
+pub mod vpc_endpoint;
 
 /// Tag key naming which part of a deployment a child is (its logical id).
 pub const COMPONENT_TAG: &str = "secure-mlops:component";

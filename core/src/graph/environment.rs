@@ -348,10 +348,13 @@ pub fn environment_graph(spec: &EnvironmentSpec) -> Result<Graph<Child>, GraphEr
         Child::SageMakerSecurityGroup,
         vec![vpc.clone()],
     );
+    // The endpoint group opens 443 to the private subnets' CIDRs, read from their records.
+    let mut endpoint_sg_deps = vec![vpc.clone(), SAGEMAKER_SECURITY_GROUP.to_string()];
+    endpoint_sg_deps.extend(private_subnets.iter().cloned());
     add(
         ENDPOINT_SECURITY_GROUP.into(),
         Child::EndpointSecurityGroup,
-        vec![vpc.clone(), SAGEMAKER_SECURITY_GROUP.into()],
+        endpoint_sg_deps,
     );
     for service in spec.interface_endpoints() {
         let mut deps = vec![vpc.clone(), ENDPOINT_SECURITY_GROUP.to_string()];
@@ -452,6 +455,48 @@ pub fn environment_graph(spec: &EnvironmentSpec) -> Result<Graph<Child>, GraphEr
         );
     }
 
+    Graph::new(nodes)
+}
+
+/// The network part of an environment's graph: the VPC (created or existing), private subnets and
+/// their route tables, the two security groups, the S3 gateway endpoint and the interface
+/// endpoints, without NAT support or flow logs. It is [`environment_graph`]'s nodes of those
+/// kinds, with dependencies on the nodes left out dropped.
+pub fn network_graph(spec: &EnvironmentSpec) -> Result<Graph<Child>, GraphError> {
+    let full = environment_graph(spec)?;
+    let keep = |kind: &Child| {
+        matches!(
+            kind,
+            Child::Vpc { .. }
+                | Child::ExistingVpc { .. }
+                | Child::Subnet { public: false, .. }
+                | Child::ExistingSubnet { .. }
+                | Child::RouteTable { public: false, .. }
+                | Child::SageMakerSecurityGroup
+                | Child::EndpointSecurityGroup
+                | Child::S3GatewayEndpoint
+                | Child::ExistingS3Endpoint { .. }
+                | Child::InterfaceEndpoint { .. }
+        )
+    };
+    let kept: Vec<&Node<Child>> = full.nodes().iter().filter(|n| keep(&n.kind)).collect();
+    let ids: std::collections::BTreeSet<&str> = kept.iter().map(|n| n.id.as_str()).collect();
+    let nodes = kept
+        .iter()
+        .map(|n| {
+            let depends_on: Vec<String> = n
+                .depends_on
+                .iter()
+                .filter(|d| ids.contains(d.as_str()))
+                .cloned()
+                .collect();
+            Node {
+                id: n.id.clone(),
+                kind: n.kind.clone(),
+                depends_on,
+            }
+        })
+        .collect();
     Graph::new(nodes)
 }
 
@@ -587,5 +632,46 @@ mod tests {
             sts.depends_on.contains(&"subnet-private-0".to_string())
                 && sts.depends_on.contains(&"subnet-private-1".to_string())
         );
+    }
+    #[test]
+    fn network_graph_holds_only_the_network_without_nat_or_flow_logs() {
+        let mut spec = quickstart();
+        spec.network.interface_endpoints = Some(
+            [
+                "sts".to_string(),
+                "sagemaker.api".to_string(),
+                "studio".to_string(),
+            ]
+            .into(),
+        );
+        let graph = network_graph(&spec).unwrap();
+        assert!(!graph.nodes().iter().any(|n| matches!(
+            n.kind,
+            Child::KmsKey { .. }
+                | Child::Bucket { .. }
+                | Child::Role { .. }
+                | Child::ExistingRole { .. }
+                | Child::GuardrailPolicy
+                | Child::FlowLogGroup { .. }
+                | Child::FlowLogRole
+                | Child::FlowLog { .. }
+        )));
+        // 1 VPC + 2 subnets + 2 route tables + 2 SGs + 1 S3 endpoint + 3 interface endpoints.
+        assert_eq!(graph.nodes().len(), 1 + 2 + 2 + 2 + 1 + 3);
+        let endpoint_sg = graph.get(ENDPOINT_SECURITY_GROUP).unwrap();
+        assert!(endpoint_sg
+            .depends_on
+            .contains(&"subnet-private-1".to_string()));
+        let s3 = graph.get(S3_ENDPOINT).unwrap();
+        assert!(s3.depends_on.contains(&"route-table-private-0".to_string()));
+
+        // NAT on: the NAT children are left out, and so are dependencies on them.
+        spec.network.create_nat_gateways = true;
+        let graph = network_graph(&spec).unwrap();
+        assert_eq!(graph.nodes().len(), 1 + 2 + 2 + 2 + 1 + 3);
+        assert!(graph
+            .nodes()
+            .iter()
+            .all(|n| n.depends_on.iter().all(|d| !d.starts_with("nat-"))));
     }
 }

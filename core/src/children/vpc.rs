@@ -1,0 +1,136 @@
+//! The environment's VPC (DNS support and hostnames on), or one the user brought.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Vpc};
+
+use super::ec2_tags::{delete_retrying, Owner};
+use super::network::ChildError;
+use crate::aws::{AwsCallError, AwsClients};
+use crate::engine::Record;
+use crate::spec::Cidr;
+
+/// Record kind of a VPC the environment created.
+pub const KIND: &str = "vpc";
+/// Record kind of a VPC the user brought (never deleted).
+pub const EXISTING_KIND: &str = "existing-vpc";
+
+/// Adopts the VPC tagged as `owner`, or creates it; then turns DNS support and hostnames on
+/// (again), which repairs drift.
+pub async fn ensure(
+    clients: &AwsClients,
+    owner: Owner<'_>,
+    tags: &BTreeMap<String, String>,
+    cidr: Cidr,
+) -> Result<Record, ChildError> {
+    let vpc_id = match find(clients, owner).await? {
+        Some(id) => id,
+        None => {
+            let out = clients
+                .ec2
+                .create_vpc()
+                .cidr_block(cidr.to_string())
+                .tag_specifications(owner.tag_specification(ResourceType::Vpc, tags))
+                .send()
+                .await
+                .map_err(|e| AwsCallError::from_sdk("ec2", "CreateVpc", e))?;
+            out.vpc().and_then(Vpc::vpc_id).map(str::to_string).ok_or(
+                ChildError::IncompleteAnswer {
+                    operation: "CreateVpc",
+                    missing: "VpcId",
+                },
+            )?
+        }
+    };
+    // One attribute per call: EC2 refuses both in one request.
+    let on = || AttributeBooleanValue::builder().value(true).build();
+    clients
+        .ec2
+        .modify_vpc_attribute()
+        .vpc_id(&vpc_id)
+        .enable_dns_support(on())
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("ec2", "ModifyVpcAttribute", e))?;
+    clients
+        .ec2
+        .modify_vpc_attribute()
+        .vpc_id(&vpc_id)
+        .enable_dns_hostnames(on())
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("ec2", "ModifyVpcAttribute", e))?;
+    Ok(record(clients, KIND, vpc_id, cidr.to_string()))
+}
+
+/// Reads a VPC the user brought; fails clearly when it does not exist.
+pub async fn read_existing(
+    clients: &AwsClients,
+    logical_id: &str,
+    vpc_id: &str,
+) -> Result<Record, ChildError> {
+    let missing = || ChildError::ExistingNotFound {
+        child: logical_id.to_string(),
+        id: vpc_id.to_string(),
+    };
+    let out = match clients.ec2.describe_vpcs().vpc_ids(vpc_id).send().await {
+        Ok(out) => out,
+        Err(e) => {
+            let err = AwsCallError::from_sdk("ec2", "DescribeVpcs", e);
+            return Err(if err.is_not_found() {
+                missing()
+            } else {
+                err.into()
+            });
+        }
+    };
+    let vpc = out.vpcs().first().ok_or_else(missing)?;
+    let cidr = vpc.cidr_block().unwrap_or_default().to_string();
+    Ok(record(clients, EXISTING_KIND, vpc_id.to_string(), cidr))
+}
+
+/// Deletes the VPC, retrying while its dependents are still going away.
+pub async fn delete(clients: &AwsClients, vpc_id: &str) -> Result<(), ChildError> {
+    delete_retrying(&format!("VPC {vpc_id} to be deletable"), || {
+        let ec2 = clients.ec2.clone();
+        let id = vpc_id.to_string();
+        async move {
+            ec2.delete_vpc()
+                .vpc_id(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| AwsCallError::from_sdk("ec2", "DeleteVpc", e))
+        }
+    })
+    .await?;
+    Ok(())
+}
+
+async fn find(clients: &AwsClients, owner: Owner<'_>) -> Result<Option<String>, AwsCallError> {
+    let out = clients
+        .ec2
+        .describe_vpcs()
+        .set_filters(Some(owner.filters()))
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("ec2", "DescribeVpcs", e))?;
+    Ok(out
+        .vpcs()
+        .iter()
+        .filter(|v| owner.owns(v.tags()))
+        .find_map(|v| v.vpc_id().map(str::to_string)))
+}
+
+fn record(clients: &AwsClients, kind: &str, vpc_id: String, cidr: String) -> Record {
+    Record {
+        kind: kind.to_string(),
+        arn: Some(format!(
+            "arn:{}:ec2:{}:{}:vpc/{vpc_id}",
+            clients.partition, clients.region, clients.account_id
+        )),
+        physical_id: vpc_id,
+        attributes: BTreeMap::from([("cidr".to_string(), cidr)]),
+        depends_on: Vec::new(),
+    }
+}
