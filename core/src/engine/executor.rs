@@ -135,25 +135,13 @@ where
         let Some((id, elapsed, outcome)) = running.next().await else {
             break;
         };
-        report.operations += 1;
-        report.child_time_sum += elapsed;
-        match outcome {
-            Some(Ok(mut record)) => {
-                if let Some(node) = graph.get(id) {
-                    record.depends_on = node.depends_on.clone();
-                }
-                tracing::debug!(child = id, physical_id = %record.physical_id, ?elapsed, "child ensured");
-                ledger.insert(id, record);
-                done.insert(id);
+        if let Some(mut record) = settle(&mut report, &mut errors, id, elapsed, outcome) {
+            if let Some(node) = graph.get(id) {
+                record.depends_on = node.depends_on.clone();
             }
-            Some(Err(source)) => errors.push(ExecError::Child {
-                id: id.to_string(),
-                source,
-            }),
-            None => errors.push(ExecError::TimedOut {
-                id: id.to_string(),
-                after: elapsed,
-            }),
+            tracing::debug!(child = id, physical_id = %record.physical_id, ?elapsed, "child ensured");
+            ledger.insert(id, record);
+            done.insert(id);
         }
     }
     report.wall = started_at.elapsed();
@@ -241,21 +229,9 @@ where
         let Some((id, elapsed, outcome)) = running.next().await else {
             break;
         };
-        report.operations += 1;
-        report.child_time_sum += elapsed;
-        match outcome {
-            Some(Ok(())) => {
-                tracing::debug!(child = id, ?elapsed, "child deleted");
-                ledger.remove(id);
-            }
-            Some(Err(source)) => errors.push(ExecError::Child {
-                id: id.to_string(),
-                source,
-            }),
-            None => errors.push(ExecError::TimedOut {
-                id: id.to_string(),
-                after: elapsed,
-            }),
+        if settle(&mut report, &mut errors, id, elapsed, outcome).is_some() {
+            tracing::debug!(child = id, ?elapsed, "child deleted");
+            ledger.remove(id);
         }
     }
     report.wall = started_at.elapsed();
@@ -267,6 +243,36 @@ where
             errors,
             report,
         })
+    }
+}
+
+/// Accounts one finished child operation: its time in the report, its failure (or timeout) in
+/// `errors`; the value on success.
+fn settle<T, E: std::error::Error + 'static>(
+    report: &mut ExecReport,
+    errors: &mut Vec<ExecError<E>>,
+    id: &str,
+    elapsed: Duration,
+    outcome: Option<Result<T, E>>,
+) -> Option<T> {
+    report.operations += 1;
+    report.child_time_sum += elapsed;
+    match outcome {
+        Some(Ok(value)) => Some(value),
+        Some(Err(source)) => {
+            errors.push(ExecError::Child {
+                id: id.to_string(),
+                source,
+            });
+            None
+        }
+        None => {
+            errors.push(ExecError::TimedOut {
+                id: id.to_string(),
+                after: elapsed,
+            });
+            None
+        }
     }
 }
 
