@@ -563,13 +563,7 @@ mod tests {
 
     #[test]
     fn bring_your_own_vpc_reads_what_exists_and_creates_no_vpc_or_subnets() {
-        let mut spec = quickstart();
-        spec.network.vpc_id = Some("vpc-0123456789abcdef0".into());
-        spec.network.existing_private_subnet_ids = Some(vec![
-            "subnet-0123456789abcdef0".into(),
-            "subnet-0123456789abcdef1".into(),
-        ]);
-        spec.network.existing_s3_endpoint_id = Some("vpce-0123456789abcdef0".into());
+        let spec = EnvironmentSpec::byo_example();
         let graph = environment_graph(&spec).unwrap();
         assert!(matches!(
             graph.get(VPC).unwrap().kind,

@@ -280,6 +280,19 @@ impl EnvironmentSpec {
         }
     }
 
+    /// The quickstart brought into an existing VPC, subnets and S3 endpoint, shared by unit tests.
+    #[cfg(test)]
+    pub(crate) fn byo_example() -> Self {
+        let mut spec = Self::quickstart_example();
+        spec.network.vpc_id = Some("vpc-0123456789abcdef0".into());
+        spec.network.existing_private_subnet_ids = Some(vec![
+            "subnet-0123456789abcdef0".into(),
+            "subnet-0123456789abcdef1".into(),
+        ]);
+        spec.network.existing_s3_endpoint_id = Some("vpce-0123456789abcdef0".into());
+        spec
+    }
+
     /// Every problem with the spec, each on its attribute path.
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut errors = ValidationErrors::default();
@@ -964,13 +977,7 @@ mod tests {
 
     #[test]
     fn bring_your_own_vpc_with_existing_subnets_is_valid() {
-        let mut spec = quickstart();
-        spec.network.vpc_id = Some("vpc-0123456789abcdef0".into());
-        spec.network.existing_private_subnet_ids = Some(vec![
-            "subnet-0123456789abcdef0".into(),
-            "subnet-0123456789abcdef1".into(),
-        ]);
-        spec.network.existing_s3_endpoint_id = Some("vpce-0123456789abcdef0".into());
+        let spec = EnvironmentSpec::byo_example();
         assert_eq!(errors_of(&spec), vec![]);
         assert!(spec.resolved_subnets().private.is_empty());
     }
