@@ -153,7 +153,7 @@ pub struct StorageSpec {
 pub struct GuardrailSpec {
     /// Deny compute without VPC subnets, and separately without security groups.
     pub require_vpc: bool,
-    /// Deny compute without a volume KMS key.
+    /// Deny compute without a volume KMS key, and jobs without an output KMS key.
     pub require_kms: bool,
     /// Deny notebook instances with root access.
     pub deny_root_access: bool,

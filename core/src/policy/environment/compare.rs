@@ -180,8 +180,8 @@ mod tests {
     use crate::policy::environment::test_support::facts;
     use crate::policy::environment::{
         bucket_policy, guardrail_policy, key_policy, s3_endpoint_policy, BucketPolicyInput,
-        GuardrailSettings,
     };
+    use crate::spec::GuardrailSpec;
     use serde_json::json;
 
     fn base() -> Value {
@@ -391,7 +391,7 @@ mod tests {
                     "arn:aws:iam::123456789012:role/b".into(),
                 ],
             ),
-            guardrail_policy(&GuardrailSettings {
+            guardrail_policy(&GuardrailSpec {
                 require_vpc: true,
                 require_kms: true,
                 deny_root_access: true,

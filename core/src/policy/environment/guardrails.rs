@@ -18,6 +18,7 @@
 use serde_json::{json, Value};
 
 use super::document;
+use crate::spec::GuardrailSpec;
 
 /// Sid of the statement denying compute without VPC subnets.
 pub const SID_DENY_WITHOUT_VPC_SUBNETS: &str = "DenyComputeWithoutVpcSubnets";
@@ -125,27 +126,12 @@ pub const INSTANCE_TYPE_ACTIONS: &[&str] = &[
 /// always allowed for apps, since denying it breaks Studio itself.
 pub const STUDIO_SYSTEM_INSTANCE_TYPE: &str = "system";
 
-/// Which guards the policy contains.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GuardrailSettings {
-    /// Compute must run in the environment's VPC: subnets and security groups both named.
-    pub require_vpc: bool,
-    /// Compute must encrypt its volumes, and jobs their outputs, with a customer KMS key.
-    pub require_kms: bool,
-    /// Notebook instances must be created with root access disabled, and cannot get it back.
-    pub deny_root_access: bool,
-    /// Notebook instances must be created with direct internet access disabled.
-    pub deny_direct_internet: bool,
-    /// Instance types (IAM wildcards allowed, e.g. `ml.m5.*`) compute may use; empty allows any.
-    pub allowed_instance_types: Vec<String>,
-}
-
 /// The guardrail policy for `settings`, or `None` when every guard is off.
 ///
 /// `None` rather than an empty or placeholder document: IAM rejects a policy without statements,
 /// and a placeholder would still be a policy to attach, read back and diff. The caller detaches
 /// (or never creates) the guardrail policy instead.
-pub fn guardrail_policy(settings: &GuardrailSettings) -> Option<Value> {
+pub fn guardrail_policy(settings: &GuardrailSpec) -> Option<Value> {
     let mut statements = Vec::new();
 
     if settings.require_vpc {
@@ -405,8 +391,8 @@ mod tests {
         ("UpdateNotebookInstance", &["InstanceTypes", "RootAccess"]),
     ];
 
-    fn all_on() -> GuardrailSettings {
-        GuardrailSettings {
+    fn all_on() -> GuardrailSpec {
+        GuardrailSpec {
             require_vpc: true,
             require_kms: true,
             deny_root_access: true,
@@ -415,8 +401,8 @@ mod tests {
         }
     }
 
-    fn all_off() -> GuardrailSettings {
-        GuardrailSettings {
+    fn all_off() -> GuardrailSpec {
+        GuardrailSpec {
             require_vpc: false,
             require_kms: false,
             deny_root_access: false,
@@ -602,7 +588,7 @@ mod tests {
     }
 
     /// Switches one guard off.
-    type TurnOff = fn(&mut GuardrailSettings);
+    type TurnOff = fn(&mut GuardrailSpec);
 
     #[test]
     fn each_setting_off_removes_exactly_its_statements() {

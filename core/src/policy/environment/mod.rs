@@ -22,7 +22,7 @@ pub mod kms;
 pub use bucket::{bucket_policy, BucketPolicyInput};
 pub use compare::{normalize_policy, policies_equivalent};
 pub use endpoint::s3_endpoint_policy;
-pub use guardrails::{guardrail_policy, GuardrailSettings};
+pub use guardrails::guardrail_policy;
 pub use kms::key_policy;
 
 use serde_json::{json, Value};
