@@ -51,6 +51,9 @@ def main() -> None:
     from extensions.routes import EmulatorApp
 
     extensions.install()
+    from extensions import s3_fixes
+
+    s3_fixes.install()
     app = EmulatorApp(DomainDispatcherApplication(create_backend_app))
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
 

@@ -34,6 +34,10 @@ class Config:
             # portfolio share is accepted in the background: the portfolio shows up
             # in ListAcceptedPortfolioShares(AWS_SERVICECATALOG) some time later.
             "sc_share_delay_seconds": _env_float("EMULATOR_SC_SHARE_DELAY_SECONDS", 1.0),
+            # Added before every AWS request is answered, so that a test can stop a client
+            # half way through a run (the crash tests kill the provider mid-apply). Real AWS
+            # answers in tens of milliseconds and some creates take minutes; moto answers at once.
+            "request_delay_seconds": _env_float("EMULATOR_REQUEST_DELAY_SECONDS", 0.0),
         }
         self.values = dict(self.defaults)
 

@@ -14,6 +14,11 @@ emulator refuses as AWS does:
                           subnets, VPN gateways and extra route tables)
   DetachInternetGateway   while a public address is mapped in the VPC (an Elastic IP
                           associated with an interface there, e.g. a NAT gateway's)
+  ReleaseAddress          while a VPC Elastic IP is associated (InvalidIPAddress.InUse;
+                          moto disassociated it silently, cutting a NAT gateway off)
+
+and answers NatGatewayNotFound, as AWS does, for DescribeNatGateways and
+DeleteNatGateway of an unknown id (moto: an empty list, and a 500).
 
 The rules wrap moto's backend methods, so they hold for every caller (the API
 and moto's CloudFormation alike). Network interfaces that AWS creates for a
@@ -33,7 +38,7 @@ And: CreateVpcEndpoint without VpcEndpointType makes a Gateway endpoint, as on A
 from collections.abc import Iterator
 from typing import Any
 
-from moto.ec2.exceptions import DependencyViolationError
+from moto.ec2.exceptions import DependencyViolationError, EC2ClientError
 from moto.ec2.models import EC2Backend
 
 _moto = {
@@ -44,7 +49,9 @@ _moto = {
         "delete_subnet",
         "delete_security_group",
         "delete_vpc",
+        "describe_nat_gateways",
         "detach_internet_gateway",
+        "release_address",
     )
 }
 
@@ -73,7 +80,20 @@ def _create_vpc_endpoint(
     return endpoint
 
 
+def _nat_gateway_not_found(nat_gateway_id: str) -> EC2ClientError:
+    return EC2ClientError("NatGatewayNotFound", f"The Nat Gateway {nat_gateway_id} was not found")
+
+
+def _describe_nat_gateways(self: EC2Backend, filters: Any, nat_gateway_ids: list[str] | None) -> Any:
+    for nat_gateway_id in nat_gateway_ids or []:
+        if nat_gateway_id not in self.nat_gateways:
+            raise _nat_gateway_not_found(nat_gateway_id)
+    return _moto["describe_nat_gateways"](self, filters, nat_gateway_ids)
+
+
 def _delete_nat_gateway(self: EC2Backend, nat_gateway_id: str) -> Any:
+    if nat_gateway_id not in self.nat_gateways:
+        raise _nat_gateway_not_found(nat_gateway_id)
     nat = _moto["delete_nat_gateway"](self, nat_gateway_id)
     eni = getattr(nat, "_eni", None)
     if eni is not None and eni.id in self.enis:
@@ -149,6 +169,14 @@ def _detach_internet_gateway(self: EC2Backend, internet_gateway_id: str, vpc_id:
     return _moto["detach_internet_gateway"](self, internet_gateway_id, vpc_id)
 
 
+def _release_address(self: EC2Backend, address: str | None = None, allocation_id: str | None = None) -> Any:
+    matches = self.address_by_ip([address]) if address else self.address_by_allocation([allocation_id])
+    eip = matches[0] if matches else None
+    if eip is not None and eip.domain == "vpc" and (eip.association_id or eip.eni is not None):
+        raise EC2ClientError("InvalidIPAddress.InUse", f"Address {eip.public_ip} is in use.")
+    return _moto["release_address"](self, address=address, allocation_id=allocation_id)
+
+
 def install() -> None:
     EC2Backend.create_vpc_endpoint = _create_vpc_endpoint
     EC2Backend.delete_nat_gateway = _delete_nat_gateway
@@ -156,3 +184,5 @@ def install() -> None:
     EC2Backend.delete_security_group = _delete_security_group
     EC2Backend.delete_vpc = _delete_vpc
     EC2Backend.detach_internet_gateway = _detach_internet_gateway
+    EC2Backend.describe_nat_gateways = _describe_nat_gateways
+    EC2Backend.release_address = _release_address

@@ -9,13 +9,15 @@ dispatcher sees the request, so moto's routing is never involved.
   GET  /_emulator/health     {"emulator": "aws-emulator", "pid": ..., "moto": "5.2.5"}
   GET  /_emulator/inventory  see inventory.py
   GET  /_emulator/config     current runtime config
-  POST /_emulator/config     JSON object of settings to change, e.g. {"sc_share_delay_seconds": 0.2}
+  POST /_emulator/config     JSON object of settings to change, e.g. {"sc_share_delay_seconds": 0.2};
+                             "request_delay_seconds" delays every AWS request (not these routes)
   POST /_emulator/reset      drop every resource (moto's reset; extension state lives
                              on moto's backends so it goes too); config is kept
 """
 
 import json
 import os
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -42,6 +44,9 @@ class EmulatorApp:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if not path.startswith(PREFIX):
+            delay = CONFIG.get("request_delay_seconds")
+            if delay > 0:
+                time.sleep(delay)
             return self.moto_app(environ, start_response)
         status, body = self.handle(environ.get("REQUEST_METHOD", "GET"), path[len(PREFIX) :].rstrip("/"), environ)
         data = json.dumps(body, indent=1, sort_keys=True).encode() + b"\n"

@@ -226,6 +226,38 @@ def test_detach_refused_while_an_eip_is_associated_with_an_eni(ec2, vpc):
     ec2.delete_vpc(VpcId=vpc_id)
 
 
+def test_release_refused_while_the_address_is_associated(ec2, vpc):
+    vpc_id = vpc[0]
+    subnet = subnet_in(ec2, vpc)
+    eip = ec2.allocate_address(Domain="vpc")
+    nat = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=eip["AllocationId"])["NatGateway"]["NatGatewayId"]
+    with pytest.raises(ClientError) as exc:
+        ec2.release_address(AllocationId=eip["AllocationId"])
+    err = exc.value.response
+    assert err["Error"]["Code"] == "InvalidIPAddress.InUse", err
+    assert err["Error"]["Message"] == f"Address {eip['PublicIp']} is in use."
+    assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # The NAT gateway keeps its address.
+    address = ec2.describe_addresses(AllocationIds=[eip["AllocationId"]])["Addresses"][0]
+    assert "AssociationId" in address
+    ec2.delete_nat_gateway(NatGatewayId=nat)
+    ec2.release_address(AllocationId=eip["AllocationId"])
+    ec2.delete_subnet(SubnetId=subnet)
+    ec2.delete_vpc(VpcId=vpc_id)
+
+
+def test_unknown_nat_gateway_is_not_found(ec2):
+    for call in (
+        lambda: ec2.describe_nat_gateways(NatGatewayIds=["nat-0123456789abcdef0"]),
+        lambda: ec2.delete_nat_gateway(NatGatewayId="nat-0123456789abcdef0"),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call()
+        err = exc.value.response
+        assert err["Error"]["Code"] == "NatGatewayNotFound", err
+        assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
 def test_detach_not_attached_is_still_moto_error(ec2, vpc):
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     with pytest.raises(ClientError) as exc:

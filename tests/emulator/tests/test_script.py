@@ -120,7 +120,7 @@ def test_share_delay_comes_from_the_environment(tmp_path: Path):
     assert started.returncode == 0, started.stderr
     try:
         config = run_script("config", port=port, run_dir=tmp_path)
-        assert json.loads(config.stdout) == {"sc_share_delay_seconds": 0.25}
+        assert json.loads(config.stdout)["sc_share_delay_seconds"] == 0.25
     finally:
         run_script("stop", port=port, run_dir=tmp_path, check=True)
 
@@ -147,12 +147,15 @@ def test_routes(own: Emulator):
     assert status == 200 and health["emulator"] == "aws-emulator" and health["moto"] == "5.2.5"
     assert health["pid"] == int((own.run_dir / str(own.port) / "server.pid").read_text())
 
-    assert own.http("GET", "/_emulator/config") == (200, {"sc_share_delay_seconds": 1.0})
-    assert own.http("POST", "/_emulator/config", {"sc_share_delay_seconds": 0.5}) == (200, {"sc_share_delay_seconds": 0.5})
+    assert own.http("GET", "/_emulator/config") == (200, {"request_delay_seconds": 0.0, "sc_share_delay_seconds": 1.0})
+    assert own.http("POST", "/_emulator/config", {"sc_share_delay_seconds": 0.5}) == (
+        200,
+        {"request_delay_seconds": 0.0, "sc_share_delay_seconds": 0.5},
+    )
     assert own.http("POST", "/_emulator/config", {"sc_share_delay_seconds": -1})[0] == 400
     assert own.http("POST", "/_emulator/config", {"sc_share_delay_seconds": "1"})[0] == 400
     assert own.http("POST", "/_emulator/config", [1])[0] == 400
-    assert own.http("GET", "/_emulator/config")[1] == {"sc_share_delay_seconds": 0.5}
+    assert own.http("GET", "/_emulator/config")[1]["sc_share_delay_seconds"] == 0.5
     assert own.http("GET", "/_emulator/nothing")[0] == 404
     assert own.http("GET", "/_emulator/reset")[0] == 405
 
@@ -167,6 +170,26 @@ def test_routes(own: Emulator):
         "sagemaker:user_profile", "servicecatalog:constraint", "servicecatalog:portfolio",
         "servicecatalog:principal_association", "servicecatalog:product", "servicecatalog:product_association",
     ]
+
+
+def test_request_delay_slows_aws_requests_but_not_the_emulator_routes(own: Emulator):
+    sts = own.client("sts")
+    own.set_config(request_delay_seconds=0.3)
+    try:
+        started = time.monotonic()
+        sts.get_caller_identity()
+        assert time.monotonic() - started >= 0.3
+        started = time.monotonic()
+        own.inventory()
+        assert time.monotonic() - started < 0.3
+    finally:
+        own.set_config(request_delay_seconds=0)
+    timings = []
+    for _ in range(3):
+        started = time.monotonic()
+        sts.get_caller_identity()
+        timings.append(time.monotonic() - started)
+    assert min(timings) < 0.3, timings
 
 
 @pytest.mark.parametrize("reset_path", ["/_emulator/reset", "/moto-api/reset"])
@@ -185,7 +208,7 @@ def test_reset_clears_moto_and_extension_state(own: Emulator, reset_path: str):
     assert status == 200
     assert all(ids == [] for ids in own.inventory().values())
     assert sm.get_sagemaker_servicecatalog_portfolio_status()["Status"] == "Disabled"
-    assert own.http("GET", "/_emulator/config")[1] == {"sc_share_delay_seconds": 0.0}  # config is kept
+    assert own.http("GET", "/_emulator/config")[1]["sc_share_delay_seconds"] == 0.0  # config is kept
 
 
 def test_server_exits_on_sigterm_and_sigint(tmp_path: Path):
