@@ -74,6 +74,15 @@ pub struct AwsClients {
     pub iam: aws_sdk_iam::Client,
     /// STS.
     pub sts: aws_sdk_sts::Client,
+    /// KMS (the environment's keys).
+    pub kms: aws_sdk_kms::Client,
+    /// S3 (the environment's buckets).
+    pub s3: aws_sdk_s3::Client,
+    /// CloudWatch Logs (the flow-log group).
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// The ARN of the principal the engine runs as: the role ARN (not the session ARN) when the
+    /// credentials are an assumed-role session, so key and bucket policies can name it.
+    pub caller_arn: String,
     /// The region calls go to.
     pub region: String,
     /// The account the credentials belong to.
@@ -134,7 +143,20 @@ impl AwsClients {
             .unwrap_or("aws")
             .to_string();
 
+        let caller_arn = principal_arn(identity.arn().unwrap_or_default());
+        // Emulators and proxies answer on one host name: virtual-hosted bucket addressing
+        // (`<bucket>.localhost`) would not resolve there.
+        let s3_config = aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(
+                settings.endpoint.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some(),
+            )
+            .build();
+
         Ok(Self {
+            kms: aws_sdk_kms::Client::new(&config),
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            caller_arn,
             ec2: aws_sdk_ec2::Client::new(&config),
             sagemaker: aws_sdk_sagemaker::Client::new(&config),
             servicecatalog: aws_sdk_servicecatalog::Client::new(&config),
@@ -148,9 +170,35 @@ impl AwsClients {
     }
 }
 
+/// The IAM principal behind a caller ARN: `arn:aws:sts::1:assumed-role/<role>/<session>` becomes
+/// `arn:aws:iam::1:role/<role>` (policies cannot name sessions); other ARNs are returned as they are.
+/// Role paths are not in a session ARN, so a role with a path is named without it.
+pub(crate) fn principal_arn(caller: &str) -> String {
+    let parts: Vec<&str> = caller.splitn(6, ':').collect();
+    if let [arn, partition, "sts", _, account, resource] = parts.as_slice() {
+        if let Some(rest) = resource.strip_prefix("assumed-role/") {
+            let role = rest.split('/').next().unwrap_or(rest);
+            return format!("{arn}:{partition}:iam::{account}:role/{role}");
+        }
+    }
+    caller.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn assumed_role_sessions_are_named_by_their_role() {
+        assert_eq!(
+            principal_arn("arn:aws:sts::123456789012:assumed-role/deployer/tf-run"),
+            "arn:aws:iam::123456789012:role/deployer"
+        );
+        assert_eq!(
+            principal_arn("arn:aws:iam::123456789012:user/moto"),
+            "arn:aws:iam::123456789012:user/moto"
+        );
+    }
 
     #[test]
     fn debug_output_never_shows_the_external_id() {
