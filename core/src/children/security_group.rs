@@ -1,18 +1,24 @@
 //! The SageMaker security group (all traffic, only from itself) and the endpoint security group
 //! (TCP 443 from the SageMaker group and the private subnets). Neither has ingress from
-//! anywhere else; both keep the default egress.
+//! anywhere else: [`ensure`] revokes any rule not in the desired set (e.g. 443 from `0.0.0.0/0`
+//! added by hand), and [`drift`] reports it. Both keep the default egress.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
-use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, SecurityGroup, UserIdGroupPair};
+use aws_sdk_ec2::types::{
+    IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, SecurityGroup, UserIdGroupPair,
+};
 
 use super::ec2_tags::{delete_retrying, filter, Owner};
-use super::network::ChildError;
+use super::error::ChildError;
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
 
 /// Record kind of a security group.
 pub const KIND: &str = "security-group";
+/// Record attribute holding the child's logical id, which drift reports name.
+const LOGICAL_ID_ATTRIBUTE: &str = "logical_id";
 
 /// One ingress rule the engine wants.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,57 +42,157 @@ pub enum Ingress {
 }
 
 impl Ingress {
-    fn permission(&self, own_group_id: &str) -> IpPermission {
+    fn rule(&self, own_group_id: &str) -> Rule {
         match self {
-            Ingress::AllFromSelf => IpPermission::builder()
-                .ip_protocol("-1")
-                .user_id_group_pairs(UserIdGroupPair::builder().group_id(own_group_id).build())
-                .build(),
-            Ingress::TcpFromGroup { port, group_id } => IpPermission::builder()
-                .ip_protocol("tcp")
-                .from_port(*port)
-                .to_port(*port)
-                .user_id_group_pairs(UserIdGroupPair::builder().group_id(group_id).build())
-                .build(),
-            Ingress::TcpFromCidr { port, cidr } => IpPermission::builder()
-                .ip_protocol("tcp")
-                .from_port(*port)
-                .to_port(*port)
-                .ip_ranges(IpRange::builder().cidr_ip(cidr).build())
-                .build(),
+            Ingress::AllFromSelf => Rule {
+                protocol: ALL_PROTOCOLS.to_string(),
+                ports: None,
+                source: Source::Group(own_group_id.to_string()),
+            },
+            Ingress::TcpFromGroup { port, group_id } => Rule {
+                protocol: "tcp".to_string(),
+                ports: Some((*port, *port)),
+                source: Source::Group(group_id.clone()),
+            },
+            Ingress::TcpFromCidr { port, cidr } => Rule {
+                protocol: "tcp".to_string(),
+                ports: Some((*port, *port)),
+                source: Source::Cidr(cidr.clone()),
+            },
         }
-    }
-
-    fn present_in(&self, own_group_id: &str, existing: &[IpPermission]) -> bool {
-        existing.iter().any(|p| match self {
-            Ingress::AllFromSelf => {
-                p.ip_protocol() == Some("-1")
-                    && p.user_id_group_pairs()
-                        .iter()
-                        .any(|g| g.group_id() == Some(own_group_id))
-            }
-            Ingress::TcpFromGroup { port, group_id } => {
-                p.ip_protocol() == Some("tcp")
-                    && p.from_port() == Some(*port)
-                    && p.to_port() == Some(*port)
-                    && p.user_id_group_pairs()
-                        .iter()
-                        .any(|g| g.group_id() == Some(group_id.as_str()))
-            }
-            Ingress::TcpFromCidr { port, cidr } => {
-                p.ip_protocol() == Some("tcp")
-                    && p.from_port() == Some(*port)
-                    && p.to_port() == Some(*port)
-                    && p.ip_ranges()
-                        .iter()
-                        .any(|r| r.cidr_ip() == Some(cidr.as_str()))
-            }
-        })
     }
 }
 
+/// EC2's protocol value for "every protocol".
+const ALL_PROTOCOLS: &str = "-1";
+
+/// One ingress rule as EC2 holds it: a permission (protocol and ports) from one source. EC2
+/// groups sources sharing protocol and ports into one `IpPermission`; comparing and revoking
+/// works per source.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Rule {
+    /// `tcp`, `udp`, `icmp`, … or `-1` for all.
+    protocol: String,
+    /// First and last port (ICMP: type and code); `None` for all protocols.
+    ports: Option<(i32, i32)>,
+    source: Source,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Source {
+    Cidr(String),
+    Ipv6Cidr(String),
+    Group(String),
+    PrefixList(String),
+}
+
+impl Rule {
+    fn permission(&self) -> IpPermission {
+        let mut p = IpPermission::builder().ip_protocol(&self.protocol);
+        if let Some((from, to)) = self.ports {
+            p = p.from_port(from).to_port(to);
+        }
+        p = match &self.source {
+            Source::Cidr(c) => p.ip_ranges(IpRange::builder().cidr_ip(c).build()),
+            Source::Ipv6Cidr(c) => p.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(c).build()),
+            Source::Group(g) => {
+                p.user_id_group_pairs(UserIdGroupPair::builder().group_id(g).build())
+            }
+            Source::PrefixList(l) => {
+                p.prefix_list_ids(PrefixListId::builder().prefix_list_id(l).build())
+            }
+        };
+        p.build()
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.protocol.as_str(), self.ports) {
+            (ALL_PROTOCOLS, _) | (_, None) => write!(f, "all traffic")?,
+            (protocol, Some((from, to))) if from == to => write!(f, "{protocol} port {from}")?,
+            (protocol, Some((from, to))) => write!(f, "{protocol} ports {from}-{to}")?,
+        }
+        match &self.source {
+            Source::Cidr(c) | Source::Ipv6Cidr(c) => write!(f, " from {c}"),
+            Source::Group(g) => write!(f, " from group {g}"),
+            Source::PrefixList(l) => write!(f, " from prefix list {l}"),
+        }
+    }
+}
+
+/// EC2 answers with the protocol as it was given, as a name or an IANA number.
+fn normalize_protocol(protocol: &str) -> String {
+    match protocol.to_ascii_lowercase().as_str() {
+        "6" => "tcp".to_string(),
+        "17" => "udp".to_string(),
+        "1" => "icmp".to_string(),
+        "all" => ALL_PROTOCOLS.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The rules `permissions` hold, one per source, sorted.
+fn rules_of(permissions: &[IpPermission]) -> Vec<Rule> {
+    let mut rules = Vec::new();
+    for p in permissions {
+        let protocol = normalize_protocol(p.ip_protocol().unwrap_or(ALL_PROTOCOLS));
+        let ports = match (protocol.as_str(), p.from_port(), p.to_port()) {
+            (ALL_PROTOCOLS, _, _) => None,
+            (_, Some(from), Some(to)) => Some((from, to)),
+            _ => None,
+        };
+        let sources = p
+            .ip_ranges()
+            .iter()
+            .filter_map(|r| r.cidr_ip().map(|c| Source::Cidr(c.to_string())))
+            .chain(
+                p.ipv6_ranges()
+                    .iter()
+                    .filter_map(|r| r.cidr_ipv6().map(|c| Source::Ipv6Cidr(c.to_string()))),
+            )
+            .chain(
+                p.user_id_group_pairs()
+                    .iter()
+                    .filter_map(|g| g.group_id().map(|id| Source::Group(id.to_string()))),
+            )
+            .chain(p.prefix_list_ids().iter().filter_map(|l| {
+                l.prefix_list_id()
+                    .map(|id| Source::PrefixList(id.to_string()))
+            }));
+        for source in sources {
+            rules.push(Rule {
+                protocol: protocol.clone(),
+                ports,
+                source,
+            });
+        }
+    }
+    rules.sort();
+    rules.dedup();
+    rules
+}
+
+/// The rules of `existing` not in `desired` (to revoke) and those of `desired` not in
+/// `existing` (to add).
+fn differences(existing: &[Rule], desired: &[Rule]) -> (Vec<Rule>, Vec<Rule>) {
+    let extra = existing
+        .iter()
+        .filter(|r| !desired.contains(r))
+        .cloned()
+        .collect();
+    let mut missing: Vec<Rule> = desired
+        .iter()
+        .filter(|r| !existing.contains(r))
+        .cloned()
+        .collect();
+    missing.sort();
+    missing.dedup();
+    (extra, missing)
+}
+
 /// Adopts the group tagged as `owner` in the VPC, or creates it (named `<env id>-<logical id>`);
-/// then adds whichever of `ingress` is missing.
+/// then adds whichever of `ingress` is missing and revokes every other ingress rule.
 pub async fn ensure(
     clients: &AwsClients,
     owner: Owner<'_>,
@@ -118,20 +224,35 @@ pub async fn ensure(
             (id.to_string(), Vec::new())
         }
     };
-    for rule in ingress {
-        if rule.present_in(&group_id, &existing) {
-            continue;
-        }
+    let desired: Vec<Rule> = ingress.iter().map(|i| i.rule(&group_id)).collect();
+    let (extra, missing) = differences(&rules_of(&existing), &desired);
+    for rule in &missing {
         let result = clients
             .ec2
             .authorize_security_group_ingress()
             .group_id(&group_id)
-            .ip_permissions(rule.permission(&group_id))
+            .ip_permissions(rule.permission())
             .send()
             .await;
         if let Err(e) = result {
             let err = AwsCallError::from_sdk("ec2", "AuthorizeSecurityGroupIngress", e);
             if err.code != "InvalidPermission.Duplicate" {
+                return Err(err.into());
+            }
+        }
+    }
+    if !extra.is_empty() {
+        tracing::info!(group = %group_id, rules = ?extra, "revoking ingress the environment does not allow");
+        if let Err(e) = clients
+            .ec2
+            .revoke_security_group_ingress()
+            .group_id(&group_id)
+            .set_ip_permissions(Some(extra.iter().map(Rule::permission).collect()))
+            .send()
+            .await
+        {
+            let err = AwsCallError::from_sdk("ec2", "RevokeSecurityGroupIngress", e);
+            if !err.is_not_found() {
                 return Err(err.into());
             }
         }
@@ -146,33 +267,54 @@ pub async fn ensure(
         attributes: BTreeMap::from([
             ("vpc_id".to_string(), vpc_id.to_string()),
             ("group_name".to_string(), owner.name()),
+            (
+                LOGICAL_ID_ATTRIBUTE.to_string(),
+                owner.logical_id.to_string(),
+            ),
         ]),
         depends_on: Vec::new(),
     })
+}
+
+/// What differs between the group in `record` and `ingress`: rules that are not allowed and
+/// rules that are missing, one line each; empty when it complies. A group deleted outside the
+/// engine is drift too.
+pub async fn drift(
+    clients: &AwsClients,
+    record: &Record,
+    ingress: &[Ingress],
+) -> Result<Vec<String>, ChildError> {
+    let name = record
+        .attributes
+        .get(LOGICAL_ID_ATTRIBUTE)
+        .map_or(record.kind.as_str(), String::as_str);
+    let label = format!("{name} ({})", record.physical_id);
+    let Some(group) = describe(clients, &record.physical_id).await? else {
+        return Ok(vec![format!(
+            "{label}: deleted outside the engine; apply recreates it"
+        )]);
+    };
+    let desired: Vec<Rule> = ingress
+        .iter()
+        .map(|i| i.rule(&record.physical_id))
+        .collect();
+    let (extra, missing) = differences(&rules_of(group.ip_permissions()), &desired);
+    Ok(extra
+        .iter()
+        .map(|r| format!("{label}: ingress {r} is not allowed; apply revokes it"))
+        .chain(
+            missing
+                .iter()
+                .map(|r| format!("{label}: ingress {r} is missing; apply adds it")),
+        )
+        .collect())
 }
 
 /// Revokes the group's ingress rules that reference other groups (AWS refuses to delete a group
 /// another group's rule references), then deletes it, retrying while network interfaces still
 /// use it. Not-found counts as deleted.
 pub async fn delete(clients: &AwsClients, group_id: &str) -> Result<(), ChildError> {
-    let out = match clients
-        .ec2
-        .describe_security_groups()
-        .group_ids(group_id)
-        .send()
-        .await
-    {
-        Ok(out) => out,
-        Err(e) => {
-            let err = AwsCallError::from_sdk("ec2", "DescribeSecurityGroups", e);
-            return if err.is_not_found() {
-                Ok(())
-            } else {
-                Err(err.into())
-            };
-        }
-    };
-    let Some(group) = out.security_groups().first() else {
+    let Some(group) = describe(clients, group_id).await? else {
         return Ok(());
     };
     let referencing: Vec<IpPermission> = group
@@ -219,6 +361,29 @@ pub async fn delete(clients: &AwsClients, group_id: &str) -> Result<(), ChildErr
     Ok(())
 }
 
+async fn describe(
+    clients: &AwsClients,
+    group_id: &str,
+) -> Result<Option<SecurityGroup>, AwsCallError> {
+    match clients
+        .ec2
+        .describe_security_groups()
+        .group_ids(group_id)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out.security_groups().first().cloned()),
+        Err(e) => {
+            let err = AwsCallError::from_sdk("ec2", "DescribeSecurityGroups", e);
+            if err.is_not_found() {
+                Ok(None)
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
 async fn find(
     clients: &AwsClients,
     owner: Owner<'_>,
@@ -238,4 +403,91 @@ async fn find(
         .iter()
         .find(|g| owner.owns(g.tags()) && g.vpc_id() == Some(vpc_id))
         .cloned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn desired() -> Vec<Rule> {
+        [
+            Ingress::TcpFromGroup {
+                port: 443,
+                group_id: "sg-sagemaker".into(),
+            },
+            Ingress::TcpFromCidr {
+                port: 443,
+                cidr: "10.0.0.0/24".into(),
+            },
+        ]
+        .iter()
+        .map(|i| i.rule("sg-endpoints"))
+        .collect()
+    }
+
+    #[test]
+    fn a_rule_opened_to_the_internet_is_extra() {
+        let existing = vec![IpPermission::builder()
+            .ip_protocol("tcp")
+            .from_port(443)
+            .to_port(443)
+            .ip_ranges(IpRange::builder().cidr_ip("10.0.0.0/24").build())
+            .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+            .user_id_group_pairs(UserIdGroupPair::builder().group_id("sg-sagemaker").build())
+            .build()];
+        let (extra, missing) = differences(&rules_of(&existing), &desired());
+        assert!(missing.is_empty(), "{missing:?}");
+        assert_eq!(extra.len(), 1, "{extra:?}");
+        assert_eq!(extra[0].to_string(), "tcp port 443 from 0.0.0.0/0");
+        // Revoking it names only that source, so the allowed ones stay.
+        let revoke = extra[0].permission();
+        assert_eq!(revoke.ip_ranges().len(), 1);
+        assert!(revoke.user_id_group_pairs().is_empty());
+    }
+
+    #[test]
+    fn missing_rules_and_other_ports_are_found() {
+        let existing = vec![IpPermission::builder()
+            .ip_protocol("6")
+            .from_port(0)
+            .to_port(65535)
+            .user_id_group_pairs(UserIdGroupPair::builder().group_id("sg-sagemaker").build())
+            .build()];
+        let (extra, missing) = differences(&rules_of(&existing), &desired());
+        assert_eq!(
+            extra.iter().map(Rule::to_string).collect::<Vec<_>>(),
+            ["tcp ports 0-65535 from group sg-sagemaker"]
+        );
+        assert_eq!(missing, desired_sorted());
+    }
+
+    fn desired_sorted() -> Vec<Rule> {
+        let mut d = desired();
+        d.sort();
+        d
+    }
+
+    #[test]
+    fn all_traffic_from_self_matches_whatever_ports_ec2_reports() {
+        let own = [Ingress::AllFromSelf.rule("sg-1")];
+        for p in [
+            IpPermission::builder()
+                .ip_protocol("-1")
+                .user_id_group_pairs(UserIdGroupPair::builder().group_id("sg-1").build())
+                .build(),
+            IpPermission::builder()
+                .ip_protocol("-1")
+                .from_port(-1)
+                .to_port(-1)
+                .user_id_group_pairs(UserIdGroupPair::builder().group_id("sg-1").build())
+                .build(),
+        ] {
+            let (extra, missing) = differences(&rules_of(&[p]), &own);
+            assert!(
+                extra.is_empty() && missing.is_empty(),
+                "{extra:?} {missing:?}"
+            );
+        }
+        assert_eq!(own[0].to_string(), "all traffic from group sg-1");
+    }
 }

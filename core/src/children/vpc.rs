@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Vpc};
 
 use super::ec2_tags::{delete_retrying, Owner};
-use super::network::ChildError;
+use super::error::ChildError;
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
 use crate::spec::Cidr;

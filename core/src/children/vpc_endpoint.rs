@@ -4,11 +4,13 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{ResourceType, VpcEndpoint, VpcEndpointType};
+use serde_json::Value;
 
 use super::ec2_tags::{filter, Owner, DEPENDENCY_RETRY_BUDGET};
-use super::network::ChildError;
+use super::error::ChildError;
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
+use crate::policy::environment::policies_equivalent;
 use crate::wait::{poll_until, Deadline, Poll};
 
 /// Record kind of the S3 gateway endpoint the environment created.
@@ -17,6 +19,9 @@ pub const GATEWAY_KIND: &str = "s3-gateway-endpoint";
 pub const EXISTING_GATEWAY_KIND: &str = "existing-s3-endpoint";
 /// Record kind of an interface endpoint.
 pub const INTERFACE_KIND: &str = "interface-endpoint";
+
+/// Record attribute holding the child's logical id, which drift reports name.
+const LOGICAL_ID_ATTRIBUTE: &str = "logical_id";
 
 /// States in which an endpoint is gone or going, and so is neither adopted nor waited for.
 const GONE_STATES: &[&str] = &["deleted", "deleting", "expired", "rejected", "failed"];
@@ -55,8 +60,10 @@ pub enum EndpointSettings {
 }
 
 /// Adopts the endpoint tagged as `owner` in the VPC, or creates it (with a deterministic client
-/// token), then waits until it is available. A gateway endpoint that was adopted gets any of
-/// `route_table_ids` it lacks added.
+/// token), then waits until it is available. An adopted endpoint is repaired: a gateway endpoint
+/// gets any of `route_table_ids` it lacks and its policy back when it is not equivalent to
+/// `policy`; an interface endpoint gets missing subnets, exactly its security group, and private
+/// DNS on.
 pub async fn ensure(
     clients: &AwsClients,
     owner: Owner<'_>,
@@ -68,26 +75,7 @@ pub async fn ensure(
     let (endpoint_id, kind) = match find(clients, owner, vpc_id).await? {
         Some(found) => {
             let id = found.vpc_endpoint_id().unwrap_or_default().to_string();
-            if let EndpointSettings::Gateway {
-                route_table_ids, ..
-            } = settings
-            {
-                let missing: Vec<String> = route_table_ids
-                    .iter()
-                    .filter(|t| !found.route_table_ids().contains(t))
-                    .cloned()
-                    .collect();
-                if !missing.is_empty() {
-                    clients
-                        .ec2
-                        .modify_vpc_endpoint()
-                        .vpc_endpoint_id(&id)
-                        .set_add_route_table_ids(Some(missing))
-                        .send()
-                        .await
-                        .map_err(|e| AwsCallError::from_sdk("ec2", "ModifyVpcEndpoint", e))?;
-                }
-            }
+            repair(clients, &found, settings).await?;
             (id, kind_of(settings))
         }
         None => {
@@ -130,7 +118,162 @@ pub async fn ensure(
         }
     };
     wait_available(clients, &endpoint_id).await?;
-    Ok(record(clients, kind, endpoint_id, service_name))
+    let mut created = record(clients, kind, endpoint_id, service_name);
+    created.attributes.insert(
+        LOGICAL_ID_ATTRIBUTE.to_string(),
+        owner.logical_id.to_string(),
+    );
+    Ok(created)
+}
+
+/// What differs between the endpoint in `record` and `settings`, one line each; empty when it
+/// complies. Gateway: the policy (compared semantically) and missing route tables. Interface:
+/// private DNS, missing subnets, the security groups. An endpoint deleted outside the engine is
+/// drift too.
+pub async fn drift(
+    clients: &AwsClients,
+    record: &Record,
+    settings: &EndpointSettings,
+) -> Result<Vec<String>, ChildError> {
+    let name = record
+        .attributes
+        .get(LOGICAL_ID_ATTRIBUTE)
+        .map_or(record.kind.as_str(), String::as_str);
+    let label = format!("{name} ({})", record.physical_id);
+    Ok(match describe(clients, &record.physical_id).await? {
+        Some(found) if !is_gone(&found) => differences(&found, settings)
+            .iter()
+            .map(|d| format!("{label}: {d}"))
+            .collect(),
+        _ => vec![format!(
+            "{label}: deleted outside the engine; apply recreates it"
+        )],
+    })
+}
+
+/// One way an endpoint differs from its settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Difference {
+    Policy,
+    RouteTablesMissing(Vec<String>),
+    PrivateDnsOff,
+    SubnetsMissing(Vec<String>),
+    SecurityGroups {
+        extra: Vec<String>,
+        missing: Vec<String>,
+    },
+}
+
+impl std::fmt::Display for Difference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Difference::Policy => write!(
+                f,
+                "the endpoint policy is not the environment's; apply rewrites it"
+            ),
+            Difference::RouteTablesMissing(ids) => write!(
+                f,
+                "route tables {} are missing; apply adds them",
+                ids.join(", ")
+            ),
+            Difference::PrivateDnsOff => write!(f, "private DNS is off; apply turns it on"),
+            Difference::SubnetsMissing(ids) => {
+                write!(f, "subnets {} are missing; apply adds them", ids.join(", "))
+            }
+            Difference::SecurityGroups { extra, missing } => write!(
+                f,
+                "security groups differ (extra: [{}], missing: [{}]); apply sets them",
+                extra.join(", "),
+                missing.join(", ")
+            ),
+        }
+    }
+}
+
+fn differences(found: &VpcEndpoint, settings: &EndpointSettings) -> Vec<Difference> {
+    let absent = |wanted: &[String], have: &[String]| -> Vec<String> {
+        wanted
+            .iter()
+            .filter(|w| !have.contains(w))
+            .cloned()
+            .collect()
+    };
+    let mut out = Vec::new();
+    match settings {
+        EndpointSettings::Gateway {
+            route_table_ids,
+            policy,
+        } => {
+            let current = found.policy_document().unwrap_or_default();
+            if !policies_equivalent(
+                &Value::String(current.to_string()),
+                &Value::String(policy.clone()),
+            ) {
+                out.push(Difference::Policy);
+            }
+            let missing = absent(route_table_ids, found.route_table_ids());
+            if !missing.is_empty() {
+                out.push(Difference::RouteTablesMissing(missing));
+            }
+        }
+        EndpointSettings::Interface {
+            subnet_ids,
+            security_group_id,
+        } => {
+            if found.private_dns_enabled() != Some(true) {
+                out.push(Difference::PrivateDnsOff);
+            }
+            let missing = absent(subnet_ids, found.subnet_ids());
+            if !missing.is_empty() {
+                out.push(Difference::SubnetsMissing(missing));
+            }
+            let groups: Vec<String> = found
+                .groups()
+                .iter()
+                .filter_map(|g| g.group_id().map(str::to_string))
+                .collect();
+            let wanted = [security_group_id.clone()];
+            let (extra, missing) = (absent(&groups, &wanted), absent(&wanted, &groups));
+            if !extra.is_empty() || !missing.is_empty() {
+                out.push(Difference::SecurityGroups { extra, missing });
+            }
+        }
+    }
+    out
+}
+
+/// Brings an adopted endpoint back to `settings` in one `ModifyVpcEndpoint` call, if anything
+/// differs.
+async fn repair(
+    clients: &AwsClients,
+    found: &VpcEndpoint,
+    settings: &EndpointSettings,
+) -> Result<(), ChildError> {
+    let found_differences = differences(found, settings);
+    if found_differences.is_empty() {
+        return Ok(());
+    }
+    let id = found.vpc_endpoint_id().unwrap_or_default();
+    tracing::info!(endpoint = %id, differences = ?found_differences, "repairing an adopted endpoint");
+    let mut call = clients.ec2.modify_vpc_endpoint().vpc_endpoint_id(id);
+    for difference in found_differences {
+        call = match (difference, settings) {
+            (Difference::Policy, EndpointSettings::Gateway { policy, .. }) => {
+                call.policy_document(policy)
+            }
+            (Difference::RouteTablesMissing(ids), _) => call.set_add_route_table_ids(Some(ids)),
+            (Difference::PrivateDnsOff, _) => call.private_dns_enabled(true),
+            (Difference::SubnetsMissing(ids), _) => call.set_add_subnet_ids(Some(ids)),
+            (Difference::SecurityGroups { extra, missing }, _) => call
+                .set_add_security_group_ids((!missing.is_empty()).then_some(missing))
+                .set_remove_security_group_ids((!extra.is_empty()).then_some(extra)),
+            (Difference::Policy, EndpointSettings::Interface { .. }) => call,
+        };
+    }
+    call.send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("ec2", "ModifyVpcEndpoint", e))?;
+    Ok(())
 }
 
 /// Reads an S3 gateway endpoint the user brought; fails clearly when it does not exist.
@@ -327,5 +470,70 @@ mod tests {
             "com.amazonaws.eu-west-1.sagemaker.api"
         );
         assert_eq!(s3_service_name("eu-west-1"), "com.amazonaws.eu-west-1.s3");
+    }
+
+    #[test]
+    fn a_gateway_policy_differs_only_when_it_grants_something_else() {
+        let desired = r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::b/*"}]}"#;
+        let settings = EndpointSettings::Gateway {
+            route_table_ids: vec!["rtb-1".into(), "rtb-2".into()],
+            policy: desired.into(),
+        };
+        // Same grants, other layout: no drift.
+        let relaid = r#"{"Statement":[{"Resource":["arn:aws:s3:::b/*"],"Action":["s3:PutObject","s3:GetObject"],"Principal":{"AWS":"*"},"Effect":"Allow","Sid":"A"}],"Version":"2012-10-17"}"#;
+        let found = VpcEndpoint::builder()
+            .policy_document(relaid)
+            .route_table_ids("rtb-1")
+            .route_table_ids("rtb-2")
+            .build();
+        assert_eq!(differences(&found, &settings), []);
+        // AWS's default full-access policy and a lost route table.
+        let full =
+            r#"{"Statement":[{"Action":"*","Effect":"Allow","Principal":"*","Resource":"*"}]}"#;
+        let found = VpcEndpoint::builder()
+            .policy_document(full)
+            .route_table_ids("rtb-1")
+            .build();
+        assert_eq!(
+            differences(&found, &settings),
+            [
+                Difference::Policy,
+                Difference::RouteTablesMissing(vec!["rtb-2".into()])
+            ]
+        );
+    }
+
+    #[test]
+    fn an_interface_endpoint_needs_private_dns_its_subnets_and_only_its_group() {
+        use aws_sdk_ec2::types::SecurityGroupIdentifier;
+        let settings = EndpointSettings::Interface {
+            subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
+            security_group_id: "sg-endpoints".into(),
+        };
+        let found = VpcEndpoint::builder()
+            .private_dns_enabled(false)
+            .subnet_ids("subnet-1")
+            .groups(
+                SecurityGroupIdentifier::builder()
+                    .group_id("sg-default")
+                    .build(),
+            )
+            .build();
+        let found_differences = differences(&found, &settings);
+        assert_eq!(
+            found_differences,
+            [
+                Difference::PrivateDnsOff,
+                Difference::SubnetsMissing(vec!["subnet-2".into()]),
+                Difference::SecurityGroups {
+                    extra: vec!["sg-default".into()],
+                    missing: vec!["sg-endpoints".into()],
+                },
+            ]
+        );
+        assert_eq!(
+            found_differences[2].to_string(),
+            "security groups differ (extra: [sg-default], missing: [sg-endpoints]); apply sets them"
+        );
     }
 }
