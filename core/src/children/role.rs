@@ -1,0 +1,504 @@
+//! The environment's persona roles (`data_scientist`, `team_admin`, `execution`, `sc_launch`),
+//! or roles the user brought for them.
+//!
+//! A role has a deterministic name (`<env id>-<persona>`), so it is found again by name; it is
+//! adopted only if its tags say it is this child, since a role of that name that is not ours
+//! would otherwise be taken over. Its trust policy and one inline permission policy
+//! ([`PERMISSIONS_POLICY_NAME`]) come from [`crate::policy::environment::roles`]; other inline
+//! policies are drift and are removed, because they can only widen a least-privilege role.
+//! Managed policy attachments are left alone: the guardrail policy is attached by its own child,
+//! and other attachments are separate resources of whoever made them.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_iam::types::{Role, Tag};
+use serde_json::Value;
+
+use super::ec2_tags::Owner;
+use super::error::ChildError;
+use super::tags::{built, child_tags, iam_document, owned_by, policy_differences, subject};
+use crate::aws::{AwsCallError, AwsClients, ErrorKind};
+use crate::engine::Record;
+use crate::graph::environment::Persona;
+use crate::policy::environment::roles::{permissions_policy, persona_role_name, trust_policy};
+use crate::policy::environment::EnvironmentFacts;
+
+/// Record kind of a role the environment created.
+pub const KIND: &str = "role";
+/// Record kind of a role the user brought (never changed or deleted).
+pub const EXISTING_KIND: &str = "existing-role";
+/// Name of the inline policy holding a role's permissions.
+pub const PERMISSIONS_POLICY_NAME: &str = "secure-mlops-permissions";
+/// Record attribute holding the persona key.
+pub const PERSONA_ATTRIBUTE: &str = "persona";
+
+/// The role name of `persona`: `<env_id>-<persona key with '-'>`, e.g.
+/// `team-a-dev-data-scientist`. Spec validation keeps it within IAM's 64 characters.
+pub fn role_name(env_id: &str, persona: Persona) -> String {
+    persona_role_name(env_id, persona)
+}
+
+/// Adopts the role named for `persona` if it is this child (else refuses), or creates it; then
+/// makes its trust policy, tags and inline permissions what they should be, which repairs drift.
+pub async fn ensure(
+    clients: &AwsClients,
+    owner: Owner<'_>,
+    tags: &BTreeMap<String, String>,
+    persona: Persona,
+    facts: &EnvironmentFacts,
+    bucket_names: &[String],
+) -> Result<Record, ChildError> {
+    let name = role_name(owner.env_id, persona);
+    let trust = trust_policy(facts, persona);
+    let permissions = permissions_policy(facts, persona, bucket_names);
+
+    let role = match get_role(clients, &name).await? {
+        Some(role) => {
+            check_ours(owner, &role)?;
+            Some(role)
+        }
+        None => create(clients, owner, tags, persona, &name, &trust).await?,
+    };
+    let arn = match role {
+        Some(role) => {
+            let current = iam_document(role.assume_role_policy_document().unwrap_or_default());
+            if !policy_differences(&trust, &current).is_empty() {
+                clients
+                    .iam
+                    .update_assume_role_policy()
+                    .role_name(&name)
+                    .policy_document(trust.to_string())
+                    .send()
+                    .await
+                    .map_err(|e| AwsCallError::from_sdk("iam", "UpdateAssumeRolePolicy", e))?;
+            }
+            clients
+                .iam
+                .tag_role()
+                .role_name(&name)
+                .set_tags(Some(iam_tags(owner, tags)))
+                .send()
+                .await
+                .map_err(|e| AwsCallError::from_sdk("iam", "TagRole", e))?;
+            role.arn().to_string()
+        }
+        // Created just now, with the trust policy and tags.
+        None => role_arn(clients, &name),
+    };
+
+    let inline = list_inline_policies(clients, &name).await?;
+    for other in inline.iter().filter(|p| *p != PERMISSIONS_POLICY_NAME) {
+        delete_inline_policy(clients, &name, other).await?;
+    }
+    let current = if inline.iter().any(|p| p == PERMISSIONS_POLICY_NAME) {
+        inline_policy(clients, &name, PERMISSIONS_POLICY_NAME).await?
+    } else {
+        None
+    };
+    let up_to_date = current.is_some_and(|c| policy_differences(&permissions, &c).is_empty());
+    if !up_to_date {
+        clients
+            .iam
+            .put_role_policy()
+            .role_name(&name)
+            .policy_name(PERMISSIONS_POLICY_NAME)
+            .policy_document(permissions.to_string())
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("iam", "PutRolePolicy", e))?;
+    }
+
+    Ok(record(KIND, name, arn, persona))
+}
+
+/// Reads a role the user brought, by the name in its ARN (the last path segment). Fails clearly
+/// when it does not exist.
+pub async fn read_existing(
+    clients: &AwsClients,
+    logical_id: &str,
+    arn: &str,
+) -> Result<Record, ChildError> {
+    let missing = || ChildError::ExistingNotFound {
+        child: logical_id.to_string(),
+        id: arn.to_string(),
+    };
+    let name = arn.rsplit('/').next().unwrap_or(arn);
+    if name.is_empty() || !arn.contains(":role/") {
+        return Err(missing());
+    }
+    let role = get_role(clients, name).await?.ok_or_else(missing)?;
+    let mut attributes = BTreeMap::new();
+    if let Some(persona) = persona_of(logical_id) {
+        attributes.insert(PERSONA_ATTRIBUTE.to_string(), persona.key().to_string());
+    }
+    Ok(Record {
+        kind: EXISTING_KIND.to_string(),
+        physical_id: role.role_name().to_string(),
+        arn: Some(role.arn().to_string()),
+        attributes,
+        depends_on: Vec::new(),
+    })
+}
+
+/// What differs from the desired role, in words; empty when compliant. A role that is gone is
+/// drift. A role the user brought is theirs to govern: no drift is reported for it.
+pub async fn drift(
+    clients: &AwsClients,
+    record: &Record,
+    persona: Persona,
+    facts: &EnvironmentFacts,
+    bucket_names: &[String],
+) -> Result<Vec<String>, ChildError> {
+    if record.kind == EXISTING_KIND {
+        return Ok(Vec::new());
+    }
+    let name = record.physical_id.as_str();
+    let Some(role) = get_role(clients, name).await? else {
+        return Ok(vec![format!(
+            "role {name}: the role is gone; apply creates it again"
+        )]);
+    };
+    let subject = subject("role", name, &tag_map(role.tags()));
+    let mut out = Vec::new();
+    let trust = iam_document(role.assume_role_policy_document().unwrap_or_default());
+    for d in policy_differences(&trust_policy(facts, persona), &trust) {
+        out.push(format!("{subject}: trust policy {d}; apply restores it"));
+    }
+    let inline = list_inline_policies(clients, name).await?;
+    for other in inline.iter().filter(|p| *p != PERMISSIONS_POLICY_NAME) {
+        out.push(format!(
+            "{subject}: inline policy {other} is not the environment's; apply removes it"
+        ));
+    }
+    let current = if inline.iter().any(|p| p == PERMISSIONS_POLICY_NAME) {
+        inline_policy(clients, name, PERMISSIONS_POLICY_NAME).await?
+    } else {
+        None
+    };
+    match current {
+        None => out.push(format!(
+            "{subject}: inline policy {PERMISSIONS_POLICY_NAME} is missing; apply restores it"
+        )),
+        Some(current) => {
+            let desired = permissions_policy(facts, persona, bucket_names);
+            for d in policy_differences(&desired, &current) {
+                out.push(format!(
+                    "{subject}: inline policy {PERMISSIONS_POLICY_NAME} {d}; apply restores it"
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Deletes the role: detaches its managed policies, deletes its inline policies, removes it from
+/// instance profiles, then deletes it. Not found counts as deleted. A role the user brought is
+/// never deleted.
+pub async fn delete(clients: &AwsClients, record: &Record) -> Result<(), ChildError> {
+    if record.kind == EXISTING_KIND {
+        return Ok(());
+    }
+    let name = record.physical_id.as_str();
+    // Twice at most: something attaching a policy between our cleanup and the delete makes IAM
+    // refuse with DeleteConflict; a second cleanup settles it.
+    for attempt in 0..2 {
+        match clean_up(clients, name).await {
+            Ok(()) => {}
+            Err(ChildError::Aws(e)) if e.is_not_found() => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        match clients.iam.delete_role().role_name(name).send().await {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                let err = AwsCallError::from_sdk("iam", "DeleteRole", e);
+                if err.is_not_found() {
+                    return Ok(());
+                }
+                if err.code != "DeleteConflict" || attempt == 1 {
+                    return Err(err.into());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn clean_up(clients: &AwsClients, name: &str) -> Result<(), ChildError> {
+    for arn in attached_policies(clients, name).await? {
+        match clients
+            .iam
+            .detach_role_policy()
+            .role_name(name)
+            .policy_arn(&arn)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) => {
+                let err = AwsCallError::from_sdk("iam", "DetachRolePolicy", e);
+                // The policy went meanwhile; the role did not.
+                if !err.is_not_found() {
+                    return Err(err.into());
+                }
+            }
+        }
+    }
+    for policy in list_inline_policies(clients, name).await? {
+        delete_inline_policy(clients, name, &policy).await?;
+    }
+    let profiles = clients
+        .iam
+        .list_instance_profiles_for_role()
+        .role_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Vec<_>>()
+        .await;
+    for profile in profiles {
+        let profile =
+            profile.map_err(|e| AwsCallError::from_sdk("iam", "ListInstanceProfilesForRole", e))?;
+        match clients
+            .iam
+            .remove_role_from_instance_profile()
+            .instance_profile_name(profile.instance_profile_name())
+            .role_name(name)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) => {
+                let err = AwsCallError::from_sdk("iam", "RemoveRoleFromInstanceProfile", e);
+                if !err.is_not_found() {
+                    return Err(err.into());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The ARN IAM gives a role named `name` on the default path.
+fn role_arn(clients: &AwsClients, name: &str) -> String {
+    format!(
+        "arn:{}:iam::{}:role/{name}",
+        clients.partition, clients.account_id
+    )
+}
+
+fn record(kind: &str, name: String, arn: String, persona: Persona) -> Record {
+    Record {
+        kind: kind.to_string(),
+        physical_id: name,
+        arn: Some(arn),
+        attributes: BTreeMap::from([(PERSONA_ATTRIBUTE.to_string(), persona.key().to_string())]),
+        depends_on: Vec::new(),
+    }
+}
+
+/// The persona a role logical id (`role-data-scientist`) stands for.
+fn persona_of(logical_id: &str) -> Option<Persona> {
+    Persona::ALL
+        .into_iter()
+        .find(|p| crate::graph::environment::role_id(*p) == logical_id)
+}
+
+fn check_ours(owner: Owner<'_>, role: &Role) -> Result<(), ChildError> {
+    if owned_by(owner, &tag_map(role.tags())) {
+        return Ok(());
+    }
+    Err(ChildError::Refused {
+        child: owner.logical_id.to_string(),
+        reason: format!(
+            "an IAM role named {} exists but is not tagged as this environment's {}; \
+             delete or rename it, or give its ARN in the spec's `iam` settings to use it as it is",
+            role.role_name(),
+            owner.logical_id
+        ),
+    })
+}
+
+/// Creates the role. `Ok(None)` when it was created now (trust and tags as desired), `Ok(Some)`
+/// when a concurrent run created it first and it is ours.
+async fn create(
+    clients: &AwsClients,
+    owner: Owner<'_>,
+    tags: &BTreeMap<String, String>,
+    persona: Persona,
+    name: &str,
+    trust: &Value,
+) -> Result<Option<Role>, ChildError> {
+    let result = clients
+        .iam
+        .create_role()
+        .role_name(name)
+        .description(format!(
+            "secure-mlops environment {}: {} role",
+            owner.env_id,
+            persona.key()
+        ))
+        .assume_role_policy_document(trust.to_string())
+        .set_tags(Some(iam_tags(owner, tags)))
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(None),
+        Err(e) => {
+            let err = AwsCallError::from_sdk("iam", "CreateRole", e);
+            if err.kind != ErrorKind::AlreadyExists {
+                return Err(err.into());
+            }
+            let role = get_role(clients, name).await?.ok_or(err)?;
+            check_ours(owner, &role)?;
+            Ok(Some(role))
+        }
+    }
+}
+
+async fn get_role(clients: &AwsClients, name: &str) -> Result<Option<Role>, ChildError> {
+    match clients.iam.get_role().role_name(name).send().await {
+        Ok(out) => Ok(out.role().cloned()),
+        Err(e) => {
+            let err = AwsCallError::from_sdk("iam", "GetRole", e);
+            if err.is_not_found() {
+                Ok(None)
+            } else {
+                Err(err.into())
+            }
+        }
+    }
+}
+
+async fn list_inline_policies(clients: &AwsClients, name: &str) -> Result<Vec<String>, ChildError> {
+    let pages = clients
+        .iam
+        .list_role_policies()
+        .role_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Vec<_>>()
+        .await;
+    let mut out = Vec::new();
+    for item in pages {
+        out.push(item.map_err(|e| AwsCallError::from_sdk("iam", "ListRolePolicies", e))?);
+    }
+    Ok(out)
+}
+
+async fn attached_policies(clients: &AwsClients, name: &str) -> Result<Vec<String>, ChildError> {
+    let pages = clients
+        .iam
+        .list_attached_role_policies()
+        .role_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Vec<_>>()
+        .await;
+    let mut out = Vec::new();
+    for item in pages {
+        let policy =
+            item.map_err(|e| AwsCallError::from_sdk("iam", "ListAttachedRolePolicies", e))?;
+        if let Some(arn) = policy.policy_arn() {
+            out.push(arn.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// An inline policy's document; `None` when the role has no policy of that name.
+async fn inline_policy(
+    clients: &AwsClients,
+    role: &str,
+    policy: &str,
+) -> Result<Option<Value>, ChildError> {
+    match clients
+        .iam
+        .get_role_policy()
+        .role_name(role)
+        .policy_name(policy)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some(iam_document(out.policy_document()))),
+        Err(e) => {
+            let err = AwsCallError::from_sdk("iam", "GetRolePolicy", e);
+            if err.is_not_found() {
+                Ok(None)
+            } else {
+                Err(err.into())
+            }
+        }
+    }
+}
+
+async fn delete_inline_policy(
+    clients: &AwsClients,
+    role: &str,
+    policy: &str,
+) -> Result<(), ChildError> {
+    match clients
+        .iam
+        .delete_role_policy()
+        .role_name(role)
+        .policy_name(policy)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let err = AwsCallError::from_sdk("iam", "DeleteRolePolicy", e);
+            if err.is_not_found() {
+                Ok(())
+            } else {
+                Err(err.into())
+            }
+        }
+    }
+}
+
+/// The IAM tags of a child.
+pub(crate) fn iam_tags(owner: Owner<'_>, extra: &BTreeMap<String, String>) -> Vec<Tag> {
+    child_tags(owner, extra)
+        .into_iter()
+        .map(|(k, v)| built("iam Tag", Tag::builder().key(k).value(v).build()))
+        .collect()
+}
+
+/// IAM tags as a map.
+pub(crate) fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
+    tags.iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_environment_and_persona() {
+        assert_eq!(
+            role_name("team-a-dev", Persona::DataScientist),
+            "team-a-dev-data-scientist"
+        );
+        assert_eq!(
+            role_name("team-a-dev", Persona::TeamAdmin),
+            "team-a-dev-team-admin"
+        );
+        assert_eq!(
+            role_name("team-a-dev", Persona::Execution),
+            "team-a-dev-execution"
+        );
+    }
+
+    #[test]
+    fn logical_ids_map_back_to_personas() {
+        for persona in Persona::ALL {
+            let id = crate::graph::environment::role_id(persona);
+            assert_eq!(persona_of(&id), Some(persona));
+        }
+        assert_eq!(persona_of("vpc"), None);
+    }
+}

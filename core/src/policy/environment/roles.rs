@@ -1,0 +1,892 @@
+//! Trust and permission policies of the environment's persona roles.
+//!
+//! * `data_scientist`, `team_admin`: assumed from the account (`arn:<partition>:iam::<account>:root`):
+//!   which people may assume them is decided where the company decides it (SSO permission sets,
+//!   IAM policies of its users), not here.
+//! * `execution`: assumed by SageMaker for Studio apps, jobs and pipelines.
+//! * `sc_launch`: assumed by Service Catalog to launch the team's products.
+//!
+//! The inline permission policies are least privilege for what each persona does, and name the
+//! environment's resources: its two buckets by ARN, its keys through `kms:ResourceAliases`
+//! (aliases under [`alias_prefix`]). Keys cannot be named by ARN: their key policies name these
+//! roles, so the keys are made after the roles and the roles cannot know the key ARNs.
+//! SageMaker resources are limited to the environment's account and region: their names are the
+//! user's choice, so no tighter pattern holds for all of them.
+//!
+//! Every statement has a stable `Sid` (the `SID_*` constants), so drift reports can name it.
+
+use serde_json::{json, Value};
+
+use super::{document, EnvironmentFacts};
+use crate::children::ENVIRONMENT_TAG;
+use crate::graph::environment::Persona;
+
+/// Sid of the trust statement letting the account's principals assume a people role.
+pub const SID_TRUST_ACCOUNT: &str = "AllowAssumeRoleFromAccount";
+/// Sid of the trust statement letting SageMaker assume the execution role.
+pub const SID_TRUST_SAGEMAKER: &str = "AllowAssumeRoleBySageMaker";
+/// Sid of the trust statement letting Service Catalog assume the launch role.
+pub const SID_TRUST_SERVICE_CATALOG: &str = "AllowAssumeRoleByServiceCatalog";
+
+/// Sid: describe SageMaker resources of the account and region.
+pub const SID_SAGEMAKER_DESCRIBE: &str = "DescribeSageMakerResources";
+/// Sid: list and search SageMaker resources (these calls take no resource).
+pub const SID_SAGEMAKER_LIST: &str = "ListSageMakerResources";
+/// Sid: open Studio (presigned domain URLs).
+pub const SID_STUDIO_SIGN_IN: &str = "OpenStudio";
+/// Sid: create and delete Studio apps and spaces.
+pub const SID_STUDIO_APPS: &str = "ManageStudioAppsAndSpaces";
+/// Sid: run jobs, models, pipelines and experiments.
+pub const SID_SAGEMAKER_WORK: &str = "RunSageMakerJobsPipelinesAndExperiments";
+/// Sid: hand the environment's execution role to SageMaker.
+pub const SID_PASS_EXECUTION_ROLE: &str = "PassExecutionRoleToSageMaker";
+/// Sid: list the environment's buckets.
+pub const SID_BUCKETS_LIST: &str = "ListEnvironmentBuckets";
+/// Sid: read and write objects of the environment's buckets.
+pub const SID_BUCKETS_OBJECTS: &str = "ReadWriteEnvironmentBucketObjects";
+/// Sid: use the environment's keys.
+pub const SID_KMS_USE: &str = "UseEnvironmentKeys";
+/// Sid: let AWS services use the environment's keys for resources they create.
+pub const SID_KMS_GRANTS: &str = "GrantEnvironmentKeysToAwsServices";
+/// Sid: read SageMaker's log groups.
+pub const SID_LOGS_READ: &str = "ReadSageMakerLogs";
+/// Sid (team admin): create user profiles tagged as the environment's.
+pub const SID_CREATE_USER_PROFILES: &str = "CreateEnvironmentUserProfiles";
+/// Sid (team admin): change and delete user profiles tagged as the environment's.
+pub const SID_CHANGE_USER_PROFILES: &str = "ChangeEnvironmentUserProfiles";
+/// Sid (execution): get an ECR authorization token.
+pub const SID_ECR_AUTH: &str = "GetEcrAuthorizationToken";
+/// Sid (execution): pull container images.
+pub const SID_ECR_PULL: &str = "PullContainerImages";
+/// Sid (execution): write SageMaker's log groups.
+pub const SID_LOGS_WRITE: &str = "WriteSageMakerLogs";
+/// Sid (execution): publish SageMaker metrics.
+pub const SID_METRICS: &str = "PutSageMakerMetrics";
+/// Sid (execution): describe the network SageMaker attaches to.
+pub const SID_VPC_DESCRIBE: &str = "DescribeVpcResources";
+/// Sid (execution): create and delete the network interfaces of VPC-attached compute.
+pub const SID_VPC_INTERFACES: &str = "ManageNetworkInterfacesForVpcCompute";
+/// Sid (launch): manage the stacks Service Catalog launches.
+pub const SID_CFN_STACKS: &str = "ManageServiceCatalogStacks";
+/// Sid (launch): validate templates (these calls take no resource).
+pub const SID_CFN_TEMPLATES: &str = "ValidateTemplates";
+/// Sid (launch): read product templates Service Catalog stores.
+pub const SID_PRODUCT_TEMPLATES: &str = "ReadProductTemplates";
+/// Sid (launch): manage the SageMaker resources project templates make.
+pub const SID_PROJECT_RESOURCES: &str = "ManageSageMakerProjectResources";
+
+/// Decrypting, encrypting and generating data keys: what S3, EBS and EFS ask of a caller.
+pub const KMS_USE_ACTIONS: &[&str] = &[
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+];
+
+/// Object actions on the environment's buckets.
+pub const BUCKET_OBJECT_ACTIONS: &[&str] = &[
+    "s3:AbortMultipartUpload",
+    "s3:DeleteObject",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:ListMultipartUploadParts",
+    "s3:PutObject",
+];
+
+/// Bucket-level read actions on the environment's buckets.
+pub const BUCKET_LIST_ACTIONS: &[&str] = &[
+    "s3:GetBucketLocation",
+    "s3:ListBucket",
+    "s3:ListBucketMultipartUploads",
+];
+
+/// Studio apps and spaces.
+pub const STUDIO_APP_ACTIONS: &[&str] = &[
+    "sagemaker:AddTags",
+    "sagemaker:CreateApp",
+    "sagemaker:CreateSpace",
+    "sagemaker:DeleteApp",
+    "sagemaker:DeleteSpace",
+    "sagemaker:UpdateSpace",
+];
+
+/// Jobs, models, pipelines, experiments and model registry.
+pub const SAGEMAKER_WORK_ACTIONS: &[&str] = &[
+    "sagemaker:AddAssociation",
+    "sagemaker:AddTags",
+    "sagemaker:AssociateTrialComponent",
+    "sagemaker:BatchPutMetrics",
+    "sagemaker:CreateAutoMLJob",
+    "sagemaker:CreateAutoMLJobV2",
+    "sagemaker:CreateExperiment",
+    "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:CreateModel",
+    "sagemaker:CreateModelPackage",
+    "sagemaker:CreateModelPackageGroup",
+    "sagemaker:CreatePipeline",
+    "sagemaker:CreateProcessingJob",
+    "sagemaker:CreateTrainingJob",
+    "sagemaker:CreateTransformJob",
+    "sagemaker:CreateTrial",
+    "sagemaker:CreateTrialComponent",
+    "sagemaker:DeleteExperiment",
+    "sagemaker:DeleteModel",
+    "sagemaker:DeletePipeline",
+    "sagemaker:DeleteTrial",
+    "sagemaker:DeleteTrialComponent",
+    "sagemaker:DisassociateTrialComponent",
+    "sagemaker:RetryPipelineExecution",
+    "sagemaker:SendPipelineExecutionStepFailure",
+    "sagemaker:SendPipelineExecutionStepSuccess",
+    "sagemaker:StartPipelineExecution",
+    "sagemaker:StopAutoMLJob",
+    "sagemaker:StopHyperParameterTuningJob",
+    "sagemaker:StopPipelineExecution",
+    "sagemaker:StopProcessingJob",
+    "sagemaker:StopTrainingJob",
+    "sagemaker:StopTransformJob",
+    "sagemaker:UpdateExperiment",
+    "sagemaker:UpdateModelPackage",
+    "sagemaker:UpdatePipeline",
+    "sagemaker:UpdatePipelineExecution",
+    "sagemaker:UpdateTrial",
+    "sagemaker:UpdateTrialComponent",
+];
+
+/// SageMaker resource types [`SAGEMAKER_WORK_ACTIONS`] act on (ARN resource prefixes).
+pub const SAGEMAKER_WORK_RESOURCE_TYPES: &[&str] = &[
+    "automl-job",
+    "experiment",
+    "experiment-trial",
+    "experiment-trial-component",
+    "hyper-parameter-tuning-job",
+    "model",
+    "model-package",
+    "model-package-group",
+    "pipeline",
+    "processing-job",
+    "training-job",
+    "transform-job",
+];
+
+/// The role name of `persona` in environment `env_id`: `<env_id>-<persona key with '-'>`.
+pub fn persona_role_name(env_id: &str, persona: Persona) -> String {
+    format!("{env_id}-{}", persona.key().replace('_', "-"))
+}
+
+/// The environment id, `<name>-<stage>`.
+fn env_id(facts: &EnvironmentFacts) -> String {
+    format!("{}-{}", facts.name, facts.stage)
+}
+
+/// The prefix of every KMS alias of the environment, `alias/secure-mlops/<env_id>/`.
+pub fn alias_prefix(facts: &EnvironmentFacts) -> String {
+    format!("alias/secure-mlops/{}/", env_id(facts))
+}
+
+/// The ARN of the environment's own execution role.
+///
+/// The permission policies name this role for `iam:PassRole`. An environment that brings its own
+/// execution role passes that one instead, which these policies do not allow.
+pub fn execution_role_arn(facts: &EnvironmentFacts) -> String {
+    format!(
+        "arn:{}:iam::{}:role/{}",
+        facts.partition,
+        facts.account_id,
+        persona_role_name(&env_id(facts), Persona::Execution)
+    )
+}
+
+/// Who may assume the role of `persona`.
+pub fn trust_policy(facts: &EnvironmentFacts, persona: Persona) -> Value {
+    let statement = match persona {
+        Persona::DataScientist | Persona::TeamAdmin => json!({
+            "Sid": SID_TRUST_ACCOUNT,
+            "Effect": "Allow",
+            "Principal": { "AWS": facts.account_root_arn() },
+            "Action": "sts:AssumeRole"
+        }),
+        Persona::Execution => json!({
+            "Sid": SID_TRUST_SAGEMAKER,
+            "Effect": "Allow",
+            "Principal": { "Service": "sagemaker.amazonaws.com" },
+            "Action": "sts:AssumeRole"
+        }),
+        Persona::ScLaunch => json!({
+            "Sid": SID_TRUST_SERVICE_CATALOG,
+            "Effect": "Allow",
+            "Principal": { "Service": "servicecatalog.amazonaws.com" },
+            "Action": "sts:AssumeRole"
+        }),
+    };
+    document(vec![statement])
+}
+
+/// The inline permission policy of `persona`, for an environment whose buckets are
+/// `bucket_names`. With no bucket names the bucket statements are left out (IAM rejects an empty
+/// `Resource`).
+pub fn permissions_policy(
+    facts: &EnvironmentFacts,
+    persona: Persona,
+    bucket_names: &[String],
+) -> Value {
+    let mut statements = Vec::new();
+    match persona {
+        Persona::DataScientist => {
+            statements.extend(sagemaker_user(facts));
+            statements.push(studio_sign_in(facts));
+            statements.push(logs_read(facts));
+        }
+        Persona::TeamAdmin => {
+            statements.extend(sagemaker_user(facts));
+            statements.push(studio_sign_in(facts));
+            statements.push(logs_read(facts));
+            statements.extend(user_profile_management(facts));
+        }
+        Persona::Execution => {
+            statements.extend(sagemaker_user(facts));
+            statements.extend(execution_runtime(facts));
+        }
+        Persona::ScLaunch => {
+            statements.extend(launch(facts));
+            statements.push(pass_execution_role(facts));
+        }
+    }
+    statements.extend(buckets(facts, bucket_names));
+    statements.extend(keys(facts, persona != Persona::ScLaunch));
+    document(statements)
+}
+
+fn sagemaker_arn(facts: &EnvironmentFacts, resource: &str) -> String {
+    format!(
+        "arn:{}:sagemaker:{}:{}:{resource}",
+        facts.partition, facts.region, facts.account_id
+    )
+}
+
+fn log_groups_arn(facts: &EnvironmentFacts) -> String {
+    // `*` also matches `:log-stream:<name>`, so streams of these groups are covered.
+    format!(
+        "arn:{}:logs:{}:{}:log-group:/aws/sagemaker/*",
+        facts.partition, facts.region, facts.account_id
+    )
+}
+
+/// What anyone working in the environment's SageMaker needs: read, Studio apps, jobs and
+/// pipelines, and passing the execution role to them.
+fn sagemaker_user(facts: &EnvironmentFacts) -> Vec<Value> {
+    let work_resources: Vec<String> = SAGEMAKER_WORK_RESOURCE_TYPES
+        .iter()
+        .map(|t| sagemaker_arn(facts, &format!("{t}/*")))
+        .collect();
+    vec![
+        json!({
+            "Sid": SID_SAGEMAKER_DESCRIBE,
+            "Effect": "Allow",
+            "Action": ["sagemaker:Describe*", "sagemaker:Get*", "sagemaker:BatchDescribe*"],
+            "Resource": sagemaker_arn(facts, "*")
+        }),
+        json!({
+            "Sid": SID_SAGEMAKER_LIST,
+            "Effect": "Allow",
+            "Action": ["sagemaker:List*", "sagemaker:Search", "sagemaker:GetSearchSuggestions"],
+            "Resource": "*"
+        }),
+        json!({
+            "Sid": SID_STUDIO_APPS,
+            "Effect": "Allow",
+            "Action": STUDIO_APP_ACTIONS,
+            "Resource": [
+                sagemaker_arn(facts, "app/*"),
+                sagemaker_arn(facts, "space/*"),
+            ]
+        }),
+        json!({
+            "Sid": SID_SAGEMAKER_WORK,
+            "Effect": "Allow",
+            "Action": SAGEMAKER_WORK_ACTIONS,
+            "Resource": work_resources
+        }),
+        pass_execution_role(facts),
+    ]
+}
+
+fn pass_execution_role(facts: &EnvironmentFacts) -> Value {
+    // Only to SageMaker: passing it to another service (a Lambda function, EC2) would run code
+    // with the environment's data access outside SageMaker's guardrails.
+    json!({
+        "Sid": SID_PASS_EXECUTION_ROLE,
+        "Effect": "Allow",
+        "Action": "iam:PassRole",
+        "Resource": execution_role_arn(facts),
+        "Condition": { "StringEquals": { "iam:PassedToService": "sagemaker.amazonaws.com" } }
+    })
+}
+
+fn studio_sign_in(facts: &EnvironmentFacts) -> Value {
+    json!({
+        "Sid": SID_STUDIO_SIGN_IN,
+        "Effect": "Allow",
+        "Action": "sagemaker:CreatePresignedDomainUrl",
+        "Resource": sagemaker_arn(facts, "user-profile/*")
+    })
+}
+
+fn logs_read(facts: &EnvironmentFacts) -> Value {
+    json!({
+        "Sid": SID_LOGS_READ,
+        "Effect": "Allow",
+        "Action": ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"],
+        "Resource": log_groups_arn(facts)
+    })
+}
+
+/// The team admin manages user profiles, but only the environment's: a new profile must carry
+/// the environment's tag, and only profiles carrying it can be changed. The engine tags every
+/// profile it creates so.
+fn user_profile_management(facts: &EnvironmentFacts) -> Vec<Value> {
+    let tag_key = ENVIRONMENT_TAG;
+    let env = env_id(facts);
+    vec![
+        json!({
+            "Sid": SID_CREATE_USER_PROFILES,
+            "Effect": "Allow",
+            "Action": ["sagemaker:AddTags", "sagemaker:CreateUserProfile"],
+            "Resource": sagemaker_arn(facts, "user-profile/*"),
+            "Condition": { "StringEquals": { format!("aws:RequestTag/{tag_key}"): env } }
+        }),
+        json!({
+            "Sid": SID_CHANGE_USER_PROFILES,
+            "Effect": "Allow",
+            "Action": ["sagemaker:DeleteUserProfile", "sagemaker:UpdateUserProfile"],
+            "Resource": sagemaker_arn(facts, "user-profile/*"),
+            "Condition": { "StringEquals": { format!("aws:ResourceTag/{tag_key}"): env } }
+        }),
+    ]
+}
+
+/// What SageMaker jobs and Studio apps need at run time as the execution role.
+fn execution_runtime(facts: &EnvironmentFacts) -> Vec<Value> {
+    vec![
+        json!({
+            "Sid": SID_ECR_AUTH,
+            "Effect": "Allow",
+            "Action": "ecr:GetAuthorizationToken",
+            "Resource": "*"
+        }),
+        // Any account: SageMaker's own framework images live in AWS-owned accounts.
+        json!({
+            "Sid": SID_ECR_PULL,
+            "Effect": "Allow",
+            "Action": [
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer"
+            ],
+            "Resource": format!("arn:{}:ecr:{}:*:repository/*", facts.partition, facts.region)
+        }),
+        json!({
+            "Sid": SID_LOGS_WRITE,
+            "Effect": "Allow",
+            "Action": [
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:DescribeLogStreams",
+                "logs:GetLogEvents",
+                "logs:PutLogEvents"
+            ],
+            "Resource": log_groups_arn(facts)
+        }),
+        json!({
+            "Sid": SID_METRICS,
+            "Effect": "Allow",
+            "Action": "cloudwatch:PutMetricData",
+            "Resource": "*",
+            "Condition": { "StringLike": { "cloudwatch:namespace": "/aws/sagemaker/*" } }
+        }),
+        json!({
+            "Sid": SID_VPC_DESCRIBE,
+            "Effect": "Allow",
+            "Action": [
+                "ec2:DescribeDhcpOptions",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeVpcEndpoints",
+                "ec2:DescribeVpcs"
+            ],
+            "Resource": "*"
+        }),
+        // The subnets and groups are the environment's, but SageMaker may create the interface
+        // before the request names them in a way IAM can match; the guardrail policy is what
+        // keeps compute in the environment's VPC.
+        json!({
+            "Sid": SID_VPC_INTERFACES,
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateNetworkInterface",
+                "ec2:CreateNetworkInterfacePermission",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DeleteNetworkInterfacePermission"
+            ],
+            "Resource": "*"
+        }),
+    ]
+}
+
+/// What Service Catalog needs to launch the team's products (CloudFormation stacks making
+/// SageMaker project resources).
+fn launch(facts: &EnvironmentFacts) -> Vec<Value> {
+    let project_resources: Vec<String> = ["model-package-group/*", "pipeline/*", "project/*"]
+        .iter()
+        .map(|r| sagemaker_arn(facts, r))
+        .collect();
+    vec![
+        // Service Catalog names the stacks it launches `SC-<account>-pp-<id>`.
+        json!({
+            "Sid": SID_CFN_STACKS,
+            "Effect": "Allow",
+            "Action": [
+                "cloudformation:CreateStack",
+                "cloudformation:DeleteStack",
+                "cloudformation:DescribeStackEvents",
+                "cloudformation:DescribeStacks",
+                "cloudformation:GetTemplate",
+                "cloudformation:SetStackPolicy",
+                "cloudformation:TagResource",
+                "cloudformation:UntagResource",
+                "cloudformation:UpdateStack"
+            ],
+            "Resource": format!(
+                "arn:{}:cloudformation:{}:{}:stack/SC-*",
+                facts.partition, facts.region, facts.account_id
+            )
+        }),
+        json!({
+            "Sid": SID_CFN_TEMPLATES,
+            "Effect": "Allow",
+            "Action": ["cloudformation:GetTemplateSummary", "cloudformation:ValidateTemplate"],
+            "Resource": "*"
+        }),
+        // Service Catalog tags the template objects it stores so; other objects stay unreadable.
+        json!({
+            "Sid": SID_PRODUCT_TEMPLATES,
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": { "s3:ExistingObjectTag/servicecatalog:provisioning": "true" }
+            }
+        }),
+        json!({
+            "Sid": SID_PROJECT_RESOURCES,
+            "Effect": "Allow",
+            "Action": [
+                "sagemaker:AddTags",
+                "sagemaker:CreateModelPackageGroup",
+                "sagemaker:CreatePipeline",
+                "sagemaker:DeleteModelPackageGroup",
+                "sagemaker:DeletePipeline",
+                "sagemaker:DeleteTags",
+                "sagemaker:DescribeModelPackageGroup",
+                "sagemaker:DescribePipeline",
+                "sagemaker:DescribeProject",
+                "sagemaker:ListTags",
+                "sagemaker:UpdatePipeline"
+            ],
+            "Resource": project_resources
+        }),
+    ]
+}
+
+fn buckets(facts: &EnvironmentFacts, bucket_names: &[String]) -> Vec<Value> {
+    let mut names = bucket_names.to_vec();
+    names.sort();
+    names.dedup();
+    if names.is_empty() {
+        return Vec::new();
+    }
+    let bucket_arns: Vec<String> = names.iter().map(|b| facts.bucket_arn(b)).collect();
+    let object_arns: Vec<String> = bucket_arns.iter().map(|b| format!("{b}/*")).collect();
+    vec![
+        json!({
+            "Sid": SID_BUCKETS_LIST,
+            "Effect": "Allow",
+            "Action": BUCKET_LIST_ACTIONS,
+            "Resource": bucket_arns
+        }),
+        json!({
+            "Sid": SID_BUCKETS_OBJECTS,
+            "Effect": "Allow",
+            "Action": BUCKET_OBJECT_ACTIONS,
+            "Resource": object_arns
+        }),
+    ]
+}
+
+/// Use of the environment's keys, matched by alias. `grants`: also let AWS services (EBS, EFS,
+/// SageMaker) use them for resources the role creates.
+fn keys(facts: &EnvironmentFacts, grants: bool) -> Vec<Value> {
+    let any_key = format!(
+        "arn:{}:kms:{}:{}:key/*",
+        facts.partition, facts.region, facts.account_id
+    );
+    // `ForAnyValue`: a key has a list of aliases, and one under the prefix is enough. The key
+    // policies already limit use to the environment's roles; this keeps these roles off other
+    // keys whose policies trust the account.
+    let aliased = json!({ "kms:ResourceAliases": format!("{}*", alias_prefix(facts)) });
+    let mut statements = vec![json!({
+        "Sid": SID_KMS_USE,
+        "Effect": "Allow",
+        "Action": KMS_USE_ACTIONS,
+        "Resource": any_key,
+        "Condition": { "ForAnyValue:StringLike": aliased }
+    })];
+    if grants {
+        statements.push(json!({
+            "Sid": SID_KMS_GRANTS,
+            "Effect": "Allow",
+            "Action": "kms:CreateGrant",
+            "Resource": any_key,
+            "Condition": {
+                "ForAnyValue:StringLike": aliased,
+                "Bool": { "kms:GrantIsForAWSResource": "true" }
+            }
+        }));
+    }
+    statements
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::environment::test_support::*;
+
+    fn bucket_names() -> Vec<String> {
+        vec!["team-a-dev-data".into(), "team-a-dev-models".into()]
+    }
+
+    /// Every Allow statement of `doc` whose actions match `action` (IAM wildcards).
+    fn allowing<'a>(doc: &'a Value, action: &str) -> Vec<&'a Value> {
+        statements(doc)
+            .iter()
+            .filter(|s| s["Effect"] == "Allow")
+            .filter(|s| {
+                strings(&s["Action"])
+                    .iter()
+                    .any(|a| action_matches(a, action))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn role_names_follow_the_persona_key() {
+        assert_eq!(
+            persona_role_name("team-a-dev", Persona::DataScientist),
+            "team-a-dev-data-scientist"
+        );
+        assert_eq!(
+            persona_role_name("team-a-dev", Persona::ScLaunch),
+            "team-a-dev-sc-launch"
+        );
+        assert_eq!(
+            execution_role_arn(&facts()),
+            "arn:aws:iam::123456789012:role/team-a-dev-execution"
+        );
+        assert_eq!(alias_prefix(&facts()), "alias/secure-mlops/team-a-dev/");
+    }
+
+    #[test]
+    fn trust_policies_name_the_right_principal() {
+        let f = facts();
+        for persona in [Persona::DataScientist, Persona::TeamAdmin] {
+            let doc = trust_policy(&f, persona);
+            assert_well_formed(&doc);
+            assert_eq!(sids(&doc), [SID_TRUST_ACCOUNT]);
+            assert_eq!(
+                statement(&doc, SID_TRUST_ACCOUNT)["Principal"],
+                json!({ "AWS": "arn:aws:iam::123456789012:root" })
+            );
+        }
+        let exec = trust_policy(&f, Persona::Execution);
+        assert_eq!(
+            statement(&exec, SID_TRUST_SAGEMAKER)["Principal"],
+            json!({ "Service": "sagemaker.amazonaws.com" })
+        );
+        let launch = trust_policy(&f, Persona::ScLaunch);
+        assert_eq!(
+            statement(&launch, SID_TRUST_SERVICE_CATALOG)["Principal"],
+            json!({ "Service": "servicecatalog.amazonaws.com" })
+        );
+        for persona in Persona::ALL {
+            let doc = trust_policy(&f, persona);
+            assert_well_formed(&doc);
+            for s in statements(&doc) {
+                assert_eq!(s["Action"], "sts:AssumeRole");
+            }
+        }
+    }
+
+    #[test]
+    fn sids_are_stable() {
+        let f = facts();
+        let sids_of = |p| {
+            let doc = permissions_policy(&f, p, &bucket_names());
+            sids(&doc).iter().map(|s| s.to_string()).collect::<Vec<_>>()
+        };
+        let user = [
+            SID_SAGEMAKER_DESCRIBE,
+            SID_SAGEMAKER_LIST,
+            SID_STUDIO_APPS,
+            SID_SAGEMAKER_WORK,
+            SID_PASS_EXECUTION_ROLE,
+        ];
+        let data = [
+            SID_BUCKETS_LIST,
+            SID_BUCKETS_OBJECTS,
+            SID_KMS_USE,
+            SID_KMS_GRANTS,
+        ];
+        let mut ds: Vec<&str> = user.to_vec();
+        ds.extend([SID_STUDIO_SIGN_IN, SID_LOGS_READ]);
+        ds.extend(data);
+        assert_eq!(sids_of(Persona::DataScientist), ds);
+        let mut admin: Vec<&str> = user.to_vec();
+        admin.extend([
+            SID_STUDIO_SIGN_IN,
+            SID_LOGS_READ,
+            SID_CREATE_USER_PROFILES,
+            SID_CHANGE_USER_PROFILES,
+        ]);
+        admin.extend(data);
+        assert_eq!(sids_of(Persona::TeamAdmin), admin);
+        let mut exec: Vec<&str> = user.to_vec();
+        exec.extend([
+            SID_ECR_AUTH,
+            SID_ECR_PULL,
+            SID_LOGS_WRITE,
+            SID_METRICS,
+            SID_VPC_DESCRIBE,
+            SID_VPC_INTERFACES,
+        ]);
+        exec.extend(data);
+        assert_eq!(sids_of(Persona::Execution), exec);
+        assert_eq!(
+            sids_of(Persona::ScLaunch),
+            [
+                SID_CFN_STACKS,
+                SID_CFN_TEMPLATES,
+                SID_PRODUCT_TEMPLATES,
+                SID_PROJECT_RESOURCES,
+                SID_PASS_EXECUTION_ROLE,
+                SID_BUCKETS_LIST,
+                SID_BUCKETS_OBJECTS,
+                SID_KMS_USE,
+            ]
+        );
+    }
+
+    #[test]
+    fn every_permission_policy_is_well_formed_and_fits_iam() {
+        for persona in Persona::ALL {
+            let doc = permissions_policy(&facts(), persona, &bucket_names());
+            assert_well_formed(&doc);
+            // IAM's limit for a role's inline policies together, counted without whitespace.
+            let size = serde_json::to_string(&doc).unwrap().len();
+            assert!(size < 10_240, "{persona:?}: {size} characters");
+        }
+    }
+
+    #[test]
+    fn object_access_is_limited_to_the_environment_buckets() {
+        for persona in Persona::ALL {
+            let doc = permissions_policy(&facts(), persona, &bucket_names());
+            for action in ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"] {
+                let granting = allowing(&doc, action);
+                assert!(!granting.is_empty(), "{persona:?} cannot {action}");
+                for s in granting {
+                    if s["Sid"] == SID_PRODUCT_TEMPLATES {
+                        // Only Service Catalog's template objects, by their tag.
+                        assert_eq!(action, "s3:GetObject");
+                        assert!(s["Condition"]["StringEquals"]
+                            ["s3:ExistingObjectTag/servicecatalog:provisioning"]
+                            .is_string());
+                        continue;
+                    }
+                    for r in strings(&s["Resource"]) {
+                        assert!(
+                            r == "arn:aws:s3:::team-a-dev-data/*"
+                                || r == "arn:aws:s3:::team-a-dev-models/*",
+                            "{persona:?} {action} on {r}"
+                        );
+                    }
+                }
+            }
+            let list = allowing(&doc, "s3:ListBucket");
+            assert_eq!(list.len(), 1);
+            assert_eq!(
+                strings(&list[0]["Resource"]),
+                [
+                    "arn:aws:s3:::team-a-dev-data",
+                    "arn:aws:s3:::team-a-dev-models"
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn no_bucket_names_means_no_bucket_statements() {
+        let doc = permissions_policy(&facts(), Persona::DataScientist, &[]);
+        assert_well_formed(&doc);
+        assert!(allowing(&doc, "s3:ListBucket").is_empty());
+        assert!(allowing(&doc, "s3:GetObject").is_empty());
+    }
+
+    #[test]
+    fn key_use_requires_an_environment_alias() {
+        for persona in Persona::ALL {
+            let doc = permissions_policy(&facts(), persona, &bucket_names());
+            for action in ["kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant"] {
+                for s in allowing(&doc, action) {
+                    assert_eq!(s["Resource"], "arn:aws:kms:eu-west-1:123456789012:key/*");
+                    assert_eq!(
+                        s["Condition"]["ForAnyValue:StringLike"]["kms:ResourceAliases"],
+                        "alias/secure-mlops/team-a-dev/*",
+                        "{persona:?} {action}"
+                    );
+                }
+            }
+            let grants = allowing(&doc, "kms:CreateGrant");
+            if persona == Persona::ScLaunch {
+                assert!(grants.is_empty());
+            } else {
+                assert_eq!(grants.len(), 1);
+                assert_eq!(
+                    grants[0]["Condition"]["Bool"]["kms:GrantIsForAWSResource"],
+                    "true"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_execution_role_is_passed_only_to_sagemaker() {
+        for persona in Persona::ALL {
+            let doc = permissions_policy(&facts(), persona, &bucket_names());
+            let passing = allowing(&doc, "iam:PassRole");
+            assert_eq!(passing.len(), 1, "{persona:?}");
+            assert_eq!(
+                passing[0]["Resource"],
+                "arn:aws:iam::123456789012:role/team-a-dev-execution"
+            );
+            assert_eq!(
+                passing[0]["Condition"]["StringEquals"]["iam:PassedToService"],
+                "sagemaker.amazonaws.com"
+            );
+            // No other IAM action at all: no role can change its own or others' permissions.
+            for s in statements(&doc) {
+                for a in strings(&s["Action"]) {
+                    assert!(
+                        !a.starts_with("iam:") || a == "iam:PassRole",
+                        "{persona:?}: {a}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_team_admin_manages_user_profiles_of_its_environment() {
+        let f = facts();
+        for persona in [
+            Persona::DataScientist,
+            Persona::Execution,
+            Persona::ScLaunch,
+        ] {
+            let doc = permissions_policy(&f, persona, &bucket_names());
+            assert!(allowing(&doc, "sagemaker:CreateUserProfile").is_empty());
+            assert!(allowing(&doc, "sagemaker:DeleteUserProfile").is_empty());
+        }
+        let doc = permissions_policy(&f, Persona::TeamAdmin, &bucket_names());
+        let create = statement(&doc, SID_CREATE_USER_PROFILES);
+        assert_eq!(
+            create["Condition"]["StringEquals"]["aws:RequestTag/secure-mlops:environment"],
+            "team-a-dev"
+        );
+        let change = statement(&doc, SID_CHANGE_USER_PROFILES);
+        assert_eq!(
+            change["Condition"]["StringEquals"]["aws:ResourceTag/secure-mlops:environment"],
+            "team-a-dev"
+        );
+    }
+
+    #[test]
+    fn execution_logs_and_images_are_scoped() {
+        let doc = permissions_policy(&facts(), Persona::Execution, &bucket_names());
+        for s in allowing(&doc, "logs:PutLogEvents") {
+            assert_eq!(
+                s["Resource"],
+                "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/sagemaker/*"
+            );
+        }
+        assert_eq!(allowing(&doc, "ecr:BatchGetImage").len(), 1);
+        assert_eq!(allowing(&doc, "ec2:CreateNetworkInterface").len(), 1);
+        // People roles neither write logs nor create network interfaces.
+        let ds = permissions_policy(&facts(), Persona::DataScientist, &bucket_names());
+        assert!(allowing(&ds, "logs:PutLogEvents").is_empty());
+        assert!(allowing(&ds, "ec2:CreateNetworkInterface").is_empty());
+    }
+
+    #[test]
+    fn sagemaker_resources_stay_in_the_account_and_region() {
+        for persona in Persona::ALL {
+            let doc = permissions_policy(&facts(), persona, &bucket_names());
+            for s in statements(&doc) {
+                let actions = strings(&s["Action"]);
+                if !actions.iter().any(|a| a.starts_with("sagemaker:")) || s["Resource"] == "*" {
+                    continue;
+                }
+                for r in strings(&s["Resource"]) {
+                    assert!(
+                        r.starts_with("arn:aws:sagemaker:eu-west-1:123456789012:"),
+                        "{persona:?} {}: {r}",
+                        s["Sid"]
+                    );
+                }
+            }
+            // Statements on every resource only hold calls that take none.
+            for s in statements(&doc).iter().filter(|s| s["Resource"] == "*") {
+                for a in strings(&s["Action"]) {
+                    assert!(
+                        a.starts_with("sagemaker:List")
+                            || a.starts_with("sagemaker:Search")
+                            || a == "sagemaker:GetSearchSuggestions"
+                            || a.starts_with("ec2:")
+                            || a == "ecr:GetAuthorizationToken"
+                            || a == "cloudwatch:PutMetricData"
+                            || a.starts_with("cloudformation:")
+                            || a == "s3:GetObject",
+                        "{persona:?} {}: {a} on *",
+                        s["Sid"]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn documents_follow_the_partition() {
+        let mut f = facts();
+        f.partition = "aws-cn".into();
+        f.region = "cn-north-1".into();
+        for persona in Persona::ALL {
+            let text = permissions_policy(&f, persona, &bucket_names()).to_string();
+            assert!(!text.contains("arn:aws:"), "{persona:?}: {text}");
+            let trust = trust_policy(&f, persona).to_string();
+            assert!(!trust.contains("arn:aws:"), "{trust}");
+        }
+    }
+}
