@@ -12,11 +12,13 @@
 //! * [`wait`]: polling with backoff to a caller's deadline.
 //! * [`graph`]: desired children and their dependencies, as pure data.
 //! * [`engine`]: runs a graph (bounded concurrency, deadlines) and keeps the ledger of what exists.
+//! * [`environment`]: team environments (network, keys, buckets, roles, guardrails, flow logs).
 //! * [`projects`]: SageMaker Projects enablement (portfolio, share, principals, service roles).
 
 pub mod aws;
 pub mod children;
 pub mod engine;
+pub mod environment;
 pub mod graph;
 pub mod policy;
 pub mod projects;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use acceptance::{Emulator, REGION};
 use secure_mlops_core::aws::{AwsClients, ConnectionSettings};
-use secure_mlops_core::children::network::NetworkDriver;
+use secure_mlops_core::children::environment::EnvironmentDriver;
 use secure_mlops_core::engine::{apply, destroy, ExecOptions, Ledger};
 use secure_mlops_core::graph::environment::network_graph;
 use secure_mlops_core::spec::{
@@ -87,7 +87,7 @@ async fn network_children_apply_adopt_and_destroy_cleanly() {
     let spec = spec();
     assert_eq!(spec.validate(), Ok(()));
     let graph = network_graph(&spec).unwrap_or_else(|e| panic!("graph: {e}"));
-    let driver = NetworkDriver::for_spec(clients, &spec);
+    let driver = EnvironmentDriver::for_spec(clients, &spec);
 
     // First apply creates everything.
     let (ledger, report) = apply(&graph, &driver, Ledger::default(), options())

@@ -1,14 +1,23 @@
 //! One module per AWS child kind the engine manages. Each is a thin, idempotent layer over the
 //! AWS calls for that kind: look up, adopt or create, read, delete (not-found counts as deleted).
 
+pub mod bucket;
 pub mod ec2_tags;
-pub mod network;
+pub mod environment;
+pub mod error;
+pub mod flow_log;
+pub mod guardrail_policy;
+pub mod internet_gateway;
+pub mod kms_key;
+pub mod nat_gateway;
 pub mod portfolio_principal;
+pub mod role;
 pub mod route_table;
 pub mod sagemaker_portfolio;
 pub mod security_group;
 pub mod service_role;
 pub mod subnet;
+pub mod tags;
 pub mod vpc;
 pub mod vpc_endpoint;
 

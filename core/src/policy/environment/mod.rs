@@ -16,8 +16,10 @@
 pub mod bucket;
 pub mod compare;
 pub mod endpoint;
+pub mod flow_logs;
 pub mod guardrails;
 pub mod kms;
+pub mod roles;
 
 pub use bucket::{bucket_policy, BucketPolicyInput};
 pub use compare::{normalize_policy, policies_equivalent};

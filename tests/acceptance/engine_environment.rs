@@ -1,0 +1,189 @@
+//! The whole quickstart environment through the engine, without Terraform: how many children,
+//! how long the apply takes against the sum of the child operations (what the concurrency buys),
+//! adoption after a lost ledger, no drift on what was just made, the security properties of what
+//! the emulator then holds, and a destroy that leaves nothing.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use acceptance::{Emulator, REGION};
+use secure_mlops_core::aws::{AwsClients, ConnectionSettings};
+use secure_mlops_core::engine::Ledger;
+use secure_mlops_core::environment;
+use secure_mlops_core::graph::environment::environment_graph;
+use secure_mlops_core::spec::{EnvironmentSpec, NetworkSpec, StorageSpec};
+use secure_mlops_core::wait::Deadline;
+
+const KINDS: &[&str] = &[
+    "ec2:vpc",
+    "ec2:subnet",
+    "ec2:route_table",
+    "ec2:security_group",
+    "ec2:vpc_endpoint",
+    "ec2:internet_gateway",
+    "ec2:nat_gateway",
+    "ec2:elastic_ip",
+    "ec2:flow_log",
+    "kms:key",
+    "kms:alias",
+    "s3:bucket",
+    "logs:log_group",
+    "iam:role",
+    "iam:policy",
+];
+
+fn counts(emulator: &Emulator) -> BTreeMap<String, usize> {
+    emulator.counts(KINDS)
+}
+
+/// The quickstart: a new VPC over two zones and every default.
+fn quickstart(nat: bool) -> EnvironmentSpec {
+    EnvironmentSpec {
+        name: "quick".into(),
+        stage: "dev".into(),
+        tags: BTreeMap::from([("team".to_string(), "quick".to_string())]),
+        network: NetworkSpec {
+            availability_zones: vec![format!("{REGION}a"), format!("{REGION}b")],
+            create_nat_gateways: nat,
+            ..Default::default()
+        },
+        iam: Default::default(),
+        storage: StorageSpec {
+            force_destroy: true,
+            ..Default::default()
+        },
+        guardrails: Default::default(),
+    }
+}
+
+fn deadline() -> Deadline {
+    Deadline::after(Duration::from_secs(300))
+}
+
+async fn connect(emulator: &Emulator) -> AwsClients {
+    // A single-test binary: nothing else reads the environment concurrently.
+    std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+    AwsClients::connect(&ConnectionSettings {
+        region: Some(REGION.into()),
+        endpoint: Some(emulator.endpoint.clone()),
+        ..Default::default()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("connect: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quickstart_environment_applies_adopts_reads_clean_and_destroys() {
+    let emulator = Emulator::start();
+    let clients = connect(&emulator).await;
+    let before = counts(&emulator);
+
+    for nat in [false, true] {
+        let spec = quickstart(nat);
+        let graph = environment_graph(&spec).unwrap_or_else(|e| panic!("graph: {e}"));
+        let (ledger, report) = environment::apply(&clients, &spec, Ledger::default(), deadline())
+            .await
+            .unwrap_or_else(|e| panic!("apply (nat {nat}): {e}"));
+        let ratio = report.child_time_sum.as_secs_f64() / report.wall.as_secs_f64().max(1e-9);
+        eprintln!(
+            "quickstart (nat {nat}): {} children, apply wall {:?}, sum of child operations {:?}, ratio {ratio:.2}",
+            graph.nodes().len(),
+            report.wall,
+            report.child_time_sum
+        );
+        assert_eq!(ledger.len(), graph.nodes().len());
+        let applied = counts(&emulator);
+
+        // Lost ledger: every child is adopted, nothing is created twice.
+        let (adopted, _) = environment::apply(&clients, &spec, Ledger::default(), deadline())
+            .await
+            .unwrap_or_else(|e| panic!("re-apply: {e}"));
+        assert_eq!(counts(&emulator), applied);
+        for (id, record) in adopted.iter() {
+            assert_eq!(
+                ledger.get(id).map(|r| &r.physical_id),
+                Some(&record.physical_id),
+                "{id} was not adopted"
+            );
+        }
+
+        // What was just made matches the spec.
+        let drift = environment::drift(&clients, &spec, &adopted)
+            .await
+            .unwrap_or_else(|e| panic!("drift: {e}"));
+        assert!(drift.is_empty(), "fresh environment drifted: {drift:#?}");
+
+        let outputs = environment::outputs(&graph, &adopted);
+        assert_eq!(outputs.private_subnet_ids.len(), 2);
+        assert_eq!(outputs.public_subnet_ids.len(), if nat { 2 } else { 0 });
+        assert_eq!(outputs.interface_endpoint_ids.len(), 17);
+        assert_eq!(outputs.kms_key_arns.len(), 3);
+        assert_eq!(outputs.role_arns.len(), 4);
+        assert_eq!(
+            applied["ec2:internet_gateway"] - before["ec2:internet_gateway"],
+            usize::from(nat),
+            "an internet gateway exists only with NAT"
+        );
+        assert_eq!(
+            applied["ec2:nat_gateway"] - before["ec2:nat_gateway"],
+            if nat { 2 } else { 0 }
+        );
+        assert_no_internet_path_from_private_subnets(&clients, &outputs).await;
+
+        let report = environment::destroy(&clients, &spec, adopted, deadline())
+            .await
+            .unwrap_or_else(|e| panic!("destroy: {e}"));
+        eprintln!(
+            "quickstart (nat {nat}): destroy wall {:?}, sum of child operations {:?}",
+            report.wall, report.child_time_sum
+        );
+        assert_eq!(counts(&emulator), before, "destroy left something behind");
+    }
+}
+
+/// Private route tables hold only local, S3-endpoint and (with NAT) NAT-gateway routes; no
+/// security group of the environment takes ingress from anywhere.
+async fn assert_no_internet_path_from_private_subnets(
+    clients: &AwsClients,
+    outputs: &environment::Outputs,
+) {
+    let tables = clients
+        .ec2
+        .describe_route_tables()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("association.subnet-id")
+                .set_values(Some(outputs.private_subnet_ids.clone()))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeRouteTables: {e:?}"));
+    assert_eq!(tables.route_tables().len(), 2);
+    for table in tables.route_tables() {
+        for route in table.routes() {
+            assert!(
+                route
+                    .gateway_id()
+                    .is_none_or(|g| g == "local" || g.starts_with("vpce-")),
+                "private route to a gateway: {route:?}"
+            );
+        }
+    }
+    let groups = clients
+        .ec2
+        .describe_security_groups()
+        .group_ids(&outputs.sagemaker_security_group_id)
+        .group_ids(&outputs.endpoint_security_group_id)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeSecurityGroups: {e:?}"));
+    for group in groups.security_groups() {
+        for permission in group.ip_permissions() {
+            for range in permission.ip_ranges() {
+                assert_ne!(range.cidr_ip(), Some("0.0.0.0/0"), "{group:?}");
+            }
+        }
+    }
+}
