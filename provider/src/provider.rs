@@ -12,6 +12,7 @@ use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, DynamicResource, Provider};
 
 use crate::resources::projects_enablement::ProjectsEnablementResource;
+use crate::resources::secure_ds_environment::SecureDsEnvironmentResource;
 use crate::schema::{block, map_of_strings, optional};
 
 /// The `assume_role` block.
@@ -141,6 +142,10 @@ impl Provider for SageMakerProvider {
         resources.insert(
             "projects_enablement".to_string(),
             Box::new(ProjectsEnablementResource::new(self.clients.clone())),
+        );
+        resources.insert(
+            "secure_ds_environment".to_string(),
+            Box::new(SecureDsEnvironmentResource::new(self.clients.clone())),
         );
         Some(resources)
     }

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use tf_provider::{AttributePath, Diagnostics};
+
 /// Parses a Go duration string: a sequence of decimal numbers each with a unit
 /// (`ns`, `us`, `µs`, `ms`, `s`, `m`, `h`), e.g. `1h30m`, `90s`, `1.5h`. Negative durations and
 /// a bare number are refused, as Terraform's providers do.
@@ -42,6 +44,28 @@ pub(crate) fn parse_go_duration(text: &str) -> Result<Duration, String> {
         total += number * seconds_per_unit;
     }
     Duration::try_from_secs_f64(total).map_err(|_| bad())
+}
+
+/// The duration `timeouts.<which>` says, or `default` when it is not set; an error diagnostic
+/// on the attribute (and `None`) when it is not a duration.
+pub(crate) fn timeout_or_default(
+    diags: &mut Diagnostics,
+    text: Option<&String>,
+    which: &'static str,
+    default: Duration,
+) -> Option<Duration> {
+    match text.map(|t| parse_go_duration(t)) {
+        None => Some(default),
+        Some(Ok(d)) => Some(d),
+        Some(Err(why)) => {
+            diags.error(
+                "Invalid Timeout",
+                format!("timeouts.{which}: {why}"),
+                AttributePath::new("timeouts").attribute(which),
+            );
+            None
+        }
+    }
 }
 
 #[cfg(test)]

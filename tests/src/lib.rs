@@ -156,6 +156,31 @@ impl Emulator {
             .unwrap_or_default()
     }
 
+    /// How many ids of each of `kinds` the emulator holds (0 for a kind it does not list).
+    pub fn counts(&self, kinds: &[&str]) -> std::collections::BTreeMap<String, usize> {
+        let inventory = self.inventory();
+        kinds
+            .iter()
+            .map(|kind| {
+                let n = inventory
+                    .get(*kind)
+                    .and_then(|v| v.as_array())
+                    .map_or(0, Vec::len);
+                (kind.to_string(), n)
+            })
+            .collect()
+    }
+
+    /// Changes runtime settings (`{"request_delay_seconds": 0.05}`), see tests/emulator/README.md.
+    pub fn set_config(&self, json: &str) {
+        let out = Self::script(self.port, self.run_dir.path(), &["config", json]);
+        assert!(
+            out.status.success(),
+            "config failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// An AWS SDK configuration pointing at this emulator, for checks made "outside Terraform".
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -235,7 +260,20 @@ impl Workdir {
 
     /// Runs `terraform <args>` here.
     pub fn terraform(&self, args: &[&str]) -> Run {
-        let out = Command::new("terraform")
+        let out = self
+            .command(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run terraform: {e}"));
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new("terraform");
+        command
             .args(args)
             .current_dir(self.path())
             .env("TF_CLI_CONFIG_FILE", &self.cli_config)
@@ -247,14 +285,17 @@ impl Workdir {
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("AWS_REGION", REGION)
             .env_remove("AWS_PROFILE")
-            .env_remove("TF_LOG")
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run terraform: {e}"));
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+            .env_remove("TF_LOG");
+        command
+    }
+
+    /// Starts `terraform <args>` here without waiting for it.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run terraform: {e}"))
     }
 
     /// `terraform apply -auto-approve`, which must succeed.
@@ -314,4 +355,44 @@ impl Workdir {
 /// A role ARN in the emulator's account.
 pub fn role_arn(name: &str) -> String {
     format!("arn:aws:iam::{ACCOUNT_ID}:role/{name}")
+}
+
+/// Kills (SIGKILL) every `terraform-provider-sagemaker` process descended from `pid`, as a
+/// crash or an OOM kill would; returns how many. Only this test's processes are touched, so
+/// tests running in parallel keep theirs.
+pub fn kill_providers_under(pid: u32) -> usize {
+    let mut killed = 0;
+    let mut queue = vec![pid];
+    while let Some(parent) = queue.pop() {
+        for child in children_of(parent) {
+            let comm = std::fs::read_to_string(format!("/proc/{child}/comm")).unwrap_or_default();
+            // comm is cut to 15 characters.
+            if comm.trim().starts_with("terraform-provi") {
+                let status = Command::new("kill")
+                    .args(["-KILL", &child.to_string()])
+                    .status();
+                if status.is_ok_and(|s| s.success()) {
+                    killed += 1;
+                }
+            } else {
+                queue.push(child);
+            }
+        }
+    }
+    killed
+}
+
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+        .flat_map(|text| {
+            text.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
 }

@@ -1,3 +1,4 @@
 //! One module per Terraform resource type.
 
 pub(crate) mod projects_enablement;
+pub(crate) mod secure_ds_environment;

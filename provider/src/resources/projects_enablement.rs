@@ -16,7 +16,7 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 use crate::diagnostics::add_validation_errors;
 use crate::provider::SharedClients;
 use crate::schema::{block, computed, optional, optional_with_default, required, set_of_strings};
-use crate::timeouts::parse_go_duration;
+use crate::timeouts::{parse_go_duration, timeout_or_default};
 
 /// Default for `timeouts.create` (and updates): enabling is quick, the share's acceptance is not
 /// always.
@@ -424,20 +424,7 @@ fn timeout_of(
         "create" => t.create.as_ref_option(),
         _ => t.delete.as_ref_option(),
     });
-    match text {
-        None => Some(default),
-        Some(text) => match parse_go_duration(text) {
-            Ok(d) => Some(d),
-            Err(why) => {
-                diags.error(
-                    "Invalid Timeout",
-                    format!("timeouts.{which}: {why}"),
-                    AttributePath::new("timeouts").attribute(which),
-                );
-                None
-            }
-        },
-    }
+    timeout_or_default(diags, text, which, default)
 }
 
 fn known_strings(set: &Value<BTreeSet<Value<String>>>) -> BTreeSet<String> {

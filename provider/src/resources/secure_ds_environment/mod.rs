@@ -1,0 +1,531 @@
+//! `sagemaker_secure_ds_environment`: a team's locked-down network, keys, buckets, roles,
+//! guardrails and flow logs, on the engine's [`environment`] operations.
+//!
+//! The engine's ledger (what exists, by logical id) is the resource's private state: Terraform
+//! keeps it with the instance, hands it back on every call, and stores it even when an apply
+//! fails half way (the instance is then tainted, and the next apply continues from it).
+
+mod schema;
+mod state;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use secure_mlops_core::children::environment::bucket_name;
+use secure_mlops_core::engine::Ledger;
+use secure_mlops_core::environment::{self, EnvironmentError, Failed};
+use secure_mlops_core::graph::environment::environment_graph;
+use secure_mlops_core::spec::{AttrPath, ValidationErrors};
+use secure_mlops_core::wait::Deadline;
+use tf_provider::schema::Schema;
+use tf_provider::value::{Value, ValueEmpty};
+use tf_provider::{AttributePath, Diagnostics, Resource};
+
+use self::state::{
+    drift_list, fill_defaults, mark_defaults_unknown, reset_unset, set_outputs, to_spec,
+    unknown_outputs, NotYetKnown, State,
+};
+use crate::diagnostics::add_validation_errors;
+use crate::provider::SharedClients;
+use crate::timeouts::{parse_go_duration, timeout_or_default};
+
+/// Default for each of `timeouts.create`, `update` and `delete`.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+
+/// What `drifted_settings` says of an environment imported but not applied since.
+const NOT_ADOPTED: &str = "imported: the next apply adopts the environment's children by their tags (nothing is created twice)";
+
+/// The resource, holding the provider's shared clients.
+pub(crate) struct SecureDsEnvironmentResource {
+    clients: SharedClients,
+}
+
+impl SecureDsEnvironmentResource {
+    pub(crate) fn new(clients: SharedClients) -> Self {
+        Self { clients }
+    }
+}
+
+#[async_trait]
+impl Resource for SecureDsEnvironmentResource {
+    type State<'a> = Value<State>;
+    type PrivateState<'a> = Option<Ledger>;
+    type ProviderMetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(schema::schema())
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        // Only what needs neither AWS nor defaults; the rest is checked at plan, with the
+        // defaults filled in, before any change.
+        if let Value::Value(config) = &config {
+            check_timeouts(diags, config);
+        }
+        Some(())
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        state: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let Value::Value(mut prior) = state else {
+            return Some((Value::Null, private_state));
+        };
+        let Some(ledger) = &private_state else {
+            prior.drifted_settings = drift_list(&[NOT_ADOPTED.to_string()]);
+            return Some((Value::Value(prior), private_state));
+        };
+        let clients = self.clients.get(diags)?;
+        let spec = match to_spec(&prior) {
+            Ok(spec) => spec,
+            Err(NotYetKnown(path)) => {
+                diags.root_error(
+                    "Cannot Read Secure DS Environment",
+                    format!("the state holds an unknown value at {path}; this is a provider bug"),
+                );
+                return Some((Value::Value(prior), private_state));
+            }
+        };
+        match environment::drift(&clients, &spec, ledger).await {
+            Ok(found) => {
+                for d in &found {
+                    tracing::info!(child = %d.child, detail = %d.detail, "drift");
+                }
+                let lines: Vec<String> = found.iter().map(ToString::to_string).collect();
+                prior.drifted_settings = drift_list(&lines);
+                if let Ok(graph) = environment_graph(&spec) {
+                    set_outputs(
+                        &mut prior,
+                        &spec.environment_id(),
+                        &environment::outputs(&graph, ledger),
+                    );
+                }
+            }
+            Err(err) => diags.root_error("Cannot Read Secure DS Environment", err.to_string()),
+        }
+        Some((Value::Value(prior), private_state))
+    }
+
+    async fn plan_create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        proposed_state: Self::State<'a>,
+        _config_state: Self::State<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let Value::Value(mut planned) = proposed_state else {
+            return Some((proposed_state, None));
+        };
+        self.plan_arguments(diags, &mut planned).await?;
+        unknown_outputs(&mut planned);
+        planned.drifted_settings = drift_list(&[]);
+        Some((Value::Value(planned), None))
+    }
+
+    async fn plan_update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior_state: Self::State<'a>,
+        proposed_state: Self::State<'a>,
+        config_state: Self::State<'a>,
+        prior_private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
+        let Value::Value(mut planned) = proposed_state else {
+            return Some((proposed_state, prior_private_state, vec![]));
+        };
+        if let Value::Value(config) = &config_state {
+            reset_unset(&mut planned, config);
+        }
+        self.plan_arguments(diags, &mut planned).await?;
+        // Imported and not applied since: the arguments are not known from AWS, so their
+        // change from null is adoption, not replacement.
+        let replace = match (&prior_state, &prior_private_state) {
+            (Value::Value(prior), Some(_)) => {
+                let replace = replacements(prior, &planned);
+                if replace.is_empty() {
+                    unknown_where_changed(prior, &mut planned);
+                } else {
+                    unknown_outputs(&mut planned);
+                }
+                replace
+            }
+            // Imported: nothing is known until the adopting apply.
+            _ => {
+                unknown_outputs(&mut planned);
+                Vec::new()
+            }
+        };
+        planned.drifted_settings = drift_list(&[]);
+        Some((Value::Value(planned), prior_private_state, replace))
+    }
+
+    async fn plan_destroy<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        _prior_state: Self::State<'a>,
+        prior_private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::PrivateState<'a>> {
+        Some(prior_private_state)
+    }
+
+    async fn create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned_state: Self::State<'a>,
+        _config_state: Self::State<'a>,
+        _planned_private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let Value::Value(planned) = planned_state else {
+            diags.root_error_short("create called without a planned state");
+            return None;
+        };
+        self.apply(diags, planned, Ledger::default(), "create")
+            .await
+    }
+
+    async fn update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        _prior_state: Self::State<'a>,
+        planned_state: Self::State<'a>,
+        _config_state: Self::State<'a>,
+        planned_private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let Value::Value(planned) = planned_state else {
+            diags.root_error_short("update called without a planned state");
+            return None;
+        };
+        // No ledger after an import: an empty one makes the engine adopt every child by tags.
+        let ledger = planned_private_state.unwrap_or_default();
+        self.apply(diags, planned, ledger, "update").await
+    }
+
+    async fn destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior_state: Self::State<'a>,
+        planned_private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<()> {
+        let Value::Value(prior) = prior_state else {
+            return Some(());
+        };
+        let Some(ledger) = planned_private_state else {
+            diags.root_error(
+                "Cannot Destroy an Environment Not Applied Since Import",
+                "the provider does not know this environment's children yet: run `terraform apply` once (it adopts them, creating nothing twice), then destroy",
+            );
+            return None;
+        };
+        let clients = self.clients.get(diags)?;
+        let timeout = timeout_of(diags, &prior, "delete")?;
+        let spec = match to_spec(&prior) {
+            Ok(spec) => spec,
+            Err(NotYetKnown(path)) => {
+                diags.root_error_short(format!("the state holds an unknown value at {path}"));
+                return None;
+            }
+        };
+        match environment::destroy(&clients, &spec, ledger, Deadline::after(timeout)).await {
+            Ok(report) => {
+                tracing::info!(wall = ?report.wall, child_time_sum = ?report.child_time_sum, operations = report.operations, "environment destroyed");
+                Some(())
+            }
+            Err(failed) => {
+                add_failure(diags, "Cannot Destroy Secure DS Environment", &failed);
+                // Terraform keeps the prior state (and so the prior ledger) when destroy fails;
+                // the children already deleted count as not-found on the next destroy.
+                None
+            }
+        }
+    }
+
+    async fn import<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        id: String,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let Some((name, stage)) = id.rsplit_once('-') else {
+            diags.root_error(
+                "Invalid Import Id",
+                format!(
+                    "{id:?} is not an environment id: use \"<name>-<stage>\", e.g. \"team-a-dev\""
+                ),
+            );
+            return None;
+        };
+        let mut errors = ValidationErrors::default();
+        if secure_mlops_core::spec::Stage::parse(stage).is_none() {
+            errors.push(
+                AttrPath::attr("stage"),
+                "Invalid Import Id",
+                format!("{id:?} does not end with a stage (-dev, -test or -prod)"),
+            );
+        }
+        if !errors.0.is_empty() {
+            add_validation_errors(diags, &errors);
+            return None;
+        }
+        let state = State {
+            id: Value::Value(id.clone()),
+            name: Value::Value(name.to_string()),
+            stage: Value::Value(stage.to_string()),
+            drifted_settings: drift_list(&[NOT_ADOPTED.to_string()]),
+            ..Default::default()
+        };
+        Some((Value::Value(state), None))
+    }
+}
+
+impl SecureDsEnvironmentResource {
+    /// Validates and completes the planned arguments: default zones (read from AWS), every
+    /// other default, every check that needs no AWS, and the one that does (an existing VPC
+    /// with an internet gateway cannot take NAT gateways). `None` when there are errors.
+    async fn plan_arguments(&self, diags: &mut Diagnostics, planned: &mut State) -> Option<()> {
+        if !check_timeouts(diags, planned) {
+            return None;
+        }
+        let mut spec = match to_spec(planned) {
+            Ok(spec) => spec,
+            Err(NotYetKnown(path)) => {
+                // Judged at apply, when Terraform knows it; nothing else can be filled safely.
+                tracing::debug!(%path, "not yet known at plan: validation deferred to apply");
+                mark_defaults_unknown(planned);
+                return Some(());
+            }
+        };
+        let clients = self.clients.get(diags)?;
+        if spec.network.availability_zones.is_empty() {
+            match environment::default_zones(&clients).await {
+                Ok(zones) => spec.network.availability_zones = zones,
+                Err(err) => {
+                    diags.error(
+                        "Cannot Read Availability Zones",
+                        format!("network.availability_zones is not set and the region's zones could not be read: {err}. Set network.availability_zones."),
+                        AttributePath::new("network").attribute("availability_zones"),
+                    );
+                    return None;
+                }
+            }
+        }
+        if let Err(errors) = spec.validate() {
+            add_validation_errors(diags, &errors);
+            return None;
+        }
+        if let (Some(vpc_id), true) = (&spec.network.vpc_id, spec.network.create_nat_gateways) {
+            match environment::internet_gateway_of(&clients, vpc_id).await {
+                Ok(Some(igw)) => {
+                    diags.error(
+                        "Existing VPC Already Has an Internet Gateway",
+                        format!("network.create_nat_gateways: VPC {vpc_id} already has internet gateway {igw}, and a VPC takes only one. Set create_nat_gateways = false and give existing_private_subnet_ids whose route tables use your own NAT, or detach {igw} first."),
+                        AttributePath::new("network").attribute("create_nat_gateways"),
+                    );
+                    return None;
+                }
+                Ok(None) => {}
+                Err(err) => {
+                    diags.root_error("Cannot Check the Existing VPC", err.to_string());
+                    return None;
+                }
+            }
+        }
+        let names = [
+            bucket_name(&spec, &clients, "data"),
+            bucket_name(&spec, &clients, "models"),
+        ];
+        fill_defaults(planned, &spec, names);
+        Some(())
+    }
+
+    /// Create and update: run the engine from `ledger` to the planned arguments. On failure the
+    /// state returned holds the outputs of what exists and the private state its ledger.
+    async fn apply(
+        &self,
+        diags: &mut Diagnostics,
+        mut planned: State,
+        ledger: Ledger,
+        operation: &'static str,
+    ) -> Option<(Value<State>, Option<Ledger>)> {
+        let clients = self.clients.get(diags)?;
+        let timeout = timeout_of(diags, &planned, operation)?;
+        // Values unknown at plan are known now: validate and fill what plan could not (on a
+        // state plan completed, this only checks it again).
+        let spec = match self
+            .plan_arguments(diags, &mut planned)
+            .await
+            .map(|()| to_spec(&planned))
+        {
+            Some(Ok(spec)) => spec,
+            Some(Err(NotYetKnown(path))) => {
+                diags.root_error_short(format!("{path} is still unknown at apply"));
+                return None;
+            }
+            None => return None,
+        };
+        let graph = environment_graph(&spec).ok();
+        match environment::apply(&clients, &spec, ledger, Deadline::after(timeout)).await {
+            Ok((ledger, report)) => {
+                tracing::info!(
+                    wall = ?report.wall,
+                    child_time_sum = ?report.child_time_sum,
+                    operations = report.operations,
+                    children = ledger.len(),
+                    "environment applied"
+                );
+                if let Some(graph) = &graph {
+                    set_outputs(
+                        &mut planned,
+                        &spec.environment_id(),
+                        &environment::outputs(graph, &ledger),
+                    );
+                }
+                planned.drifted_settings = drift_list(&[]);
+                Some((Value::Value(planned), Some(ledger)))
+            }
+            Err(failed) => {
+                add_failure(diags, "Cannot Apply Secure DS Environment", &failed);
+                if failed.ledger.is_empty() && operation == "create" {
+                    return None;
+                }
+                if let Some(graph) = &graph {
+                    set_outputs(
+                        &mut planned,
+                        &spec.environment_id(),
+                        &environment::outputs(graph, &failed.ledger),
+                    );
+                }
+                planned.drifted_settings = drift_list(&[]);
+                Some((Value::Value(planned), Some(failed.ledger)))
+            }
+        }
+    }
+}
+
+/// Attributes whose change replaces the environment, when they differ between `prior` and
+/// `planned`.
+fn replacements(prior: &State, planned: &State) -> Vec<AttributePath> {
+    let mut paths = Vec::new();
+    if prior.name != planned.name {
+        paths.push(AttributePath::new("name"));
+    }
+    if prior.stage != planned.stage {
+        paths.push(AttributePath::new("stage"));
+    }
+    let (Some(a), Some(b)) = (
+        prior.network.as_ref_option(),
+        planned.network.as_ref_option(),
+    ) else {
+        return paths;
+    };
+    let net = |name: &'static str| AttributePath::new("network").attribute(name);
+    if a.vpc_id != b.vpc_id {
+        paths.push(net("vpc_id"));
+    }
+    if a.vpc_cidr != b.vpc_cidr {
+        paths.push(net("vpc_cidr"));
+    }
+    if a.availability_zones != b.availability_zones {
+        paths.push(net("availability_zones"));
+    }
+    if a.private_subnet_cidrs != b.private_subnet_cidrs {
+        paths.push(net("private_subnet_cidrs"));
+    }
+    if a.existing_private_subnet_ids != b.existing_private_subnet_ids {
+        paths.push(net("existing_private_subnet_ids"));
+    }
+    // Public subnets come and go with NAT in place; only a new layout for existing ones replaces.
+    if !a.public_subnet_cidrs.is_null()
+        && !b.public_subnet_cidrs.is_null()
+        && a.public_subnet_cidrs != b.public_subnet_cidrs
+    {
+        paths.push(net("public_subnet_cidrs"));
+    }
+    if a.existing_s3_endpoint_id != b.existing_s3_endpoint_id {
+        paths.push(net("existing_s3_endpoint_id"));
+    }
+    paths
+}
+
+/// Keeps the prior computed values (the proposed state carries them) except where an argument
+/// they derive from changed: those become unknown, so the plan says "known after apply" only
+/// where something will really change.
+fn unknown_where_changed(prior: &State, planned: &mut State) {
+    let net = |s: &State| s.network.as_ref_option().cloned().unwrap_or_default();
+    let (a, b) = (net(prior), net(planned));
+    if a.interface_endpoints != b.interface_endpoints {
+        planned.interface_endpoint_ids = Value::Unknown;
+    }
+    if a.create_nat_gateways != b.create_nat_gateways
+        || a.public_subnet_cidrs != b.public_subnet_cidrs
+    {
+        planned.public_subnet_ids = Value::Unknown;
+    }
+    if prior.iam != planned.iam {
+        planned.role_arns = Value::Unknown;
+    }
+    let storage = |s: &State| s.storage.as_ref_option().cloned().unwrap_or_default();
+    let (sa, sb) = (storage(prior), storage(planned));
+    if sa.data_bucket_name != sb.data_bucket_name {
+        planned.data_bucket_arn = Value::Unknown;
+    }
+    if sa.model_bucket_name != sb.model_bucket_name {
+        planned.model_bucket_arn = Value::Unknown;
+    }
+}
+
+/// Reports a failed run: every child error on its own line, and what the user can do.
+fn add_failure(diags: &mut Diagnostics, summary: &'static str, failed: &Failed) {
+    match &failed.error {
+        EnvironmentError::Invalid(errors) => add_validation_errors(diags, errors),
+        EnvironmentError::Children(errors) => {
+            for e in errors {
+                diags.root_error(
+                    summary,
+                    format!("{e}\n\n{} child resource(s) exist and are recorded; apply again to continue, or destroy to remove them.", failed.ledger.len()),
+                );
+            }
+        }
+        other => diags.root_error(summary, other.to_string()),
+    }
+}
+
+/// Checks the `timeouts` block; true when every value given is a duration.
+fn check_timeouts(diags: &mut Diagnostics, state: &State) -> bool {
+    let mut ok = true;
+    if let Value::Value(t) = &state.timeouts {
+        for (name, value) in [
+            ("create", &t.create),
+            ("update", &t.update),
+            ("delete", &t.delete),
+        ] {
+            if let Value::Value(text) = value {
+                if let Err(why) = parse_go_duration(text) {
+                    diags.error(
+                        "Invalid Timeout",
+                        format!("timeouts.{name}: {why}"),
+                        AttributePath::new("timeouts").attribute(name),
+                    );
+                    ok = false;
+                }
+            }
+        }
+    }
+    ok
+}
+
+fn timeout_of(diags: &mut Diagnostics, state: &State, which: &'static str) -> Option<Duration> {
+    let text = state.timeouts.as_ref_option().and_then(|t| match which {
+        "create" => t.create.as_ref_option(),
+        "update" => t.update.as_ref_option(),
+        _ => t.delete.as_ref_option(),
+    });
+    timeout_or_default(diags, text, which, DEFAULT_TIMEOUT)
+}

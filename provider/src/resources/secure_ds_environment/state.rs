@@ -1,0 +1,607 @@
+//! The resource's attributes as Terraform sends and stores them, and their mapping to and from
+//! the engine's [`EnvironmentSpec`] and [`Outputs`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use secure_mlops_core::environment::Outputs;
+use secure_mlops_core::spec::{
+    EnvironmentSpec, FlowLogsSpec, GuardrailSpec, IamSpec, NetworkSpec, StorageSpec,
+};
+use serde::{Deserialize, Serialize};
+use tf_provider::value::Value;
+
+/// A list of strings as Terraform sends it.
+pub(crate) type Strings = Value<Vec<Value<String>>>;
+/// A set of strings.
+pub(crate) type StringSet = Value<BTreeSet<Value<String>>>;
+/// A map of strings.
+pub(crate) type StringMap = Value<BTreeMap<String, Value<String>>>;
+
+/// `network.flow_logs`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct FlowLogs {
+    pub(crate) enabled: Value<bool>,
+    pub(crate) traffic_type: Value<String>,
+    pub(crate) retention_days: Value<i64>,
+}
+
+/// `network`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Network {
+    pub(crate) vpc_id: Value<String>,
+    pub(crate) vpc_cidr: Value<String>,
+    pub(crate) availability_zones: Strings,
+    pub(crate) private_subnet_cidrs: Strings,
+    pub(crate) existing_private_subnet_ids: Strings,
+    pub(crate) create_nat_gateways: Value<bool>,
+    pub(crate) public_subnet_cidrs: Strings,
+    pub(crate) interface_endpoints: StringSet,
+    pub(crate) existing_s3_endpoint_id: Value<String>,
+    pub(crate) flow_logs: Value<FlowLogs>,
+}
+
+/// `iam`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Iam {
+    pub(crate) data_scientist_role_arn: Value<String>,
+    pub(crate) team_admin_role_arn: Value<String>,
+    pub(crate) execution_role_arn: Value<String>,
+    pub(crate) sc_launch_role_arn: Value<String>,
+}
+
+/// `storage`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Storage {
+    pub(crate) data_bucket_name: Value<String>,
+    pub(crate) model_bucket_name: Value<String>,
+    pub(crate) force_destroy: Value<bool>,
+}
+
+/// `guardrails`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Guardrails {
+    pub(crate) require_vpc: Value<bool>,
+    pub(crate) require_kms: Value<bool>,
+    pub(crate) deny_root_access: Value<bool>,
+    pub(crate) deny_direct_internet: Value<bool>,
+    pub(crate) allowed_instance_types: StringSet,
+}
+
+/// `timeouts`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Timeouts {
+    pub(crate) create: Value<String>,
+    pub(crate) update: Value<String>,
+    pub(crate) delete: Value<String>,
+}
+
+/// Every attribute of the resource.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct State {
+    pub(crate) id: Value<String>,
+    pub(crate) name: Value<String>,
+    pub(crate) stage: Value<String>,
+    pub(crate) tags: StringMap,
+    pub(crate) network: Value<Network>,
+    pub(crate) iam: Value<Iam>,
+    pub(crate) storage: Value<Storage>,
+    pub(crate) guardrails: Value<Guardrails>,
+    pub(crate) timeouts: Value<Timeouts>,
+    pub(crate) vpc_id: Value<String>,
+    pub(crate) private_subnet_ids: Strings,
+    pub(crate) public_subnet_ids: Strings,
+    pub(crate) sagemaker_security_group_id: Value<String>,
+    pub(crate) endpoint_security_group_id: Value<String>,
+    pub(crate) s3_endpoint_id: Value<String>,
+    pub(crate) interface_endpoint_ids: StringMap,
+    pub(crate) kms_key_arns: StringMap,
+    pub(crate) data_bucket_arn: Value<String>,
+    pub(crate) model_bucket_arn: Value<String>,
+    pub(crate) role_arns: StringMap,
+    pub(crate) drifted_settings: Strings,
+}
+
+/// A value in the configuration that is not known yet (it comes from another resource).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NotYetKnown(pub(crate) String);
+
+/// Reads values out of a state, noting the first unknown one.
+#[derive(Default)]
+struct Reader {
+    unknown: Option<String>,
+}
+
+impl Reader {
+    fn string(&mut self, path: &str, v: &Value<String>) -> Option<String> {
+        match v {
+            Value::Value(s) => Some(s.clone()),
+            Value::Null => None,
+            Value::Unknown => {
+                self.unknown.get_or_insert_with(|| path.to_string());
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, path: &str, v: &Value<bool>, default: bool) -> bool {
+        match v {
+            Value::Value(b) => *b,
+            Value::Null => default,
+            Value::Unknown => {
+                self.unknown.get_or_insert_with(|| path.to_string());
+                default
+            }
+        }
+    }
+
+    fn int(&mut self, path: &str, v: &Value<i64>, default: i64) -> i64 {
+        match v {
+            Value::Value(i) => *i,
+            Value::Null => default,
+            Value::Unknown => {
+                self.unknown.get_or_insert_with(|| path.to_string());
+                default
+            }
+        }
+    }
+
+    fn list(&mut self, path: &str, v: &Strings) -> Option<Vec<String>> {
+        match v {
+            Value::Value(items) => Some(
+                items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, item)| self.string(&format!("{path}[{i}]"), item))
+                    .collect(),
+            ),
+            Value::Null => None,
+            Value::Unknown => {
+                self.unknown.get_or_insert_with(|| path.to_string());
+                None
+            }
+        }
+    }
+
+    fn set(&mut self, path: &str, v: &StringSet) -> Option<BTreeSet<String>> {
+        match v {
+            Value::Value(items) => Some(
+                items
+                    .iter()
+                    .filter_map(|item| self.string(path, item))
+                    .collect(),
+            ),
+            Value::Null => None,
+            Value::Unknown => {
+                self.unknown.get_or_insert_with(|| path.to_string());
+                None
+            }
+        }
+    }
+
+    fn map(&mut self, path: &str, v: &StringMap) -> BTreeMap<String, String> {
+        match v {
+            Value::Value(items) => items
+                .iter()
+                .filter_map(|(k, item)| Some((k.clone(), self.string(path, item)?)))
+                .collect(),
+            Value::Null => BTreeMap::new(),
+            Value::Unknown => {
+                self.unknown.get_or_insert_with(|| path.to_string());
+                BTreeMap::new()
+            }
+        }
+    }
+}
+
+/// The engine's spec for `state`. Omitted blocks and attributes take the engine's defaults.
+/// Fails with the path of the first value that is not known yet.
+pub(crate) fn to_spec(state: &State) -> Result<EnvironmentSpec, NotYetKnown> {
+    let mut r = Reader::default();
+    let net = state.network.as_ref_option().cloned().unwrap_or_default();
+    let flow = net.flow_logs.as_ref_option().cloned().unwrap_or_default();
+    let flow_defaults = FlowLogsSpec::default();
+    let iam = state.iam.as_ref_option().cloned().unwrap_or_default();
+    let storage = state.storage.as_ref_option().cloned().unwrap_or_default();
+    let guard = state
+        .guardrails
+        .as_ref_option()
+        .cloned()
+        .unwrap_or_default();
+    let guard_defaults = GuardrailSpec::default();
+    let spec = EnvironmentSpec {
+        name: r.string("name", &state.name).unwrap_or_default(),
+        stage: r.string("stage", &state.stage).unwrap_or_default(),
+        tags: r.map("tags", &state.tags),
+        network: NetworkSpec {
+            vpc_id: r.string("network.vpc_id", &net.vpc_id),
+            vpc_cidr: r.string("network.vpc_cidr", &net.vpc_cidr),
+            availability_zones: r
+                .list("network.availability_zones", &net.availability_zones)
+                .unwrap_or_default(),
+            private_subnet_cidrs: r.list("network.private_subnet_cidrs", &net.private_subnet_cidrs),
+            existing_private_subnet_ids: r.list(
+                "network.existing_private_subnet_ids",
+                &net.existing_private_subnet_ids,
+            ),
+            create_nat_gateways: r.boolean(
+                "network.create_nat_gateways",
+                &net.create_nat_gateways,
+                false,
+            ),
+            public_subnet_cidrs: r.list("network.public_subnet_cidrs", &net.public_subnet_cidrs),
+            interface_endpoints: r.set("network.interface_endpoints", &net.interface_endpoints),
+            existing_s3_endpoint_id: r.string(
+                "network.existing_s3_endpoint_id",
+                &net.existing_s3_endpoint_id,
+            ),
+            flow_logs: FlowLogsSpec {
+                enabled: r.boolean(
+                    "network.flow_logs.enabled",
+                    &flow.enabled,
+                    flow_defaults.enabled,
+                ),
+                traffic_type: r
+                    .string("network.flow_logs.traffic_type", &flow.traffic_type)
+                    .unwrap_or(flow_defaults.traffic_type),
+                retention_days: r.int(
+                    "network.flow_logs.retention_days",
+                    &flow.retention_days,
+                    flow_defaults.retention_days,
+                ),
+            },
+        },
+        iam: IamSpec {
+            data_scientist_role_arn: r
+                .string("iam.data_scientist_role_arn", &iam.data_scientist_role_arn),
+            team_admin_role_arn: r.string("iam.team_admin_role_arn", &iam.team_admin_role_arn),
+            execution_role_arn: r.string("iam.execution_role_arn", &iam.execution_role_arn),
+            sc_launch_role_arn: r.string("iam.sc_launch_role_arn", &iam.sc_launch_role_arn),
+        },
+        storage: StorageSpec {
+            data_bucket_name: r.string("storage.data_bucket_name", &storage.data_bucket_name),
+            model_bucket_name: r.string("storage.model_bucket_name", &storage.model_bucket_name),
+            force_destroy: r.boolean("storage.force_destroy", &storage.force_destroy, false),
+        },
+        guardrails: GuardrailSpec {
+            require_vpc: r.boolean(
+                "guardrails.require_vpc",
+                &guard.require_vpc,
+                guard_defaults.require_vpc,
+            ),
+            require_kms: r.boolean(
+                "guardrails.require_kms",
+                &guard.require_kms,
+                guard_defaults.require_kms,
+            ),
+            deny_root_access: r.boolean(
+                "guardrails.deny_root_access",
+                &guard.deny_root_access,
+                guard_defaults.deny_root_access,
+            ),
+            deny_direct_internet: r.boolean(
+                "guardrails.deny_direct_internet",
+                &guard.deny_direct_internet,
+                guard_defaults.deny_direct_internet,
+            ),
+            allowed_instance_types: r
+                .set(
+                    "guardrails.allowed_instance_types",
+                    &guard.allowed_instance_types,
+                )
+                .map(|s| s.into_iter().collect())
+                .unwrap_or_default(),
+        },
+    };
+    match r.unknown {
+        Some(path) => Err(NotYetKnown(path)),
+        None => Ok(spec),
+    }
+}
+
+fn strings(items: &[String]) -> Strings {
+    Value::Value(items.iter().cloned().map(Value::Value).collect())
+}
+
+fn string_set<'a>(items: impl IntoIterator<Item = &'a String>) -> StringSet {
+    Value::Value(items.into_iter().cloned().map(Value::Value).collect())
+}
+
+fn string_map(items: &BTreeMap<String, String>) -> StringMap {
+    Value::Value(
+        items
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::Value(v.clone())))
+            .collect(),
+    )
+}
+
+/// Sets an argument the user left out (null) or that plan could not work out (unknown).
+fn fill<T: Clone>(slot: &mut Value<T>, value: T) {
+    if !matches!(slot, Value::Value(_)) {
+        *slot = Value::Value(value);
+    }
+}
+
+fn unknown_if_null<T>(slot: &mut Value<T>) {
+    if slot.is_null() {
+        *slot = Value::Unknown;
+    }
+}
+
+fn null_unless_set<T>(slot: &mut Value<T>, config: &Value<T>) {
+    if config.is_null() {
+        *slot = Value::Null;
+    }
+}
+
+/// Clears every provider-filled argument the configuration leaves out, so plan derives it
+/// again from what the configuration says now (subnet CIDRs follow a new `vpc_cidr`, public
+/// subnets go with NAT) rather than keeping the value of the last apply. The defaults are
+/// deterministic, so an unchanged configuration plans the same values and no diff.
+pub(crate) fn reset_unset(planned: &mut State, config: &State) {
+    let cnet = config.network.as_ref_option().cloned().unwrap_or_default();
+    if let Value::Value(net) = &mut planned.network {
+        null_unless_set(&mut net.vpc_cidr, &cnet.vpc_cidr);
+        null_unless_set(&mut net.availability_zones, &cnet.availability_zones);
+        null_unless_set(&mut net.private_subnet_cidrs, &cnet.private_subnet_cidrs);
+        null_unless_set(&mut net.create_nat_gateways, &cnet.create_nat_gateways);
+        null_unless_set(&mut net.public_subnet_cidrs, &cnet.public_subnet_cidrs);
+        null_unless_set(&mut net.interface_endpoints, &cnet.interface_endpoints);
+        let cflow = cnet.flow_logs.as_ref_option().cloned().unwrap_or_default();
+        if let Value::Value(flow) = &mut net.flow_logs {
+            null_unless_set(&mut flow.enabled, &cflow.enabled);
+            null_unless_set(&mut flow.traffic_type, &cflow.traffic_type);
+            null_unless_set(&mut flow.retention_days, &cflow.retention_days);
+        }
+    }
+    let cstorage = config.storage.as_ref_option().cloned().unwrap_or_default();
+    if let Value::Value(storage) = &mut planned.storage {
+        null_unless_set(&mut storage.data_bucket_name, &cstorage.data_bucket_name);
+        null_unless_set(&mut storage.model_bucket_name, &cstorage.model_bucket_name);
+        null_unless_set(&mut storage.force_destroy, &cstorage.force_destroy);
+    }
+    let cguard = config
+        .guardrails
+        .as_ref_option()
+        .cloned()
+        .unwrap_or_default();
+    if let Value::Value(guard) = &mut planned.guardrails {
+        null_unless_set(&mut guard.require_vpc, &cguard.require_vpc);
+        null_unless_set(&mut guard.require_kms, &cguard.require_kms);
+        null_unless_set(&mut guard.deny_root_access, &cguard.deny_root_access);
+        null_unless_set(
+            &mut guard.deny_direct_internet,
+            &cguard.deny_direct_internet,
+        );
+        null_unless_set(
+            &mut guard.allowed_instance_types,
+            &cguard.allowed_instance_types,
+        );
+    }
+}
+
+/// When a configuration value is not known at plan, the defaults that may derive from it are
+/// not either: every argument the provider fills is planned unknown, and apply fills it.
+pub(crate) fn mark_defaults_unknown(state: &mut State) {
+    let mut net = state.network.as_ref_option().cloned().unwrap_or_default();
+    unknown_if_null(&mut net.vpc_cidr);
+    unknown_if_null(&mut net.availability_zones);
+    unknown_if_null(&mut net.private_subnet_cidrs);
+    unknown_if_null(&mut net.create_nat_gateways);
+    unknown_if_null(&mut net.public_subnet_cidrs);
+    unknown_if_null(&mut net.interface_endpoints);
+    let mut flow = net.flow_logs.as_ref_option().cloned().unwrap_or_default();
+    unknown_if_null(&mut flow.enabled);
+    unknown_if_null(&mut flow.traffic_type);
+    unknown_if_null(&mut flow.retention_days);
+    net.flow_logs = Value::Value(flow);
+    state.network = Value::Value(net);
+    let mut storage = state.storage.as_ref_option().cloned().unwrap_or_default();
+    unknown_if_null(&mut storage.data_bucket_name);
+    unknown_if_null(&mut storage.model_bucket_name);
+    unknown_if_null(&mut storage.force_destroy);
+    state.storage = Value::Value(storage);
+    let mut guard = state
+        .guardrails
+        .as_ref_option()
+        .cloned()
+        .unwrap_or_default();
+    unknown_if_null(&mut guard.require_vpc);
+    unknown_if_null(&mut guard.require_kms);
+    unknown_if_null(&mut guard.deny_root_access);
+    unknown_if_null(&mut guard.deny_direct_internet);
+    unknown_if_null(&mut guard.allowed_instance_types);
+    state.guardrails = Value::Value(guard);
+    if state.iam.is_null() {
+        state.iam = Value::Value(Iam::default());
+    }
+    if state.timeouts.is_null() {
+        state.timeouts = Value::Value(Timeouts::default());
+    }
+}
+
+/// Fills every argument the user left out with the value the engine will use, so the plan shows
+/// it and later plans compare against it. `spec` is [`to_spec`] of `state` with the default
+/// zones already in it; `bucket_names` are the data and model bucket names.
+pub(crate) fn fill_defaults(state: &mut State, spec: &EnvironmentSpec, bucket_names: [String; 2]) {
+    let subnets = spec.resolved_subnets();
+    let mut net = state.network.as_ref_option().cloned().unwrap_or_default();
+    if spec.network.vpc_id.is_none() {
+        if let Some(cidr) = subnets.vpc_cidr {
+            fill(&mut net.vpc_cidr, cidr.to_string());
+        }
+    }
+    fill_list(
+        &mut net.availability_zones,
+        &spec.network.availability_zones,
+    );
+    if spec.network.existing_private_subnet_ids.is_none() {
+        let private: Vec<String> = subnets.private.iter().map(ToString::to_string).collect();
+        fill_list(&mut net.private_subnet_cidrs, &private);
+    }
+    fill(&mut net.create_nat_gateways, false);
+    if spec.network.create_nat_gateways {
+        let public: Vec<String> = subnets.public.iter().map(ToString::to_string).collect();
+        fill_list(&mut net.public_subnet_cidrs, &public);
+    }
+    // Left unknown by a plan that could not work them out, and not used by this layout.
+    if net.vpc_cidr.is_unknown() {
+        net.vpc_cidr = Value::Null;
+    }
+    for slot in [&mut net.private_subnet_cidrs, &mut net.public_subnet_cidrs] {
+        if slot.is_unknown() {
+            *slot = Value::Null;
+        }
+    }
+    if !matches!(net.interface_endpoints, Value::Value(_)) {
+        net.interface_endpoints = string_set(&spec.interface_endpoints());
+    }
+    let mut flow = net.flow_logs.as_ref_option().cloned().unwrap_or_default();
+    fill(&mut flow.enabled, spec.network.flow_logs.enabled);
+    fill(
+        &mut flow.traffic_type,
+        spec.network.flow_logs.traffic_type.clone(),
+    );
+    fill(
+        &mut flow.retention_days,
+        spec.network.flow_logs.retention_days,
+    );
+    net.flow_logs = Value::Value(flow);
+    state.network = Value::Value(net);
+
+    if state.iam.is_null() {
+        state.iam = Value::Value(Iam::default());
+    }
+
+    let mut storage = state.storage.as_ref_option().cloned().unwrap_or_default();
+    let [data, models] = bucket_names;
+    fill(&mut storage.data_bucket_name, data);
+    fill(&mut storage.model_bucket_name, models);
+    fill(&mut storage.force_destroy, false);
+    state.storage = Value::Value(storage);
+
+    let mut guard = state
+        .guardrails
+        .as_ref_option()
+        .cloned()
+        .unwrap_or_default();
+    let g = &spec.guardrails;
+    fill(&mut guard.require_vpc, g.require_vpc);
+    fill(&mut guard.require_kms, g.require_kms);
+    fill(&mut guard.deny_root_access, g.deny_root_access);
+    fill(&mut guard.deny_direct_internet, g.deny_direct_internet);
+    if !matches!(guard.allowed_instance_types, Value::Value(_)) {
+        guard.allowed_instance_types = Value::Value(BTreeSet::new());
+    }
+    state.guardrails = Value::Value(guard);
+
+    if state.timeouts.is_null() {
+        state.timeouts = Value::Value(Timeouts::default());
+    }
+}
+
+fn fill_list(slot: &mut Strings, values: &[String]) {
+    if !matches!(slot, Value::Value(_)) {
+        *slot = strings(values);
+    }
+}
+
+/// Writes `outputs` into the computed attributes of `state`.
+pub(crate) fn set_outputs(state: &mut State, id: &str, outputs: &Outputs) {
+    let text = |s: &String| Value::Value(s.clone());
+    state.id = Value::Value(id.to_string());
+    state.vpc_id = text(&outputs.vpc_id);
+    state.private_subnet_ids = strings(&outputs.private_subnet_ids);
+    state.public_subnet_ids = strings(&outputs.public_subnet_ids);
+    state.sagemaker_security_group_id = text(&outputs.sagemaker_security_group_id);
+    state.endpoint_security_group_id = text(&outputs.endpoint_security_group_id);
+    state.s3_endpoint_id = text(&outputs.s3_endpoint_id);
+    state.interface_endpoint_ids = string_map(&outputs.interface_endpoint_ids);
+    state.kms_key_arns = string_map(&outputs.kms_key_arns);
+    state.data_bucket_arn = text(&outputs.data_bucket_arn);
+    state.model_bucket_arn = text(&outputs.model_bucket_arn);
+    state.role_arns = string_map(&outputs.role_arns);
+}
+
+/// Marks every computed attribute unknown (a create, or a replacement).
+pub(crate) fn unknown_outputs(state: &mut State) {
+    state.id = Value::Unknown;
+    state.vpc_id = Value::Unknown;
+    state.private_subnet_ids = Value::Unknown;
+    state.public_subnet_ids = Value::Unknown;
+    state.sagemaker_security_group_id = Value::Unknown;
+    state.endpoint_security_group_id = Value::Unknown;
+    state.s3_endpoint_id = Value::Unknown;
+    state.interface_endpoint_ids = Value::Unknown;
+    state.kms_key_arns = Value::Unknown;
+    state.data_bucket_arn = Value::Unknown;
+    state.model_bucket_arn = Value::Unknown;
+    state.role_arns = Value::Unknown;
+}
+
+/// A list of findings as the `drifted_settings` attribute.
+pub(crate) fn drift_list(items: &[String]) -> Strings {
+    strings(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> State {
+        State {
+            name: Value::Value("team-a".into()),
+            stage: Value::Value("dev".into()),
+            network: Value::Value(Network {
+                availability_zones: strings(&["us-east-1a".into(), "us-east-1b".into()]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn omitted_blocks_mean_the_engine_defaults() {
+        let spec = to_spec(&config()).unwrap();
+        assert_eq!(spec.network.flow_logs, FlowLogsSpec::default());
+        assert_eq!(spec.guardrails, GuardrailSpec::default());
+        assert!(!spec.network.create_nat_gateways);
+        assert_eq!(spec.validate(), Ok(()));
+    }
+
+    #[test]
+    fn unknown_values_are_named_by_path() {
+        let mut state = config();
+        if let Value::Value(net) = &mut state.network {
+            net.vpc_id = Value::Unknown;
+        }
+        assert_eq!(
+            to_spec(&state),
+            Err(NotYetKnown("network.vpc_id".to_string()))
+        );
+    }
+
+    #[test]
+    fn defaults_are_filled_once_and_shown() {
+        let mut state = config();
+        let spec = to_spec(&state).unwrap();
+        fill_defaults(&mut state, &spec, ["d".into(), "m".into()]);
+        let net = state.network.as_ref_option().unwrap();
+        assert_eq!(net.vpc_cidr, Value::Value("10.0.0.0/16".into()));
+        assert_eq!(
+            net.private_subnet_cidrs,
+            strings(&["10.0.0.0/19".into(), "10.0.32.0/19".into()])
+        );
+        assert!(
+            net.public_subnet_cidrs.is_null(),
+            "no NAT, no public subnets"
+        );
+        assert_eq!(
+            net.interface_endpoints.as_ref_option().map(BTreeSet::len),
+            Some(17)
+        );
+        let again = to_spec(&state).unwrap();
+        assert_eq!(again.resolved_subnets(), spec.resolved_subnets());
+        assert_eq!(again.interface_endpoints(), spec.interface_endpoints());
+    }
+}

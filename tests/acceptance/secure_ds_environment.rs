@@ -1,0 +1,748 @@
+//! `sagemaker_secure_ds_environment` from a platform engineer's point of view, with the real
+//! `terraform` CLI and provider against the emulator: apply, empty re-plan, import, in-place
+//! updates, drift made outside Terraform and its repair, destroy with nothing left behind; a
+//! bring-your-own VPC that survives destroy; a provider killed mid-apply; invalid input refused
+//! at plan on the right attribute.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use acceptance::{kill_providers_under, Emulator, Workdir, ACCOUNT_ID, REGION};
+use serde_json::Value;
+
+const ADDRESS: &str = "sagemaker_secure_ds_environment.team";
+
+/// Every kind an environment creates; after destroy each must be back to what it was before.
+const KINDS: &[&str] = &[
+    "ec2:vpc",
+    "ec2:subnet",
+    "ec2:route_table",
+    "ec2:security_group",
+    "ec2:vpc_endpoint",
+    "ec2:network_interface",
+    "ec2:internet_gateway",
+    "ec2:nat_gateway",
+    "ec2:elastic_ip",
+    "ec2:flow_log",
+    "kms:key",
+    "kms:alias",
+    "s3:bucket",
+    "logs:log_group",
+    "iam:role",
+    "iam:policy",
+];
+
+/// What the configuration varies between steps.
+#[derive(Clone)]
+struct Options {
+    name: &'static str,
+    endpoints: Option<Vec<&'static str>>,
+    flow_logs: bool,
+    vpc_cidr: Option<&'static str>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            name: "fraud",
+            endpoints: None,
+            flow_logs: true,
+            vpc_cidr: None,
+        }
+    }
+}
+
+fn config(o: &Options) -> String {
+    let endpoints = o
+        .endpoints
+        .as_ref()
+        .map(|list| {
+            let quoted: Vec<String> = list.iter().map(|s| format!("\"{s}\"")).collect();
+            format!("interface_endpoints = [{}]", quoted.join(", "))
+        })
+        .unwrap_or_default();
+    let cidr = o
+        .vpc_cidr
+        .map(|c| format!("vpc_cidr = \"{c}\""))
+        .unwrap_or_default();
+    format!(
+        r#"
+terraform {{
+  required_providers {{
+    sagemaker = {{ source = "secure-mlops/sagemaker" }}
+  }}
+}}
+
+provider "sagemaker" {{
+  default_tags = {{ owner = "ml-platform" }}
+}}
+
+resource "sagemaker_secure_ds_environment" "team" {{
+  name  = "{name}"
+  stage = "dev"
+  tags  = {{ cost-center = "cc-1" }}
+
+  network {{
+    availability_zones = ["{REGION}a", "{REGION}b"]
+    {cidr}
+    {endpoints}
+    flow_logs {{
+      enabled = {flow}
+    }}
+  }}
+
+  storage {{
+    force_destroy = true
+  }}
+
+  timeouts {{
+    create = "5m"
+    update = "5m"
+    delete = "5m"
+  }}
+}}
+
+output "vpc_id" {{
+  value = sagemaker_secure_ds_environment.team.vpc_id
+}}
+"#,
+        name = o.name,
+        flow = o.flow_logs,
+    )
+}
+
+fn counts(emulator: &Emulator) -> BTreeMap<String, usize> {
+    emulator.counts(KINDS)
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The default interface endpoints plus one.
+fn default_endpoints_and(extra: &'static str) -> Vec<&'static str> {
+    let mut list: Vec<&'static str> = secure_mlops_core::spec::DEFAULT_INTERFACE_ENDPOINTS.to_vec();
+    list.push(extra);
+    list
+}
+
+async fn ec2(emulator: &Emulator) -> aws_sdk_ec2::Client {
+    aws_sdk_ec2::Client::new(&emulator.sdk_config().await)
+}
+
+async fn s3(emulator: &Emulator) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::config::Builder::from(&emulator.sdk_config().await)
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+async fn bucket_policy(emulator: &Emulator, bucket: &str) -> Value {
+    let out = s3(emulator)
+        .await
+        .get_bucket_policy()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GetBucketPolicy {bucket}: {e:?}"));
+    serde_json::from_str(out.policy().unwrap_or("{}")).unwrap_or(Value::Null)
+}
+
+fn sids(policy: &Value) -> Vec<String> {
+    policy["Statement"]
+        .as_array()
+        .map(|s| {
+            s.iter()
+                .filter_map(|st| st["Sid"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn open_ingress(emulator: &Emulator, group_id: &str) -> usize {
+    let out = ec2(emulator)
+        .await
+        .describe_security_groups()
+        .group_ids(group_id)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeSecurityGroups: {e:?}"));
+    out.security_groups()
+        .iter()
+        .flat_map(|g| g.ip_permissions())
+        .flat_map(|p| p.ip_ranges())
+        .filter(|r| r.cidr_ip() == Some("0.0.0.0/0"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quickstart_lifecycle_apply_import_update_drift_destroy() {
+    let emulator = Emulator::start();
+    let before = counts(&emulator);
+    let work = Workdir::new(&emulator.endpoint);
+    let mut options = Options::default();
+    work.write_config(&config(&options));
+
+    // Apply, then a plan is empty.
+    let started = Instant::now();
+    work.apply();
+    eprintln!("terraform apply (quickstart): {:?}", started.elapsed());
+    work.assert_plan_empty("after the first apply");
+    let values = work.resource_values(ADDRESS);
+    let applied = counts(&emulator);
+    eprintln!("after apply: {applied:?}");
+    assert_eq!(values["id"], "fraud-dev");
+    assert_eq!(applied["ec2:vpc"], before["ec2:vpc"] + 1);
+    assert_eq!(
+        applied["ec2:internet_gateway"],
+        before["ec2:internet_gateway"]
+    );
+    assert_eq!(applied["ec2:nat_gateway"], 0);
+    assert_eq!(strings(&values["private_subnet_ids"]).len(), 2);
+    assert_eq!(strings(&values["public_subnet_ids"]).len(), 0);
+    assert_eq!(
+        values["interface_endpoint_ids"]
+            .as_object()
+            .map(|m| m.len()),
+        Some(17)
+    );
+    assert_eq!(
+        applied["ec2:vpc_endpoint"],
+        before["ec2:vpc_endpoint"] + 17 + 1
+    );
+    assert_eq!(values["kms_key_arns"].as_object().map(|m| m.len()), Some(3));
+    assert_eq!(values["role_arns"].as_object().map(|m| m.len()), Some(4));
+    assert_eq!(
+        values["role_arns"]["execution"],
+        format!("arn:aws:iam::{ACCOUNT_ID}:role/fraud-dev-execution")
+    );
+    let data_bucket = format!("fraud-dev-{REGION}-{ACCOUNT_ID}-data");
+    assert_eq!(
+        values["data_bucket_arn"],
+        format!("arn:aws:s3:::{data_bucket}")
+    );
+    assert_eq!(strings(&values["drifted_settings"]), Vec::<String>::new());
+    // The plan showed the defaults, and they are in the state.
+    assert_eq!(values["network"]["vpc_cidr"], "10.0.0.0/16");
+    assert_eq!(values["network"]["flow_logs"]["traffic_type"], "REJECT");
+    assert_eq!(values["guardrails"]["require_kms"], true);
+    let vpc_id = values["vpc_id"].as_str().unwrap_or_default().to_string();
+    let endpoint_sg = values["endpoint_security_group_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(vpc_id.starts_with("vpc-"), "{vpc_id}");
+    assert_eq!(open_ingress(&emulator, &endpoint_sg).await, 0);
+    let policy = bucket_policy(&emulator, &data_bucket).await;
+    assert!(
+        sids(&policy).contains(&"DenyInsecureTransport".to_string()),
+        "{policy}"
+    );
+
+    // Import into an empty state: the apply that follows adopts every child, creating none.
+    let run = work.terraform(&["state", "rm", "-no-color", ADDRESS]);
+    assert_eq!(run.code, 0, "{}", run.text());
+    work.import(ADDRESS, "fraud-dev");
+    let run = work.plan();
+    assert_eq!(
+        run.code,
+        2,
+        "after import the adopting apply is planned:\n{}",
+        run.text()
+    );
+    assert!(
+        !run.stdout.contains("must be replaced"),
+        "import must not lead to a replacement:\n{}",
+        run.stdout
+    );
+    work.apply();
+    assert_eq!(
+        counts(&emulator),
+        applied,
+        "the apply after import created or deleted something"
+    );
+    let values = work.resource_values(ADDRESS);
+    assert_eq!(values["vpc_id"], vpc_id.as_str());
+    work.assert_plan_empty("after import and apply");
+
+    // Update in place: one more interface endpoint.
+    options.endpoints = Some(default_endpoints_and("elasticfilesystem"));
+    work.write_config(&config(&options));
+    let run = work.plan();
+    assert_eq!(run.code, 2, "{}", run.text());
+    assert!(run.stdout.contains("updated in-place"), "{}", run.stdout);
+    assert!(!run.stdout.contains("must be replaced"), "{}", run.stdout);
+    work.apply();
+    work.assert_plan_empty("after adding an endpoint");
+    assert_eq!(
+        counts(&emulator)["ec2:vpc_endpoint"],
+        applied["ec2:vpc_endpoint"] + 1
+    );
+    let values = work.resource_values(ADDRESS);
+    assert!(values["interface_endpoint_ids"]["elasticfilesystem"]
+        .as_str()
+        .is_some_and(|id| id.starts_with("vpce-")));
+
+    // Update in place: flow logs off removes the flow log, its group and its role.
+    options.flow_logs = false;
+    work.write_config(&config(&options));
+    let run = work.plan();
+    assert!(run.stdout.contains("updated in-place"), "{}", run.text());
+    work.apply();
+    work.assert_plan_empty("after turning flow logs off");
+    let now = counts(&emulator);
+    assert_eq!(now["ec2:flow_log"], before["ec2:flow_log"]);
+    assert_eq!(now["logs:log_group"], before["logs:log_group"]);
+    assert_eq!(now["iam:role"], applied["iam:role"] - 1);
+
+    // A new VPC CIDR is a replacement, and the plan says so.
+    let mut replaced = options.clone();
+    replaced.vpc_cidr = Some("10.9.0.0/16");
+    work.write_config(&config(&replaced));
+    let run = work.plan();
+    assert!(run.stdout.contains("must be replaced"), "{}", run.text());
+    work.write_config(&config(&options));
+
+    // Drift made outside Terraform: the TLS statement removed from the data bucket policy, and
+    // HTTPS opened to the world on the endpoint group. Refresh reports both; apply repairs them.
+    let mut policy = bucket_policy(&emulator, &data_bucket).await;
+    if let Some(statements) = policy["Statement"].as_array_mut() {
+        statements.retain(|s| s["Sid"] != "DenyInsecureTransport");
+    }
+    s3(&emulator)
+        .await
+        .put_bucket_policy()
+        .bucket(&data_bucket)
+        .policy(policy.to_string())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("PutBucketPolicy: {e:?}"));
+    ec2(&emulator)
+        .await
+        .authorize_security_group_ingress()
+        .group_id(&endpoint_sg)
+        .ip_protocol("tcp")
+        .from_port(443)
+        .to_port(443)
+        .cidr_ip("0.0.0.0/0")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("AuthorizeSecurityGroupIngress: {e:?}"));
+    let run = work.plan();
+    assert_eq!(run.code, 2, "drift must show in the plan:\n{}", run.text());
+    assert!(run.stdout.contains("drifted_settings"), "{}", run.stdout);
+    assert!(run.stdout.contains("bucket-data"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("security-group-endpoints"),
+        "{}",
+        run.stdout
+    );
+    work.apply();
+    work.assert_plan_empty("after repairing drift");
+    assert_eq!(open_ingress(&emulator, &endpoint_sg).await, 0);
+    assert!(sids(&bucket_policy(&emulator, &data_bucket).await)
+        .contains(&"DenyInsecureTransport".to_string()));
+
+    // Destroy: nothing left.
+    work.destroy();
+    assert_eq!(counts(&emulator), before, "destroy left something behind");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bring_your_own_vpc_is_used_and_survives_destroy() {
+    let emulator = Emulator::start();
+    let ec2 = ec2(&emulator).await;
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.20.0.0/16")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateVpc: {e:?}"));
+    let vpc_id = vpc
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .unwrap_or_default()
+        .to_string();
+    for attribute in [true, false] {
+        let on = aws_sdk_ec2::types::AttributeBooleanValue::builder()
+            .value(true)
+            .build();
+        let call = ec2.modify_vpc_attribute().vpc_id(&vpc_id);
+        let call = if attribute {
+            call.enable_dns_support(on)
+        } else {
+            call.enable_dns_hostnames(on)
+        };
+        call.send()
+            .await
+            .unwrap_or_else(|e| panic!("ModifyVpcAttribute: {e:?}"));
+    }
+    let mut subnets = Vec::new();
+    for (zone, cidr) in [("a", "10.20.1.0/24"), ("b", "10.20.2.0/24")] {
+        let out = ec2
+            .create_subnet()
+            .vpc_id(&vpc_id)
+            .availability_zone(format!("{REGION}{zone}"))
+            .cidr_block(cidr)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("CreateSubnet: {e:?}"));
+        subnets.push(
+            out.subnet()
+                .and_then(|s| s.subnet_id())
+                .unwrap_or_default()
+                .to_string(),
+        );
+    }
+    let table = ec2
+        .create_route_table()
+        .vpc_id(&vpc_id)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateRouteTable: {e:?}"));
+    let table_id = table
+        .route_table()
+        .and_then(|t| t.route_table_id())
+        .unwrap_or_default()
+        .to_string();
+    let endpoint = ec2
+        .create_vpc_endpoint()
+        .vpc_id(&vpc_id)
+        .service_name(format!("com.amazonaws.{REGION}.s3"))
+        .route_table_ids(&table_id)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateVpcEndpoint: {e:?}"));
+    let endpoint_id = endpoint
+        .vpc_endpoint()
+        .and_then(|e| e.vpc_endpoint_id())
+        .unwrap_or_default()
+        .to_string();
+    let theirs = counts(&emulator);
+
+    let hcl = format!(
+        r#"
+terraform {{
+  required_providers {{
+    sagemaker = {{ source = "secure-mlops/sagemaker" }}
+  }}
+}}
+
+provider "sagemaker" {{}}
+
+resource "sagemaker_secure_ds_environment" "team" {{
+  name  = "risk"
+  stage = "test"
+  network {{
+    vpc_id                      = "{vpc_id}"
+    availability_zones          = ["{REGION}a", "{REGION}b"]
+    existing_private_subnet_ids = ["{s0}", "{s1}"]
+    existing_s3_endpoint_id     = "{endpoint_id}"
+    interface_endpoints         = ["sagemaker.api", "sts"]
+    create_nat_gateways         = {nat}
+  }}
+  storage {{
+    force_destroy = true
+  }}
+}}
+"#,
+        s0 = subnets[0],
+        s1 = subnets[1],
+        nat = "{nat}",
+    );
+    let work = Workdir::new(&emulator.endpoint);
+    work.write_config(&hcl.replace("{nat}", "false"));
+    work.apply();
+    work.assert_plan_empty("after applying into an existing VPC");
+    let values = work.resource_values(ADDRESS);
+    assert_eq!(values["vpc_id"], vpc_id.as_str());
+    assert_eq!(strings(&values["private_subnet_ids"]), subnets);
+    assert_eq!(values["s3_endpoint_id"], endpoint_id.as_str());
+    let applied = counts(&emulator);
+    assert_eq!(applied["ec2:vpc"], theirs["ec2:vpc"], "no VPC is created");
+    assert_eq!(
+        applied["ec2:subnet"], theirs["ec2:subnet"],
+        "no subnet is created"
+    );
+    assert_eq!(applied["ec2:vpc_endpoint"], theirs["ec2:vpc_endpoint"] + 2);
+
+    work.destroy();
+    assert_eq!(
+        counts(&emulator),
+        theirs,
+        "destroy must leave exactly what the user brought"
+    );
+    let described = ec2
+        .describe_subnets()
+        .subnet_ids(&subnets[0])
+        .subnet_ids(&subnets[1])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("the user's subnets are gone: {e:?}"));
+    assert_eq!(described.subnets().len(), 2);
+
+    // NAT into a VPC that already has an internet gateway: refused at plan, saying what to do.
+    let igw = ec2
+        .create_internet_gateway()
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateInternetGateway: {e:?}"));
+    let igw_id = igw
+        .internet_gateway()
+        .and_then(|g| g.internet_gateway_id())
+        .unwrap_or_default()
+        .to_string();
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(&igw_id)
+        .vpc_id(&vpc_id)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("AttachInternetGateway: {e:?}"));
+    // With NAT the public subnets are sliced from the VPC's CIDR.
+    work.write_config(&hcl.replace("{nat}", "true\n    vpc_cidr = \"10.20.0.0/16\""));
+    let run = work.plan();
+    assert_eq!(run.code, 1, "{}", run.text());
+    let text = run.text();
+    assert!(text.contains("network.create_nat_gateways"), "{text}");
+    assert!(text.contains(&igw_id), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_provider_killed_mid_apply_is_repaired_by_the_next_apply() {
+    let emulator = Emulator::start();
+    let before = counts(&emulator);
+    let work = Workdir::new(&emulator.endpoint);
+    let options = Options {
+        name: "crash",
+        endpoints: Some(vec!["sts", "sagemaker.api", "studio"]),
+        ..Default::default()
+    };
+    work.write_config(&config(&options));
+
+    // Slow every AWS answer down so the kill lands half way, after keys and the VPC exist.
+    emulator.set_config(r#"{"request_delay_seconds": 0.05}"#);
+    let mut apply = work.spawn(&["apply", "-auto-approve", "-no-color"]);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let now = counts(&emulator);
+        if now["ec2:vpc"] > before["ec2:vpc"] && now["kms:key"] > before["kms:key"] {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the apply never got going: {now:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let killed = kill_providers_under(apply.id());
+    assert!(killed >= 1, "no provider process to kill");
+    let status = apply.wait().unwrap_or_else(|e| panic!("wait: {e}"));
+    assert!(!status.success(), "the killed apply must fail");
+    let half = counts(&emulator);
+    eprintln!("after the kill: {half:?}");
+    emulator.set_config(r#"{"request_delay_seconds": 0}"#);
+
+    work.apply();
+    work.assert_plan_empty("after the repairing apply");
+    let after = counts(&emulator);
+    assert_eq!(after["ec2:vpc"], before["ec2:vpc"] + 1, "{after:?}");
+    assert_eq!(after["kms:key"], before["kms:key"] + 3, "{after:?}");
+    assert_eq!(after["kms:alias"], before["kms:alias"] + 3, "{after:?}");
+    assert_eq!(after["s3:bucket"], before["s3:bucket"] + 2, "{after:?}");
+    assert_eq!(after["iam:role"], before["iam:role"] + 5, "{after:?}");
+    assert_eq!(after["ec2:subnet"], before["ec2:subnet"] + 2, "{after:?}");
+    assert_eq!(
+        after["ec2:security_group"],
+        before["ec2:security_group"] + 2,
+        "{after:?}"
+    );
+    assert_eq!(
+        after["ec2:vpc_endpoint"],
+        before["ec2:vpc_endpoint"] + 4,
+        "{after:?}"
+    );
+    assert_eq!(
+        after["ec2:flow_log"],
+        before["ec2:flow_log"] + 1,
+        "{after:?}"
+    );
+
+    work.destroy();
+    assert_eq!(
+        counts(&emulator),
+        before,
+        "destroy after the crash left something behind"
+    );
+}
+
+/// One invalid configuration: resource name, the body, and the attribute path the error names.
+const INVALID: &[(&str, &str, &str)] = &[
+    ("bad_name", r#"name = "Team_A""#, "name"),
+    ("long_name", r#"name = "a-very-long-team-name-xy""#, "name"),
+    (
+        "bad_cidr",
+        r#"network { vpc_cidr = "10.0.0.0/33" }"#,
+        "network.vpc_cidr",
+    ),
+    (
+        "subnet_outside",
+        r#"network { private_subnet_cidrs = ["10.1.0.0/24", "10.0.1.0/24"] }"#,
+        "network.private_subnet_cidrs[0]",
+    ),
+    (
+        "overlap",
+        r#"network { private_subnet_cidrs = ["10.0.0.0/24", "10.0.0.128/25"] }"#,
+        "network.private_subnet_cidrs[1]",
+    ),
+    (
+        "same_zone",
+        r#"network { availability_zones = ["us-east-1a", "us-east-1a"] }"#,
+        "network.availability_zones",
+    ),
+    (
+        "five_zones",
+        r#"network { availability_zones = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e"] }"#,
+        "network.availability_zones",
+    ),
+    (
+        "count_mismatch",
+        r#"network { private_subnet_cidrs = ["10.0.0.0/24"] }"#,
+        "network.private_subnet_cidrs",
+    ),
+    (
+        "public_without_nat",
+        r#"network { public_subnet_cidrs = ["10.0.128.0/24", "10.0.129.0/24"] }"#,
+        "network.public_subnet_cidrs",
+    ),
+    (
+        "both_subnet_kinds",
+        r#"network {
+    vpc_id = "vpc-0123456789abcdef0"
+    existing_private_subnet_ids = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+    private_subnet_cidrs = ["10.0.0.0/24", "10.0.1.0/24"]
+  }"#,
+        "network.private_subnet_cidrs",
+    ),
+    (
+        "traffic_type",
+        r#"network {
+    flow_logs {
+      traffic_type = "SOME"
+    }
+  }"#,
+        "network.flow_logs.traffic_type",
+    ),
+    (
+        "retention",
+        r#"network {
+    flow_logs {
+      retention_days = 10
+    }
+  }"#,
+        "network.flow_logs.retention_days",
+    ),
+    (
+        "bucket_name",
+        r#"storage { data_bucket_name = "My_Bucket" }"#,
+        "storage.data_bucket_name",
+    ),
+    (
+        "role_arn",
+        r#"iam { execution_role_arn = "arn:aws:iam::123456789012:user/bob" }"#,
+        "iam.execution_role_arn",
+    ),
+    (
+        "reserved_tag",
+        r#"tags = { "secure-mlops:component" = "x" }"#,
+        "tags",
+    ),
+];
+
+#[test]
+fn invalid_input_fails_at_plan_on_its_attribute_and_creates_nothing() {
+    let emulator = Emulator::start();
+    let before = counts(&emulator);
+    let mut hcl = String::from(
+        r#"
+terraform {
+  required_providers {
+    sagemaker = { source = "secure-mlops/sagemaker" }
+  }
+}
+
+provider "sagemaker" {}
+"#,
+    );
+    let cases = INVALID;
+    assert!(cases.len() >= 12, "the issue asks for at least 12 cases");
+    for (name, body, _) in cases {
+        let (name_line, stage_line) = match *name {
+            "bad_name" | "long_name" => ("", "stage = \"dev\""),
+            _ => ("name = \"ok\"", "stage = \"dev\""),
+        };
+        hcl.push_str(&format!(
+            "\nresource \"sagemaker_secure_ds_environment\" \"{name}\" {{\n  {name_line}\n  {stage_line}\n  {body}\n}}\n"
+        ));
+    }
+    // A bad stage is one more resource.
+    hcl.push_str("\nresource \"sagemaker_secure_ds_environment\" \"bad_stage\" {\n  name = \"ok\"\n  stage = \"qa\"\n}\n");
+
+    let work = Workdir::new(&emulator.endpoint);
+    work.write_config(&hcl);
+    let run = work.plan();
+    assert_eq!(
+        run.code,
+        1,
+        "invalid input must fail the plan:\n{}",
+        run.text()
+    );
+    let text = run.text();
+    let errors: Vec<&str> = text.split("Error: ").skip(1).collect();
+    for (name, _, path) in cases {
+        let block = format!("with sagemaker_secure_ds_environment.{name},");
+        let mine: Vec<&&str> = errors.iter().filter(|e| e.contains(&block)).collect();
+        assert!(!mine.is_empty(), "no error for {name}:\n{text}");
+        assert!(
+            mine.iter()
+                .any(|e| e.contains(&format!("{path}:")) || e.contains(&format!("{path}["))),
+            "no error for {name} names {path}:\n{mine:#?}"
+        );
+    }
+    assert!(
+        text.contains("with sagemaker_secure_ds_environment.bad_stage,"),
+        "{text}"
+    );
+    assert_eq!(
+        counts(&emulator),
+        before,
+        "an invalid plan called AWS to create something"
+    );
+
+    // A bad timeout is refused at validation, before any plan.
+    work.write_config(
+        r#"
+terraform {
+  required_providers {
+    sagemaker = { source = "secure-mlops/sagemaker" }
+  }
+}
+provider "sagemaker" {}
+resource "sagemaker_secure_ds_environment" "t" {
+  name  = "ok"
+  stage = "dev"
+  timeouts {
+    create = "ten minutes"
+  }
+}
+"#,
+    );
+    let run = work.plan();
+    assert_eq!(run.code, 1, "{}", run.text());
+    assert!(run.text().contains("timeouts.create"), "{}", run.text());
+}
