@@ -746,3 +746,21 @@ resource "sagemaker_secure_ds_environment" "t" {
     assert_eq!(run.code, 1, "{}", run.text());
     assert!(run.text().contains("timeouts.create"), "{}", run.text());
 }
+
+#[test]
+fn the_examples_are_valid_configurations() {
+    let root = acceptance::repo_root().join("examples/terraform");
+    for example in ["quickstart", "byo-vpc"] {
+        let work = Workdir::new("http://127.0.0.1:9");
+        for entry in std::fs::read_dir(root.join(example))
+            .unwrap_or_else(|e| panic!("{example}: {e}"))
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "tf"))
+        {
+            std::fs::copy(entry.path(), work.path().join(entry.file_name()))
+                .unwrap_or_else(|e| panic!("copy: {e}"));
+        }
+        let run = work.terraform(&["validate", "-no-color"]);
+        assert_eq!(run.code, 0, "{example} is not valid:\n{}", run.text());
+    }
+}

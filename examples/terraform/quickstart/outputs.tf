@@ -1,0 +1,36 @@
+output "vpc_id" {
+  value = sagemaker_secure_ds_environment.team.vpc_id
+}
+
+output "private_subnet_ids" {
+  value = sagemaker_secure_ds_environment.team.private_subnet_ids
+}
+
+output "sagemaker_security_group_id" {
+  description = "Give this to Studio, jobs and pipelines."
+  value       = sagemaker_secure_ds_environment.team.sagemaker_security_group_id
+}
+
+output "kms_key_arns" {
+  value = sagemaker_secure_ds_environment.team.kms_key_arns
+}
+
+output "buckets" {
+  value = {
+    data   = sagemaker_secure_ds_environment.team.data_bucket_arn
+    models = sagemaker_secure_ds_environment.team.model_bucket_arn
+  }
+}
+
+output "role_arns" {
+  value = sagemaker_secure_ds_environment.team.role_arns
+}
+
+output "interface_endpoints" {
+  value = keys(sagemaker_secure_ds_environment.team.interface_endpoint_ids)
+}
+
+output "drifted_settings" {
+  description = "Empty when the environment matches its configuration."
+  value       = sagemaker_secure_ds_environment.team.drifted_settings
+}
