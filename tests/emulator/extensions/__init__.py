@@ -6,8 +6,9 @@ methods) when install() runs; nothing here changes moto's files on disk.
 
 
 def install() -> None:
-    from . import ec2_rules, sagemaker, servicecatalog
+    from . import ec2_rules, sagemaker, servicecatalog, studio
 
     sagemaker.install()
+    studio.install()
     servicecatalog.install()
     ec2_rules.install()

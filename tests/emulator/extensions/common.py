@@ -38,6 +38,10 @@ class Config:
             # half way through a run (the crash tests kill the provider mid-apply). Real AWS
             # answers in tens of milliseconds and some creates take minutes; moto answers at once.
             "request_delay_seconds": _env_float("EMULATOR_REQUEST_DELAY_SECONDS", 0.0),
+            # SageMaker Studio resources (domains, user profiles, spaces, apps) pass through
+            # Pending after a create and Deleting after a delete, as on AWS (minutes there):
+            # this long after the call they become InService, or gone (apps: Deleted).
+            "studio_delay_seconds": _env_float("EMULATOR_STUDIO_DELAY_SECONDS", 0.3),
         }
         self.values = dict(self.defaults)
 

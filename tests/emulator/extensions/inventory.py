@@ -9,7 +9,9 @@ keys) are left out, so a clean emulator shows only empty lists and a test can
 assert that a destroy left nothing behind.
 
 Only backends that already exist are read (BackendDict.iter_backends), so asking
-for the inventory never creates a backend or a default VPC.
+for the inventory never creates a backend or a default VPC. The route applies
+Studio's due transitions first (studio.settle), so a SageMaker resource whose
+Deleting is over is not listed, and its domain's EFS clean-up has happened.
 """
 
 from collections.abc import Callable, Iterator
@@ -112,6 +114,27 @@ def _sm_profiles() -> Iterator[str]:
     for b in _backends("moto.sagemaker.models", "sagemaker_backends"):
         for domain_id, name in sm_state(b).user_profiles:
             yield f"{domain_id}/{name}"
+
+
+@kind("sagemaker:space")
+def _sm_spaces() -> Iterator[str]:
+    from .sagemaker import sm_state
+
+    for b in _backends("moto.sagemaker.models", "sagemaker_backends"):
+        for domain_id, name in sm_state(b).spaces:
+            yield f"{domain_id}/{name}"
+
+
+@kind("sagemaker:app")
+def _sm_apps() -> Iterator[str]:
+    # "<domain id>/<user profile or space>/<app type>/<app name>"; apps in status
+    # Deleted (which AWS keeps listing for a while) are left out.
+    from .sagemaker import sm_state
+
+    for b in _backends("moto.sagemaker.models", "sagemaker_backends"):
+        for (domain_id, _kind, owner, app_type, name), app in sm_state(b).apps.items():
+            if app.status != "Deleted":
+                yield f"{domain_id}/{owner}/{app_type}/{name}"
 
 
 @kind("sagemaker:servicecatalog_portfolio")

@@ -10,7 +10,8 @@ dispatcher sees the request, so moto's routing is never involved.
   GET  /_emulator/inventory  see inventory.py
   GET  /_emulator/config     current runtime config
   POST /_emulator/config     JSON object of settings to change, e.g. {"sc_share_delay_seconds": 0.2};
-                             "request_delay_seconds" delays every AWS request (not these routes)
+                             "request_delay_seconds" delays every AWS request (not these routes);
+                             "studio_delay_seconds" is how long Studio resources stay Pending/Deleting
   POST /_emulator/reset      drop every resource (moto's reset; extension state lives
                              on moto's backends so it goes too); config is kept
 """
@@ -25,6 +26,7 @@ import moto
 
 from .common import CONFIG, LOCK
 from .inventory import inventory
+from .studio import settle
 
 PREFIX = "/_emulator/"
 
@@ -47,6 +49,8 @@ class EmulatorApp:
             delay = CONFIG.get("request_delay_seconds")
             if delay > 0:
                 time.sleep(delay)
+            # Time-driven state (Studio's Pending/Deleting) catches up before moto sees the request.
+            settle()
             return self.moto_app(environ, start_response)
         status, body = self.handle(environ.get("REQUEST_METHOD", "GET"), path[len(PREFIX) :].rstrip("/"), environ)
         data = json.dumps(body, indent=1, sort_keys=True).encode() + b"\n"
@@ -60,6 +64,7 @@ class EmulatorApp:
         if route == "health" and method == "GET":
             return "200 OK", {"emulator": "aws-emulator", "pid": os.getpid(), "moto": moto.__version__}
         if route == "inventory" and method == "GET":
+            settle()
             return "200 OK", inventory()
         if route == "config" and method == "GET":
             return "200 OK", dict(CONFIG.values)

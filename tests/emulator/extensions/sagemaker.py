@@ -1,19 +1,21 @@
-"""SageMaker operations that moto 5.2.5 lacks, and fixes to its domain calls.
+"""SageMaker operations that moto 5.2.5 lacks: the Service Catalog portfolio calls,
+user profiles, and the state that studio.py (domains, spaces, apps) shares.
 
-Added: Enable/Disable/GetSagemakerServicecatalogPortfolioStatus, UpdateDomain,
-Create/Describe/Update/Delete/ListUserProfile(s). User profiles are taggable
-through moto's own AddTags/ListTags/DeleteTags.
+Added: Enable/Disable/GetSagemakerServicecatalogPortfolioStatus,
+Create/Describe/Update/Delete/ListUserProfile(s). User profiles, spaces and apps
+are taggable through moto's own AddTags/ListTags/DeleteTags (moto's ARN lookup
+cannot parse their ARNs; ours does).
 
-Fixed (AWS behaviour the project's provider depends on): DescribeDomain,
-DeleteDomain answer ResourceNotFound (moto: ValidationException) for an unknown
-domain; DeleteDomain is refused with ResourceInUse while user profiles remain;
-CreateDomain with a name already in use is refused (moto derives the id from the
-name and would silently overwrite the first domain); AddTags works on a domain
-created without tags (moto: a 500).
+Studio resources have AWS's asynchronous lifecycle: a create leaves them Pending,
+a delete Deleting, and `studio_delay_seconds` later (the delay in force at the
+call) they are InService, or gone. `Lifecycle` holds that; studio.settle() applies
+due transitions before each request is served, so every request sees the state
+as of its arrival.
 
 Shapes follow botocore's sagemaker/2017-07-24 model.
 """
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +27,34 @@ from moto.sagemaker.responses import SageMakerResponse
 from moto.utilities.utils import get_partition
 
 from . import servicecatalog
-from .common import LOCK, deep_merge, paginate, state
+from .common import CONFIG, LOCK, deep_merge, paginate, state
+
+# Lifecycle.next_status meaning "remove the resource" (apps instead become Deleted).
+GONE = "<gone>"
+
+
+@dataclass
+class Lifecycle:
+    status: str = "Pending"
+    next_status: str | None = None
+    due: float | None = None  # time.monotonic() at which next_status applies
+
+    def begin(self, status: str, then: str) -> None:
+        self.status, self.next_status = status, then
+        self.due = time.monotonic() + CONFIG.get("studio_delay_seconds")
+
+    def advance(self, now: float) -> bool:
+        """Apply the pending transition if it is due; True if the status changed."""
+        if self.due is None or now < self.due or self.next_status is None:
+            return False
+        self.status, self.next_status, self.due = self.next_status, None, None
+        return True
+
+
+def new_lifecycle() -> Lifecycle:
+    life = Lifecycle()
+    life.begin("Pending", "InService")
+    return life
 
 
 @dataclass
@@ -38,9 +67,13 @@ class UserProfile:
     sso_identifier: str | None
     sso_value: str | None
     tags: list[dict[str, str]] = field(default_factory=list)
-    status: str = "InService"
+    life: Lifecycle = field(default_factory=new_lifecycle)
     creation_time: Any = field(default_factory=utcnow)
     last_modified_time: Any = field(default_factory=utcnow)
+
+    @property
+    def status(self) -> str:
+        return self.life.status
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -67,29 +100,161 @@ class UserProfile:
 
 
 @dataclass
+class Space:
+    domain_id: str
+    name: str
+    arn: str
+    home_efs_uid: str
+    settings: dict[str, Any] | None
+    ownership: dict[str, Any] | None
+    sharing: dict[str, Any] | None
+    display_name: str | None
+    tags: list[dict[str, str]] = field(default_factory=list)
+    life: Lifecycle = field(default_factory=new_lifecycle)
+    creation_time: Any = field(default_factory=utcnow)
+    last_modified_time: Any = field(default_factory=utcnow)
+
+    @property
+    def status(self) -> str:
+        return self.life.status
+
+    @property
+    def owner(self) -> str | None:
+        return (self.ownership or {}).get("OwnerUserProfileName")
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "DomainId": self.domain_id,
+            "SpaceArn": self.arn,
+            "SpaceName": self.name,
+            "HomeEfsFileSystemUid": self.home_efs_uid,
+            "Status": self.status,
+            "LastModifiedTime": self.last_modified_time,
+            "CreationTime": self.creation_time,
+            "SpaceSettings": self.settings,
+            "OwnershipSettings": self.ownership,
+            "SpaceSharingSettings": self.sharing,
+            "SpaceDisplayName": self.display_name,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        settings = self.settings or {}
+        summary_settings = {k: settings[k] for k in ("AppType", "RemoteAccess", "SpaceStorageSettings") if k in settings}
+        return {
+            "DomainId": self.domain_id,
+            "SpaceName": self.name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+            "SpaceSettingsSummary": summary_settings or None,
+            "SpaceSharingSettingsSummary": self.sharing,
+            "OwnershipSettingsSummary": self.ownership,
+            "SpaceDisplayName": self.display_name,
+        }
+
+
+@dataclass
+class App:
+    domain_id: str
+    user_profile: str | None
+    space: str | None
+    app_type: str
+    name: str
+    arn: str
+    resource_spec: dict[str, Any] | None
+    tags: list[dict[str, str]] = field(default_factory=list)
+    life: Lifecycle = field(default_factory=new_lifecycle)
+    creation_time: Any = field(default_factory=utcnow)
+
+    @property
+    def status(self) -> str:
+        return self.life.status
+
+    @property
+    def active(self) -> bool:
+        """Pending, InService or Deleting: what blocks deleting its owner."""
+        return self.status not in ("Deleted", "Failed")
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "DomainId": self.domain_id,
+            "UserProfileName": self.user_profile,
+            "SpaceName": self.space,
+            "AppType": self.app_type,
+            "AppName": self.name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "ResourceSpec": self.resource_spec,
+        }
+
+    def describe(self) -> dict[str, Any]:
+        return {"AppArn": self.arn, **self.summary()}
+
+
+@dataclass
+class DomainMeta:
+    """What the emulator keeps for a domain beyond moto's Domain object."""
+
+    life: Lifecycle = field(default_factory=new_lifecycle)
+    # The home EFS and what SageMaker made for it (None/empty when not created).
+    file_system_id: str | None = None
+    inbound_group_id: str | None = None
+    outbound_group_id: str | None = None
+    # RetentionPolicy.HomeEfsFileSystem of the DeleteDomain call.
+    retention: str = "Retain"
+
+
+# Apps are keyed by (domain id, "user" or "space", owner name, app type, app name).
+AppKey = tuple[str, str, str, str, str]
+
+
+@dataclass
 class SmState:
     # (domain id, user profile name) -> profile, in creation order
     user_profiles: dict[tuple[str, str], UserProfile] = field(default_factory=dict)
+    # (domain id, space name) -> space, in creation order
+    spaces: dict[tuple[str, str], Space] = field(default_factory=dict)
+    apps: dict[AppKey, App] = field(default_factory=dict)
+    domains: dict[str, DomainMeta] = field(default_factory=dict)
     # POSIX uid of the next home directory on the domain's EFS (AWS starts at 200001)
     next_uid: int = 200001
+
+    def active_apps(self, domain_id: str, owner_kind: str | None = None, owner: str | None = None) -> list[App]:
+        return [
+            app
+            for (d, kind, name, _, _), app in self.apps.items()
+            if d == domain_id and app.active and (owner_kind is None or (kind, name) == (owner_kind, owner))
+        ]
 
 
 def sm_state(backend: SageMakerModelBackend) -> SmState:
     return state(backend, "_emulator_sm", SmState)
 
 
-def _require_domain(backend: SageMakerModelBackend, domain_id: str | None) -> Domain:
+def require_domain(backend: SageMakerModelBackend, domain_id: str | None) -> Domain:
     if domain_id not in backend.domains:
         raise ResourceNotFound(f"Domain {domain_id} does not exist.")
     return backend.domains[domain_id]
 
 
+def require_domain_in_service(backend: SageMakerModelBackend, domain_id: str | None) -> Domain:
+    """For creating things in a domain: AWS refuses while the domain is not InService."""
+    domain = require_domain(backend, domain_id)
+    if domain.status != "InService":
+        raise ResourceInUseException(f"Domain {domain_id} is in status {domain.status}; it must be InService.")
+    return domain
+
+
 def _require_profile(backend: SageMakerModelBackend, domain_id: str | None, name: str | None) -> UserProfile:
-    _require_domain(backend, domain_id)
+    require_domain(backend, domain_id)
     profile = sm_state(backend).user_profiles.get((domain_id, name))  # type: ignore[arg-type]
     if profile is None:
         raise ResourceNotFound(f"User profile {name} does not exist in domain {domain_id}.")
     return profile
+
+
+def sagemaker_arn(response: SageMakerResponse, resource: str) -> str:
+    return f"arn:{get_partition(response.region)}:sagemaker:{response.region}:{response.current_account}:{resource}"
 
 
 # --- SageMaker project templates in Service Catalog ---------------------------
@@ -112,82 +277,6 @@ def get_sagemaker_servicecatalog_portfolio_status(self: SageMakerResponse) -> Ac
     return ActionResult({"Status": "Enabled" if enabled else "Disabled"})
 
 
-# --- domains -----------------------------------------------------------------
-
-# UpdateDomain's DomainSettingsForUpdate names one member differently from the
-# DomainSettings that DescribeDomain returns.
-_DOMAIN_SETTINGS_RENAMES = {"RStudioServerProDomainSettingsForUpdate": "RStudioServerProDomainSettings"}
-
-
-def update_domain(self: SageMakerResponse) -> ActionResult:
-    with LOCK:
-        domain = _require_domain(self.sagemaker_backend, self._get_param("DomainId"))
-        settings = self._get_param("DefaultUserSettings")
-        if settings is not None:
-            domain.default_user_settings = deep_merge(domain.default_user_settings, settings)
-        for_update = self._get_param("DomainSettingsForUpdate")
-        if for_update is not None:
-            renamed = {_DOMAIN_SETTINGS_RENAMES.get(k, k): v for k, v in for_update.items()}
-            domain.domain_settings = deep_merge(domain.domain_settings, renamed)
-        space = self._get_param("DefaultSpaceSettings")
-        if space is not None:
-            domain.default_space_settings = deep_merge(domain.default_space_settings, space)
-        for param, attr in [
-            ("AppSecurityGroupManagement", "app_security_group_management"),
-            ("SubnetIds", "subnet_ids"),
-            ("AppNetworkAccessType", "app_network_access_type"),
-            ("TagPropagation", "tag_propagation"),
-            ("HomeEfsFileSystemCreation", "home_efs_file_system_creation"),
-            ("VpcId", "vpc_id"),
-        ]:
-            value = self._get_param(param)
-            if value is not None:
-                setattr(domain, attr, value)
-        domain.last_modified_time = utcnow()
-    return ActionResult({"DomainArn": domain.arn})
-
-
-_moto_domain_describe = Domain.describe
-_moto_create_domain = SageMakerModelBackend.create_domain
-
-
-def _domain_describe(self: Domain) -> dict[str, Any]:
-    described = _moto_domain_describe(self)
-    # Members that moto's Domain does not know; set by our UpdateDomain.
-    for attr, key in [("tag_propagation", "TagPropagation"), ("home_efs_file_system_creation", "HomeEfsFileSystemCreation")]:
-        if getattr(self, attr, None) is not None:
-            described[key] = getattr(self, attr)
-    return described
-
-
-def _create_domain(self: SageMakerModelBackend, domain_name: str, **kwargs: Any) -> dict[str, Any]:
-    with LOCK:
-        if f"d-{domain_name}" in self.domains:
-            raise ResourceInUseException(
-                f"Resource Already Exists: Domain with name {domain_name} already exists. Choose a different name."
-            )
-        created = _moto_create_domain(self, domain_name=domain_name, **kwargs)
-        # moto keeps Tags=None when none were given, and AddTags then fails with a 500.
-        domain = self.domains[f"d-{domain_name}"]
-        if domain.tags is None:
-            domain.tags = []
-        return created
-
-
-def _describe_domain(self: SageMakerModelBackend, domain_id: str) -> dict[str, Any]:
-    return _require_domain(self, domain_id).describe()
-
-
-def _delete_domain(self: SageMakerModelBackend, domain_id: str, retention_policy: dict[str, str] | None) -> None:
-    with LOCK:
-        _require_domain(self, domain_id)
-        if any(d == domain_id for d, _ in sm_state(self).user_profiles):
-            raise ResourceInUseException(
-                f"Domain {domain_id} has user profiles; delete them before deleting the domain."
-            )
-        del self.domains[domain_id]
-
-
 # --- user profiles -----------------------------------------------------------
 
 
@@ -196,14 +285,14 @@ def create_user_profile(self: SageMakerResponse) -> ActionResult:
     domain_id = self._get_param("DomainId")
     name = self._get_param("UserProfileName")
     with LOCK:
-        _require_domain(backend, domain_id)
+        require_domain_in_service(backend, domain_id)
         st = sm_state(backend)
         if (domain_id, name) in st.user_profiles:
             raise ResourceInUseException(f"User profile {name} already exists in domain {domain_id}.")
         profile = UserProfile(
             domain_id=domain_id,
             name=name,
-            arn=f"arn:{get_partition(self.region)}:sagemaker:{self.region}:{self.current_account}:user-profile/{domain_id}/{name}",
+            arn=sagemaker_arn(self, f"user-profile/{domain_id}/{name}"),
             home_efs_uid=str(st.next_uid),
             user_settings=self._get_param("UserSettings"),
             sso_identifier=self._get_param("SingleSignOnUserIdentifier"),
@@ -225,6 +314,8 @@ def update_user_profile(self: SageMakerResponse) -> ActionResult:
         profile = _require_profile(
             self.sagemaker_backend, self._get_param("DomainId"), self._get_param("UserProfileName")
         )
+        if profile.status == "Deleting":
+            raise ResourceInUseException(f"User profile {profile.arn} is being deleted.")
         settings = self._get_param("UserSettings")
         if settings is not None:
             profile.user_settings = deep_merge(profile.user_settings, settings)
@@ -233,12 +324,22 @@ def update_user_profile(self: SageMakerResponse) -> ActionResult:
 
 
 def delete_user_profile(self: SageMakerResponse) -> ActionResult:
+    backend = self.sagemaker_backend
     with LOCK:
-        profile = _require_profile(
-            self.sagemaker_backend, self._get_param("DomainId"), self._get_param("UserProfileName")
-        )
-        # AWS passes through Deleting; the emulator removes the profile at once.
-        del sm_state(self.sagemaker_backend).user_profiles[(profile.domain_id, profile.name)]
+        profile = _require_profile(backend, self._get_param("DomainId"), self._get_param("UserProfileName"))
+        st = sm_state(backend)
+        if st.active_apps(profile.domain_id, "user", profile.name):
+            raise ResourceInUseException(
+                f"User profile {profile.arn} cannot be deleted while it has apps that are not Deleted."
+            )
+        owned = [s.name for s in st.spaces.values() if s.domain_id == profile.domain_id and s.owner == profile.name]
+        if owned:
+            raise ResourceInUseException(
+                f"User profile {profile.arn} cannot be deleted while it owns spaces: {', '.join(owned)}."
+            )
+        if profile.status != "Deleting":  # a repeated delete changes nothing
+            profile.life.begin("Deleting", GONE)
+            profile.last_modified_time = utcnow()
     return EmptyResult()
 
 
@@ -259,28 +360,36 @@ def list_user_profiles(self: SageMakerResponse) -> ActionResult:
     return ActionResult({"UserProfiles": [p.summary() for p in page], "NextToken": token})
 
 
-# --- tags on user profiles ---------------------------------------------------
+# --- tags on user profiles, spaces and apps -----------------------------------
 
 _moto_get_resource_from_arn = SageMakerModelBackend._get_resource_from_arn
 
 
 def _get_resource_from_arn(self: SageMakerModelBackend, arn: str) -> Any:
-    # moto's lookup splits "type/name" and cannot handle user-profile/<domain>/<name>.
+    # moto's lookup splits "type/name" and cannot handle user-profile/<domain>/<name>,
+    # space/<domain>/<name> or app/<domain>/<owner>/<type>/<name>.
     resource = arn.split(":", 5)[-1]
-    if resource.startswith("user-profile/"):
-        parts = resource.split("/")
-        profile = sm_state(self).user_profiles.get((parts[1], parts[2])) if len(parts) == 3 else None
-        if profile is None:
-            raise ValidationError(message=f"Could not find user-profile with name {resource}")
-        return profile
-    return _moto_get_resource_from_arn(self, arn)
+    kind, _, rest = resource.partition("/")
+    parts = rest.split("/")
+    st = sm_state(self)
+    found: Any = None
+    if kind == "user-profile" and len(parts) == 2:
+        found = st.user_profiles.get((parts[0], parts[1]))
+    elif kind == "space" and len(parts) == 2:
+        found = st.spaces.get((parts[0], parts[1]))
+    elif kind == "app" and len(parts) == 4:
+        found = next((a for a in st.apps.values() if a.arn == arn and a.status != "Deleted"), None)
+    elif kind not in ("user-profile", "space", "app"):
+        return _moto_get_resource_from_arn(self, arn)
+    if found is None:
+        raise ValidationError(message=f"Could not find {kind} with name {rest}")
+    return found
 
 
 OPERATIONS = [
     enable_sagemaker_servicecatalog_portfolio,
     disable_sagemaker_servicecatalog_portfolio,
     get_sagemaker_servicecatalog_portfolio_status,
-    update_domain,
     create_user_profile,
     describe_user_profile,
     update_user_profile,
@@ -294,8 +403,4 @@ def install() -> None:
         if hasattr(SageMakerResponse, op.__name__):
             raise RuntimeError(f"moto now implements {op.__name__}: drop ours and test moto's")
         setattr(SageMakerResponse, op.__name__, op)
-    Domain.describe = _domain_describe
-    SageMakerModelBackend.create_domain = _create_domain
-    SageMakerModelBackend.describe_domain = _describe_domain
-    SageMakerModelBackend.delete_domain = _delete_domain
     SageMakerModelBackend._get_resource_from_arn = _get_resource_from_arn

@@ -11,6 +11,7 @@ import json
 import os
 import socket
 import subprocess
+import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -115,5 +116,57 @@ def share_delay(emulator: Emulator) -> Iterator[Callable[[float], None]]:
     emulator.set_config(sc_share_delay_seconds=before)
 
 
+@pytest.fixture
+def fast_studio(emulator: Emulator) -> Iterator[float]:
+    """studio_delay_seconds = 0.05 for one test (tests poll with wait_for); the session's value comes back after it."""
+    before = emulator.http("GET", "/_emulator/config")[1]["studio_delay_seconds"]
+    emulator.set_config(studio_delay_seconds=0.05)
+    yield 0.05
+    emulator.set_config(studio_delay_seconds=before)
+
+
 def error_code(excinfo: pytest.ExceptionInfo) -> str:
     return excinfo.value.response["Error"]["Code"]
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:
+    """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+_studio_cidrs = itertools.count(1)
+
+
+def studio_network(ec2: Any, subnets: int = 2) -> tuple[str, list[str]]:
+    """A VPC with `subnets` subnets, each in an Availability Zone of its own."""
+    n = next(_studio_cidrs) % 250
+    vpc = ec2.create_vpc(CidrBlock=f"10.{n}.0.0/16")["Vpc"]["VpcId"]
+    zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
+    ids = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{n}.{i}.0/24", AvailabilityZone=zones[i % len(zones)])["Subnet"]["SubnetId"]
+        for i in range(subnets)
+    ]
+    return vpc, ids
+
+
+def status_of(describe: Callable[[], dict[str, Any]]) -> str:
+    """The Status a Describe* call reports, or "gone" once it answers ResourceNotFound."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return describe()["Status"]
+    except ClientError as err:
+        if err.response["Error"]["Code"] == "ResourceNotFound":
+            return "gone"
+        raise
+
+
+def wait_status(describe: Callable[[], dict[str, Any]], status: str, timeout: float = 5.0) -> None:
+    wait_for(lambda: status_of(describe) == status, timeout, f"status {status}")

@@ -3,7 +3,7 @@
 import json
 import time
 
-from conftest import Emulator
+from conftest import Emulator, studio_network, wait_status
 
 TRUST = json.dumps(
     {
@@ -46,22 +46,38 @@ def test_iam(emulator: Emulator, name):
     assert lacks(emulator, "iam:role", role["Arn"]) and lacks(emulator, "iam:policy", policy["Arn"])
 
 
-def test_sagemaker(emulator: Emulator, name, region):
+def test_sagemaker(emulator: Emulator, name, region, fast_studio):
     emulator.set_config(sc_share_delay_seconds=0)
     sm = emulator.client("sagemaker", region)
-    dom = name("inv")
-    sm.create_domain(DomainName=dom, AuthMode="IAM", DefaultUserSettings={}, SubnetIds=["s"], VpcId="v")
-    sm.create_user_profile(DomainId=f"d-{dom}", UserProfileName="u1")
+    vpc, subnets = studio_network(emulator.client("ec2", region))
+    dom = sm.create_domain(DomainName=name("inv"), AuthMode="IAM", DefaultUserSettings={}, SubnetIds=subnets, VpcId=vpc)["DomainId"]
+    wait_status(lambda: sm.describe_domain(DomainId=dom), "InService")
+    sm.create_user_profile(DomainId=dom, UserProfileName="u1")
+    wait_status(lambda: sm.describe_user_profile(DomainId=dom, UserProfileName="u1"), "InService")
+    sm.create_space(DomainId=dom, SpaceName="s1")
+    app = {"DomainId": dom, "UserProfileName": "u1", "AppType": "JupyterServer", "AppName": "default"}
+    sm.create_app(**app)
     sm.enable_sagemaker_servicecatalog_portfolio()
-    assert contains(emulator, "sagemaker:domain", f"d-{dom}")
-    assert contains(emulator, "sagemaker:user_profile", f"d-{dom}/u1")
+    assert contains(emulator, "sagemaker:domain", dom)
+    assert contains(emulator, "sagemaker:user_profile", f"{dom}/u1")
+    assert contains(emulator, "sagemaker:space", f"{dom}/s1")
+    assert contains(emulator, "sagemaker:app", f"{dom}/u1/JupyterServer/default")
     assert contains(emulator, "sagemaker:servicecatalog_portfolio", f"123456789012/{region}")
 
-    sm.delete_user_profile(DomainId=f"d-{dom}", UserProfileName="u1")
-    sm.delete_domain(DomainId=f"d-{dom}")
+    wait_status(lambda: sm.describe_app(**app), "InService")
+    sm.delete_app(**app)
+    wait_status(lambda: sm.describe_app(**app), "Deleted")
+    assert lacks(emulator, "sagemaker:app", f"{dom}/u1/JupyterServer/default")  # still listed by ListApps, not here
+    sm.delete_space(DomainId=dom, SpaceName="s1")
+    sm.delete_user_profile(DomainId=dom, UserProfileName="u1")
+    wait_status(lambda: sm.describe_user_profile(DomainId=dom, UserProfileName="u1"), "gone")
+    sm.delete_domain(DomainId=dom)
     sm.disable_sagemaker_servicecatalog_portfolio()
-    assert lacks(emulator, "sagemaker:domain", f"d-{dom}")
-    assert lacks(emulator, "sagemaker:user_profile", f"d-{dom}/u1")
+    assert contains(emulator, "sagemaker:domain", dom)  # Deleting: it still exists
+    wait_status(lambda: sm.describe_domain(DomainId=dom), "gone")
+    assert lacks(emulator, "sagemaker:domain", dom)
+    assert lacks(emulator, "sagemaker:user_profile", f"{dom}/u1")
+    assert lacks(emulator, "sagemaker:space", f"{dom}/s1")
     assert lacks(emulator, "sagemaker:servicecatalog_portfolio", f"123456789012/{region}")
     emulator.set_config(sc_share_delay_seconds=1.0)
 

@@ -1,23 +1,41 @@
-"""SageMaker: the operations we add, and the domain fixes."""
+"""SageMaker: the operations we add, and the domain fixes (Studio's side effects: test_studio.py)."""
 
 import datetime
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import error_code
+from conftest import error_code, studio_network, wait_status
 
 ROLE = "arn:aws:iam::123456789012:role/sagemaker-exec"
 
+# Studio resources pass through Pending/Deleting; keep that short here.
+pytestmark = pytest.mark.usefixtures("fast_studio")
 
-def make_domain(sm, name: str) -> str:
-    sm.create_domain(
+
+def make_domain(emulator, name: str, region: str = "us-east-1") -> str:
+    """A domain in a fresh VPC of its own, once it is InService."""
+    sm = emulator.client("sagemaker", region)
+    vpc, subnets = studio_network(emulator.client("ec2", region))
+    domain_id = sm.create_domain(
         DomainName=name,
         AuthMode="IAM",
         DefaultUserSettings={"ExecutionRole": ROLE, "SecurityGroups": ["sg-1"]},
-        SubnetIds=["subnet-1"],
-        VpcId="vpc-1",
-    )
-    return f"d-{name}"
+        SubnetIds=subnets,
+        VpcId=vpc,
+    )["DomainId"]
+    wait_status(lambda: sm.describe_domain(DomainId=domain_id), "InService")
+    return domain_id
+
+
+def delete_profile(sm, domain_id: str, name: str) -> None:
+    sm.delete_user_profile(DomainId=domain_id, UserProfileName=name)
+    wait_status(lambda: sm.describe_user_profile(DomainId=domain_id, UserProfileName=name), "gone")
+
+
+def make_profile(sm, domain_id: str, name: str, **kw) -> str:
+    arn = sm.create_user_profile(DomainId=domain_id, UserProfileName=name, **kw)["UserProfileArn"]
+    wait_status(lambda: sm.describe_user_profile(DomainId=domain_id, UserProfileName=name), "InService")
+    return arn
 
 
 # --- Enable/Disable/GetSagemakerServicecatalogPortfolioStatus -----------------------
@@ -53,8 +71,13 @@ def test_portfolio_status_is_per_region(emulator, region):
 
 def test_update_domain_merges_settings(emulator, name):
     sm = emulator.client("sagemaker")
-    domain_id = make_domain(sm, name("upd"))
+    domain_id = make_domain(emulator, name("upd"))
     before = sm.describe_domain(DomainId=domain_id)
+    vpc, subnets = before["VpcId"], before["SubnetIds"]
+    ec2 = emulator.client("ec2")
+    zone = ec2.describe_subnets(SubnetIds=[subnets[0]])["Subnets"][0]["AvailabilityZone"]
+    prefix = ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["CidrBlock"].rsplit(".", 2)[0]  # "10.n"
+    third = ec2.create_subnet(VpcId=vpc, CidrBlock=f"{prefix}.9.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
     resp = sm.update_domain(
         DomainId=domain_id,
         DefaultUserSettings={"SecurityGroups": ["sg-2", "sg-3"]},
@@ -64,7 +87,7 @@ def test_update_domain_merges_settings(emulator, name):
         },
         AppNetworkAccessType="VpcOnly",
         TagPropagation="ENABLED",
-        SubnetIds=["subnet-1", "subnet-2"],
+        SubnetIds=[*subnets, third],
     )
     assert resp["DomainArn"] == before["DomainArn"]
     after = sm.describe_domain(DomainId=domain_id)
@@ -74,14 +97,14 @@ def test_update_domain_merges_settings(emulator, name):
     assert after["DomainSettings"]["RStudioServerProDomainSettings"] == {"DomainExecutionRoleArn": ROLE}
     assert after["AppNetworkAccessType"] == "VpcOnly"
     assert after["TagPropagation"] == "ENABLED"
-    assert after["SubnetIds"] == ["subnet-1", "subnet-2"]
+    assert after["SubnetIds"] == [*subnets, third]
     assert after["Status"] == "InService"
     assert after["LastModifiedTime"] >= before["LastModifiedTime"]
 
 
 def test_update_domain_unknown_is_resource_not_found(emulator):
     with pytest.raises(ClientError) as exc:
-        emulator.client("sagemaker").update_domain(DomainId="d-doesnotexist", AppNetworkAccessType="VpcOnly")
+        emulator.client("sagemaker").update_domain(DomainId="d-doesnotexist1", AppNetworkAccessType="VpcOnly")
     assert error_code(exc) == "ResourceNotFound"
 
 
@@ -96,11 +119,11 @@ def test_describe_and_delete_unknown_domain_are_resource_not_found(emulator):
 def test_create_domain_with_a_name_in_use_is_refused(emulator, name):
     sm = emulator.client("sagemaker")
     dom = name("dup")
-    make_domain(sm, dom)
+    domain_id = make_domain(emulator, dom)
     with pytest.raises(ClientError) as exc:
-        make_domain(sm, dom)
+        make_domain(emulator, dom)
     assert error_code(exc) == "ResourceInUse"
-    sm.delete_domain(DomainId=f"d-{dom}")
+    sm.delete_domain(DomainId=domain_id)
 
 
 # --- user profiles --------------------------------------------------------------
@@ -108,7 +131,7 @@ def test_create_domain_with_a_name_in_use_is_refused(emulator, name):
 
 def test_user_profile_lifecycle(emulator, name):
     sm = emulator.client("sagemaker", "us-east-1")
-    domain_id = make_domain(sm, name("up"))
+    domain_id = make_domain(emulator, name("up"))
     created = sm.create_user_profile(
         DomainId=domain_id,
         UserProfileName="alice",
@@ -117,6 +140,7 @@ def test_user_profile_lifecycle(emulator, name):
     )
     arn = f"arn:aws:sagemaker:us-east-1:123456789012:user-profile/{domain_id}/alice"
     assert created["UserProfileArn"] == arn
+    wait_status(lambda: sm.describe_user_profile(DomainId=domain_id, UserProfileName="alice"), "InService")
 
     described = sm.describe_user_profile(DomainId=domain_id, UserProfileName="alice")
     assert described["DomainId"] == domain_id
@@ -140,6 +164,7 @@ def test_user_profile_lifecycle(emulator, name):
     assert error_code(exc) == "ResourceInUse"
 
     assert set(sm.delete_user_profile(DomainId=domain_id, UserProfileName="alice")) == {"ResponseMetadata"}
+    wait_status(lambda: sm.describe_user_profile(DomainId=domain_id, UserProfileName="alice"), "gone")
     with pytest.raises(ClientError) as exc:
         sm.describe_user_profile(DomainId=domain_id, UserProfileName="alice")
     assert error_code(exc) == "ResourceNotFound"
@@ -152,7 +177,7 @@ def test_user_profile_errors(emulator, name):
         sm.create_user_profile(DomainId="d-missing", UserProfileName="bob")
     assert error_code(exc) == "ResourceNotFound"
 
-    domain_id = make_domain(sm, name("err"))
+    domain_id = make_domain(emulator, name("err"))
     sm.create_user_profile(DomainId=domain_id, UserProfileName="bob")
     with pytest.raises(ClientError) as exc:
         sm.create_user_profile(DomainId=domain_id, UserProfileName="bob")
@@ -168,13 +193,13 @@ def test_user_profile_errors(emulator, name):
         with pytest.raises(ClientError) as exc:
             call()
         assert error_code(exc) == "ResourceNotFound"
-    sm.delete_user_profile(DomainId=domain_id, UserProfileName="bob")
+    delete_profile(sm, domain_id, "bob")
     sm.delete_domain(DomainId=domain_id)
 
 
 def test_list_user_profiles_filters_sorts_and_pages(emulator, name):
     sm = emulator.client("sagemaker", "ca-central-1")
-    dom_a, dom_b = make_domain(sm, name("la")), make_domain(sm, name("lb"))
+    dom_a, dom_b = make_domain(emulator, name("la"), "ca-central-1"), make_domain(emulator, name("lb"), "ca-central-1")
     for i in range(12):
         sm.create_user_profile(DomainId=dom_a, UserProfileName=f"user-{i:02d}")
     other = name("other")
@@ -205,7 +230,7 @@ def test_list_user_profiles_filters_sorts_and_pages(emulator, name):
 
 def test_user_profile_tags_via_moto_tag_calls(emulator, name):
     sm = emulator.client("sagemaker")
-    domain_id = make_domain(sm, name("tag"))
+    domain_id = make_domain(emulator, name("tag"))
     arn = sm.create_user_profile(
         DomainId=domain_id, UserProfileName="tagged", Tags=[{"Key": "a", "Value": "1"}]
     )["UserProfileArn"]

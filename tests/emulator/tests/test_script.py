@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Emulator, free_port, run_script
+from conftest import Emulator, free_port, run_script, studio_network
 
 
 def pid_alive(pid: int) -> bool:
@@ -114,13 +114,14 @@ def test_failed_start_reports_the_log_and_leaves_nothing_running(tmp_path: Path)
     assert run_script("status", port=port, run_dir=tmp_path).returncode == 3
 
 
-def test_share_delay_comes_from_the_environment(tmp_path: Path):
+def test_delays_come_from_the_environment(tmp_path: Path):
     port = free_port()
-    started = run_script("start", port=port, run_dir=tmp_path, env={"EMULATOR_SC_SHARE_DELAY_SECONDS": "0.25"})
+    env = {"EMULATOR_SC_SHARE_DELAY_SECONDS": "0.25", "EMULATOR_STUDIO_DELAY_SECONDS": "2"}
+    started = run_script("start", port=port, run_dir=tmp_path, env=env)
     assert started.returncode == 0, started.stderr
     try:
-        config = run_script("config", port=port, run_dir=tmp_path)
-        assert json.loads(config.stdout)["sc_share_delay_seconds"] == 0.25
+        config = json.loads(run_script("config", port=port, run_dir=tmp_path).stdout)
+        assert config["sc_share_delay_seconds"] == 0.25 and config["studio_delay_seconds"] == 2.0
     finally:
         run_script("stop", port=port, run_dir=tmp_path, check=True)
 
@@ -147,11 +148,15 @@ def test_routes(own: Emulator):
     assert status == 200 and health["emulator"] == "aws-emulator" and health["moto"] == "5.2.5"
     assert health["pid"] == int((own.run_dir / str(own.port) / "server.pid").read_text())
 
-    assert own.http("GET", "/_emulator/config") == (200, {"request_delay_seconds": 0.0, "sc_share_delay_seconds": 1.0})
-    assert own.http("POST", "/_emulator/config", {"sc_share_delay_seconds": 0.5}) == (
+    assert own.http("GET", "/_emulator/config") == (
         200,
-        {"request_delay_seconds": 0.0, "sc_share_delay_seconds": 0.5},
+        {"request_delay_seconds": 0.0, "sc_share_delay_seconds": 1.0, "studio_delay_seconds": 0.3},
     )
+    assert own.http("POST", "/_emulator/config", {"sc_share_delay_seconds": 0.5, "studio_delay_seconds": 0}) == (
+        200,
+        {"request_delay_seconds": 0.0, "sc_share_delay_seconds": 0.5, "studio_delay_seconds": 0.0},
+    )
+    assert own.http("POST", "/_emulator/config", {"studio_delay_seconds": -0.1})[0] == 400
     assert own.http("POST", "/_emulator/config", {"sc_share_delay_seconds": -1})[0] == 400
     assert own.http("POST", "/_emulator/config", {"sc_share_delay_seconds": "1"})[0] == 400
     assert own.http("POST", "/_emulator/config", [1])[0] == 400
@@ -166,8 +171,8 @@ def test_routes(own: Emulator):
         "ec2:elastic_ip", "ec2:flow_log", "ec2:internet_gateway", "ec2:nat_gateway", "ec2:network_interface",
         "ec2:route_table", "ec2:security_group", "ec2:subnet", "ec2:vpc", "ec2:vpc_endpoint",
         "efs:file_system", "efs:mount_target", "iam:policy", "iam:role", "kms:alias", "kms:key",
-        "logs:log_group", "s3:bucket", "sagemaker:domain", "sagemaker:servicecatalog_portfolio",
-        "sagemaker:user_profile", "servicecatalog:constraint", "servicecatalog:portfolio",
+        "logs:log_group", "s3:bucket", "sagemaker:app", "sagemaker:domain", "sagemaker:servicecatalog_portfolio",
+        "sagemaker:space", "sagemaker:user_profile", "servicecatalog:constraint", "servicecatalog:portfolio",
         "servicecatalog:principal_association", "servicecatalog:product", "servicecatalog:product_association",
     ]
 
@@ -194,15 +199,17 @@ def test_request_delay_slows_aws_requests_but_not_the_emulator_routes(own: Emula
 
 @pytest.mark.parametrize("reset_path", ["/_emulator/reset", "/moto-api/reset"])
 def test_reset_clears_moto_and_extension_state(own: Emulator, reset_path: str):
-    own.set_config(sc_share_delay_seconds=0)
+    own.set_config(sc_share_delay_seconds=0, studio_delay_seconds=0)
     sm, sc = own.client("sagemaker"), own.client("servicecatalog")
     sm.enable_sagemaker_servicecatalog_portfolio()
-    sm.create_domain(DomainName="r", AuthMode="IAM", DefaultUserSettings={}, SubnetIds=["s"], VpcId="v")
-    sm.create_user_profile(DomainId="d-r", UserProfileName="u")
+    vpc, subnets = studio_network(own.client("ec2"))
+    domain_id = sm.create_domain(DomainName="r", AuthMode="IAM", DefaultUserSettings={}, SubnetIds=subnets, VpcId=vpc)["DomainId"]
+    sm.create_user_profile(DomainId=domain_id, UserProfileName="u")
     pid = sc.create_portfolio(DisplayName="p", ProviderName="x")["PortfolioDetail"]["Id"]
     sc.associate_principal_with_portfolio(PortfolioId=pid, PrincipalARN="arn:aws:iam::123456789012:role/a", PrincipalType="IAM")
     before = own.inventory()
-    assert before["sagemaker:user_profile"] == ["d-r/u"] and before["servicecatalog:principal_association"]
+    assert before["sagemaker:user_profile"] == [f"{domain_id}/u"] and before["servicecatalog:principal_association"]
+    assert before["efs:file_system"] and before["ec2:security_group"]
 
     status, _ = own.http("POST", reset_path, {})
     assert status == 200
