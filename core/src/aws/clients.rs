@@ -80,6 +80,8 @@ pub struct AwsClients {
     pub s3: aws_sdk_s3::Client,
     /// CloudWatch Logs (the flow-log group).
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// EFS (Studio's home file system, which SageMaker creates and teardown must clean up).
+    pub efs: aws_sdk_efs::Client,
     /// The ARN of the principal the engine runs as: the role ARN (not the session ARN) when the
     /// credentials are an assumed-role session, so key and bucket policies can name it.
     pub caller_arn: String,
@@ -156,6 +158,7 @@ impl AwsClients {
             kms: aws_sdk_kms::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            efs: aws_sdk_efs::Client::new(&config),
             caller_arn,
             ec2: aws_sdk_ec2::Client::new(&config),
             sagemaker: aws_sdk_sagemaker::Client::new(&config),

@@ -2,7 +2,8 @@
 //!
 //! * `data_scientist`, `team_admin`: assumed from the account (`arn:<partition>:iam::<account>:root`):
 //!   which people may assume them is decided where the company decides it (SSO permission sets,
-//!   IAM policies of its users), not here.
+//!   IAM policies of its users), not here. SageMaker may assume them too: a person's Studio user
+//!   profile runs their apps as their persona role.
 //! * `execution`: assumed by SageMaker for Studio apps, jobs and pipelines.
 //! * `sc_launch`: assumed by Service Catalog to launch the team's products.
 //!
@@ -23,7 +24,8 @@ use crate::graph::environment::Persona;
 
 /// Sid of the trust statement letting the account's principals assume a people role.
 pub const SID_TRUST_ACCOUNT: &str = "AllowAssumeRoleFromAccount";
-/// Sid of the trust statement letting SageMaker assume the execution role.
+/// Sid of the trust statement letting SageMaker assume a role (the execution role, and the people
+/// roles that Studio user profiles run as).
 pub const SID_TRUST_SAGEMAKER: &str = "AllowAssumeRoleBySageMaker";
 /// Sid of the trust statement letting Service Catalog assume the launch role.
 pub const SID_TRUST_SERVICE_CATALOG: &str = "AllowAssumeRoleByServiceCatalog";
@@ -202,27 +204,33 @@ pub fn execution_role_arn(facts: &EnvironmentFacts) -> String {
 
 /// Who may assume the role of `persona`.
 pub fn trust_policy(facts: &EnvironmentFacts, persona: Persona) -> Value {
-    let statement = match persona {
-        Persona::DataScientist | Persona::TeamAdmin => json!({
-            "Sid": SID_TRUST_ACCOUNT,
-            "Effect": "Allow",
-            "Principal": { "AWS": facts.account_root_arn() },
-            "Action": "sts:AssumeRole"
-        }),
-        Persona::Execution => json!({
-            "Sid": SID_TRUST_SAGEMAKER,
-            "Effect": "Allow",
-            "Principal": { "Service": "sagemaker.amazonaws.com" },
-            "Action": "sts:AssumeRole"
-        }),
-        Persona::ScLaunch => json!({
+    let sagemaker = json!({
+        "Sid": SID_TRUST_SAGEMAKER,
+        "Effect": "Allow",
+        "Principal": { "Service": "sagemaker.amazonaws.com" },
+        "Action": "sts:AssumeRole"
+    });
+    let statements = match persona {
+        // A separate statement, not a second principal in the account one, so that drift names
+        // which of the two changed.
+        Persona::DataScientist | Persona::TeamAdmin => vec![
+            json!({
+                "Sid": SID_TRUST_ACCOUNT,
+                "Effect": "Allow",
+                "Principal": { "AWS": facts.account_root_arn() },
+                "Action": "sts:AssumeRole"
+            }),
+            sagemaker,
+        ],
+        Persona::Execution => vec![sagemaker],
+        Persona::ScLaunch => vec![json!({
             "Sid": SID_TRUST_SERVICE_CATALOG,
             "Effect": "Allow",
             "Principal": { "Service": "servicecatalog.amazonaws.com" },
             "Action": "sts:AssumeRole"
-        }),
+        })],
     };
-    document(vec![statement])
+    document(statements)
 }
 
 /// The inline permission policy of `persona`, for an environment whose buckets are
@@ -605,18 +613,25 @@ mod tests {
         for persona in [Persona::DataScientist, Persona::TeamAdmin] {
             let doc = trust_policy(&f, persona);
             assert_well_formed(&doc);
-            assert_eq!(sids(&doc), [SID_TRUST_ACCOUNT]);
+            assert_eq!(sids(&doc), [SID_TRUST_ACCOUNT, SID_TRUST_SAGEMAKER]);
             assert_eq!(
                 statement(&doc, SID_TRUST_ACCOUNT)["Principal"],
                 json!({ "AWS": "arn:aws:iam::123456789012:root" })
             );
+            // Studio user profiles run as these roles.
+            assert_eq!(
+                statement(&doc, SID_TRUST_SAGEMAKER)["Principal"],
+                json!({ "Service": "sagemaker.amazonaws.com" })
+            );
         }
         let exec = trust_policy(&f, Persona::Execution);
+        assert_eq!(sids(&exec), [SID_TRUST_SAGEMAKER]);
         assert_eq!(
             statement(&exec, SID_TRUST_SAGEMAKER)["Principal"],
             json!({ "Service": "sagemaker.amazonaws.com" })
         );
         let launch = trust_policy(&f, Persona::ScLaunch);
+        assert_eq!(sids(&launch), [SID_TRUST_SERVICE_CATALOG]);
         assert_eq!(
             statement(&launch, SID_TRUST_SERVICE_CATALOG)["Principal"],
             json!({ "Service": "servicecatalog.amazonaws.com" })

@@ -1,0 +1,428 @@
+//! A Studio user profile: one per person, running as their persona's role behind the SageMaker
+//! security group.
+//!
+//! A profile's name is its identity within the domain, so it is found again by
+//! `DescribeUserProfile` and adopted only when its tags say it is this child; its tags go into
+//! `CreateUserProfile` itself, so a run killed right after the create finds it tagged.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_sagemaker::operation::describe_user_profile::DescribeUserProfileOutput;
+use aws_sdk_sagemaker::types::{UserProfileStatus, UserSettings};
+
+use super::domain::{new_tags, sagemaker_tags, user_settings};
+use super::ec2_tags::Owner;
+use super::error::ChildError;
+use super::studio_cleanup::{self, Scope};
+use super::tags::owned_by;
+use crate::aws::{AwsCallError, AwsClients};
+use crate::engine::Record;
+use crate::wait::{poll_until, Deadline, Poll};
+
+/// Record kind of a Studio user profile.
+pub const KIND: &str = "studio-user-profile";
+/// Record attribute: the id of the profile's domain.
+pub const DOMAIN_ID_ATTRIBUTE: &str = "domain_id";
+
+/// Adopts the profile `name` of the domain (only if tagged as this child) or creates it, waits
+/// until it is in service, and sets its execution role and security group again when they
+/// differ, which repairs drift.
+#[allow(clippy::too_many_arguments)] // the signature the environment driver calls
+pub async fn ensure(
+    clients: &AwsClients,
+    owner: Owner<'_>,
+    tags: &BTreeMap<String, String>,
+    domain_id: &str,
+    name: &str,
+    execution_role_arn: &str,
+    security_group_id: &str,
+    deadline: Deadline,
+) -> Result<Record, ChildError> {
+    let mut existing = describe(clients, domain_id, name).await?;
+    if let Some(profile) = &existing {
+        check_ours(clients, owner, domain_id, name, profile).await?;
+        // One of ours on its way out cannot be adopted: wait, then make a new one.
+        if profile.status() == Some(&UserProfileStatus::Deleting) {
+            wait_gone(clients, domain_id, name, deadline).await?;
+            existing = None;
+        }
+    }
+    if existing.is_none() {
+        create(
+            clients,
+            owner,
+            tags,
+            domain_id,
+            name,
+            execution_role_arn,
+            security_group_id,
+        )
+        .await?;
+    }
+    let mut profile = wait_settled(clients, domain_id, name, deadline).await?;
+    if profile.status() == Some(&UserProfileStatus::Failed) {
+        return Err(unusable(domain_id, name, &profile));
+    }
+    if !differences(&profile, execution_role_arn, security_group_id).is_empty() {
+        clients
+            .sagemaker
+            .update_user_profile()
+            .domain_id(domain_id)
+            .user_profile_name(name)
+            .user_settings(user_settings(execution_role_arn, security_group_id))
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("sagemaker", "UpdateUserProfile", e))?;
+        profile = wait_settled(clients, domain_id, name, deadline).await?;
+        if profile.status() != Some(&UserProfileStatus::InService) {
+            return Err(unusable(domain_id, name, &profile));
+        }
+    }
+    let arn = profile
+        .user_profile_arn()
+        .ok_or(ChildError::IncompleteAnswer {
+            operation: "DescribeUserProfile",
+            missing: "UserProfileArn",
+        })?
+        .to_string();
+    Ok(Record {
+        kind: KIND.to_string(),
+        physical_id: name.to_string(),
+        arn: Some(arn),
+        attributes: BTreeMap::from([(DOMAIN_ID_ATTRIBUTE.to_string(), domain_id.to_string())]),
+        depends_on: Vec::new(),
+    })
+}
+
+/// What differs between the profile in `record` and the role and group it should have, one line
+/// each; empty when it complies. A profile deleted outside the engine is drift too.
+pub async fn drift(
+    clients: &AwsClients,
+    record: &Record,
+    execution_role_arn: &str,
+    security_group_id: &str,
+) -> Result<Vec<String>, ChildError> {
+    let name = record.physical_id.as_str();
+    let domain_id = domain_of(record)?;
+    let label = format!("{KIND} {name} ({domain_id})");
+    let Some(profile) = describe(clients, domain_id, name).await? else {
+        return Ok(vec![format!(
+            "{label}: deleted outside the engine; apply creates it again"
+        )]);
+    };
+    if profile.status() == Some(&UserProfileStatus::Deleting) {
+        return Ok(vec![format!(
+            "{label}: being deleted outside the engine; apply creates it again once it is gone"
+        )]);
+    }
+    let mut out = Vec::new();
+    match profile.status() {
+        Some(UserProfileStatus::InService)
+        | Some(UserProfileStatus::Pending)
+        | Some(UserProfileStatus::Updating)
+        | None => {}
+        Some(status) => out.push(format!(
+            "{label}: status is {}{}",
+            status.as_str(),
+            profile
+                .failure_reason()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        )),
+    }
+    out.extend(
+        differences(&profile, execution_role_arn, security_group_id)
+            .into_iter()
+            .map(|d| format!("{label}: {d}")),
+    );
+    Ok(out)
+}
+
+/// Deletes the profile's apps and the spaces it owns, waits until they are gone, then deletes the
+/// profile and waits until it is gone. Not-found counts as deleted.
+pub async fn delete(
+    clients: &AwsClients,
+    record: &Record,
+    deadline: Deadline,
+) -> Result<(), ChildError> {
+    delete_named(clients, domain_of(record)?, &record.physical_id, deadline).await
+}
+
+/// [`delete`] by domain id and name (also for profiles the engine did not record, which block
+/// deleting their domain).
+pub(crate) async fn delete_named(
+    clients: &AwsClients,
+    domain_id: &str,
+    name: &str,
+    deadline: Deadline,
+) -> Result<(), ChildError> {
+    let Some(profile) = describe(clients, domain_id, name).await? else {
+        return Ok(());
+    };
+    if profile.status() != Some(&UserProfileStatus::Deleting) {
+        studio_cleanup::delete_apps_and_spaces(
+            clients,
+            domain_id,
+            Scope::UserProfile(name),
+            deadline,
+        )
+        .await?;
+        poll_until(
+            &format!("user profile {name} to accept DeleteUserProfile"),
+            deadline,
+            || async {
+                match clients
+                    .sagemaker
+                    .delete_user_profile()
+                    .domain_id(domain_id)
+                    .user_profile_name(name)
+                    .send()
+                    .await
+                {
+                    Ok(_) => Ok(Poll::Ready(())),
+                    Err(e) => {
+                        let err = AwsCallError::from_sdk("sagemaker", "DeleteUserProfile", e);
+                        if err.is_not_found() {
+                            Ok(Poll::Ready(()))
+                        } else if err.code == "ResourceInUse" {
+                            // Apps AWS still counts while they finish deleting.
+                            Ok(Poll::Pending(err.to_string()))
+                        } else {
+                            Err(err)
+                        }
+                    }
+                }
+            },
+        )
+        .await?;
+    }
+    wait_gone(clients, domain_id, name, deadline).await
+}
+
+fn domain_of(record: &Record) -> Result<&str, ChildError> {
+    record
+        .attributes
+        .get(DOMAIN_ID_ATTRIBUTE)
+        .map(String::as_str)
+        .ok_or_else(|| ChildError::MissingInput {
+            child: format!("{KIND} {}", record.physical_id),
+            input: format!("record attribute {DOMAIN_ID_ATTRIBUTE}"),
+        })
+}
+
+/// The profile, or `None` when it (or its domain) does not exist.
+async fn describe(
+    clients: &AwsClients,
+    domain_id: &str,
+    name: &str,
+) -> Result<Option<DescribeUserProfileOutput>, AwsCallError> {
+    match clients
+        .sagemaker
+        .describe_user_profile()
+        .domain_id(domain_id)
+        .user_profile_name(name)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some(out)),
+        Err(e) => {
+            let err = AwsCallError::from_sdk("sagemaker", "DescribeUserProfile", e);
+            if err.is_not_found() {
+                Ok(None)
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+async fn check_ours(
+    clients: &AwsClients,
+    owner: Owner<'_>,
+    domain_id: &str,
+    name: &str,
+    profile: &DescribeUserProfileOutput,
+) -> Result<(), ChildError> {
+    let arn = profile
+        .user_profile_arn()
+        .ok_or(ChildError::IncompleteAnswer {
+            operation: "DescribeUserProfile",
+            missing: "UserProfileArn",
+        })?;
+    if owned_by(owner, &sagemaker_tags(clients, arn).await?) {
+        return Ok(());
+    }
+    Err(ChildError::Refused {
+        child: owner.logical_id.to_string(),
+        reason: format!(
+            "user profile {name} already exists in domain {domain_id} and is not tagged as this \
+             environment's {} (it was made outside the engine); choose another name, or delete \
+             that profile, then apply again",
+            owner.logical_id
+        ),
+    })
+}
+
+async fn create(
+    clients: &AwsClients,
+    owner: Owner<'_>,
+    tags: &BTreeMap<String, String>,
+    domain_id: &str,
+    name: &str,
+    execution_role_arn: &str,
+    security_group_id: &str,
+) -> Result<(), ChildError> {
+    match clients
+        .sagemaker
+        .create_user_profile()
+        .domain_id(domain_id)
+        .user_profile_name(name)
+        .user_settings(user_settings(execution_role_arn, security_group_id))
+        .set_tags(Some(new_tags(owner, tags)))
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let err = AwsCallError::from_sdk("sagemaker", "CreateUserProfile", e);
+            if err.code != "ResourceInUse" {
+                return Err(err.into());
+            }
+            // Made meanwhile (a concurrent run, or someone else): adopt it only if it is ours.
+            let Some(profile) = describe(clients, domain_id, name).await? else {
+                return Err(err.into());
+            };
+            check_ours(clients, owner, domain_id, name, &profile).await
+        }
+    }
+}
+
+/// Waits until the profile is no longer `Pending`, `Updating` or `Deleting`, and returns it.
+async fn wait_settled(
+    clients: &AwsClients,
+    domain_id: &str,
+    name: &str,
+    deadline: Deadline,
+) -> Result<DescribeUserProfileOutput, ChildError> {
+    poll_until(
+        &format!("user profile {name} to be in service"),
+        deadline,
+        || async {
+            Ok::<_, AwsCallError>(match describe(clients, domain_id, name).await? {
+                None => Poll::Pending("not visible yet".to_string()),
+                Some(p) => match p.status() {
+                    Some(UserProfileStatus::Pending)
+                    | Some(UserProfileStatus::Updating)
+                    | Some(UserProfileStatus::Deleting)
+                    | None => Poll::Pending(status_text(&p)),
+                    Some(_) => Poll::Ready(p),
+                },
+            })
+        },
+    )
+    .await
+    .map_err(ChildError::from)
+}
+
+/// Waits until the profile is gone; `DeleteFailed` ends the wait with AWS's reason.
+async fn wait_gone(
+    clients: &AwsClients,
+    domain_id: &str,
+    name: &str,
+    deadline: Deadline,
+) -> Result<(), ChildError> {
+    poll_until(
+        &format!("user profile {name} to be deleted"),
+        deadline,
+        || async {
+            Ok::<_, AwsCallError>(match describe(clients, domain_id, name).await? {
+                None => Poll::Ready(Ok(())),
+                Some(p) if p.status() == Some(&UserProfileStatus::DeleteFailed) => {
+                    Poll::Ready(Err(unusable(domain_id, name, &p)))
+                }
+                Some(p) => Poll::Pending(status_text(&p)),
+            })
+        },
+    )
+    .await?
+}
+
+fn status_text(p: &DescribeUserProfileOutput) -> String {
+    let status = p.status().map_or("unknown", |s| s.as_str());
+    match p.failure_reason() {
+        Some(reason) if !reason.is_empty() => format!("status {status}: {reason}"),
+        _ => format!("status {status}"),
+    }
+}
+
+fn unusable(domain_id: &str, name: &str, p: &DescribeUserProfileOutput) -> ChildError {
+    ChildError::Unusable {
+        id: format!("user profile {name} of domain {domain_id}"),
+        state: p.status().map_or("unknown", |s| s.as_str()).to_string(),
+        reason: p
+            .failure_reason()
+            .filter(|r| !r.is_empty())
+            .unwrap_or("AWS gave no reason")
+            .to_string(),
+    }
+}
+
+/// What differs from the role and group the profile should have, in words.
+fn differences(
+    profile: &DescribeUserProfileOutput,
+    execution_role_arn: &str,
+    security_group_id: &str,
+) -> Vec<String> {
+    let settings = profile.user_settings();
+    let mut out = Vec::new();
+    let role = settings
+        .and_then(UserSettings::execution_role)
+        .unwrap_or("none");
+    if role != execution_role_arn {
+        out.push(format!(
+            "execution role is {role}; apply sets {execution_role_arn}"
+        ));
+    }
+    let groups: BTreeSet<&str> = settings
+        .map(|s| s.security_groups().iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    if groups != BTreeSet::from([security_group_id]) {
+        let shown = if groups.is_empty() {
+            "none".to_string()
+        } else {
+            groups.into_iter().collect::<Vec<_>>().join(", ")
+        };
+        out.push(format!(
+            "security groups are {shown}; apply sets {security_group_id}"
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_and_groups_are_compared_as_sets() {
+        let p = DescribeUserProfileOutput::builder()
+            .user_settings(
+                UserSettings::builder()
+                    .execution_role("arn:aws:iam::1:role/ds")
+                    .security_groups("sg-1")
+                    .build(),
+            )
+            .build();
+        assert!(differences(&p, "arn:aws:iam::1:role/ds", "sg-1").is_empty());
+        let d = differences(&p, "arn:aws:iam::1:role/admin", "sg-2");
+        assert_eq!(
+            d,
+            [
+                "execution role is arn:aws:iam::1:role/ds; apply sets arn:aws:iam::1:role/admin",
+                "security groups are sg-1; apply sets sg-2"
+            ]
+        );
+        let empty = DescribeUserProfileOutput::builder().build();
+        assert_eq!(differences(&empty, "r", "sg-1").len(), 2);
+    }
+}
