@@ -14,8 +14,13 @@ use crate::children::error::ChildError;
 use crate::engine::{self, ExecError, ExecFailure, ExecOptions, ExecReport, Ledger};
 use crate::graph::environment::{
     environment_graph, key_id, private_subnet_id, public_subnet_id, role_id, Child, KeyPurpose,
-    Persona, ENDPOINT_SECURITY_GROUP, S3_ENDPOINT, SAGEMAKER_SECURITY_GROUP, VPC,
+    Persona, ENDPOINT_SECURITY_GROUP, S3_ENDPOINT, SAGEMAKER_SECURITY_GROUP, STUDIO_DOMAIN, VPC,
 };
+
+/// Record attribute of the domain's URL (kept in step with `children::domain`).
+const DOMAIN_URL_ATTRIBUTE: &str = "url";
+/// Record attribute of the domain's home file system.
+const DOMAIN_EFS_ATTRIBUTE: &str = "home_efs_file_system_id";
 use crate::graph::{Graph, GraphError, Node};
 use crate::spec::{EnvironmentSpec, ValidationErrors};
 use crate::wait::Deadline;
@@ -49,6 +54,16 @@ pub struct Outputs {
     pub model_bucket_arn: String,
     /// Role ARNs: `data_scientist`, `team_admin`, `execution`, `sc_launch`.
     pub role_arns: BTreeMap<String, String>,
+    /// The Studio domain's id, when there is one.
+    pub domain_id: Option<String>,
+    /// Its ARN.
+    pub domain_arn: Option<String>,
+    /// Its URL.
+    pub domain_url: Option<String>,
+    /// Its home EFS file system (made by SageMaker).
+    pub efs_id: Option<String>,
+    /// User profile ARNs by name.
+    pub user_profile_arns: BTreeMap<String, String>,
 }
 
 /// One setting found different from the spec, on one child.
@@ -146,7 +161,7 @@ pub async fn apply(
         Ok(graph) => graph,
         Err(e) => return Err(Failed::before_any_call(ledger, e)),
     };
-    let driver = EnvironmentDriver::for_spec(clients.clone(), spec);
+    let driver = EnvironmentDriver::for_spec(clients.clone(), spec).with_deadline(deadline);
     let options = ExecOptions {
         concurrency: CONCURRENCY,
         deadline,
@@ -157,11 +172,22 @@ pub async fn apply(
             if driver.is_stale(node, record) {
                 tracing::info!(child = %node.id, old = %record.physical_id, "child replaced: deleting the old one first");
                 if let Some(record) = ledger.remove(&node.id) {
-                    // Nothing depends on it any more from the new graph's point of view.
-                    let mut record = record;
-                    record.depends_on.clear();
                     stale.insert(node.id.clone(), record);
                 }
+            }
+        }
+    }
+    // A new domain takes its user profiles with it: the old ones go with the old domain (they
+    // keep their dependency on it, so they are deleted first) and are made again in the new one.
+    if stale.get(STUDIO_DOMAIN).is_some() {
+        let profiles: Vec<String> = ledger
+            .iter()
+            .filter(|(_, r)| r.depends_on.iter().any(|d| d == STUDIO_DOMAIN))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in profiles {
+            if let Some(record) = ledger.remove(&id) {
+                stale.insert(id, record);
             }
         }
     }
@@ -245,7 +271,7 @@ pub async fn destroy(
     ledger: Ledger,
     deadline: Deadline,
 ) -> Result<ExecReport, Failed> {
-    let driver = EnvironmentDriver::for_spec(clients.clone(), spec);
+    let driver = EnvironmentDriver::for_spec(clients.clone(), spec).with_deadline(deadline);
     let options = ExecOptions {
         concurrency: CONCURRENCY,
         deadline,
@@ -324,7 +350,23 @@ pub fn outputs(graph: &Graph<Child>, ledger: &Ledger) -> Outputs {
             _ => None,
         })
         .collect();
+    let domain = ledger.get(STUDIO_DOMAIN);
+    let user_profile_arns = graph
+        .nodes()
+        .iter()
+        .filter_map(|n| match &n.kind {
+            Child::StudioUserProfile { name, .. } => {
+                Some((name.clone(), ledger.get(&n.id)?.arn.clone()?))
+            }
+            _ => None,
+        })
+        .collect();
     Outputs {
+        domain_id: domain.map(|r| r.physical_id.clone()),
+        domain_arn: domain.and_then(|r| r.arn.clone()),
+        domain_url: domain.and_then(|r| r.attributes.get(DOMAIN_URL_ATTRIBUTE).cloned()),
+        efs_id: domain.and_then(|r| r.attributes.get(DOMAIN_EFS_ATTRIBUTE).cloned()),
+        user_profile_arns,
         vpc_id: id_of(VPC),
         private_subnet_ids: indexed(private_subnet_id),
         public_subnet_ids: indexed(public_subnet_id),

@@ -53,6 +53,7 @@ fn quickstart(nat: bool) -> EnvironmentSpec {
             ..Default::default()
         },
         guardrails: Default::default(),
+        studio: Default::default(),
     }
 }
 

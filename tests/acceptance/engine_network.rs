@@ -46,6 +46,7 @@ fn spec() -> EnvironmentSpec {
         iam: IamSpec::default(),
         storage: StorageSpec::default(),
         guardrails: GuardrailSpec::default(),
+        studio: Default::default(),
     }
 }
 

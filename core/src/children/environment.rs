@@ -10,20 +10,21 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::domain::{DomainSettings, EfsRetention};
 use super::ec2_tags::Owner;
 use super::error::ChildError;
 use super::route_table::DefaultRoute;
 use super::security_group::Ingress;
 use super::vpc_endpoint::EndpointSettings;
 use super::{
-    bucket, flow_log, guardrail_policy, internet_gateway, kms_key, nat_gateway, role, route_table,
-    security_group, subnet, vpc, vpc_endpoint,
+    bucket, domain, flow_log, guardrail_policy, internet_gateway, kms_key, nat_gateway, role,
+    route_table, security_group, subnet, user_profile, vpc, vpc_endpoint,
 };
 use crate::aws::AwsClients;
 use crate::engine::{ChildDriver, Ledger, Record};
 use crate::graph::environment::{
     key_id, role_id, Child, KeyPurpose, Persona, ENDPOINT_SECURITY_GROUP, INTERNET_GATEWAY,
-    S3_ENDPOINT, SAGEMAKER_SECURITY_GROUP, VPC,
+    S3_ENDPOINT, SAGEMAKER_SECURITY_GROUP, STUDIO_DOMAIN, VPC,
 };
 use crate::graph::Node;
 use crate::policy::environment::{
@@ -31,6 +32,10 @@ use crate::policy::environment::{
     BucketPolicyInput, EnvironmentFacts,
 };
 use crate::spec::{EnvironmentSpec, GuardrailSpec};
+use crate::wait::Deadline;
+
+/// How long a child may wait when the driver was not given the run's deadline.
+const DEFAULT_CHILD_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60 * 60);
 
 /// Prefix of the logical ids of private subnets.
 const PRIVATE_SUBNET_PREFIX: &str = "subnet-private-";
@@ -42,6 +47,12 @@ const PRIVATE_ROUTE_TABLE_PREFIX: &str = "route-table-private-";
 const FLOW_LOG_GROUP: &str = "flow-log-group";
 /// Logical id of the flow-log role.
 const FLOW_LOG_ROLE: &str = "flow-log-role";
+
+/// Record attributes the driver adds to the domain's record, so a rename or an auth-mode change
+/// is seen as a new domain.
+const DOMAIN_NAME_ATTRIBUTE: &str = "domain_name";
+/// See [`DOMAIN_NAME_ATTRIBUTE`].
+const DOMAIN_AUTH_MODE_ATTRIBUTE: &str = "auth_mode";
 
 /// Ensures, checks and deletes the children of one environment.
 #[derive(Debug, Clone)]
@@ -60,6 +71,11 @@ pub struct EnvironmentDriver {
     pub guardrails: GuardrailSpec,
     /// Empty the buckets on delete.
     pub force_destroy: bool,
+    /// What happens to Studio's home file system when the domain is deleted.
+    pub efs_retention: EfsRetention,
+    /// When waits inside a child (the domain coming into service) must give up: the run's own
+    /// deadline, set by the operation that runs the driver.
+    pub deadline: Deadline,
 }
 
 /// What a child should look like, computed from the spec and its inputs' records.
@@ -99,8 +115,65 @@ impl EnvironmentDriver {
             bucket_names,
             guardrails: spec.guardrails.clone(),
             force_destroy: spec.storage.force_destroy,
+            efs_retention: if spec.studio.efs_retention() == "Delete" {
+                EfsRetention::Delete
+            } else {
+                EfsRetention::Retain
+            },
+            deadline: Deadline::after(DEFAULT_CHILD_DEADLINE),
             clients,
         }
+    }
+
+    /// The same driver, with waits bounded by `deadline`.
+    pub fn with_deadline(mut self, deadline: Deadline) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The settings of the Studio domain `node`, from its inputs' records.
+    fn domain_settings(
+        &self,
+        node: &Node<Child>,
+        inputs: &Ledger,
+        name: &str,
+        auth_mode: &str,
+    ) -> Result<DomainSettings, ChildError> {
+        let input = |id: &str| input(node, inputs, id);
+        Ok(DomainSettings {
+            name: name.to_string(),
+            auth_mode: auth_mode.to_string(),
+            vpc_id: input(VPC)?.physical_id.clone(),
+            subnet_ids: dependencies_with(node, inputs, PRIVATE_SUBNET_PREFIX)?
+                .into_iter()
+                .map(|r| r.physical_id.clone())
+                .collect(),
+            kms_key_arn: input(&key_id(KeyPurpose::Studio))?
+                .arn
+                .clone()
+                .ok_or_else(|| missing(node, "kms-key-studio.arn"))?,
+            execution_role_arn: input(&role_id(Persona::Execution))?
+                .arn
+                .clone()
+                .ok_or_else(|| missing(node, "role-execution.arn"))?,
+            security_group_id: input(SAGEMAKER_SECURITY_GROUP)?.physical_id.clone(),
+        })
+    }
+
+    /// The role ARN and security group a user profile of `persona` runs with.
+    fn profile_settings(
+        node: &Node<Child>,
+        inputs: &Ledger,
+        persona: Persona,
+    ) -> Result<(String, String), ChildError> {
+        let role_arn = input(node, inputs, &role_id(persona))?
+            .arn
+            .clone()
+            .ok_or_else(|| missing(node, "role.arn"))?;
+        let group = input(node, inputs, SAGEMAKER_SECURITY_GROUP)?
+            .physical_id
+            .clone();
+        Ok((role_arn, group))
     }
 
     fn owner<'a>(&'a self, logical_id: &'a str) -> Owner<'a> {
@@ -365,6 +438,33 @@ impl EnvironmentDriver {
                     .ok_or_else(|| missing(node, "flow-log-role.arn"))?;
                 flow_log::ensure(clients, owner, tags, vpc_id, group, &role_arn, traffic_type).await
             }
+            (Child::StudioDomain { name, auth_mode }, _) => {
+                let settings = self.domain_settings(node, inputs, name, auth_mode)?;
+                let mut record =
+                    domain::ensure(clients, owner, tags, &settings, self.deadline).await?;
+                record
+                    .attributes
+                    .insert(DOMAIN_NAME_ATTRIBUTE.to_string(), name.clone());
+                record
+                    .attributes
+                    .insert(DOMAIN_AUTH_MODE_ATTRIBUTE.to_string(), auth_mode.clone());
+                Ok(record)
+            }
+            (Child::StudioUserProfile { name, persona }, _) => {
+                let domain_id = input(STUDIO_DOMAIN)?.physical_id.clone();
+                let (role_arn, group) = Self::profile_settings(node, inputs, *persona)?;
+                user_profile::ensure(
+                    clients,
+                    owner,
+                    tags,
+                    &domain_id,
+                    name,
+                    &role_arn,
+                    &group,
+                    self.deadline,
+                )
+                .await
+            }
             (kind, _) => Err(ChildError::Refused {
                 child: node.id.clone(),
                 reason: format!(
@@ -422,6 +522,14 @@ impl EnvironmentDriver {
             (Child::FlowLog { traffic_type }, _) => {
                 flow_log::drift(clients, record, traffic_type).await?
             }
+            (Child::StudioDomain { name, auth_mode }, _) => {
+                let settings = self.domain_settings(node, ledger, name, auth_mode)?;
+                domain::drift(clients, record, &settings).await?
+            }
+            (Child::StudioUserProfile { persona, .. }, _) => {
+                let (role_arn, group) = Self::profile_settings(node, ledger, *persona)?;
+                user_profile::drift(clients, record, &role_arn, &group).await?
+            }
             _ => Vec::new(),
         };
         Ok(found)
@@ -441,6 +549,10 @@ impl EnvironmentDriver {
             Child::ExistingSubnet { subnet_id } => &record.physical_id != subnet_id,
             Child::ExistingS3Endpoint { endpoint_id } => &record.physical_id != endpoint_id,
             Child::Vpc { .. } => record.kind != vpc::KIND,
+            Child::StudioDomain { name, auth_mode } => {
+                record.attributes.get(DOMAIN_NAME_ATTRIBUTE) != Some(name)
+                    || record.attributes.get(DOMAIN_AUTH_MODE_ATTRIBUTE) != Some(auth_mode)
+            }
             Child::S3GatewayEndpoint => record.kind != vpc_endpoint::GATEWAY_KIND,
             _ => false,
         }
@@ -514,6 +626,10 @@ impl ChildDriver<Child> for EnvironmentDriver {
             flow_log::GROUP_KIND => flow_log::delete_group(clients, record).await,
             flow_log::ROLE_KIND => flow_log::delete_role(clients, record).await,
             flow_log::KIND => flow_log::delete(clients, record).await,
+            domain::KIND => {
+                domain::delete(clients, record, self.efs_retention, self.deadline).await
+            }
+            user_profile::KIND => user_profile::delete(clients, record, self.deadline).await,
             // Brought by the user: theirs to keep.
             vpc::EXISTING_KIND
             | subnet::EXISTING_KIND

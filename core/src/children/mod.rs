@@ -2,6 +2,7 @@
 //! AWS calls for that kind: look up, adopt or create, read, delete (not-found counts as deleted).
 
 pub mod bucket;
+pub mod domain;
 pub mod ec2_tags;
 pub mod environment;
 pub mod error;
@@ -16,8 +17,10 @@ pub mod route_table;
 pub mod sagemaker_portfolio;
 pub mod security_group;
 pub mod service_role;
+pub mod studio_cleanup;
 pub mod subnet;
 pub mod tags;
+pub mod user_profile;
 pub mod vpc;
 pub mod vpc_endpoint;
 

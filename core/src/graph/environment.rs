@@ -171,6 +171,20 @@ pub enum Child {
         /// `ACCEPT`, `REJECT` or `ALL`.
         traffic_type: String,
     },
+    /// The Studio domain: VPC-only, in the private subnets, encrypted with the `studio` key.
+    StudioDomain {
+        /// Its name.
+        name: String,
+        /// `IAM` or `SSO`.
+        auth_mode: String,
+    },
+    /// A Studio user profile running as a persona role.
+    StudioUserProfile {
+        /// Its name.
+        name: String,
+        /// The persona whose role it runs as.
+        persona: Persona,
+    },
 }
 
 /// Logical id of the VPC node (created or existing).
@@ -187,6 +201,13 @@ pub const ENDPOINT_SECURITY_GROUP: &str = "security-group-endpoints";
 pub const S3_ENDPOINT: &str = "endpoint-s3";
 /// Logical id of the guardrail policy.
 pub const GUARDRAIL_POLICY: &str = "policy-guardrails";
+/// Logical id of the Studio domain.
+pub const STUDIO_DOMAIN: &str = "studio-domain";
+
+/// Logical id of a Studio user profile.
+pub fn user_profile_id(name: &str) -> String {
+    format!("studio-user-{name}")
+}
 
 /// Logical id of a private subnet (created or existing), by position.
 pub fn private_subnet_id(index: usize) -> String {
@@ -436,6 +457,45 @@ pub fn environment_graph(spec: &EnvironmentSpec) -> Result<Graph<Child>, GraphEr
         );
     }
 
+    // Studio: the domain needs the network, the studio key and the execution role; each user
+    // profile its domain and persona role. Deleting in reverse order removes profiles, then the
+    // domain (and what SageMaker made for it), before the subnets and groups it used.
+    if spec.studio.enabled {
+        let mut deps = vec![
+            vpc.clone(),
+            SAGEMAKER_SECURITY_GROUP.to_string(),
+            key_id(KeyPurpose::Studio),
+            role_id(Persona::Execution),
+        ];
+        deps.extend(private_subnets.iter().cloned());
+        add(
+            STUDIO_DOMAIN.into(),
+            Child::StudioDomain {
+                name: spec.domain_name(),
+                auth_mode: spec.studio.auth_mode().to_string(),
+            },
+            deps,
+        );
+        for (name, profile) in &spec.studio.user_profiles {
+            let persona = match profile.persona.as_str() {
+                "team_admin" => Persona::TeamAdmin,
+                _ => Persona::DataScientist,
+            };
+            add(
+                user_profile_id(name),
+                Child::StudioUserProfile {
+                    name: name.clone(),
+                    persona,
+                },
+                vec![
+                    STUDIO_DOMAIN.to_string(),
+                    role_id(persona),
+                    SAGEMAKER_SECURITY_GROUP.to_string(),
+                ],
+            );
+        }
+    }
+
     // Flow logs.
     if net.flow_logs.enabled {
         add(
@@ -534,6 +594,44 @@ mod tests {
             graph.nodes().len(),
             1 + 2 + 2 + 2 + 17 + 1 + 3 + 4 + 1 + 2 + 3
         );
+    }
+
+    #[test]
+    fn studio_domain_follows_the_network_and_profiles_follow_the_domain() {
+        let mut spec = quickstart();
+        spec.studio.enabled = true;
+        spec.studio.user_profiles.insert(
+            "alice".into(),
+            crate::spec::UserProfileSpec {
+                persona: "team_admin".into(),
+            },
+        );
+        assert_eq!(spec.validate(), Ok(()));
+        let graph = environment_graph(&spec).unwrap();
+        let domain = graph.get(STUDIO_DOMAIN).unwrap();
+        assert_eq!(
+            domain.kind,
+            Child::StudioDomain {
+                name: "team-a-dev".into(),
+                auth_mode: "IAM".into()
+            }
+        );
+        for dep in [
+            "subnet-private-0",
+            "subnet-private-1",
+            "kms-key-studio",
+            "role-execution",
+        ] {
+            assert!(domain.depends_on.contains(&dep.to_string()), "{dep}");
+        }
+        let alice = graph.get("studio-user-alice").unwrap();
+        assert!(alice.depends_on.contains(&STUDIO_DOMAIN.to_string()));
+        assert!(alice.depends_on.contains(&"role-team-admin".to_string()));
+        assert!(!ids(&quickstart_graph()).contains(STUDIO_DOMAIN));
+    }
+
+    fn quickstart_graph() -> Graph<Child> {
+        environment_graph(&quickstart()).unwrap()
     }
 
     #[test]

@@ -175,6 +175,45 @@ impl Default for GuardrailSpec {
     }
 }
 
+/// The `studio.user_profile "<name>"` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserProfileSpec {
+    /// `data_scientist` or `team_admin`: which persona role the profile runs as.
+    pub persona: String,
+}
+
+/// The `studio` block: a VPC-only Studio domain in the private subnets, encrypted with the
+/// `studio` key, and its user profiles.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StudioSpec {
+    /// Whether the environment has a Studio domain. Off in the engine's default (front ends
+    /// choose their own).
+    pub enabled: bool,
+    /// The domain's name; default `<name>-<stage>`.
+    pub domain_name: Option<String>,
+    /// `IAM` (default) or `SSO`.
+    pub auth_mode: Option<String>,
+    /// What happens to the home file system when the domain goes: `Retain` (default) or `Delete`.
+    pub efs_retention: Option<String>,
+    /// User profiles by name.
+    pub user_profiles: BTreeMap<String, UserProfileSpec>,
+}
+
+/// Personas a user profile may take.
+pub const PROFILE_PERSONAS: &[&str] = &["data_scientist", "team_admin"];
+
+impl StudioSpec {
+    /// `IAM` unless set.
+    pub fn auth_mode(&self) -> &str {
+        self.auth_mode.as_deref().unwrap_or("IAM")
+    }
+
+    /// `Retain` unless set.
+    pub fn efs_retention(&self) -> &str {
+        self.efs_retention.as_deref().unwrap_or("Retain")
+    }
+}
+
 /// A team environment as the user wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvironmentSpec {
@@ -192,6 +231,8 @@ pub struct EnvironmentSpec {
     pub storage: StorageSpec,
     /// Guardrails.
     pub guardrails: GuardrailSpec,
+    /// Studio.
+    pub studio: StudioSpec,
 }
 
 /// Subnet CIDRs after defaults.
@@ -209,6 +250,14 @@ impl EnvironmentSpec {
     /// `<name>-<stage>`, the value of the `secure-mlops:environment` tag.
     pub fn environment_id(&self) -> String {
         format!("{}-{}", self.name, self.stage)
+    }
+
+    /// The Studio domain's name: the spec's, or `<name>-<stage>`.
+    pub fn domain_name(&self) -> String {
+        self.studio
+            .domain_name
+            .clone()
+            .unwrap_or_else(|| self.environment_id())
     }
 
     /// The interface endpoints to create.
@@ -277,6 +326,7 @@ impl EnvironmentSpec {
             iam: IamSpec::default(),
             storage: StorageSpec::default(),
             guardrails: GuardrailSpec::default(),
+            studio: StudioSpec::default(),
         }
     }
 
@@ -312,6 +362,7 @@ impl EnvironmentSpec {
         check_iam(&self.iam, &mut errors);
         check_storage(&self.storage, &mut errors);
         check_guardrails(&self.guardrails, &mut errors);
+        check_studio(&self.studio, &mut errors);
         errors.into_result()
     }
 }
@@ -654,6 +705,72 @@ fn check_iam(iam: &IamSpec, errors: &mut ValidationErrors) {
                 errors.push(AttrPath::attr("iam").then(name), "Invalid Role ARN", why);
             }
         }
+    }
+}
+
+/// True for a SageMaker resource name: 1-63 letters, digits and hyphens, starting with a letter
+/// or digit, no hyphen at the end.
+fn is_sagemaker_name(name: &str) -> bool {
+    (1..=63).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && name
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+        && !name.ends_with('-')
+}
+
+fn check_studio(studio: &StudioSpec, errors: &mut ValidationErrors) {
+    let path = AttrPath::attr("studio");
+    if let Some(name) = &studio.domain_name {
+        if !is_sagemaker_name(name) {
+            errors.push(
+                path.then("domain_name"),
+                "Invalid Domain Name",
+                format!("{name:?} must be 1-63 letters, digits and hyphens, starting with a letter or digit and not ending with a hyphen"),
+            );
+        }
+    }
+    if !matches!(studio.auth_mode(), "IAM" | "SSO") {
+        errors.push(
+            path.then("auth_mode"),
+            "Invalid Auth Mode",
+            format!("{:?} is not IAM or SSO", studio.auth_mode()),
+        );
+    }
+    if !matches!(studio.efs_retention(), "Retain" | "Delete") {
+        errors.push(
+            path.then("efs_retention"),
+            "Invalid EFS Retention",
+            format!(
+                "{:?} is not Retain (keep the home file system when the domain goes) or Delete",
+                studio.efs_retention()
+            ),
+        );
+    }
+    for (name, profile) in &studio.user_profiles {
+        let at = path.then("user_profile").key(name);
+        if !is_sagemaker_name(name) {
+            errors.push(
+                at.clone(),
+                "Invalid User Profile Name",
+                format!("{name:?} must be 1-63 letters, digits and hyphens, starting with a letter or digit and not ending with a hyphen"),
+            );
+        }
+        if !PROFILE_PERSONAS.contains(&profile.persona.as_str()) {
+            errors.push(
+                at.then("persona"),
+                "Invalid Persona",
+                format!("{:?} is not data_scientist or team_admin", profile.persona),
+            );
+        }
+    }
+    if !studio.enabled && !studio.user_profiles.is_empty() {
+        errors.push(
+            path.then("enabled"),
+            "User Profiles Without Studio",
+            "user profiles need the Studio domain: set studio.enabled = true or remove the user_profile blocks",
+        );
     }
 }
 
@@ -1009,5 +1126,57 @@ mod tests {
             None,
             "the longest name still makes a valid bucket"
         );
+    }
+
+    #[test]
+    fn studio_settings_are_checked_on_their_paths() {
+        let mut spec = EnvironmentSpec::quickstart_example();
+        spec.studio = StudioSpec {
+            enabled: true,
+            domain_name: Some("-bad".into()),
+            auth_mode: Some("LDAP".into()),
+            efs_retention: Some("Keep".into()),
+            user_profiles: [
+                (
+                    "alice".to_string(),
+                    UserProfileSpec {
+                        persona: "wizard".into(),
+                    },
+                ),
+                (
+                    "bob_x".to_string(),
+                    UserProfileSpec {
+                        persona: "data_scientist".into(),
+                    },
+                ),
+            ]
+            .into(),
+        };
+        let errors = spec.validate().unwrap_err();
+        let paths: Vec<String> = errors.0.iter().map(|e| e.path.to_string()).collect();
+        for expected in [
+            "studio.domain_name",
+            "studio.auth_mode",
+            "studio.efs_retention",
+            "studio.user_profile[\"alice\"].persona",
+            "studio.user_profile[\"bob_x\"]",
+        ] {
+            assert!(
+                paths.contains(&expected.to_string()),
+                "{expected} in {paths:?}"
+            );
+        }
+        spec.studio = StudioSpec {
+            user_profiles: [(
+                "carol".to_string(),
+                UserProfileSpec {
+                    persona: "data_scientist".into(),
+                },
+            )]
+            .into(),
+            ..Default::default()
+        };
+        let errors = spec.validate().unwrap_err();
+        assert_eq!(errors.0[0].path.to_string(), "studio.enabled");
     }
 }

@@ -13,8 +13,8 @@ pub use arn::{parse_iam_role_arn, IamRoleArn};
 pub use cidr::Cidr;
 pub use environment::{
     bucket_name_problem, EnvironmentSpec, FlowLogsSpec, GuardrailSpec, IamSpec, NetworkSpec,
-    ResolvedSubnets, Stage, StorageSpec, DEFAULT_INTERFACE_ENDPOINTS, DEFAULT_VPC_CIDR,
-    LOG_RETENTION_DAYS, MAX_AZS, MAX_NAME_LEN,
+    ResolvedSubnets, Stage, StorageSpec, StudioSpec, UserProfileSpec, DEFAULT_INTERFACE_ENDPOINTS,
+    DEFAULT_VPC_CIDR, LOG_RETENTION_DAYS, MAX_AZS, MAX_NAME_LEN, PROFILE_PERSONAS,
 };
 pub use path::{AttrPath, PathStep, ValidationError, ValidationErrors};
 pub use projects::{validate_principal_arns, ProjectsEnablementSpec};
