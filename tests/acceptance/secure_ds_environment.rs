@@ -30,6 +30,10 @@ const KINDS: &[&str] = &[
     "logs:log_group",
     "iam:role",
     "iam:policy",
+    "sagemaker:domain",
+    "sagemaker:user_profile",
+    "sagemaker:app",
+    "efs:mount_target",
 ];
 
 /// What the configuration varies between steps.
@@ -39,6 +43,8 @@ struct Options {
     endpoints: Option<Vec<&'static str>>,
     flow_logs: bool,
     vpc_cidr: Option<&'static str>,
+    /// Studio user profiles: (name, persona).
+    profiles: Vec<(&'static str, &'static str)>,
 }
 
 impl Default for Options {
@@ -48,6 +54,7 @@ impl Default for Options {
             endpoints: None,
             flow_logs: true,
             vpc_cidr: None,
+            profiles: vec![("alice", "data_scientist"), ("bob", "team_admin")],
         }
     }
 }
@@ -65,6 +72,13 @@ fn config(o: &Options) -> String {
         .vpc_cidr
         .map(|c| format!("vpc_cidr = \"{c}\""))
         .unwrap_or_default();
+    let profiles: String = o
+        .profiles
+        .iter()
+        .map(|(name, persona)| {
+            format!("    user_profile \"{name}\" {{\n      persona = \"{persona}\"\n    }}\n")
+        })
+        .collect();
     format!(
         r#"
 terraform {{
@@ -95,6 +109,9 @@ resource "sagemaker_secure_ds_environment" "team" {{
     force_destroy = true
   }}
 
+  studio {{
+{profiles}  }}
+
   timeouts {{
     create = "5m"
     update = "5m"
@@ -113,6 +130,23 @@ output "vpc_id" {{
 
 fn counts(emulator: &Emulator) -> BTreeMap<String, usize> {
     emulator.counts(KINDS)
+}
+
+/// The user profile names in the state.
+fn profile_names(values: &Value) -> Vec<String> {
+    values["user_profile_arns"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// Polls `done` for up to 30 s (the emulator's Studio statuses change after a delay).
+fn wait_until(done: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -232,6 +266,21 @@ async fn quickstart_lifecycle_apply_import_update_drift_destroy() {
     assert_eq!(values["network"]["vpc_cidr"], "10.0.0.0/16");
     assert_eq!(values["network"]["flow_logs"]["traffic_type"], "REJECT");
     assert_eq!(values["guardrails"]["require_kms"], true);
+    // Studio: a VPC-only domain with two profiles, and the file system SageMaker made for it.
+    let domain_id = values["domain_id"].as_str().unwrap_or_default().to_string();
+    assert!(domain_id.starts_with("d-"), "{domain_id}");
+    assert_eq!(applied["sagemaker:domain"], before["sagemaker:domain"] + 1);
+    assert_eq!(
+        applied["sagemaker:user_profile"],
+        before["sagemaker:user_profile"] + 2
+    );
+    assert!(
+        values["efs_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("fs-")),
+        "{values}"
+    );
+    assert_eq!(profile_names(&values), ["alice", "bob"]);
     let vpc_id = values["vpc_id"].as_str().unwrap_or_default().to_string();
     let endpoint_sg = values["endpoint_security_group_id"]
         .as_str()
@@ -301,6 +350,18 @@ async fn quickstart_lifecycle_apply_import_update_drift_destroy() {
     assert_eq!(now["logs:log_group"], before["logs:log_group"]);
     assert_eq!(now["iam:role"], applied["iam:role"] - 1);
 
+    // User profiles are named blocks: adding one and removing another touches only those two.
+    options.profiles = vec![("alice", "data_scientist"), ("carol", "data_scientist")];
+    work.write_config(&config(&options));
+    let run = work.plan();
+    assert!(run.stdout.contains("updated in-place"), "{}", run.text());
+    assert!(!run.stdout.contains("must be replaced"), "{}", run.stdout);
+    work.apply();
+    work.assert_plan_empty("after changing the user profiles");
+    let values = work.resource_values(ADDRESS);
+    assert_eq!(profile_names(&values), ["alice", "carol"]);
+    assert_eq!(values["domain_id"], domain_id.as_str(), "the domain stays");
+
     // A new VPC CIDR is a replacement, and the plan says so.
     let mut replaced = options.clone();
     replaced.vpc_cidr = Some("10.9.0.0/16");
@@ -334,9 +395,28 @@ async fn quickstart_lifecycle_apply_import_update_drift_destroy() {
         .send()
         .await
         .unwrap_or_else(|e| panic!("AuthorizeSecurityGroupIngress: {e:?}"));
+    // And on Studio: the domain opened to the internet, a user profile deleted.
+    let sagemaker = aws_sdk_sagemaker::Client::new(&emulator.sdk_config().await);
+    sagemaker
+        .update_domain()
+        .domain_id(&domain_id)
+        .app_network_access_type(aws_sdk_sagemaker::types::AppNetworkAccessType::PublicInternetOnly)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("UpdateDomain: {e:?}"));
+    sagemaker
+        .delete_user_profile()
+        .domain_id(&domain_id)
+        .user_profile_name("alice")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DeleteUserProfile: {e:?}"));
+    wait_until(|| emulator.inventory_of("sagemaker:user_profile").len() == 1);
     let run = work.plan();
     assert_eq!(run.code, 2, "drift must show in the plan:\n{}", run.text());
     assert!(run.stdout.contains("drifted_settings"), "{}", run.stdout);
+    assert!(run.stdout.contains("studio-domain"), "{}", run.stdout);
+    assert!(run.stdout.contains("studio-user-alice"), "{}", run.stdout);
     assert!(run.stdout.contains("bucket-data"), "{}", run.stdout);
     assert!(
         run.stdout.contains("security-group-endpoints"),
@@ -349,9 +429,33 @@ async fn quickstart_lifecycle_apply_import_update_drift_destroy() {
     assert!(sids(&bucket_policy(&emulator, &data_bucket).await)
         .contains(&"DenyInsecureTransport".to_string()));
 
-    // Destroy: nothing left.
-    work.destroy();
+    let domain = sagemaker
+        .describe_domain()
+        .domain_id(&domain_id)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeDomain: {e:?}"));
+    assert_eq!(
+        domain.app_network_access_type(),
+        Some(&aws_sdk_sagemaker::types::AppNetworkAccessType::VpcOnly)
+    );
+    assert_eq!(
+        counts(&emulator)["sagemaker:user_profile"],
+        2,
+        "alice is back"
+    );
+
+    // Destroy: nothing left but the users' home file system, kept (efs_retention = Retain) and
+    // reported.
+    let efs_before = emulator.inventory_of("efs:file_system").len();
+    let run = work.destroy();
     assert_eq!(counts(&emulator), before, "destroy left something behind");
+    assert_eq!(emulator.inventory_of("efs:file_system").len(), efs_before);
+    assert!(
+        run.text().contains("Studio Home File System Kept"),
+        "{}",
+        run.text()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -472,6 +576,34 @@ resource "sagemaker_secure_ds_environment" "team" {{
     );
     assert_eq!(applied["ec2:vpc_endpoint"], theirs["ec2:vpc_endpoint"] + 2);
 
+    // Import, then the adopting apply: nothing created twice, the user's VPC still theirs.
+    let run = work.terraform(&["state", "rm", "-no-color", ADDRESS]);
+    assert_eq!(run.code, 0, "{}", run.text());
+    work.import(ADDRESS, "risk-test");
+    let run = work.plan();
+    assert!(!run.stdout.contains("must be replaced"), "{}", run.text());
+    work.apply();
+    assert_eq!(
+        counts(&emulator),
+        applied,
+        "the apply after import changed what exists"
+    );
+    work.assert_plan_empty("after import and apply into an existing VPC");
+
+    // Update in place: one more endpoint in the user's subnets.
+    work.write_config(&hcl.replace("{nat}", "false").replace(
+        r#"["sagemaker.api", "sts"]"#,
+        r#"["sagemaker.api", "sts", "logs"]"#,
+    ));
+    let run = work.plan();
+    assert!(run.stdout.contains("updated in-place"), "{}", run.text());
+    work.apply();
+    work.assert_plan_empty("after adding an endpoint to an existing VPC");
+    assert_eq!(
+        counts(&emulator)["ec2:vpc_endpoint"],
+        applied["ec2:vpc_endpoint"] + 1
+    );
+
     work.destroy();
     assert_eq!(
         counts(&emulator),
@@ -513,8 +645,67 @@ resource "sagemaker_secure_ds_environment" "team" {{
     assert!(text.contains(&igw_id), "{text}");
 }
 
+/// A small, fixed pseudo-random sequence (xorshift64*), so kill points follow from a seed.
+struct Seeded(u64);
+
+impl Seeded {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number in `1..=max`.
+    fn pick(&mut self, max: usize) -> usize {
+        1 + usize::try_from(self.next() % max.max(1) as u64).unwrap_or(0)
+    }
+}
+
+/// How many of `KINDS` the emulator holds beyond `before`, summed.
+fn created_since(emulator: &Emulator, before: &BTreeMap<String, usize>) -> usize {
+    counts(emulator)
+        .iter()
+        .map(|(k, n)| n.saturating_sub(before[k]))
+        .sum()
+}
+
+/// Runs `terraform <args>` and kills its provider as soon as `reached` says so; the run must
+/// then fail. Returns false when the run ended before the kill point (it must then succeed).
+fn kill_when(work: &Workdir, args: &[&str], reached: impl Fn() -> bool) -> bool {
+    let mut run = work.spawn(args);
+    loop {
+        if let Some(status) = run.try_wait().unwrap_or_else(|e| panic!("wait: {e}")) {
+            assert!(status.success(), "{args:?} failed before the kill point");
+            return false;
+        }
+        if reached() {
+            let killed = kill_providers_under(run.id());
+            let status = run.wait().unwrap_or_else(|e| panic!("wait: {e}"));
+            // No provider at that instant (between Terraform's phases), or only one that had
+            // finished its work: the run went on to the end and must have succeeded.
+            if killed == 0 || status.success() {
+                assert!(status.success(), "{args:?} failed without being killed");
+                return false;
+            }
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Kills the provider at seeded points of applies and destroys of an environment with Studio;
+/// each next run converges: no duplicate VPC, key, bucket, role, domain or profile, nothing
+/// orphaned after the final destroy. `CRASH_SEED` picks other points; the seed in use is printed
+/// so a failure can be replayed.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_provider_killed_mid_apply_is_repaired_by_the_next_apply() {
+async fn a_provider_killed_at_seeded_points_is_repaired_by_the_next_run() {
+    let seed: u64 = std::env::var("CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20261128);
+    eprintln!("CRASH_SEED={seed}");
+    let mut rng = Seeded(seed.max(1));
     let emulator = Emulator::start();
     let before = counts(&emulator);
     let work = Workdir::new(&emulator.endpoint);
@@ -524,61 +715,49 @@ async fn a_provider_killed_mid_apply_is_repaired_by_the_next_apply() {
         ..Default::default()
     };
     work.write_config(&config(&options));
+    let apply = ["apply", "-auto-approve", "-no-color"];
+    let destroy = ["destroy", "-auto-approve", "-no-color"];
 
-    // Slow every AWS answer down so the kill lands half way, after keys and the VPC exist.
-    emulator.set_config(r#"{"request_delay_seconds": 0.05}"#);
-    let mut apply = work.spawn(&["apply", "-auto-approve", "-no-color"]);
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let now = counts(&emulator);
-        if now["ec2:vpc"] > before["ec2:vpc"] && now["kms:key"] > before["kms:key"] {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the apply never got going: {now:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
+    // Every AWS answer slowed down, so kills land inside the runs.
+    emulator.set_config(r#"{"request_delay_seconds": 0.02}"#);
+    // About 45 resources of the kinds counted exist after a full apply.
+    let mut tried = Vec::new();
+    for round in 0..3 {
+        let point = rng.pick(40);
+        let killed = kill_when(&work, &apply, || created_since(&emulator, &before) >= point);
+        eprintln!("round {round}: apply killed after {point} resources existed: {killed}");
+        tried.push(format!("apply@{point}:{killed}"));
     }
-    let killed = kill_providers_under(apply.id());
-    assert!(killed >= 1, "no provider process to kill");
-    let status = apply.wait().unwrap_or_else(|e| panic!("wait: {e}"));
-    assert!(!status.success(), "the killed apply must fail");
-    let half = counts(&emulator);
-    eprintln!("after the kill: {half:?}");
-    emulator.set_config(r#"{"request_delay_seconds": 0}"#);
-
     work.apply();
+    let full = counts(&emulator);
+    eprintln!("after the repairing apply: {full:?}");
+    let grew = |kind: &str| full[kind] - before[kind];
+    assert_eq!(grew("ec2:vpc"), 1, "{full:?}");
+    assert_eq!(grew("kms:key"), 3, "{full:?}");
+    assert_eq!(grew("kms:alias"), 3, "{full:?}");
+    assert_eq!(grew("s3:bucket"), 2, "{full:?}");
+    assert_eq!(grew("iam:role"), 5, "{full:?}");
+    assert_eq!(grew("ec2:subnet"), 2, "{full:?}");
+    assert_eq!(grew("ec2:vpc_endpoint"), 4, "{full:?}");
+    assert_eq!(grew("ec2:flow_log"), 1, "{full:?}");
+    assert_eq!(grew("sagemaker:domain"), 1, "{full:?}");
+    assert_eq!(grew("sagemaker:user_profile"), 2, "{full:?}");
+    assert_eq!(grew("efs:mount_target"), 2, "{full:?}");
     work.assert_plan_empty("after the repairing apply");
-    let after = counts(&emulator);
-    assert_eq!(after["ec2:vpc"], before["ec2:vpc"] + 1, "{after:?}");
-    assert_eq!(after["kms:key"], before["kms:key"] + 3, "{after:?}");
-    assert_eq!(after["kms:alias"], before["kms:alias"] + 3, "{after:?}");
-    assert_eq!(after["s3:bucket"], before["s3:bucket"] + 2, "{after:?}");
-    assert_eq!(after["iam:role"], before["iam:role"] + 5, "{after:?}");
-    assert_eq!(after["ec2:subnet"], before["ec2:subnet"] + 2, "{after:?}");
-    assert_eq!(
-        after["ec2:security_group"],
-        before["ec2:security_group"] + 2,
-        "{after:?}"
-    );
-    assert_eq!(
-        after["ec2:vpc_endpoint"],
-        before["ec2:vpc_endpoint"] + 4,
-        "{after:?}"
-    );
-    assert_eq!(
-        after["ec2:flow_log"],
-        before["ec2:flow_log"] + 1,
-        "{after:?}"
-    );
 
+    let total = created_since(&emulator, &before);
+    for round in 0..2 {
+        let left = rng.pick(total.saturating_sub(1));
+        let killed = kill_when(&work, &destroy, || {
+            created_since(&emulator, &before) <= left
+        });
+        eprintln!("round {round}: destroy killed with {left} resources left: {killed}");
+        tried.push(format!("destroy@{left}:{killed}"));
+    }
+    emulator.set_config(r#"{"request_delay_seconds": 0}"#);
     work.destroy();
-    assert_eq!(
-        counts(&emulator),
-        before,
-        "destroy after the crash left something behind"
-    );
+    assert_eq!(counts(&emulator), before, "left behind after {tried:?}");
+    eprintln!("kill points tried: {tried:?}");
 }
 
 /// One invalid configuration: resource name, the body, and the attribute path the error names.

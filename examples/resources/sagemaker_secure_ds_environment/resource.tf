@@ -19,6 +19,17 @@ resource "sagemaker_secure_ds_environment" "fraud" {
   guardrails {
     allowed_instance_types = ["ml.m5.xlarge", "ml.g5.2xlarge"]
   }
+
+  studio {
+    auth_mode     = "SSO"
+    efs_retention = "Retain"
+    user_profile "maria" {
+      persona = "data_scientist"
+    }
+    user_profile "lead" {
+      persona = "team_admin"
+    }
+  }
 }
 
 # Studio and jobs run in the environment's private subnets with its security group and keys.
@@ -27,5 +38,6 @@ output "studio_network" {
     subnet_ids        = sagemaker_secure_ds_environment.fraud.private_subnet_ids
     security_group_id = sagemaker_secure_ds_environment.fraud.sagemaker_security_group_id
     volume_kms_key    = sagemaker_secure_ds_environment.fraud.kms_key_arns["ebs"]
+    studio_url        = sagemaker_secure_ds_environment.fraud.domain_url
   }
 }

@@ -1,6 +1,6 @@
 # A locked-down SageMaker environment for one team: a new VPC over two zones with no internet
 # path, VPC endpoints, the team's KMS keys, TLS-only and endpoint-only buckets, persona roles
-# with guardrails, and flow logs. Runs as-is against the project's emulator (`make demo`), or
+# with guardrails, flow logs, and a VPC-only Studio domain with a user profile per persona. Runs as-is against the project's emulator (`make demo`), or
 # against a real account with your usual AWS credentials.
 
 terraform {
@@ -44,5 +44,19 @@ resource "sagemaker_secure_ds_environment" "team" {
 
   guardrails {
     allowed_instance_types = var.allowed_instance_types
+  }
+
+  # A VPC-only Studio domain in the private subnets, encrypted with the studio key.
+  studio {
+    # Retain (default): destroy keeps the users' home file system and says so; its mount
+    # targets and NFS security groups are removed so the VPC can go. Delete: it goes too.
+    efs_retention = "Retain"
+
+    user_profile "ana" {
+      persona = "data_scientist"
+    }
+    user_profile "tomas" {
+      persona = "team_admin"
+    }
   }
 }

@@ -34,3 +34,12 @@ output "drifted_settings" {
   description = "Empty when the environment matches its configuration."
   value       = sagemaker_secure_ds_environment.team.drifted_settings
 }
+
+output "studio" {
+  value = {
+    domain_id     = sagemaker_secure_ds_environment.team.domain_id
+    url           = sagemaker_secure_ds_environment.team.domain_url
+    home_efs      = sagemaker_secure_ds_environment.team.efs_id
+    user_profiles = keys(sagemaker_secure_ds_environment.team.user_profile_arns)
+  }
+}

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use secure_mlops_core::children::environment::bucket_name;
 use secure_mlops_core::engine::Ledger;
 use secure_mlops_core::environment::{self, EnvironmentError, Failed};
-use secure_mlops_core::graph::environment::environment_graph;
+use secure_mlops_core::graph::environment::{environment_graph, STUDIO_DOMAIN};
 use secure_mlops_core::spec::{AttrPath, ValidationErrors};
 use secure_mlops_core::wait::Deadline;
 use tf_provider::schema::Schema;
@@ -23,7 +23,7 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use self::state::{
     drift_list, fill_defaults, mark_defaults_unknown, reset_unset, set_outputs, to_spec,
-    unknown_outputs, NotYetKnown, State,
+    unknown_outputs, unknown_studio_outputs, NotYetKnown, State,
 };
 use crate::diagnostics::add_validation_errors;
 use crate::provider::SharedClients;
@@ -146,6 +146,7 @@ impl Resource for SecureDsEnvironmentResource {
         // change from null is adoption, not replacement.
         let replace = match (&prior_state, &prior_private_state) {
             (Value::Value(prior), Some(_)) => {
+                warn_domain_replacement(diags, prior, &planned);
                 let replace = replacements(prior, &planned);
                 if replace.is_empty() {
                     unknown_where_changed(prior, &mut planned);
@@ -234,8 +235,18 @@ impl Resource for SecureDsEnvironmentResource {
                 return None;
             }
         };
+        let kept_efs = ledger
+            .get(STUDIO_DOMAIN)
+            .and_then(|r| r.attributes.get("home_efs_file_system_id").cloned())
+            .filter(|_| spec.studio.efs_retention() == "Retain");
         match environment::destroy(&clients, &spec, ledger, Deadline::after(timeout)).await {
             Ok(report) => {
+                if let Some(efs) = kept_efs {
+                    diags.root_warning(
+                        "Studio Home File System Kept",
+                        format!("efs_retention = Retain: EFS file system {efs} with the users' home directories was kept; its mount targets and NFS security groups were removed. Delete it with `aws efs delete-file-system --file-system-id {efs}` when the data is no longer needed."),
+                    );
+                }
                 tracing::info!(wall = ?report.wall, child_time_sum = ?report.child_time_sum, operations = report.operations, "environment destroyed");
                 Some(())
             }
@@ -471,6 +482,14 @@ fn unknown_where_changed(prior: &State, planned: &mut State) {
     if prior.iam != planned.iam {
         planned.role_arns = Value::Unknown;
     }
+    let studio = |s: &State| s.studio.as_ref_option().cloned().unwrap_or_default();
+    let (pa, pb) = (studio(prior), studio(planned));
+    if pa.enabled != pb.enabled || pa.domain_name != pb.domain_name || pa.auth_mode != pb.auth_mode
+    {
+        unknown_studio_outputs(planned);
+    } else if pa.user_profile != pb.user_profile {
+        planned.user_profile_arns = Value::Unknown;
+    }
     let storage = |s: &State| s.storage.as_ref_option().cloned().unwrap_or_default();
     let (sa, sb) = (storage(prior), storage(planned));
     if sa.data_bucket_name != sb.data_bucket_name {
@@ -478,6 +497,34 @@ fn unknown_where_changed(prior: &State, planned: &mut State) {
     }
     if sa.model_bucket_name != sb.model_bucket_name {
         planned.model_bucket_arn = Value::Unknown;
+    }
+}
+
+/// Says in the plan when the Studio domain itself will be deleted and made again (AWS cannot
+/// rename it or change its auth mode), with what that means for the users' files.
+fn warn_domain_replacement(diags: &mut Diagnostics, prior: &State, planned: &State) {
+    let (Some(a), Some(b)) = (prior.studio.as_ref_option(), planned.studio.as_ref_option()) else {
+        return;
+    };
+    let on = |v: &Value<bool>| v.as_ref_option().copied().unwrap_or(false);
+    if !(on(&a.enabled) && on(&b.enabled)) {
+        return;
+    }
+    for (name, before, after) in [
+        ("domain_name", &a.domain_name, &b.domain_name),
+        ("auth_mode", &a.auth_mode, &b.auth_mode),
+    ] {
+        if before != after && !after.is_unknown() {
+            let retention = b
+                .efs_retention
+                .as_ref_option()
+                .map_or("Retain", String::as_str);
+            diags.warning(
+                "Studio Domain Will Be Replaced",
+                format!("studio.{name} cannot change in place: apply deletes the domain and its user profiles and creates them again. With efs_retention = {retention} the users' home file system is {}.", if retention == "Delete" { "deleted" } else { "kept, and the new domain gets a new one" }),
+                AttributePath::new("studio").attribute(name),
+            );
+        }
     }
 }
 

@@ -88,6 +88,24 @@ pub(crate) fn schema() -> Schema {
         ],
         vec![],
     );
+    let user_profile = block(
+        "A Studio user profile, keyed by its name: adding or removing one changes only that profile, in place.",
+        vec![(
+            "persona",
+            required(AttributeType::String, "`data_scientist` or `team_admin`: the persona role the profile runs as."),
+        )],
+        vec![],
+    );
+    let studio = block(
+        "The Studio domain: `VpcOnly` in the private subnets, encrypted with the `studio` key, with the execution role and the SageMaker security group as default user settings. Destroy deletes apps and spaces, user profiles, the domain, then what SageMaker made for it (the home file system's mount targets and the two NFS security groups) so the subnets and the VPC can go.",
+        vec![
+            ("enabled", optional_with_default(AttributeType::Bool, "Default `true`. Turning it off deletes the domain and its profiles in place.")),
+            ("domain_name", optional_with_default(AttributeType::String, "Default `<name>-<stage>`. Changing it deletes the domain and creates a new one (the plan warns).")),
+            ("auth_mode", optional_with_default(AttributeType::String, "`IAM` (default) or `SSO`. AWS cannot change it in place: changing it deletes the domain and creates a new one (the plan warns).")),
+            ("efs_retention", optional_with_default(AttributeType::String, "`Retain` (default): when the domain is deleted, the users' home file system is kept (its id is reported in a warning) while its mount targets and NFS security groups are removed. `Delete`: the file system goes too, with every user's files.")),
+        ],
+        vec![("user_profile", NestedBlock::Map(user_profile))],
+    );
     let timeouts = block(
         "How long operations may take, as Go duration strings (`\"30m\"`, `\"1h\"`). A run that times out records what exists; apply again to continue.",
         vec![
@@ -117,6 +135,11 @@ pub(crate) fn schema() -> Schema {
                 ("data_bucket_arn", computed(AttributeType::String, "ARN of the data bucket.")),
                 ("model_bucket_arn", computed(AttributeType::String, "ARN of the model bucket.")),
                 ("role_arns", computed(map_of_strings(), "Role ARNs by persona: `data_scientist`, `team_admin`, `execution`, `sc_launch` (created or yours).")),
+                ("domain_id", computed(AttributeType::String, "The Studio domain's id (null without Studio).")),
+                ("domain_arn", computed(AttributeType::String, "The Studio domain's ARN.")),
+                ("domain_url", computed(AttributeType::String, "The Studio domain's URL.")),
+                ("efs_id", computed(AttributeType::String, "The users' home EFS file system SageMaker made for the domain.")),
+                ("user_profile_arns", computed(map_of_strings(), "User profile ARNs by name.")),
                 ("drifted_settings", computed(list_of_strings(), "What the last refresh found changed outside Terraform (a bucket policy loosened, an ingress rule or a route added, a child deleted), one line each; empty when the environment matches its configuration. A plan shows a non-empty list going to `[]`: apply restores the settings.")),
             ],
             vec![
@@ -124,6 +147,7 @@ pub(crate) fn schema() -> Schema {
                 ("iam", NestedBlock::Group(iam)),
                 ("storage", NestedBlock::Group(storage)),
                 ("guardrails", NestedBlock::Group(guardrails)),
+                ("studio", NestedBlock::Group(studio)),
                 ("timeouts", NestedBlock::Group(timeouts)),
             ],
         ),

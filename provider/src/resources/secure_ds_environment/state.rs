@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use secure_mlops_core::environment::Outputs;
 use secure_mlops_core::spec::{
-    EnvironmentSpec, FlowLogsSpec, GuardrailSpec, IamSpec, NetworkSpec, StorageSpec,
+    EnvironmentSpec, FlowLogsSpec, GuardrailSpec, IamSpec, NetworkSpec, StorageSpec, StudioSpec,
+    UserProfileSpec,
 };
 use serde::{Deserialize, Serialize};
 use tf_provider::value::Value;
@@ -67,6 +68,22 @@ pub(crate) struct Guardrails {
     pub(crate) allowed_instance_types: StringSet,
 }
 
+/// `studio.user_profile "<name>"`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UserProfile {
+    pub(crate) persona: Value<String>,
+}
+
+/// `studio`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Studio {
+    pub(crate) enabled: Value<bool>,
+    pub(crate) domain_name: Value<String>,
+    pub(crate) auth_mode: Value<String>,
+    pub(crate) efs_retention: Value<String>,
+    pub(crate) user_profile: Value<BTreeMap<String, Value<UserProfile>>>,
+}
+
 /// `timeouts`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Timeouts {
@@ -86,6 +103,7 @@ pub(crate) struct State {
     pub(crate) iam: Value<Iam>,
     pub(crate) storage: Value<Storage>,
     pub(crate) guardrails: Value<Guardrails>,
+    pub(crate) studio: Value<Studio>,
     pub(crate) timeouts: Value<Timeouts>,
     pub(crate) vpc_id: Value<String>,
     pub(crate) private_subnet_ids: Strings,
@@ -98,6 +116,11 @@ pub(crate) struct State {
     pub(crate) data_bucket_arn: Value<String>,
     pub(crate) model_bucket_arn: Value<String>,
     pub(crate) role_arns: StringMap,
+    pub(crate) domain_id: Value<String>,
+    pub(crate) domain_arn: Value<String>,
+    pub(crate) domain_url: Value<String>,
+    pub(crate) efs_id: Value<String>,
+    pub(crate) user_profile_arns: StringMap,
     pub(crate) drifted_settings: Strings,
 }
 
@@ -208,6 +231,27 @@ pub(crate) fn to_spec(state: &State) -> Result<EnvironmentSpec, NotYetKnown> {
         .cloned()
         .unwrap_or_default();
     let guard_defaults = GuardrailSpec::default();
+    let studio = state.studio.as_ref_option().cloned().unwrap_or_default();
+    let mut user_profiles = BTreeMap::new();
+    match &studio.user_profile {
+        Value::Value(profiles) => {
+            for (name, profile) in profiles {
+                let profile = profile.as_ref_option().cloned().unwrap_or_default();
+                let path = format!("studio.user_profile[{name:?}].persona");
+                user_profiles.insert(
+                    name.clone(),
+                    UserProfileSpec {
+                        persona: r.string(&path, &profile.persona).unwrap_or_default(),
+                    },
+                );
+            }
+        }
+        Value::Null => {}
+        Value::Unknown => {
+            r.unknown
+                .get_or_insert_with(|| "studio.user_profile".to_string());
+        }
+    }
     let spec = EnvironmentSpec {
         name: r.string("name", &state.name).unwrap_or_default(),
         stage: r.string("stage", &state.stage).unwrap_or_default(),
@@ -290,6 +334,14 @@ pub(crate) fn to_spec(state: &State) -> Result<EnvironmentSpec, NotYetKnown> {
                 )
                 .map(|s| s.into_iter().collect())
                 .unwrap_or_default(),
+        },
+        studio: StudioSpec {
+            // Studio is the point of the environment: on unless switched off.
+            enabled: r.boolean("studio.enabled", &studio.enabled, true),
+            domain_name: r.string("studio.domain_name", &studio.domain_name),
+            auth_mode: r.string("studio.auth_mode", &studio.auth_mode),
+            efs_retention: r.string("studio.efs_retention", &studio.efs_retention),
+            user_profiles,
         },
     };
     match r.unknown {
@@ -412,6 +464,12 @@ pub(crate) fn mark_defaults_unknown(state: &mut State) {
     unknown_if_null(&mut guard.deny_direct_internet);
     unknown_if_null(&mut guard.allowed_instance_types);
     state.guardrails = Value::Value(guard);
+    let mut studio = state.studio.as_ref_option().cloned().unwrap_or_default();
+    unknown_if_null(&mut studio.enabled);
+    unknown_if_null(&mut studio.domain_name);
+    unknown_if_null(&mut studio.auth_mode);
+    unknown_if_null(&mut studio.efs_retention);
+    state.studio = Value::Value(studio);
     if state.iam.is_null() {
         state.iam = Value::Value(Iam::default());
     }
@@ -495,6 +553,20 @@ pub(crate) fn fill_defaults(state: &mut State, spec: &EnvironmentSpec, bucket_na
     }
     state.guardrails = Value::Value(guard);
 
+    let mut studio = state.studio.as_ref_option().cloned().unwrap_or_default();
+    fill(&mut studio.enabled, spec.studio.enabled);
+    if spec.studio.enabled {
+        fill(&mut studio.domain_name, spec.domain_name());
+    } else if studio.domain_name.is_unknown() {
+        studio.domain_name = Value::Null;
+    }
+    fill(&mut studio.auth_mode, spec.studio.auth_mode().to_string());
+    fill(
+        &mut studio.efs_retention,
+        spec.studio.efs_retention().to_string(),
+    );
+    state.studio = Value::Value(studio);
+
     if state.timeouts.is_null() {
         state.timeouts = Value::Value(Timeouts::default());
     }
@@ -521,6 +593,15 @@ pub(crate) fn set_outputs(state: &mut State, id: &str, outputs: &Outputs) {
     state.data_bucket_arn = text(&outputs.data_bucket_arn);
     state.model_bucket_arn = text(&outputs.model_bucket_arn);
     state.role_arns = string_map(&outputs.role_arns);
+    let optional = |s: &Option<String>| match s {
+        Some(s) => Value::Value(s.clone()),
+        None => Value::Null,
+    };
+    state.domain_id = optional(&outputs.domain_id);
+    state.domain_arn = optional(&outputs.domain_arn);
+    state.domain_url = optional(&outputs.domain_url);
+    state.efs_id = optional(&outputs.efs_id);
+    state.user_profile_arns = string_map(&outputs.user_profile_arns);
 }
 
 /// Marks every computed attribute unknown (a create, or a replacement).
@@ -537,6 +618,16 @@ pub(crate) fn unknown_outputs(state: &mut State) {
     state.data_bucket_arn = Value::Unknown;
     state.model_bucket_arn = Value::Unknown;
     state.role_arns = Value::Unknown;
+    unknown_studio_outputs(state);
+}
+
+/// Marks the Studio computed attributes unknown (the domain or its profiles change).
+pub(crate) fn unknown_studio_outputs(state: &mut State) {
+    state.domain_id = Value::Unknown;
+    state.domain_arn = Value::Unknown;
+    state.domain_url = Value::Unknown;
+    state.efs_id = Value::Unknown;
+    state.user_profile_arns = Value::Unknown;
 }
 
 /// A list of findings as the `drifted_settings` attribute.
