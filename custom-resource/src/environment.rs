@@ -1,0 +1,712 @@
+//! `Custom::SecureDsEnvironment`: Create, Update and Delete on the engine's environment
+//! operations, with the ledger kept in the [`SsmStore`](crate::store::SsmStore).
+
+use secure_mlops_core::children::ec2_tags::filter;
+use secure_mlops_core::children::environment::bucket_name;
+use secure_mlops_core::children::error::ChildError;
+use secure_mlops_core::children::ENVIRONMENT_TAG;
+use secure_mlops_core::engine::{ExecError, Ledger};
+use secure_mlops_core::environment::{self as core_env, EnvironmentError, Failed, Outputs};
+use secure_mlops_core::graph::environment::{
+    environment_graph, KeyPurpose, Persona, STUDIO_DOMAIN,
+};
+use secure_mlops_core::spec::{EnvironmentSpec, Stage};
+use secure_mlops_core::wait::{Deadline, WaitError};
+use serde_json::Value;
+
+use crate::handler::{Aws, Ctx, Step};
+use crate::properties::{self, pascal_case, PropertyErrors};
+use crate::request::{RequestKind, CREATE_FAILED_ID};
+use crate::store::{Record, StoreError};
+
+pub(crate) async fn run(aws: &Aws, ctx: &Ctx) -> Step {
+    match ctx.request.kind {
+        RequestKind::Create => create(aws, ctx).await,
+        RequestKind::Update => update(aws, ctx).await,
+        RequestKind::Delete => delete(aws, ctx).await,
+    }
+}
+
+/// The spec of `props` with Terraform's plan-time completion: default zones from the region,
+/// every validation, and the one check that needs AWS (an existing VPC with an internet
+/// gateway cannot take NAT gateways). The error is the `Reason`.
+async fn resolve(aws: &Aws, props: &Value) -> Result<EnvironmentSpec, String> {
+    let mut spec =
+        properties::environment_spec(props).map_err(|e| format!("Invalid properties: {e}"))?;
+    if spec.network.availability_zones.is_empty() {
+        match core_env::default_zones(&aws.clients).await {
+            Ok(zones) => spec.network.availability_zones = zones,
+            Err(e) => {
+                return Err(format!(
+                    "Network.AvailabilityZones: not set, and the region's zones could not be read ({e}); set Network.AvailabilityZones"
+                ))
+            }
+        }
+    }
+    if let Err(errors) = spec.validate() {
+        return Err(format!(
+            "Invalid properties: {}",
+            PropertyErrors::from_validation(&errors)
+        ));
+    }
+    if let (Some(vpc_id), true) = (&spec.network.vpc_id, spec.network.create_nat_gateways) {
+        match core_env::internet_gateway_of(&aws.clients, vpc_id).await {
+            Ok(Some(igw)) => return Err(format!(
+                "Network.CreateNatGateways: VPC {vpc_id} already has internet gateway {igw}, and a VPC takes only one. Set CreateNatGateways to false and give ExistingPrivateSubnetIds whose route tables use your own NAT, or detach {igw} first"
+            )),
+            Ok(None) => {}
+            Err(e) => return Err(format!("cannot check the existing VPC {vpc_id}: {e}")),
+        }
+    }
+    Ok(spec)
+}
+
+/// True for `<name>-<stage>`, the ids this type gives.
+fn is_environment_id(id: &str) -> bool {
+    id.rsplit_once('-')
+        .is_some_and(|(name, stage)| !name.is_empty() && Stage::parse(stage).is_some())
+}
+
+fn new_record(ctx: &Ctx, ledger: Ledger, props: &Value) -> Record {
+    Record {
+        version: Record::VERSION,
+        resource_type: ctx.request.resource_type.clone(),
+        stack_id: ctx.request.stack_id.clone(),
+        logical_resource_id: ctx.request.logical_resource_id.clone(),
+        request_id: ctx.request.request_id.clone(),
+        in_progress: true,
+        properties: props.clone(),
+        ledger,
+        principals: Default::default(),
+    }
+}
+
+/// The record under `id` for a Create (or a replacement) of it: refused when another resource
+/// owns the id. `Err` is the reason; nothing has been changed.
+async fn prior_for_create(aws: &Aws, ctx: &Ctx, id: &str) -> Result<Option<Record>, String> {
+    match aws.store.load(id).await {
+        Ok(Some(r)) if !r.owned_by(&ctx.request.stack_id, &ctx.request.logical_resource_id) => {
+            Err(format!(
+                "environment {id} already exists: it belongs to {} in stack {}. Choose another Name or Stage",
+                r.logical_resource_id, r.stack_id
+            ))
+        }
+        Ok(r) => Ok(r),
+        Err(e @ StoreError::Unreadable { .. }) => Err(format!(
+            "{e}. If no environment {id} exists, delete those parameters and retry"
+        )),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// For a continuation: the reason to stop when a later request has taken the resource over.
+fn superseded(ctx: &Ctx, prior: Option<&Record>) -> Option<String> {
+    if ctx.is_first() {
+        return None;
+    }
+    match prior {
+        Some(r) if r.request_id == ctx.request.request_id => None,
+        Some(r) => Some(format!(
+            "superseded: request {} has taken this resource over, so this one stops",
+            r.request_id
+        )),
+        None => Some("superseded: the resource's record is gone (a later request deleted it), so this one stops".to_string()),
+    }
+}
+
+async fn create(aws: &Aws, ctx: &Ctx) -> Step {
+    let spec = match resolve(aws, &ctx.request.properties).await {
+        Ok(spec) => spec,
+        Err(why) => return Step::failed(CREATE_FAILED_ID, why),
+    };
+    let id = spec.environment_id();
+    let prior = match prior_for_create(aws, ctx, &id).await {
+        Ok(prior) => prior,
+        Err(why) => return Step::failed(CREATE_FAILED_ID, why),
+    };
+    if let Some(why) = superseded(ctx, prior.as_ref()) {
+        return Step::failed(&id, why);
+    }
+    // A repeated Create (or a continuation) carries on from what is recorded.
+    let fail_id = if prior.is_some() {
+        id.clone()
+    } else {
+        CREATE_FAILED_ID.to_string()
+    };
+    let ledger = prior.map(|r| r.ledger).unwrap_or_default();
+    apply_run(aws, ctx, &id, &spec, ledger, &fail_id, None).await
+}
+
+async fn update(aws: &Aws, ctx: &Ctx) -> Step {
+    let old_id = ctx.request.physical_resource_id.clone().unwrap_or_default();
+    if old_id == CREATE_FAILED_ID || old_id.is_empty() {
+        return create(aws, ctx).await;
+    }
+    let spec = match resolve(aws, &ctx.request.properties).await {
+        Ok(spec) => spec,
+        Err(why) => return Step::failed(&old_id, why),
+    };
+    let id = spec.environment_id();
+    if id != old_id {
+        // A new Name or Stage: a new environment; CloudFormation deletes the old one after.
+        let prior = match prior_for_create(aws, ctx, &id).await {
+            Ok(prior) => prior,
+            Err(why) => return Step::failed(&old_id, why),
+        };
+        if let Some(why) = superseded(ctx, prior.as_ref()) {
+            return Step::failed(&id, why);
+        }
+        let fail_id = if prior.is_some() {
+            id.clone()
+        } else {
+            old_id.clone()
+        };
+        let ledger = prior.map(|r| r.ledger).unwrap_or_default();
+        tracing::info!(old = %old_id, new = %id, "replacement: a new environment under a new id");
+        return apply_run(aws, ctx, &id, &spec, ledger, &fail_id, Some(&old_id)).await;
+    }
+    if let Some(old_props) = &ctx.request.old_properties {
+        if let Ok(mut old) = properties::environment_spec(old_props) {
+            if old.network.availability_zones.is_empty() {
+                // Both default to the region's first two zones.
+                old.network
+                    .availability_zones
+                    .clone_from(&spec.network.availability_zones);
+            }
+            let changed = immutable_changes(&old, &spec);
+            if !changed.is_empty() {
+                return Step::failed(
+                    &old_id,
+                    format!(
+                        "{} cannot change in place: the environment would be replaced, and CloudFormation creates a replacement before deleting the old one, which under the same Name and Stage would be the same environment. Change Name or Stage as well to replace it, or restore the previous values",
+                        changed.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+    let prior = match aws.store.load(&id).await {
+        Ok(Some(r)) if !r.owned_by(&ctx.request.stack_id, &ctx.request.logical_resource_id) => {
+            return Step::failed(
+                &old_id,
+                format!(
+                    "environment {id} belongs to {} in stack {}, not to this resource",
+                    r.logical_resource_id, r.stack_id
+                ),
+            )
+        }
+        Ok(r) => r,
+        // Unreadable: an empty ledger makes the engine adopt every child by its tags and names.
+        Err(e @ StoreError::Unreadable { .. }) => {
+            tracing::warn!(error = %e, "record unreadable: adopting the environment's children");
+            None
+        }
+        Err(e) => return Step::failed(&old_id, e.to_string()),
+    };
+    if let Some(why) = superseded(ctx, prior.as_ref()) {
+        return Step::failed(&id, why);
+    }
+    let ledger = prior.map(|r| r.ledger).unwrap_or_default();
+    apply_run(aws, ctx, &id, &spec, ledger, &old_id, None).await
+}
+
+/// The property paths whose change would replace the environment (Terraform's
+/// `RequiresReplace` set, except Name and Stage, which change the id).
+pub fn immutable_changes(old: &EnvironmentSpec, new: &EnvironmentSpec) -> Vec<String> {
+    let (a, b) = (&old.network, &new.network);
+    let (ra, rb) = (old.resolved_subnets(), new.resolved_subnets());
+    let mut changed = Vec::new();
+    if a.vpc_id != b.vpc_id {
+        changed.push("Network.VpcId");
+    }
+    if ra.vpc_cidr != rb.vpc_cidr {
+        changed.push("Network.VpcCidr");
+    }
+    if a.availability_zones != b.availability_zones {
+        changed.push("Network.AvailabilityZones");
+    }
+    if a.existing_private_subnet_ids != b.existing_private_subnet_ids {
+        changed.push("Network.ExistingPrivateSubnetIds");
+    } else if ra.private != rb.private {
+        changed.push("Network.PrivateSubnetCidrs");
+    }
+    // Public subnets come and go with NAT in place; a new layout for existing ones replaces.
+    if !ra.public.is_empty() && !rb.public.is_empty() && ra.public != rb.public {
+        changed.push("Network.PublicSubnetCidrs");
+    }
+    if a.existing_s3_endpoint_id != b.existing_s3_endpoint_id {
+        changed.push("Network.ExistingS3EndpointId");
+    }
+    changed.into_iter().map(str::to_string).collect()
+}
+
+/// True when the failure is the deadline's doing (the engine stops children at its deadline,
+/// and a waiter inside a child gives up at it): running again continues the work.
+fn ran_out_of_time(failed: &Failed, deadline: Deadline) -> bool {
+    if deadline.passed() {
+        return true;
+    }
+    match &failed.error {
+        EnvironmentError::Children(errors) => {
+            !errors.is_empty()
+                && errors.iter().all(|e| {
+                    matches!(
+                        e,
+                        ExecError::TimedOut { .. }
+                            | ExecError::Child {
+                                source: ChildError::Wait(WaitError::TimedOut { .. }),
+                                ..
+                            }
+                    )
+                })
+        }
+        _ => false,
+    }
+}
+
+/// Saves `record` unless a later request has written the record since; the error says why not.
+async fn save_if_current(aws: &Aws, id: &str, record: &Record) -> Result<(), String> {
+    if let Ok(Some(current)) = aws.store.load(id).await {
+        if current.request_id != record.request_id {
+            return Err(format!(
+                "superseded: request {} has taken this resource over; this run's changes are not recorded",
+                current.request_id
+            ));
+        }
+    }
+    aws.store.save(id, record).await.map_err(|e| e.to_string())
+}
+
+/// Create and Update: record the run as in progress, run the engine to `spec` from `ledger`,
+/// record the result, answer or continue. `fail_id` is answered when nothing could be done;
+/// `replacing` is the old id during a replacement.
+async fn apply_run(
+    aws: &Aws,
+    ctx: &Ctx,
+    id: &str,
+    spec: &EnvironmentSpec,
+    ledger: Ledger,
+    fail_id: &str,
+    replacing: Option<&str>,
+) -> Step {
+    let mut record = new_record(ctx, ledger.clone(), &ctx.request.properties);
+    if let Err(e) = aws.store.save(id, &record).await {
+        return Step::failed(fail_id, format!("{e}; nothing was changed"));
+    }
+    ctx.claim(id);
+    let deadline = ctx.deadline();
+    let graph = environment_graph(spec).ok();
+    match core_env::apply(&aws.clients, spec, ledger, deadline).await {
+        Ok((ledger, report)) => {
+            tracing::info!(
+                wall = ?report.wall,
+                operations = report.operations,
+                children = ledger.len(),
+                "environment applied"
+            );
+            record.in_progress = false;
+            record.ledger = ledger;
+            if let Err(why) = save_if_current(aws, id, &record).await {
+                if why.starts_with("superseded") {
+                    return Step::failed(id, why);
+                }
+                // The in-progress mark stays: the next operation adopts what exists.
+                tracing::warn!(error = %why, "applied, but the ledger could not be recorded");
+            }
+            let outputs = graph
+                .as_ref()
+                .map(|g| core_env::outputs(g, &record.ledger))
+                .unwrap_or_default();
+            Step::success(id, data(id, &outputs))
+        }
+        Err(failed) => {
+            let timed_out = ran_out_of_time(&failed, deadline);
+            let reason = failed.error.to_string();
+            let left = failed.ledger.len();
+            record.in_progress = false;
+            record.ledger = failed.ledger;
+            if let Err(why) = save_if_current(aws, id, &record).await {
+                if why.starts_with("superseded") {
+                    return Step::failed(id, why);
+                }
+                tracing::warn!(error = %why, "the ledger could not be recorded; the next operation adopts");
+            }
+            if timed_out {
+                return ctx.continue_or_fail(id, &format!("Not finished: {reason}"));
+            }
+            if let Some(old_id) = replacing {
+                // CloudFormation keeps the old environment; remove what the replacement made
+                // so nothing is left that no resource owns.
+                match core_env::destroy(&aws.clients, spec, record.ledger.clone(), ctx.deadline())
+                    .await
+                {
+                    Ok(_) => {
+                        if let Err(e) = aws.store.delete(id).await {
+                            tracing::warn!(error = %e, "could not remove the replacement's record");
+                        }
+                        return Step::failed(
+                            old_id,
+                            format!("{reason}. The replacement's {left} child resource(s) were removed; the environment {old_id} is unchanged"),
+                        );
+                    }
+                    Err(f) => {
+                        record.ledger = f.ledger;
+                        let _ = aws.store.save(id, &record).await;
+                    }
+                }
+            }
+            Step::failed(
+                id,
+                format!("{reason}. {left} child resource(s) exist and are recorded: fix the cause and update the stack to continue, or delete it to remove them"),
+            )
+        }
+    }
+}
+
+async fn delete(aws: &Aws, ctx: &Ctx) -> Step {
+    let event_id = ctx.request.physical_resource_id.clone().unwrap_or_default();
+    let ours = is_environment_id(&event_id);
+    // An id this type never gives (CloudFormation's own, after a Create that never answered):
+    // the environment, if the Create got that far, is under the id its properties name.
+    let id = if ours {
+        event_id.clone()
+    } else {
+        match properties::environment_spec(&ctx.request.properties) {
+            Ok(spec) => spec.environment_id(),
+            Err(_) => return Step::success(&event_id, vec![]),
+        }
+    };
+    let mut adopt = false;
+    let prior = match aws.store.load(&id).await {
+        Ok(Some(r)) if !r.owned_by(&ctx.request.stack_id, &ctx.request.logical_resource_id) => {
+            tracing::warn!(%id, owner = %r.stack_id, "the environment belongs to another resource: left alone");
+            return Step::success(&event_id, vec![]);
+        }
+        Ok(Some(r)) => {
+            adopt = r.in_progress;
+            Some(r)
+        }
+        Ok(None) if !ours => return Step::success(&event_id, vec![]),
+        Ok(None) => None,
+        Err(e @ StoreError::Unreadable { .. }) => {
+            tracing::warn!(error = %e, "record unreadable: adopting the environment's children to delete them");
+            adopt = true;
+            None
+        }
+        Err(e) => return Step::failed(&event_id, e.to_string()),
+    };
+    if !ctx.is_first() {
+        match &prior {
+            Some(r) if r.request_id != ctx.request.request_id => {
+                return Step::failed(
+                    &event_id,
+                    format!(
+                        "superseded: request {} has taken this resource over, so this one stops",
+                        r.request_id
+                    ),
+                )
+            }
+            None if !adopt => return Step::success(&event_id, vec![]),
+            _ => {}
+        }
+    }
+
+    // The properties last applied, else the event's (they are the same unless an update failed).
+    let stored = prior.as_ref().map(|r| r.properties.clone());
+    let mut spec = None;
+    for props in stored
+        .iter()
+        .chain(std::iter::once(&ctx.request.properties))
+    {
+        match resolve(aws, props).await {
+            Ok(s) if s.environment_id() == id => {
+                spec = Some(s);
+                break;
+            }
+            Ok(_) => {}
+            Err(why) => tracing::warn!(reason = %why, "properties unusable for this delete"),
+        }
+    }
+    if prior.is_none() && !adopt {
+        // No record: either nothing was ever made, or it is gone already (a repeated Delete),
+        // or the record was lost. Only the last leaves traces; adopt and delete those.
+        adopt = match &spec {
+            Some(spec) => traces(aws, spec).await,
+            None => false,
+        };
+        if !adopt {
+            tracing::info!(%id, "nothing recorded and no trace of the environment: nothing to delete");
+            return Step::success(&event_id, vec![]);
+        }
+    }
+    let spec = match spec {
+        Some(spec) => spec,
+        None if adopt && prior.as_ref().is_none_or(|r| r.ledger.is_empty()) => {
+            return Step::failed(
+                &event_id,
+                format!("environment {id} may hold children that are not recorded, and its properties are not usable to find them; fix the properties and delete again"),
+            )
+        }
+        None => {
+            adopt = false;
+            minimal_spec(&id)
+        }
+    };
+
+    let mut record = prior
+        .clone()
+        .unwrap_or_else(|| new_record(ctx, Ledger::default(), &ctx.request.properties));
+    record.request_id = ctx.request.request_id.clone();
+    record.in_progress = record.in_progress || adopt;
+    if let Err(e) = aws.store.save(&id, &record).await {
+        return Step::failed(&event_id, e.to_string());
+    }
+    let deadline = ctx.deadline();
+    if adopt {
+        tracing::info!(%id, "adopting the environment's children by their tags and names before deleting them");
+        match core_env::apply(&aws.clients, &spec, record.ledger.clone(), deadline).await {
+            Ok((ledger, _)) => record.ledger = ledger,
+            Err(failed) => {
+                let timed_out = ran_out_of_time(&failed, deadline);
+                record.ledger = failed.ledger;
+                if timed_out {
+                    let _ = aws.store.save(&id, &record).await;
+                    return ctx.continue_or_fail(
+                        &event_id,
+                        "Not finished adopting the environment's children before deleting them",
+                    );
+                }
+                tracing::warn!(error = %failed.error, "adoption incomplete: deleting what is known");
+            }
+        }
+        record.in_progress = false;
+        if let Err(e) = aws.store.save(&id, &record).await {
+            tracing::warn!(error = %e, "could not record the adopted ledger");
+        }
+    }
+    let kept_efs = record
+        .ledger
+        .get(STUDIO_DOMAIN)
+        .and_then(|r| r.attributes.get("home_efs_file_system_id").cloned())
+        .filter(|_| spec.studio.efs_retention() == "Retain");
+    match core_env::destroy(&aws.clients, &spec, record.ledger.clone(), deadline).await {
+        Ok(report) => {
+            tracing::info!(wall = ?report.wall, operations = report.operations, "environment deleted");
+            if let Some(efs) = kept_efs {
+                tracing::info!(file_system = %efs, "Studio's home file system was kept (EfsRetention Retain); delete it when its data is no longer needed");
+            }
+            if let Err(e) = aws.store.delete(&id).await {
+                tracing::warn!(error = %e, "could not remove the record");
+            }
+            Step::success(&event_id, vec![])
+        }
+        Err(failed) => {
+            let timed_out = ran_out_of_time(&failed, deadline);
+            let reason = failed.error.to_string();
+            let left = failed.ledger.len();
+            record.ledger = failed.ledger;
+            if let Err(e) = aws.store.save(&id, &record).await {
+                tracing::warn!(error = %e, "could not record what is left");
+            }
+            if timed_out {
+                ctx.continue_or_fail(&event_id, &format!("Not finished deleting: {reason}"))
+            } else {
+                Step::failed(
+                    &event_id,
+                    format!("{reason}. {left} child resource(s) remain and are recorded: fix the cause and delete again"),
+                )
+            }
+        }
+    }
+}
+
+/// A spec good enough to delete a recorded ledger when no properties are usable.
+fn minimal_spec(id: &str) -> EnvironmentSpec {
+    let (name, stage) = id.rsplit_once('-').unwrap_or((id, "dev"));
+    EnvironmentSpec {
+        name: name.to_string(),
+        stage: stage.to_string(),
+        tags: Default::default(),
+        network: Default::default(),
+        iam: Default::default(),
+        storage: Default::default(),
+        guardrails: Default::default(),
+        studio: Default::default(),
+    }
+}
+
+/// True when anything of the environment seems to exist: a VPC, subnet or security group
+/// tagged with its id (every environment has its own security groups), or one of its buckets.
+/// Resources are listed rather than tags (EC2 can answer tags of deleted resources for a
+/// while). Unsure (a call failed) counts as yes.
+async fn traces(aws: &Aws, spec: &EnvironmentSpec) -> bool {
+    let id = spec.environment_id();
+    let tag = || filter(&format!("tag:{ENVIRONMENT_TAG}"), &id);
+    let ec2 = &aws.clients.ec2;
+    let unsure = |operation: &'static str, e: String| {
+        tracing::warn!(operation, error = %e, "cannot look for the environment's traces");
+        true
+    };
+    match ec2.describe_vpcs().filters(tag()).send().await {
+        Ok(out) if !out.vpcs().is_empty() => return true,
+        Ok(_) => {}
+        Err(e) => return unsure("DescribeVpcs", e.to_string()),
+    }
+    match ec2.describe_subnets().filters(tag()).send().await {
+        Ok(out) if !out.subnets().is_empty() => return true,
+        Ok(_) => {}
+        Err(e) => return unsure("DescribeSubnets", e.to_string()),
+    }
+    match ec2.describe_security_groups().filters(tag()).send().await {
+        Ok(out) if !out.security_groups().is_empty() => return true,
+        Ok(_) => {}
+        Err(e) => return unsure("DescribeSecurityGroups", e.to_string()),
+    }
+    for purpose in ["data", "models"] {
+        let bucket = bucket_name(spec, &aws.clients, purpose);
+        if aws
+            .clients
+            .s3
+            .head_bucket()
+            .bucket(&bucket)
+            .send()
+            .await
+            .is_ok()
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// The `Data` of an environment, most important first. Every key is always present (an empty
+/// string when it does not apply), so `Fn::GetAtt` never fails on a key:
+///
+/// `EnvironmentId`, `VpcId`, `PrivateSubnetIds` and `PublicSubnetIds` (comma-joined, zone
+/// order), `SageMakerSecurityGroupId`, `EndpointSecurityGroupId`, `S3EndpointId`,
+/// `KmsKeyArns.Data|Ebs|Studio`, `DataBucketArn`, `DataBucketName`, `ModelBucketArn`,
+/// `ModelBucketName`, `RoleArns.DataScientist|TeamAdmin|Execution|ScLaunch`, `DomainId`,
+/// `DomainArn`, `DomainUrl`, `EfsId`, then `UserProfileArns.<name>` per profile and
+/// `InterfaceEndpointIds` (comma-joined `service=vpce-id`), the first to go if the response
+/// would exceed 4096 bytes.
+pub fn data(id: &str, o: &Outputs) -> Vec<(String, String)> {
+    let mut d: Vec<(String, String)> = vec![
+        ("EnvironmentId".into(), id.to_string()),
+        ("VpcId".into(), o.vpc_id.clone()),
+        ("PrivateSubnetIds".into(), o.private_subnet_ids.join(",")),
+        ("PublicSubnetIds".into(), o.public_subnet_ids.join(",")),
+        (
+            "SageMakerSecurityGroupId".into(),
+            o.sagemaker_security_group_id.clone(),
+        ),
+        (
+            "EndpointSecurityGroupId".into(),
+            o.endpoint_security_group_id.clone(),
+        ),
+        ("S3EndpointId".into(), o.s3_endpoint_id.clone()),
+    ];
+    for purpose in KeyPurpose::ALL {
+        d.push((
+            format!("KmsKeyArns.{}", pascal_case(purpose.key())),
+            o.kms_key_arns
+                .get(purpose.key())
+                .cloned()
+                .unwrap_or_default(),
+        ));
+    }
+    let bucket = |arn: &str| arn.rsplit(':').next().unwrap_or_default().to_string();
+    d.push(("DataBucketArn".into(), o.data_bucket_arn.clone()));
+    d.push(("DataBucketName".into(), bucket(&o.data_bucket_arn)));
+    d.push(("ModelBucketArn".into(), o.model_bucket_arn.clone()));
+    d.push(("ModelBucketName".into(), bucket(&o.model_bucket_arn)));
+    for persona in Persona::ALL {
+        d.push((
+            format!("RoleArns.{}", pascal_case(persona.key())),
+            o.role_arns.get(persona.key()).cloned().unwrap_or_default(),
+        ));
+    }
+    d.push(("DomainId".into(), o.domain_id.clone().unwrap_or_default()));
+    d.push(("DomainArn".into(), o.domain_arn.clone().unwrap_or_default()));
+    d.push(("DomainUrl".into(), o.domain_url.clone().unwrap_or_default()));
+    d.push(("EfsId".into(), o.efs_id.clone().unwrap_or_default()));
+    for (name, arn) in &o.user_profile_arns {
+        d.push((format!("UserProfileArns.{name}"), arn.clone()));
+    }
+    let endpoints: Vec<String> = o
+        .interface_endpoint_ids
+        .iter()
+        .map(|(service, id)| format!("{service}={id}"))
+        .collect();
+    d.push(("InterfaceEndpointIds".into(), endpoints.join(",")));
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec(network: Value) -> EnvironmentSpec {
+        let mut s = properties::environment_spec(&json!({
+            "Name": "team-a", "Stage": "dev", "Network": network
+        }))
+        .unwrap();
+        if s.network.availability_zones.is_empty() {
+            s.network.availability_zones = vec!["us-east-1a".into(), "us-east-1b".into()];
+        }
+        s
+    }
+
+    #[test]
+    fn the_vpc_layout_is_immutable_and_the_rest_is_not() {
+        let base = spec(json!({}));
+        assert!(immutable_changes(&base, &spec(json!({"VpcCidr": "10.0.0.0/16"}))).is_empty());
+        assert!(immutable_changes(&base, &spec(json!({"CreateNatGateways": "true"}))).is_empty());
+        assert!(immutable_changes(&base, &spec(json!({"InterfaceEndpoints": ["sts"]}))).is_empty());
+        assert_eq!(
+            immutable_changes(&base, &spec(json!({"VpcCidr": "10.9.0.0/16"}))),
+            ["Network.VpcCidr", "Network.PrivateSubnetCidrs"]
+        );
+        assert_eq!(
+            immutable_changes(
+                &base,
+                &spec(json!({"AvailabilityZones": ["us-east-1a", "us-east-1c"]}))
+            ),
+            ["Network.AvailabilityZones"]
+        );
+    }
+
+    #[test]
+    fn ids_this_type_gives_are_recognised() {
+        assert!(is_environment_id("team-a-dev"));
+        assert!(is_environment_id("x-prod"));
+        assert!(!is_environment_id(CREATE_FAILED_ID));
+        assert!(!is_environment_id("3f2b9a1c-1111-2222-3333-444455556666"));
+    }
+
+    #[test]
+    fn data_keys_are_flat_strings_and_always_present() {
+        let mut o = Outputs {
+            vpc_id: "vpc-1".into(),
+            private_subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
+            data_bucket_arn: "arn:aws:s3:::team-a-dev-data".into(),
+            ..Default::default()
+        };
+        o.kms_key_arns.insert("data".into(), "arn:k".into());
+        o.role_arns.insert("sc_launch".into(), "arn:r".into());
+        o.interface_endpoint_ids
+            .insert("sts".into(), "vpce-1".into());
+        o.interface_endpoint_ids
+            .insert("kms".into(), "vpce-2".into());
+        let d: std::collections::BTreeMap<_, _> = data("team-a-dev", &o).into_iter().collect();
+        assert_eq!(d["PrivateSubnetIds"], "subnet-1,subnet-2");
+        assert_eq!(d["PublicSubnetIds"], "");
+        assert_eq!(d["KmsKeyArns.Data"], "arn:k");
+        assert_eq!(d["KmsKeyArns.Studio"], "");
+        assert_eq!(d["RoleArns.ScLaunch"], "arn:r");
+        assert_eq!(d["RoleArns.DataScientist"], "");
+        assert_eq!(d["DataBucketName"], "team-a-dev-data");
+        assert_eq!(d["DomainId"], "");
+        assert_eq!(d["InterfaceEndpointIds"], "kms=vpce-2,sts=vpce-1");
+    }
+}

@@ -1,0 +1,667 @@
+//! CloudFormation `ResourceProperties` to the engine's specs, and the engine's attribute paths
+//! back to property paths.
+//!
+//! Property names are the Terraform argument names in PascalCase (`network.vpc_cidr` is
+//! `Network.VpcCidr`, the `studio.user_profile "<name>"` blocks are the map
+//! `Studio.UserProfiles`). CloudFormation sends every scalar as a string, so `"true"` and
+//! `true`, `"14"` and `14` are the same value here. An empty string counts as "not set", so a
+//! product template can pass an optional parameter through without `Fn::If`. Properties
+//! nobody knows are errors: a typo must not silently become a default.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use secure_mlops_core::spec::{
+    AttrPath, EnvironmentSpec, FlowLogsSpec, GuardrailSpec, IamSpec, NetworkSpec, PathStep,
+    ProjectsEnablementSpec, StorageSpec, StudioSpec, UserProfileSpec, ValidationErrors,
+};
+use serde_json::{Map, Value};
+
+/// Properties CloudFormation adds to every custom resource; never part of a spec.
+pub const FRAMEWORK_PROPERTIES: &[&str] = &["ServiceToken", "ServiceTimeout"];
+
+/// One problem with the properties, on its property path (`Network.PrivateSubnetCidrs[1]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PropertyError {
+    /// Where, in CloudFormation's PascalCase.
+    pub path: String,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+/// Every problem found in one set of properties.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PropertyErrors(pub Vec<PropertyError>);
+
+impl PropertyErrors {
+    fn push(&mut self, path: &str, message: impl Into<String>) {
+        self.0.push(PropertyError {
+            path: path.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// The engine's validation errors on property paths.
+    pub fn from_validation(errors: &ValidationErrors) -> Self {
+        PropertyErrors(
+            errors
+                .0
+                .iter()
+                .map(|e| {
+                    // The core's detail starts with its own (snake_case) path: replace it.
+                    let prefix = format!("{}: ", e.path);
+                    let detail = e.detail.strip_prefix(&prefix).unwrap_or(&e.detail);
+                    PropertyError {
+                        path: property_path(&e.path),
+                        message: format!("{detail} ({})", e.summary),
+                    }
+                })
+                .collect(),
+        )
+    }
+}
+
+impl fmt::Display for PropertyErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lines: Vec<String> = self
+            .0
+            .iter()
+            .map(|e| format!("{}: {}", e.path, e.message))
+            .collect();
+        f.write_str(&lines.join("; "))
+    }
+}
+
+impl std::error::Error for PropertyErrors {}
+
+/// `private_subnet_cidrs` → `PrivateSubnetCidrs`.
+pub fn pascal_case(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+/// The property name of one Terraform argument or block name.
+fn property_name(snake: &str) -> String {
+    match snake {
+        // Named blocks in Terraform, a map in CloudFormation.
+        "user_profile" => "UserProfiles".to_string(),
+        other => pascal_case(other),
+    }
+}
+
+/// An engine attribute path as a property path: `network.private_subnet_cidrs[1]` →
+/// `Network.PrivateSubnetCidrs[1]`, `studio.user_profile["alice"].persona` →
+/// `Studio.UserProfiles["alice"].Persona`.
+pub fn property_path(path: &AttrPath) -> String {
+    let mut out = String::new();
+    for step in &path.0 {
+        match step {
+            PathStep::Attr(name) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&property_name(name));
+            }
+            PathStep::Index(i) => out.push_str(&format!("[{i}]")),
+            PathStep::Key(key) => out.push_str(&format!("[{key:?}]")),
+        }
+    }
+    out
+}
+
+/// Reads one object of properties, remembering which keys were used so the rest can be
+/// reported as unknown.
+struct Object<'v> {
+    path: String,
+    map: Option<&'v Map<String, Value>>,
+    used: BTreeSet<&'static str>,
+}
+
+impl<'v> Object<'v> {
+    /// The object at `path`; a value that is not an object is reported and read as empty.
+    fn new(path: &str, value: Option<&'v Value>, errors: &mut PropertyErrors) -> Self {
+        let map = match value {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(map)) => Some(map),
+            Some(Value::String(s)) if s.is_empty() => None,
+            Some(other) => {
+                errors.push(
+                    &display_path(path),
+                    format!("must be an object of properties, not {}", kind_of(other)),
+                );
+                None
+            }
+        };
+        Object {
+            path: path.to_string(),
+            map,
+            used: BTreeSet::new(),
+        }
+    }
+
+    fn at(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    /// The value of `key`, if set (null counts as not set).
+    fn get(&mut self, key: &'static str) -> Option<&'v Value> {
+        self.used.insert(key);
+        self.map.and_then(|m| m.get(key)).filter(|v| !v.is_null())
+    }
+
+    fn string(&mut self, key: &'static str, errors: &mut PropertyErrors) -> Option<String> {
+        let path = self.at(key);
+        self.get(key)
+            .and_then(|v| scalar(&path, v, errors))
+            .filter(|s| !s.is_empty())
+    }
+
+    fn required_string(&mut self, key: &'static str, errors: &mut PropertyErrors) -> String {
+        let value = self.string(key, errors);
+        if value.is_none() && !errors.0.iter().any(|e| e.path == self.at(key)) {
+            errors.push(&self.at(key), "is required");
+        }
+        value.unwrap_or_default()
+    }
+
+    fn boolean(&mut self, key: &'static str, default: bool, errors: &mut PropertyErrors) -> bool {
+        let path = self.at(key);
+        match self.get(key) {
+            None => default,
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) if s.is_empty() => default,
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => true,
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => false,
+            Some(other) => {
+                errors.push(
+                    &path,
+                    format!("{} is not a boolean: use true or false", show(other)),
+                );
+                default
+            }
+        }
+    }
+
+    fn integer(&mut self, key: &'static str, default: i64, errors: &mut PropertyErrors) -> i64 {
+        let path = self.at(key);
+        match self.get(key) {
+            None => default,
+            Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64().unwrap_or(default),
+            Some(Value::String(s)) if s.is_empty() => default,
+            Some(Value::String(s)) => match s.trim().parse::<i64>() {
+                Ok(i) => i,
+                Err(_) => {
+                    errors.push(&path, format!("{s:?} is not a whole number"));
+                    default
+                }
+            },
+            Some(other) => {
+                errors.push(&path, format!("{} is not a whole number", show(other)));
+                default
+            }
+        }
+    }
+
+    /// A list of strings: a JSON array, or a comma-separated string (what a `String`
+    /// parameter gives). An empty string is "not set"; an empty array is an empty list.
+    fn list(&mut self, key: &'static str, errors: &mut PropertyErrors) -> Option<Vec<String>> {
+        let path = self.at(key);
+        match self.get(key)? {
+            Value::Array(items) => Some(
+                items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, item)| scalar(&format!("{path}[{i}]"), item, errors))
+                    .collect(),
+            ),
+            Value::String(s) if s.trim().is_empty() => None,
+            Value::String(s) => Some(s.split(',').map(|p| p.trim().to_string()).collect()),
+            other => {
+                errors.push(
+                    &path,
+                    format!("must be a list of strings, not {}", kind_of(other)),
+                );
+                None
+            }
+        }
+    }
+
+    /// A map of strings. CloudFormation's `[{Key, Value}]` tag lists are accepted too.
+    fn string_map(
+        &mut self,
+        key: &'static str,
+        errors: &mut PropertyErrors,
+    ) -> BTreeMap<String, String> {
+        let path = self.at(key);
+        let mut out = BTreeMap::new();
+        match self.get(key) {
+            None => {}
+            Some(Value::String(s)) if s.is_empty() => {}
+            Some(Value::Object(map)) => {
+                for (k, v) in map {
+                    if let Some(v) = scalar(&format!("{path}[{k:?}]"), v, errors) {
+                        out.insert(k.clone(), v);
+                    }
+                }
+            }
+            Some(Value::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    let at = format!("{path}[{i}]");
+                    let k = item.get("Key").and_then(|v| scalar(&at, v, errors));
+                    let v = item.get("Value").and_then(|v| scalar(&at, v, errors));
+                    match (k, v) {
+                        (Some(k), Some(v)) => {
+                            out.insert(k, v);
+                        }
+                        _ => errors.push(&at, "must be an object with Key and Value"),
+                    }
+                }
+            }
+            Some(other) => errors.push(
+                &path,
+                format!(
+                    "must be a map of strings (or a list of {{Key, Value}}), not {}",
+                    kind_of(other)
+                ),
+            ),
+        }
+        out
+    }
+
+    /// Reports every key not read, with a suggestion when it is a near miss.
+    fn finish(self, ignored: &[&str], errors: &mut PropertyErrors) {
+        let Some(map) = self.map else { return };
+        for key in map.keys() {
+            if self.used.contains(key.as_str()) || ignored.contains(&key.as_str()) {
+                continue;
+            }
+            let known: Vec<&str> = self.used.iter().copied().collect();
+            let hint = known
+                .iter()
+                .find(|k| k.eq_ignore_ascii_case(key) || **k == pascal_case(key))
+                .map(|k| format!("; did you mean {k}?"))
+                .unwrap_or_else(|| format!("; known properties here: {}", known.join(", ")));
+            errors.push(&self.at(key), format!("unknown property{hint}"));
+        }
+    }
+}
+
+fn display_path(path: &str) -> String {
+    if path.is_empty() {
+        "ResourceProperties".to_string()
+    } else {
+        path.to_string()
+    }
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn show(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    }
+}
+
+/// A string, number or boolean as text (CloudFormation stringifies scalars; templates written
+/// by hand may not).
+fn scalar(path: &str, value: &Value, errors: &mut PropertyErrors) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        other => {
+            errors.push(path, format!("must be a string, not {}", kind_of(other)));
+            None
+        }
+    }
+}
+
+/// The spec of `Custom::SecureDsEnvironment`, with Terraform's defaults (Studio on). Empty
+/// `Network.AvailabilityZones` stay empty: the caller fills the region's first two, as
+/// Terraform's plan does, before validating.
+pub fn environment_spec(properties: &Value) -> Result<EnvironmentSpec, PropertyErrors> {
+    let mut errors = PropertyErrors::default();
+    let e = &mut errors;
+    let mut root = Object::new("", Some(properties), e);
+    let name = root.required_string("Name", e);
+    let stage = root.required_string("Stage", e);
+    let tags = root.string_map("Tags", e);
+
+    let mut net = Object::new("Network", root.get("Network"), e);
+    let mut flow = Object::new("Network.FlowLogs", net.get("FlowLogs"), e);
+    let flow_defaults = FlowLogsSpec::default();
+    let flow_logs = FlowLogsSpec {
+        enabled: flow.boolean("Enabled", flow_defaults.enabled, e),
+        traffic_type: flow
+            .string("TrafficType", e)
+            .unwrap_or(flow_defaults.traffic_type),
+        retention_days: flow.integer("RetentionDays", flow_defaults.retention_days, e),
+    };
+    flow.finish(&[], e);
+    let network = NetworkSpec {
+        vpc_id: net.string("VpcId", e),
+        vpc_cidr: net.string("VpcCidr", e),
+        availability_zones: net.list("AvailabilityZones", e).unwrap_or_default(),
+        private_subnet_cidrs: net.list("PrivateSubnetCidrs", e),
+        existing_private_subnet_ids: net.list("ExistingPrivateSubnetIds", e),
+        create_nat_gateways: net.boolean("CreateNatGateways", false, e),
+        public_subnet_cidrs: net.list("PublicSubnetCidrs", e),
+        interface_endpoints: net
+            .list("InterfaceEndpoints", e)
+            .map(|l| l.into_iter().collect()),
+        existing_s3_endpoint_id: net.string("ExistingS3EndpointId", e),
+        flow_logs,
+    };
+    net.finish(&[], e);
+
+    let mut iam = Object::new("Iam", root.get("Iam"), e);
+    let iam_spec = IamSpec {
+        data_scientist_role_arn: iam.string("DataScientistRoleArn", e),
+        team_admin_role_arn: iam.string("TeamAdminRoleArn", e),
+        execution_role_arn: iam.string("ExecutionRoleArn", e),
+        sc_launch_role_arn: iam.string("ScLaunchRoleArn", e),
+    };
+    iam.finish(&[], e);
+
+    let mut storage = Object::new("Storage", root.get("Storage"), e);
+    let storage_spec = StorageSpec {
+        data_bucket_name: storage.string("DataBucketName", e),
+        model_bucket_name: storage.string("ModelBucketName", e),
+        force_destroy: storage.boolean("ForceDestroy", false, e),
+    };
+    storage.finish(&[], e);
+
+    let mut guard = Object::new("Guardrails", root.get("Guardrails"), e);
+    let g = GuardrailSpec::default();
+    let guardrails = GuardrailSpec {
+        require_vpc: guard.boolean("RequireVpc", g.require_vpc, e),
+        require_kms: guard.boolean("RequireKms", g.require_kms, e),
+        deny_root_access: guard.boolean("DenyRootAccess", g.deny_root_access, e),
+        deny_direct_internet: guard.boolean("DenyDirectInternet", g.deny_direct_internet, e),
+        allowed_instance_types: guard.list("AllowedInstanceTypes", e).unwrap_or_default(),
+    };
+    guard.finish(&[], e);
+
+    let mut studio = Object::new("Studio", root.get("Studio"), e);
+    let mut user_profiles = BTreeMap::new();
+    let profiles = Object::new("Studio.UserProfiles", studio.get("UserProfiles"), e);
+    if let Some(map) = profiles.map {
+        for (profile_name, value) in map {
+            let path = format!("Studio.UserProfiles[{profile_name:?}]");
+            let mut profile = Object::new(&path, Some(value), e);
+            let persona = profile.required_string("Persona", e);
+            profile.finish(&[], e);
+            user_profiles.insert(profile_name.clone(), UserProfileSpec { persona });
+        }
+    }
+    let studio_spec = StudioSpec {
+        // Studio is the point of the environment: on unless switched off (as in Terraform).
+        enabled: studio.boolean("Enabled", true, e),
+        domain_name: studio.string("DomainName", e),
+        auth_mode: studio.string("AuthMode", e),
+        efs_retention: studio.string("EfsRetention", e),
+        user_profiles,
+    };
+    studio.finish(&[], e);
+    root.finish(FRAMEWORK_PROPERTIES, e);
+
+    let spec = EnvironmentSpec {
+        name,
+        stage,
+        tags,
+        network,
+        iam: iam_spec,
+        storage: storage_spec,
+        guardrails,
+        studio: studio_spec,
+    };
+    if errors.0.is_empty() {
+        Ok(spec)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The spec of `Custom::SageMakerProjectsEnablement`, with Terraform's defaults
+/// (`CreateServiceRoles` true, `DisableOnDestroy` false).
+pub fn projects_spec(properties: &Value) -> Result<ProjectsEnablementSpec, PropertyErrors> {
+    let mut errors = PropertyErrors::default();
+    let e = &mut errors;
+    let mut root = Object::new("", Some(properties), e);
+    let principal_arns = match root.list("PrincipalArns", e) {
+        Some(list) => list.into_iter().filter(|s| !s.is_empty()).collect(),
+        None => {
+            if !e.0.iter().any(|x| x.path == "PrincipalArns") {
+                e.push(
+                    "PrincipalArns",
+                    "is required: the IAM role ARNs allowed to launch SageMaker project templates",
+                );
+            }
+            BTreeSet::new()
+        }
+    };
+    let spec = ProjectsEnablementSpec {
+        principal_arns,
+        create_service_roles: root.boolean("CreateServiceRoles", true, e),
+        disable_on_destroy: root.boolean("DisableOnDestroy", false, e),
+    };
+    root.finish(FRAMEWORK_PROPERTIES, e);
+    if errors.0.is_empty() {
+        Ok(spec)
+    } else {
+        Err(errors)
+    }
+}
+
+/// `ServiceTimeout` (seconds), when the template sets it.
+pub fn service_timeout(properties: &Value) -> Option<u64> {
+    match properties.get("ServiceTimeout")? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn paths(errors: &PropertyErrors) -> Vec<&str> {
+        errors.0.iter().map(|e| e.path.as_str()).collect()
+    }
+
+    #[test]
+    fn snake_case_paths_become_property_paths() {
+        let path = AttrPath::attr("network")
+            .then("private_subnet_cidrs")
+            .index(1);
+        assert_eq!(property_path(&path), "Network.PrivateSubnetCidrs[1]");
+        let path = AttrPath::attr("studio")
+            .then("user_profile")
+            .key("alice")
+            .then("persona");
+        assert_eq!(
+            property_path(&path),
+            "Studio.UserProfiles[\"alice\"].Persona"
+        );
+        assert_eq!(
+            property_path(&AttrPath::attr("iam").then("sc_launch_role_arn")),
+            "Iam.ScLaunchRoleArn"
+        );
+        assert_eq!(
+            property_path(&AttrPath::attr("network").then("existing_s3_endpoint_id")),
+            "Network.ExistingS3EndpointId"
+        );
+    }
+
+    #[test]
+    fn strings_stand_for_booleans_and_numbers() {
+        let spec = environment_spec(&json!({
+            "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:x",
+            "ServiceTimeout": "1800",
+            "Name": "team-a",
+            "Stage": "dev",
+            "Tags": {"cost-center": "cc-1"},
+            "Network": {
+                "VpcCidr": "10.1.0.0/16",
+                "AvailabilityZones": ["us-east-1a", "us-east-1b"],
+                "CreateNatGateways": "true",
+                "FlowLogs": {"Enabled": "false", "RetentionDays": "30", "TrafficType": "ALL"}
+            },
+            "Iam": {"ExecutionRoleArn": "arn:aws:iam::123456789012:role/exec"},
+            "Storage": {"ForceDestroy": true},
+            "Guardrails": {"AllowedInstanceTypes": "ml.m5.xlarge, ml.t3.medium", "DenyRootAccess": "False"},
+            "Studio": {"UserProfiles": {"alice": {"Persona": "data_scientist"}}}
+        }))
+        .unwrap();
+        assert!(spec.network.create_nat_gateways);
+        assert!(!spec.network.flow_logs.enabled);
+        assert_eq!(spec.network.flow_logs.retention_days, 30);
+        assert_eq!(spec.network.flow_logs.traffic_type, "ALL");
+        assert!(spec.storage.force_destroy);
+        assert!(!spec.guardrails.deny_root_access);
+        assert!(spec.guardrails.require_kms, "defaults kept");
+        assert_eq!(
+            spec.guardrails.allowed_instance_types,
+            ["ml.m5.xlarge", "ml.t3.medium"]
+        );
+        assert_eq!(
+            spec.iam.execution_role_arn.as_deref(),
+            Some("arn:aws:iam::123456789012:role/exec")
+        );
+        assert!(spec.studio.enabled, "Studio is on unless switched off");
+        assert_eq!(spec.studio.user_profiles["alice"].persona, "data_scientist");
+        assert_eq!(spec.tags["cost-center"], "cc-1");
+        assert_eq!(
+            service_timeout(&json!({"ServiceTimeout": "1800"})),
+            Some(1800)
+        );
+    }
+
+    #[test]
+    fn omitted_properties_take_terraforms_defaults() {
+        let spec = environment_spec(&json!({"Name": "team-a", "Stage": "dev"})).unwrap();
+        assert!(spec.studio.enabled);
+        assert!(spec.network.availability_zones.is_empty());
+        assert_eq!(spec.network.flow_logs, FlowLogsSpec::default());
+        assert_eq!(spec.guardrails, GuardrailSpec::default());
+        assert_eq!(spec.network.interface_endpoints, None);
+        assert_eq!(spec.network.vpc_cidr, None, "empty means the default");
+        let spec = environment_spec(&json!({
+            "Name": "team-a", "Stage": "dev",
+            "Network": {"VpcCidr": "", "PrivateSubnetCidrs": ""},
+            "Tags": [{"Key": "a", "Value": "b"}]
+        }))
+        .unwrap();
+        assert_eq!(spec.network.vpc_cidr, None);
+        assert_eq!(spec.network.private_subnet_cidrs, None);
+        assert_eq!(spec.tags["a"], "b");
+    }
+
+    #[test]
+    fn unknown_and_mistyped_properties_are_errors_on_their_paths() {
+        let errors = environment_spec(&json!({
+            "Name": "team-a",
+            "Network": {"VpcCIDR": "10.0.0.0/16", "FlowLogs": {"Enabled": "yes"}},
+            "Storage": {"force_destroy": "true"},
+            "Studio": {"UserProfiles": {"bob": {"Persona": "team_admin", "Role": "x"}}},
+            "Colour": "blue",
+            "Guardrails": "strict"
+        }))
+        .unwrap_err();
+        let found = paths(&errors);
+        for expected in [
+            "Stage",
+            "Network.VpcCIDR",
+            "Network.FlowLogs.Enabled",
+            "Storage.force_destroy",
+            "Studio.UserProfiles[\"bob\"].Role",
+            "Colour",
+            "Guardrails",
+        ] {
+            assert!(found.contains(&expected), "{expected} in {found:?}");
+        }
+        let text = errors.to_string();
+        assert!(text.contains("did you mean VpcCidr?"), "{text}");
+        assert!(text.contains("did you mean ForceDestroy?"), "{text}");
+        assert!(text.contains("Stage: is required"), "{text}");
+    }
+
+    #[test]
+    fn validation_errors_are_reported_on_property_paths() {
+        let mut spec = environment_spec(&json!({
+            "Name": "team-a", "Stage": "dev",
+            "Network": {
+                "AvailabilityZones": ["us-east-1a", "us-east-1b"],
+                "PrivateSubnetCidrs": ["10.0.0.0/19", "10.1.0.0/19"]
+            },
+            "Studio": {"UserProfiles": {"alice": {"Persona": "wizard"}}}
+        }))
+        .unwrap();
+        spec.stage = "qa".into();
+        let errors = PropertyErrors::from_validation(&spec.validate().unwrap_err());
+        let found = paths(&errors);
+        assert!(found.contains(&"Stage"), "{found:?}");
+        assert!(
+            found.contains(&"Network.PrivateSubnetCidrs[1]"),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&"Studio.UserProfiles[\"alice\"].Persona"),
+            "{found:?}"
+        );
+        let text = errors.to_string();
+        assert!(
+            text.contains("Network.PrivateSubnetCidrs[1]: 10.1.0.0/19 is not inside"),
+            "{text}"
+        );
+        assert!(!text.contains("network.private_subnet_cidrs"), "{text}");
+    }
+
+    #[test]
+    fn projects_properties_map_with_defaults() {
+        let spec = projects_spec(&json!({
+            "ServiceToken": "x",
+            "PrincipalArns": ["arn:aws:iam::123456789012:role/a", "arn:aws:iam::123456789012:role/b"]
+        }))
+        .unwrap();
+        assert_eq!(spec.principal_arns.len(), 2);
+        assert!(spec.create_service_roles);
+        assert!(!spec.disable_on_destroy);
+        let spec = projects_spec(&json!({
+            "PrincipalArns": "arn:aws:iam::123456789012:role/a",
+            "CreateServiceRoles": "false",
+            "DisableOnDestroy": "true"
+        }))
+        .unwrap();
+        assert!(!spec.create_service_roles && spec.disable_on_destroy);
+        let errors = projects_spec(&json!({"PrincipalArn": []})).unwrap_err();
+        assert_eq!(paths(&errors), ["PrincipalArns", "PrincipalArn"]);
+        let bad = projects_spec(&json!({"PrincipalArns": ["arn:aws:iam::1:user/x"]})).unwrap();
+        let errors = PropertyErrors::from_validation(&bad.validate().unwrap_err());
+        assert_eq!(paths(&errors), ["PrincipalArns"]);
+    }
+}

@@ -1,0 +1,1070 @@
+//! The CloudFormation custom resource's handler, in-process, against the emulator: event
+//! fixtures for both types through Create, Update and Delete, a replacement and the Delete of
+//! the old id, the Delete after a failed Create (which must not touch AWS), repeated delivery,
+//! bad properties answered FAILED on their PascalCase path, a long Create continued in new
+//! invocations, and nothing left behind. Responses go to a small local HTTP server that records
+//! every PUT, as CloudFormation's pre-signed S3 URL would receive them.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use acceptance::{role_arn, Emulator, ACCOUNT_ID, REGION};
+use secure_mlops_core::aws::ConnectionSettings;
+use secure_mlops_custom_resource::continuation::BoxFuture;
+use secure_mlops_custom_resource::{
+    Handler, Invocation, Invoker, Outcome, Settings, Status, CREATE_FAILED_ID,
+};
+use serde_json::{json, Value};
+
+/// Every kind an environment creates (as in the Terraform test); after the last Delete each
+/// must be back to what it was.
+const KINDS: &[&str] = &[
+    "ec2:vpc",
+    "ec2:subnet",
+    "ec2:route_table",
+    "ec2:security_group",
+    "ec2:vpc_endpoint",
+    "ec2:network_interface",
+    "ec2:internet_gateway",
+    "ec2:nat_gateway",
+    "ec2:elastic_ip",
+    "ec2:flow_log",
+    "kms:key",
+    "kms:alias",
+    "s3:bucket",
+    "logs:log_group",
+    "iam:role",
+    "iam:policy",
+    "sagemaker:domain",
+    "sagemaker:user_profile",
+    "sagemaker:app",
+    "efs:mount_target",
+    "servicecatalog:principal_association",
+    "sagemaker:servicecatalog_portfolio",
+];
+
+const STACK_ID: &str =
+    "arn:aws:cloudformation:us-east-1:123456789012:stack/ds-team/0f1e2d3c-aaaa-bbbb-cccc-000000000001";
+
+/// One recorded PUT.
+#[derive(Debug, Clone)]
+struct Put {
+    path: String,
+    content_type: Option<String>,
+    body: Value,
+    size: usize,
+}
+
+/// A local stand-in for the pre-signed S3 URL: records each PUT; paths starting with
+/// `/flaky/` answer 500 to their first attempt.
+struct ResponseServer {
+    base: String,
+    puts: Arc<Mutex<Vec<Put>>>,
+    attempts: Arc<Mutex<BTreeMap<String, usize>>>,
+}
+
+impl ResponseServer {
+    fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let puts = Arc::new(Mutex::new(Vec::new()));
+        let attempts = Arc::new(Mutex::new(BTreeMap::new()));
+        let (p, a) = (puts.clone(), attempts.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (p, a) = (p.clone(), a.clone());
+                std::thread::spawn(move || serve(stream, &p, &a));
+            }
+        });
+        ResponseServer {
+            base,
+            puts,
+            attempts,
+        }
+    }
+
+    /// A fresh response URL, with a query like a pre-signed URL's.
+    fn url(&self, name: &str) -> String {
+        format!(
+            "{}/{name}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=not-for-logs",
+            self.base
+        )
+    }
+
+    /// The PUTs recorded for `name`.
+    fn puts_for(&self, name: &str) -> Vec<Put> {
+        let path = format!("/{name}");
+        self.puts
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| p.path == path)
+            .cloned()
+            .collect()
+    }
+
+    fn attempts_for(&self, name: &str) -> usize {
+        *self
+            .attempts
+            .lock()
+            .unwrap()
+            .get(&format!("/{name}"))
+            .unwrap_or(&0)
+    }
+}
+
+fn serve(
+    stream: std::net::TcpStream,
+    puts: &Mutex<Vec<Put>>,
+    attempts: &Mutex<BTreeMap<String, usize>>,
+) {
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let target = line.split_whitespace().nth(1).unwrap_or("").to_string();
+        let path = target.split('?').next().unwrap_or("").to_string();
+        let (mut length, mut content_type) = (0usize, None);
+        loop {
+            let mut header = String::new();
+            if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                return;
+            }
+            let header = header.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = header.split_once(':') {
+                match k.trim().to_ascii_lowercase().as_str() {
+                    "content-length" => length = v.trim().parse().unwrap_or(0),
+                    "content-type" => content_type = Some(v.trim().to_string()),
+                    _ => {}
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let attempt = {
+            let mut a = attempts.lock().unwrap();
+            let n = a.entry(path.clone()).or_insert(0);
+            *n += 1;
+            *n
+        };
+        let status = if path.starts_with("/flaky/") && attempt == 1 {
+            "500 Internal Server Error"
+        } else {
+            puts.lock().unwrap().push(Put {
+                path: path.clone(),
+                content_type,
+                size: body.len(),
+                body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+            });
+            "200 OK"
+        };
+        let answer = format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n");
+        if writer.write_all(answer.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+/// Records continuation payloads instead of invoking Lambda; the test runs them.
+#[derive(Default)]
+struct FakeInvoker {
+    payloads: Mutex<Vec<(String, Value)>>,
+}
+
+impl Invoker for FakeInvoker {
+    fn invoke_async<'a>(
+        &'a self,
+        function: &'a str,
+        payload: Value,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            self.payloads
+                .lock()
+                .unwrap()
+                .push((function.to_string(), payload));
+            Ok(())
+        })
+    }
+}
+
+const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:secure-mlops-cr";
+
+fn invocation(seconds: u64) -> Invocation {
+    Invocation {
+        deadline: SystemTime::now() + Duration::from_secs(seconds),
+        function_arn: FUNCTION_ARN.to_string(),
+    }
+}
+
+/// A CloudFormation event, as the fixtures of aws_lambda_events show them.
+#[allow(clippy::too_many_arguments)]
+fn event(
+    request_type: &str,
+    resource_type: &str,
+    logical_id: &str,
+    request_id: &str,
+    response_url: &str,
+    physical_id: Option<&str>,
+    properties: Value,
+    old: Option<Value>,
+) -> Value {
+    let mut props = properties;
+    props["ServiceToken"] = json!(FUNCTION_ARN);
+    let mut e = json!({
+        "RequestType": request_type,
+        "ServiceToken": FUNCTION_ARN,
+        "ResponseURL": response_url,
+        "StackId": STACK_ID,
+        "RequestId": request_id,
+        "LogicalResourceId": logical_id,
+        "ResourceType": resource_type,
+        "ResourceProperties": props,
+    });
+    if let Some(id) = physical_id {
+        e["PhysicalResourceId"] = json!(id);
+    }
+    if let Some(mut old) = old {
+        old["ServiceToken"] = json!(FUNCTION_ARN);
+        e["OldResourceProperties"] = old;
+    }
+    e
+}
+
+struct Answer {
+    status: Status,
+    id: String,
+    reason: String,
+    data: BTreeMap<String, String>,
+}
+
+fn answered(outcome: &Outcome) -> Answer {
+    match outcome {
+        Outcome::Answered {
+            status,
+            physical_resource_id,
+            reason,
+            data,
+            delivered,
+        } => {
+            assert!(delivered, "the response was not delivered: {outcome:?}");
+            Answer {
+                status: *status,
+                id: physical_resource_id.clone(),
+                reason: reason.clone().unwrap_or_default(),
+                data: data.iter().cloned().collect(),
+            }
+        }
+        other => panic!("expected an answer, got {other:?}"),
+    }
+}
+
+struct Fixture {
+    emulator: Emulator,
+    server: ResponseServer,
+    handler: Arc<Handler>,
+    invoker: Arc<FakeInvoker>,
+    next: Mutex<u32>,
+}
+
+impl Fixture {
+    fn request_name(&self, prefix: &str) -> (String, String) {
+        let mut n = self.next.lock().unwrap();
+        *n += 1;
+        let request_id = format!("{prefix}-{n:03}-7c1e-4a0b-9b51");
+        (request_id.clone(), format!("r/{request_id}"))
+    }
+
+    /// Runs `event` to its answer, executing continuations as Lambda would; returns the
+    /// answer and how many continuations it took. The PUT recorded must match the answer.
+    async fn run(&self, event: Value, first_invocation_seconds: u64, name: &str) -> (Answer, u32) {
+        let mut outcome = self
+            .handler
+            .handle(event, invocation(first_invocation_seconds))
+            .await;
+        let mut continuations = 0;
+        while let Outcome::Continued { count } = outcome {
+            continuations = count;
+            let (function, payload) = self.invoker.payloads.lock().unwrap().pop().unwrap();
+            assert_eq!(function, FUNCTION_ARN);
+            assert_eq!(
+                payload["SecureMlopsContinuation"]["Count"], count,
+                "{payload}"
+            );
+            outcome = self.handler.handle(payload, invocation(300)).await;
+        }
+        let answer = answered(&outcome);
+        let puts = self.server.puts_for(name);
+        assert_eq!(puts.len(), 1, "one PUT per answered request: {puts:?}");
+        let put = &puts[0];
+        assert!(put.size <= 4096, "body of {} bytes", put.size);
+        assert_eq!(put.content_type.as_deref(), Some(""), "signed without one");
+        let status = match answer.status {
+            Status::Success => "SUCCESS",
+            Status::Failed => "FAILED",
+        };
+        assert_eq!(put.body["Status"], status, "{}", put.body);
+        assert_eq!(put.body["PhysicalResourceId"], answer.id.as_str());
+        assert_eq!(put.body["StackId"], STACK_ID);
+        for (k, v) in &answer.data {
+            assert_eq!(put.body["Data"][k], v.as_str(), "Data.{k}");
+        }
+        (answer, continuations)
+    }
+}
+
+fn counts(emulator: &Emulator) -> BTreeMap<String, usize> {
+    emulator.counts(KINDS)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn custom_resource_events_for_both_types_against_the_emulator() {
+    // A single-test binary: nothing else reads the environment concurrently.
+    std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+    let emulator = Emulator::start();
+    let settings = Settings {
+        connection: ConnectionSettings {
+            region: Some(REGION.into()),
+            endpoint: Some(emulator.endpoint.clone()),
+            ..Default::default()
+        },
+        // Small margins, so a short first invocation makes the engine stop and continue.
+        margin: Duration::from_secs(3),
+        answer_reserve: Duration::from_secs(2),
+        ..Settings::default()
+    };
+    let invoker = Arc::new(FakeInvoker::default());
+    let handler = Arc::new(Handler::new(settings.clone(), invoker.clone()));
+    // A handler whose AWS is unreachable: whatever it answers SUCCESS to touched no AWS API.
+    let offline = Arc::new(Handler::new(
+        Settings {
+            connection: ConnectionSettings {
+                region: Some(REGION.into()),
+                endpoint: Some("http://127.0.0.1:9".into()),
+                ..Default::default()
+            },
+            ..settings.clone()
+        },
+        invoker.clone(),
+    ));
+    let f = Fixture {
+        emulator,
+        server: ResponseServer::start(),
+        handler,
+        invoker,
+        next: Mutex::new(0),
+    };
+    let before = counts(&f.emulator);
+
+    // A handler allowed no continuation at all.
+    let capped = Arc::new(Handler::new(
+        Settings {
+            max_continuations: 0,
+            ..settings.clone()
+        },
+        f.invoker.clone(),
+    ));
+    unusable_events(&f, &offline).await;
+    projects_lifecycle(&f, &offline, &capped).await;
+    // Projects' two service roles are account-wide and stay by design; nothing else does.
+    let mut after_projects = counts(&f.emulator);
+    assert_eq!(after_projects["iam:role"], before["iam:role"] + 2);
+    after_projects.insert("iam:role".into(), before["iam:role"]);
+    assert_eq!(
+        after_projects, before,
+        "the projects Delete left something behind"
+    );
+    let after_projects = counts(&f.emulator);
+
+    environment_lifecycle(&f, &offline).await;
+
+    assert_eq!(
+        counts(&f.emulator),
+        after_projects,
+        "something was left behind"
+    );
+    for id in [
+        "crteam-dev",
+        "crteam2-dev",
+        &format!("{ACCOUNT_ID}/{REGION}"),
+    ] {
+        assert!(
+            f.handler.stored_record(id).await.unwrap().is_none(),
+            "the record of {id} is left"
+        );
+    }
+}
+
+async fn projects_lifecycle(f: &Fixture, offline: &Arc<Handler>, capped: &Arc<Handler>) {
+    const TYPE: &str = "Custom::SageMakerProjectsEnablement";
+    let id = format!("{ACCOUNT_ID}/{REGION}");
+    let (alice, bob) = (role_arn("alice-studio"), role_arn("bob-studio"));
+
+    // A bad principal: FAILED on PrincipalArns with the create-failed id, nothing changed.
+    let (rid, name) = f.request_name("pbad");
+    let props = json!({"PrincipalArns": ["arn:aws:iam::123456789012:user/alice"], "CreateServiceRoles": "true"});
+    let (a, _) = f
+        .run(
+            event(
+                "Create",
+                TYPE,
+                "Projects",
+                &rid,
+                &f.server.url(&name),
+                None,
+                props.clone(),
+                None,
+            ),
+            60,
+            &name,
+        )
+        .await;
+    assert_eq!(a.status, Status::Failed);
+    assert_eq!(a.id, CREATE_FAILED_ID);
+    assert!(a.reason.contains("PrincipalArns: "), "{}", a.reason);
+    assert!(f
+        .emulator
+        .inventory_of("sagemaker:servicecatalog_portfolio")
+        .is_empty());
+    // Its rollback Delete succeeds without any AWS call (AWS is unreachable for `offline`).
+    let (rid, name) = f.request_name("pbad-del");
+    let outcome = offline
+        .handle(
+            event(
+                "Delete",
+                TYPE,
+                "Projects",
+                &rid,
+                &f.server.url(&name),
+                Some(CREATE_FAILED_ID),
+                props,
+                None,
+            ),
+            invocation(60),
+        )
+        .await;
+    assert_eq!(answered(&outcome).status, Status::Success);
+
+    // Not finished in one short invocation, and no continuation allowed: FAILED in time,
+    // with the real id (the portfolio was enabled), and its Delete cleans up.
+    f.emulator.set_config(r#"{"sc_share_delay_seconds": 8}"#);
+    let slow = json!({"PrincipalArns": [alice], "DisableOnDestroy": "true"});
+    let (rid, name) = f.request_name("pcapped");
+    let started = Instant::now();
+    let outcome = capped
+        .handle(
+            event(
+                "Create",
+                TYPE,
+                "Projects",
+                &rid,
+                &f.server.url(&name),
+                None,
+                slow.clone(),
+                None,
+            ),
+            invocation(6),
+        )
+        .await;
+    f.emulator.set_config(r#"{"sc_share_delay_seconds": 1}"#);
+    let a = answered(&outcome);
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "answered before the deadline"
+    );
+    assert_eq!((a.status, a.id.as_str()), (Status::Failed, id.as_str()));
+    assert!(
+        a.reason
+            .contains("Not finished after 1 invocation(s) (the limit)"),
+        "{}",
+        a.reason
+    );
+    let (rid, name) = f.request_name("pcapped-del");
+    let (d, _) = f
+        .run(
+            event(
+                "Delete",
+                TYPE,
+                "Projects",
+                &rid,
+                &f.server.url(&name),
+                Some(&id),
+                slow,
+                None,
+            ),
+            60,
+            &name,
+        )
+        .await;
+    assert_eq!(
+        (d.status, d.id.as_str()),
+        (Status::Success, id.as_str()),
+        "{}",
+        d.reason
+    );
+    assert!(f
+        .emulator
+        .inventory_of("sagemaker:servicecatalog_portfolio")
+        .is_empty());
+
+    // Create; the first PUT attempt meets a 500 and is retried.
+    let props = json!({"PrincipalArns": [alice], "DisableOnDestroy": "true"});
+    let (rid, name) = f.request_name("pcreate");
+    let name = format!("flaky/{name}");
+    let create = event(
+        "Create",
+        TYPE,
+        "Projects",
+        &rid,
+        &f.server.url(&name),
+        None,
+        props.clone(),
+        None,
+    );
+    let (a, _) = f.run(create.clone(), 120, &name).await;
+    assert_eq!(a.status, Status::Success, "{}", a.reason);
+    assert_eq!(
+        f.server.attempts_for(&name),
+        2,
+        "the failed PUT was retried"
+    );
+    assert_eq!(a.id, id);
+    assert!(a.data["PortfolioId"].starts_with("port-"), "{:?}", a.data);
+    assert_eq!(a.data["Status"], "Enabled");
+    assert_eq!(a.data["PrincipalArns"], alice);
+    assert!(a.data["LaunchRoleArn"].ends_with("AmazonSageMakerServiceCatalogProductsLaunchRole"));
+    let associations = f
+        .emulator
+        .inventory_of("servicecatalog:principal_association");
+    assert_eq!(associations.len(), 1, "{associations:?}");
+
+    // The same event delivered again: the same answer, nothing new.
+    let outcome = f.handler.handle(create, invocation(120)).await;
+    let again = answered(&outcome);
+    assert_eq!(
+        (again.status, again.id.as_str()),
+        (Status::Success, id.as_str())
+    );
+    assert_eq!(again.data, a.data);
+    assert_eq!(
+        f.emulator
+            .inventory_of("servicecatalog:principal_association"),
+        associations
+    );
+
+    // Update: bob added in place.
+    let new_props = json!({"PrincipalArns": [alice, bob], "DisableOnDestroy": "true"});
+    let (rid, name) = f.request_name("pupdate");
+    let (a, _) = f
+        .run(
+            event(
+                "Update",
+                TYPE,
+                "Projects",
+                &rid,
+                &f.server.url(&name),
+                Some(&id),
+                new_props.clone(),
+                Some(props),
+            ),
+            120,
+            &name,
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.id.as_str()),
+        (Status::Success, id.as_str()),
+        "{}",
+        a.reason
+    );
+    assert_eq!(a.data["PrincipalArns"], format!("{alice},{bob}"));
+    assert_eq!(
+        f.emulator
+            .inventory_of("servicecatalog:principal_association")
+            .len(),
+        2
+    );
+
+    // Another stack's Create of the same account and region is refused without a change.
+    let (rid, name) = f.request_name("pother");
+    let mut other = event(
+        "Create",
+        TYPE,
+        "Projects",
+        &rid,
+        &f.server.url(&name),
+        None,
+        new_props.clone(),
+        None,
+    );
+    other["StackId"] = json!(STACK_ID.replace("ds-team", "other-team"));
+    let outcome = f.handler.handle(other, invocation(60)).await;
+    let refused = answered(&outcome);
+    assert_eq!(
+        (refused.status, refused.id.as_str()),
+        (Status::Failed, CREATE_FAILED_ID)
+    );
+    assert!(
+        refused.reason.contains("already managed by Projects"),
+        "{}",
+        refused.reason
+    );
+
+    // Delete: the associations go, and with DisableOnDestroy the portfolio is disabled.
+    let (rid, name) = f.request_name("pdelete");
+    let delete = event(
+        "Delete",
+        TYPE,
+        "Projects",
+        &rid,
+        &f.server.url(&name),
+        Some(&id),
+        new_props,
+        None,
+    );
+    let (a, _) = f.run(delete.clone(), 120, &name).await;
+    assert_eq!(
+        (a.status, a.id.as_str()),
+        (Status::Success, id.as_str()),
+        "{}",
+        a.reason
+    );
+    assert!(f
+        .emulator
+        .inventory_of("servicecatalog:principal_association")
+        .is_empty());
+    assert!(f
+        .emulator
+        .inventory_of("sagemaker:servicecatalog_portfolio")
+        .is_empty());
+    // Delivered twice: still SUCCESS, nothing to do.
+    let outcome = f.handler.handle(delete, invocation(60)).await;
+    assert_eq!(answered(&outcome).status, Status::Success);
+}
+
+/// Events that cannot be served are still answered, without any AWS call.
+async fn unusable_events(f: &Fixture, offline: &Arc<Handler>) {
+    let (rid, name) = f.request_name("unknown-type");
+    let outcome = offline
+        .handle(
+            event(
+                "Create",
+                "Custom::Nope",
+                "X",
+                &rid,
+                &f.server.url(&name),
+                None,
+                json!({}),
+                None,
+            ),
+            invocation(60),
+        )
+        .await;
+    let a = answered(&outcome);
+    assert_eq!(
+        (a.status, a.id.as_str()),
+        (Status::Failed, CREATE_FAILED_ID)
+    );
+    assert!(
+        a.reason.contains("Custom::SecureDsEnvironment"),
+        "{}",
+        a.reason
+    );
+
+    let (_, name) = f.request_name("malformed");
+    let malformed = json!({
+        "RequestType": "Create",
+        "ResponseURL": f.server.url(&name),
+        "StackId": STACK_ID,
+        "LogicalResourceId": "X"
+    });
+    let outcome = offline.handle(malformed, invocation(60)).await;
+    let a = answered(&outcome);
+    assert_eq!(a.status, Status::Failed);
+    assert!(a.reason.contains("RequestId"), "{}", a.reason);
+    assert_eq!(f.server.puts_for(&name).len(), 1);
+
+    let outcome = offline
+        .handle(json!({"hello": "world"}), invocation(60))
+        .await;
+    assert!(matches!(outcome, Outcome::Ignored { .. }), "{outcome:?}");
+}
+
+fn environment_props(name: &str, profiles: &[(&str, &str)]) -> Value {
+    let profiles: serde_json::Map<String, Value> = profiles
+        .iter()
+        .map(|(n, p)| (n.to_string(), json!({"Persona": p})))
+        .collect();
+    json!({
+        "Name": name,
+        "Stage": "dev",
+        "Tags": {"cost-center": "cc-1"},
+        "Network": {
+            "InterfaceEndpoints": ["sts", "sagemaker.api", "sagemaker.runtime", "studio"],
+            "FlowLogs": {"Enabled": "true", "RetentionDays": "14"}
+        },
+        "Storage": {"ForceDestroy": "true"},
+        "Guardrails": {"AllowedInstanceTypes": ["ml.t3.medium", "ml.m5.xlarge"]},
+        "Studio": {"UserProfiles": profiles}
+    })
+}
+
+async fn environment_lifecycle(f: &Fixture, offline: &Arc<Handler>) {
+    const TYPE: &str = "Custom::SecureDsEnvironment";
+    let start = counts(&f.emulator);
+
+    // Bad properties: every problem on its PascalCase path, the create-failed id, no change.
+    let mut bad = environment_props("crteam", &[("alice", "data_scientist")]);
+    bad["Network"]["AvailabilityZones"] = json!([format!("{REGION}a"), format!("{REGION}b")]);
+    bad["Network"]["PrivateSubnetCidrs"] = json!(["10.0.0.0/19", "10.1.0.0/19"]);
+    bad["Storage"]["ForceDestroy"] = json!("yes");
+    bad["Network"]["VpcCIDR"] = json!("10.0.0.0/16");
+    let (rid, name) = f.request_name("ebad");
+    let (a, _) = f
+        .run(
+            event(
+                "Create",
+                TYPE,
+                "Env",
+                &rid,
+                &f.server.url(&name),
+                None,
+                bad.clone(),
+                None,
+            ),
+            60,
+            &name,
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.id.as_str()),
+        (Status::Failed, CREATE_FAILED_ID)
+    );
+    assert!(
+        a.reason
+            .contains("Storage.ForceDestroy: \"yes\" is not a boolean"),
+        "{}",
+        a.reason
+    );
+    assert!(
+        a.reason
+            .contains("Network.VpcCIDR: unknown property; did you mean VpcCidr?"),
+        "{}",
+        a.reason
+    );
+    let mut typo_fixed = bad.clone();
+    typo_fixed["Storage"]["ForceDestroy"] = json!("true");
+    typo_fixed["Network"]
+        .as_object_mut()
+        .unwrap()
+        .remove("VpcCIDR");
+    let (rid, name) = f.request_name("ebad2");
+    let (a, _) = f
+        .run(
+            event(
+                "Create",
+                TYPE,
+                "Env",
+                &rid,
+                &f.server.url(&name),
+                None,
+                typo_fixed,
+                None,
+            ),
+            60,
+            &name,
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.id.as_str()),
+        (Status::Failed, CREATE_FAILED_ID)
+    );
+    assert!(
+        a.reason.contains(
+            "Network.PrivateSubnetCidrs[1]: 10.1.0.0/19 is not inside the VPC CIDR 10.0.0.0/16"
+        ),
+        "{}",
+        a.reason
+    );
+    assert!(!a.reason.contains("private_subnet_cidrs"), "{}", a.reason);
+    assert_eq!(
+        counts(&f.emulator),
+        start,
+        "a refused Create changed something"
+    );
+    // The rollback Delete succeeds without touching AWS.
+    let (rid, name) = f.request_name("ebad-del");
+    let outcome = offline
+        .handle(
+            event(
+                "Delete",
+                TYPE,
+                "Env",
+                &rid,
+                &f.server.url(&name),
+                Some(CREATE_FAILED_ID),
+                bad,
+                None,
+            ),
+            invocation(60),
+        )
+        .await;
+    assert_eq!(answered(&outcome).status, Status::Success);
+
+    // Create, with Studio slow enough that the first (short) invocation cannot finish: the
+    // handler records the ledger and continues in new invocations.
+    f.emulator.set_config(r#"{"studio_delay_seconds": 4}"#);
+    let props = environment_props("crteam", &[("alice", "data_scientist")]);
+    let (rid, name) = f.request_name("ecreate");
+    let create = event(
+        "Create",
+        TYPE,
+        "Env",
+        &rid,
+        &f.server.url(&name),
+        None,
+        props.clone(),
+        None,
+    );
+    let started = Instant::now();
+    let (a, continuations) = f.run(create.clone(), 9, &name).await;
+    eprintln!(
+        "Create: {:?}, {continuations} continuation(s)",
+        started.elapsed()
+    );
+    f.emulator.set_config(r#"{"studio_delay_seconds": 0.3}"#);
+    assert_eq!(
+        (a.status, a.id.as_str()),
+        (Status::Success, "crteam-dev"),
+        "{}",
+        a.reason
+    );
+    assert!(
+        continuations >= 1,
+        "the short first invocation should have continued"
+    );
+    let d = &a.data;
+    assert!(d["VpcId"].starts_with("vpc-"), "{d:?}");
+    assert_eq!(d["PrivateSubnetIds"].split(',').count(), 2, "{d:?}");
+    assert!(d["PrivateSubnetIds"]
+        .split(',')
+        .all(|s| s.starts_with("subnet-")));
+    assert_eq!(d["PublicSubnetIds"], "");
+    assert!(d["KmsKeyArns.Data"].starts_with("arn:aws:kms:"), "{d:?}");
+    assert!(d["KmsKeyArns.Studio"].starts_with("arn:aws:kms:"), "{d:?}");
+    assert_eq!(d["RoleArns.Execution"], role_arn("crteam-dev-execution"));
+    assert_eq!(
+        d["DataBucketName"],
+        format!("crteam-dev-{REGION}-{ACCOUNT_ID}-data")
+    );
+    assert!(d["DomainId"].starts_with("d-"), "{d:?}");
+    assert!(d["EfsId"].starts_with("fs-"), "{d:?}");
+    assert!(
+        d["UserProfileArns.alice"].contains(":user-profile/"),
+        "{d:?}"
+    );
+    assert_eq!(d["InterfaceEndpointIds"].split(',').count(), 4, "{d:?}");
+    let record = f
+        .handler
+        .stored_record("crteam-dev")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!record.in_progress);
+    assert!(record.ledger.len() > 20, "{}", record.ledger.len());
+    let created = counts(&f.emulator);
+    assert_eq!(created["ec2:vpc"], start["ec2:vpc"] + 1);
+    assert_eq!(created["sagemaker:domain"], start["sagemaker:domain"] + 1);
+
+    // The same Create delivered again: the same answer, nothing new.
+    let outcome = f.handler.handle(create, invocation(300)).await;
+    let again = answered(&outcome);
+    assert_eq!(
+        (again.status, again.id.as_str()),
+        (Status::Success, "crteam-dev"),
+        "{}",
+        again.reason
+    );
+    assert_eq!(again.data, a.data);
+    assert_eq!(
+        counts(&f.emulator),
+        created,
+        "a repeated Create changed something"
+    );
+
+    // Update in place: a second user profile; the domain stays.
+    let updated = environment_props(
+        "crteam",
+        &[("alice", "data_scientist"), ("bob", "team_admin")],
+    );
+    let (rid, name) = f.request_name("eupdate");
+    let (u, _) = f
+        .run(
+            event(
+                "Update",
+                TYPE,
+                "Env",
+                &rid,
+                &f.server.url(&name),
+                Some("crteam-dev"),
+                updated.clone(),
+                Some(props.clone()),
+            ),
+            300,
+            &name,
+        )
+        .await;
+    assert_eq!(
+        (u.status, u.id.as_str()),
+        (Status::Success, "crteam-dev"),
+        "{}",
+        u.reason
+    );
+    assert_eq!(u.data["DomainId"], a.data["DomainId"]);
+    assert_eq!(u.data["VpcId"], a.data["VpcId"]);
+    assert!(
+        u.data["UserProfileArns.bob"].contains(":user-profile/"),
+        "{:?}",
+        u.data
+    );
+
+    // A new VPC CIDR under the same Name and Stage: refused, nothing changed.
+    let mut new_cidr = updated.clone();
+    new_cidr["Network"]["VpcCidr"] = json!("10.9.0.0/16");
+    let (rid, name) = f.request_name("eimmutable");
+    let before_refusal = counts(&f.emulator);
+    let (r, _) = f
+        .run(
+            event(
+                "Update",
+                TYPE,
+                "Env",
+                &rid,
+                &f.server.url(&name),
+                Some("crteam-dev"),
+                new_cidr.clone(),
+                Some(updated.clone()),
+            ),
+            300,
+            &name,
+        )
+        .await;
+    assert_eq!((r.status, r.id.as_str()), (Status::Failed, "crteam-dev"));
+    assert!(
+        r.reason
+            .starts_with("Network.VpcCidr, Network.PrivateSubnetCidrs cannot change in place"),
+        "{}",
+        r.reason
+    );
+    assert_eq!(counts(&f.emulator), before_refusal);
+
+    // With a new Name as well: a replacement under a new id...
+    let mut replacement = new_cidr.clone();
+    replacement["Name"] = json!("crteam2");
+    let (rid, name) = f.request_name("ereplace");
+    let (n, _) = f
+        .run(
+            event(
+                "Update",
+                TYPE,
+                "Env",
+                &rid,
+                &f.server.url(&name),
+                Some("crteam-dev"),
+                replacement.clone(),
+                Some(updated.clone()),
+            ),
+            300,
+            &name,
+        )
+        .await;
+    assert_eq!(
+        (n.status, n.id.as_str()),
+        (Status::Success, "crteam2-dev"),
+        "{}",
+        n.reason
+    );
+    assert_ne!(n.data["VpcId"], a.data["VpcId"]);
+    assert_eq!(counts(&f.emulator)["ec2:vpc"], start["ec2:vpc"] + 2);
+
+    // ...and CloudFormation's Delete of the old id, with the old properties, removes the old one.
+    let (rid, name) = f.request_name("edelete-old");
+    let delete_old = event(
+        "Delete",
+        TYPE,
+        "Env",
+        &rid,
+        &f.server.url(&name),
+        Some("crteam-dev"),
+        updated,
+        None,
+    );
+    let (d, _) = f.run(delete_old.clone(), 300, &name).await;
+    assert_eq!(
+        (d.status, d.id.as_str()),
+        (Status::Success, "crteam-dev"),
+        "{}",
+        d.reason
+    );
+    let after_old = counts(&f.emulator);
+    assert_eq!(after_old["ec2:vpc"], start["ec2:vpc"] + 1);
+    assert_eq!(after_old["sagemaker:domain"], start["sagemaker:domain"] + 1);
+    // Delivered twice: nothing recorded and no trace left, so nothing is done (not even a
+    // create-and-delete by adoption, which would leave one more home file system).
+    let efs_after_old = f.emulator.inventory_of("efs:file_system");
+    let outcome = f.handler.handle(delete_old, invocation(300)).await;
+    assert_eq!(answered(&outcome).status, Status::Success);
+    assert_eq!(
+        counts(&f.emulator),
+        after_old,
+        "a repeated Delete changed something"
+    );
+    assert_eq!(f.emulator.inventory_of("efs:file_system"), efs_after_old);
+
+    // The final Delete: nothing left but the two Studio home file systems (Retain).
+    let efs_before = f.emulator.inventory_of("efs:file_system").len();
+    let (rid, name) = f.request_name("edelete");
+    let (d, _) = f
+        .run(
+            event(
+                "Delete",
+                TYPE,
+                "Env",
+                &rid,
+                &f.server.url(&name),
+                Some("crteam2-dev"),
+                replacement,
+                None,
+            ),
+            300,
+            &name,
+        )
+        .await;
+    assert_eq!(
+        (d.status, d.id.as_str()),
+        (Status::Success, "crteam2-dev"),
+        "{}",
+        d.reason
+    );
+    assert_eq!(
+        counts(&f.emulator),
+        start,
+        "the Deletes left something behind"
+    );
+    assert_eq!(f.emulator.inventory_of("efs:file_system").len(), efs_before);
+    assert_eq!(efs_before, 2, "each domain's home file system is kept");
+}
