@@ -2,12 +2,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup demo test build lint unit emulator-test docs docs-check install-provider emulator-start emulator-stop
+.PHONY: help setup demo test build lint lambda cfn-lint unit emulator-test docs docs-check install-provider emulator-start emulator-stop
 
 help:
 	@echo "make demo    start the emulator, build the provider, apply and destroy examples/terraform/quickstart, enable projects"
 	@echo "make test    install what is missing, then lint, unit, emulator and acceptance tests"
 	@echo "make docs    regenerate docs/ from the provider schema"
+	@echo "make lambda  build the custom-resource Lambda: build/lambda/bootstrap.zip (static x86_64, checked)"
 
 setup:
 	@scripts/setup
@@ -23,7 +24,14 @@ build:
 
 lint:
 	cargo fmt --all -- --check
+	scripts/cfn-lint
 	cargo clippy --workspace --all-targets -- -D warnings
+
+lambda:
+	@scripts/lambda
+
+cfn-lint: setup
+	@scripts/cfn-lint
 
 docs: setup
 	scripts/docs

@@ -584,8 +584,9 @@ async fn traces(aws: &Aws, spec: &EnvironmentSpec) -> bool {
 ///
 /// `EnvironmentId`, `VpcId`, `PrivateSubnetIds` and `PublicSubnetIds` (comma-joined, zone
 /// order), `SageMakerSecurityGroupId`, `EndpointSecurityGroupId`, `S3EndpointId`,
-/// `KmsKeyArns.Data|Ebs|Studio`, `DataBucketArn`, `DataBucketName`, `ModelBucketArn`,
-/// `ModelBucketName`, `RoleArns.DataScientist|TeamAdmin|Execution|ScLaunch`, `DomainId`,
+/// `DataKmsKeyArn`, `EbsKmsKeyArn`, `StudioKmsKeyArn`, `DataBucketArn`, `DataBucketName`, `ModelBucketArn`,
+/// `ModelBucketName`, `DataScientistRoleArn`, `TeamAdminRoleArn`, `ExecutionRoleArn`,
+/// `ScLaunchRoleArn`, `DomainId`,
 /// `DomainArn`, `DomainUrl`, `EfsId`, then `UserProfileArns.<name>` per profile and
 /// `InterfaceEndpointIds` (comma-joined `service=vpce-id`), the first to go if the response
 /// would exceed 4096 bytes.
@@ -607,7 +608,7 @@ pub fn data(id: &str, o: &Outputs) -> Vec<(String, String)> {
     ];
     for purpose in KeyPurpose::ALL {
         d.push((
-            format!("KmsKeyArns.{}", pascal_case(purpose.key())),
+            format!("{}KmsKeyArn", pascal_case(purpose.key())),
             o.kms_key_arns
                 .get(purpose.key())
                 .cloned()
@@ -621,7 +622,7 @@ pub fn data(id: &str, o: &Outputs) -> Vec<(String, String)> {
     d.push(("ModelBucketName".into(), bucket(&o.model_bucket_arn)));
     for persona in Persona::ALL {
         d.push((
-            format!("RoleArns.{}", pascal_case(persona.key())),
+            format!("{}RoleArn", pascal_case(persona.key())),
             o.role_arns.get(persona.key()).cloned().unwrap_or_default(),
         ));
     }
@@ -701,10 +702,10 @@ mod tests {
         let d: std::collections::BTreeMap<_, _> = data("team-a-dev", &o).into_iter().collect();
         assert_eq!(d["PrivateSubnetIds"], "subnet-1,subnet-2");
         assert_eq!(d["PublicSubnetIds"], "");
-        assert_eq!(d["KmsKeyArns.Data"], "arn:k");
-        assert_eq!(d["KmsKeyArns.Studio"], "");
-        assert_eq!(d["RoleArns.ScLaunch"], "arn:r");
-        assert_eq!(d["RoleArns.DataScientist"], "");
+        assert_eq!(d["DataKmsKeyArn"], "arn:k");
+        assert_eq!(d["StudioKmsKeyArn"], "");
+        assert_eq!(d["ScLaunchRoleArn"], "arn:r");
+        assert_eq!(d["DataScientistRoleArn"], "");
         assert_eq!(d["DataBucketName"], "team-a-dev-data");
         assert_eq!(d["DomainId"], "");
         assert_eq!(d["InterfaceEndpointIds"], "kms=vpce-2,sts=vpce-1");

@@ -238,46 +238,15 @@ impl<'v> Object<'v> {
         }
     }
 
-    /// A map of strings. CloudFormation's `[{Key, Value}]` tag lists are accepted too.
+    /// A map of strings; see [`string_map`].
     fn string_map(
         &mut self,
         key: &'static str,
         errors: &mut PropertyErrors,
     ) -> BTreeMap<String, String> {
         let path = self.at(key);
-        let mut out = BTreeMap::new();
-        match self.get(key) {
-            None => {}
-            Some(Value::String(s)) if s.is_empty() => {}
-            Some(Value::Object(map)) => {
-                for (k, v) in map {
-                    if let Some(v) = scalar(&format!("{path}[{k:?}]"), v, errors) {
-                        out.insert(k.clone(), v);
-                    }
-                }
-            }
-            Some(Value::Array(items)) => {
-                for (i, item) in items.iter().enumerate() {
-                    let at = format!("{path}[{i}]");
-                    let k = item.get("Key").and_then(|v| scalar(&at, v, errors));
-                    let v = item.get("Value").and_then(|v| scalar(&at, v, errors));
-                    match (k, v) {
-                        (Some(k), Some(v)) => {
-                            out.insert(k, v);
-                        }
-                        _ => errors.push(&at, "must be an object with Key and Value"),
-                    }
-                }
-            }
-            Some(other) => errors.push(
-                &path,
-                format!(
-                    "must be a map of strings (or a list of {{Key, Value}}), not {}",
-                    kind_of(other)
-                ),
-            ),
-        }
-        out
+        let value = self.get(key);
+        string_map(&path, value, errors)
     }
 
     /// Reports every key not read, with a suggestion when it is a near miss.
@@ -295,6 +264,76 @@ impl<'v> Object<'v> {
                 .unwrap_or_else(|| format!("; known properties here: {}", known.join(", ")));
             errors.push(&self.at(key), format!("unknown property{hint}"));
         }
+    }
+}
+
+/// A map of strings. CloudFormation's `[{Key, Value}]` tag lists are accepted too, and so
+/// are `"key=value"` strings (a list, or one comma-joined string): that is what a template
+/// gets from a `CommaDelimitedList` parameter, the only way a parameter can carry a map.
+fn string_map(
+    path: &str,
+    value: Option<&Value>,
+    errors: &mut PropertyErrors,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    match value {
+        None => {}
+        Some(Value::String(s)) if s.is_empty() => {}
+        Some(Value::Object(map)) => {
+            for (k, v) in map {
+                if let Some(v) = scalar(&format!("{path}[{k:?}]"), v, errors) {
+                    out.insert(k.clone(), v);
+                }
+            }
+        }
+        Some(Value::String(s)) => {
+            for (i, pair) in s.split(',').enumerate() {
+                key_value_pair(&format!("{path}[{i}]"), pair, &mut out, errors);
+            }
+        }
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                let at = format!("{path}[{i}]");
+                if let Value::String(pair) = item {
+                    key_value_pair(&at, pair, &mut out, errors);
+                    continue;
+                }
+                let k = item.get("Key").and_then(|v| scalar(&at, v, errors));
+                let v = item.get("Value").and_then(|v| scalar(&at, v, errors));
+                match (k, v) {
+                    (Some(k), Some(v)) => {
+                        out.insert(k, v);
+                    }
+                    _ => errors.push(&at, "must be an object with Key and Value"),
+                }
+            }
+        }
+        Some(other) => errors.push(
+            path,
+            format!(
+                "must be a map of strings (or a list of {{Key, Value}} or of \"key=value\"), not {}",
+                kind_of(other)
+            ),
+        ),
+    }
+    out
+}
+
+/// One `"key=value"` of a map given as strings; the key must not be empty.
+fn key_value_pair(
+    path: &str,
+    pair: &str,
+    out: &mut BTreeMap<String, String>,
+    errors: &mut PropertyErrors,
+) {
+    match pair.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => {
+            out.insert(k.trim().to_string(), v.trim().to_string());
+        }
+        _ => errors.push(
+            path,
+            format!("must be \"key=value\" with a non-empty key, not {pair:?}"),
+        ),
     }
 }
 
@@ -406,7 +445,17 @@ pub fn environment_spec(properties: &Value) -> Result<EnvironmentSpec, PropertyE
 
     let mut studio = Object::new("Studio", root.get("Studio"), e);
     let mut user_profiles = BTreeMap::new();
-    let profiles = Object::new("Studio.UserProfiles", studio.get("UserProfiles"), e);
+    let given = studio.get("UserProfiles");
+    let profiles = match given {
+        // "name=persona" strings, from a CommaDelimitedList parameter.
+        Some(Value::Array(_) | Value::String(_)) => {
+            for (profile_name, persona) in string_map("Studio.UserProfiles", given, e) {
+                user_profiles.insert(profile_name, UserProfileSpec { persona });
+            }
+            Object::new("Studio.UserProfiles", None, e)
+        }
+        _ => Object::new("Studio.UserProfiles", given, e),
+    };
     if let Some(map) = profiles.map {
         for (profile_name, value) in map {
             let path = format!("Studio.UserProfiles[{profile_name:?}]");
@@ -579,6 +628,33 @@ mod tests {
         assert_eq!(spec.network.vpc_cidr, None);
         assert_eq!(spec.network.private_subnet_cidrs, None);
         assert_eq!(spec.tags["a"], "b");
+    }
+
+    #[test]
+    fn maps_arrive_as_key_value_strings_from_template_parameters() {
+        let spec = environment_spec(&json!({
+            "Name": "team-a", "Stage": "dev",
+            "Tags": ["cost-center=42", "owner = team-a"],
+            "Studio": {"UserProfiles": "alice=data_scientist,bob=team_admin"}
+        }))
+        .unwrap();
+        assert_eq!(spec.tags["cost-center"], "42");
+        assert_eq!(spec.tags["owner"], "team-a");
+        assert_eq!(spec.studio.user_profiles["alice"].persona, "data_scientist");
+        assert_eq!(spec.studio.user_profiles["bob"].persona, "team_admin");
+        let spec = environment_spec(&json!({
+            "Name": "team-a", "Stage": "dev",
+            "Studio": {"UserProfiles": ["carol=team_admin"]}
+        }))
+        .unwrap();
+        assert_eq!(spec.studio.user_profiles["carol"].persona, "team_admin");
+        let errors = environment_spec(&json!({
+            "Name": "team-a", "Stage": "dev",
+            "Tags": ["owner"],
+            "Studio": {"UserProfiles": ["=data_scientist"]}
+        }))
+        .unwrap_err();
+        assert_eq!(paths(&errors), ["Tags[0]", "Studio.UserProfiles[0]"]);
     }
 
     #[test]

@@ -864,9 +864,9 @@ async fn environment_lifecycle(f: &Fixture, offline: &Arc<Handler>) {
         .split(',')
         .all(|s| s.starts_with("subnet-")));
     assert_eq!(d["PublicSubnetIds"], "");
-    assert!(d["KmsKeyArns.Data"].starts_with("arn:aws:kms:"), "{d:?}");
-    assert!(d["KmsKeyArns.Studio"].starts_with("arn:aws:kms:"), "{d:?}");
-    assert_eq!(d["RoleArns.Execution"], role_arn("crteam-dev-execution"));
+    assert!(d["DataKmsKeyArn"].starts_with("arn:aws:kms:"), "{d:?}");
+    assert!(d["StudioKmsKeyArn"].starts_with("arn:aws:kms:"), "{d:?}");
+    assert_eq!(d["ExecutionRoleArn"], role_arn("crteam-dev-execution"));
     assert_eq!(
         d["DataBucketName"],
         format!("crteam-dev-{REGION}-{ACCOUNT_ID}-data")

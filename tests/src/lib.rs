@@ -1,7 +1,9 @@
 //! Acceptance harness: the real `terraform` CLI driving the real provider binary against an
 //! emulator this harness starts on a free port.
 //!
-//! * [`provider_dir`] builds `terraform-provider-sagemaker` once per test binary.
+//! * [`provider_dir`] and [`bootstrap_binary`] find the workspace's builds of the provider and
+//!   of the custom-resource Lambda, refusing stale ones.
+//! * [`runtime_api::RuntimeApi`] serves the Lambda Runtime API to a `bootstrap` process.
 //! * [`Emulator`] starts `scripts/emulator` on a free port and stops it on drop.
 //! * [`Workdir`] is a Terraform working directory wired to both through `TF_CLI_CONFIG_FILE`
 //!   (`dev_overrides`) and `AWS_ENDPOINT_URL`; its methods run `terraform` and return what it
@@ -11,6 +13,8 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
+
+pub mod runtime_api;
 
 /// The emulator's account id (moto's default).
 pub const ACCOUNT_ID: &str = "123456789012";
@@ -39,27 +43,39 @@ fn target_dir() -> PathBuf {
 pub fn provider_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = target_dir().join("debug");
-        let binary = dir.join("terraform-provider-sagemaker");
-        let built = std::fs::metadata(&binary)
-            .and_then(|m| m.modified())
-            .unwrap_or_else(|_| {
-                panic!(
-                    "{} is missing: run `cargo build --workspace --all-targets` (make test does)",
-                    binary.display()
-                )
-            });
-        let root = repo_root();
-        for source in ["provider", "core", "Cargo.lock"] {
-            if let Some(newer) = newer_than(&root.join(source), built) {
-                panic!(
-                    "the provider binary is older than {}: run `cargo build --workspace --all-targets` (make test does)",
-                    newer.display()
-                );
-            }
-        }
-        dir
+        let binary = built_binary("terraform-provider-sagemaker", &["provider", "core"]);
+        binary.parent().map(Path::to_path_buf).unwrap_or_default()
     })
+}
+
+/// The custom-resource Lambda's `bootstrap` from the workspace's debug build, checked to be
+/// newer than its sources (built by `make test`, as the provider is).
+pub fn bootstrap_binary() -> PathBuf {
+    built_binary("bootstrap", &["custom-resource", "core"])
+}
+
+/// `target/debug/<name>`, refused when missing or older than anything under `sources`.
+fn built_binary(name: &str, sources: &[&str]) -> PathBuf {
+    let binary = target_dir().join("debug").join(name);
+    let built = std::fs::metadata(&binary)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| {
+            panic!(
+                "{} is missing: run `cargo build --workspace --all-targets` (make test does)",
+                binary.display()
+            )
+        });
+    let root = repo_root();
+    for source in sources.iter().copied().chain(["Cargo.lock"]) {
+        if let Some(newer) = newer_than(&root.join(source), built) {
+            panic!(
+                "{} is older than {}: run `cargo build --workspace --all-targets` (make test does)",
+                binary.display(),
+                newer.display()
+            );
+        }
+    }
+    binary
 }
 
 /// The first file under `path` modified after `time`.

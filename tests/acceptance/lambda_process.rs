@@ -1,0 +1,213 @@
+//! The real `bootstrap` binary as a process, fed by a local Lambda Runtime API (the harness's
+//! [`RuntimeApi`]), answering CloudFormation at an emulator S3 pre-signed URL as a real stack's
+//! `ResponseURL` is. Three events through one warm process: a projects Create (SUCCESS with
+//! its Data), an environment Create with a bad property (FAILED on its path, nothing created),
+//! and the projects Delete. The process's output must never hold the response URL's
+//! signature. Prints the cold start (process start to first poll, and to the first answer).
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use acceptance::runtime_api::RuntimeApi;
+use acceptance::{bootstrap_binary, Emulator, ACCOUNT_ID, REGION};
+use aws_sdk_s3::presigning::PresigningConfig;
+use serde_json::{json, Value};
+
+const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:secure-mlops-cr";
+const STACK_ID: &str =
+    "arn:aws:cloudformation:us-east-1:123456789012:stack/ds-team/0f1e2d3c-aaaa-bbbb-cccc-000000000002";
+const BUCKET: &str = "cfn-responses";
+
+struct Responses {
+    s3: aws_sdk_s3::Client,
+}
+
+impl Responses {
+    /// A pre-signed PUT URL for `key`, as CloudFormation gives each event.
+    async fn url(&self, key: &str) -> String {
+        self.s3
+            .put_object()
+            .bucket(BUCKET)
+            .key(key)
+            .presigned(PresigningConfig::expires_in(Duration::from_secs(3600)).unwrap())
+            .await
+            .unwrap()
+            .uri()
+            .to_string()
+    }
+
+    /// What the function PUT at `key`.
+    async fn read(&self, key: &str) -> Value {
+        let object = self
+            .s3
+            .get_object()
+            .bucket(BUCKET)
+            .key(key)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("no response at {key}: {e:?}"));
+        let bytes = object.body.collect().await.unwrap().into_bytes();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+}
+
+fn event(
+    request_type: &str,
+    resource_type: &str,
+    url: &str,
+    request_id: &str,
+    props: Value,
+) -> Value {
+    let mut props = props;
+    props["ServiceToken"] = json!(FUNCTION_ARN);
+    json!({
+        "RequestType": request_type,
+        "ServiceToken": FUNCTION_ARN,
+        "ResponseURL": url,
+        "StackId": STACK_ID,
+        "RequestId": request_id,
+        "LogicalResourceId": "Resource",
+        "ResourceType": resource_type,
+        "ResourceProperties": props,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_bootstrap_process_answers_cloudformation_through_the_runtime_api() {
+    let emulator = Emulator::start();
+    let sdk = emulator.sdk_config().await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket().bucket(BUCKET).send().await.unwrap();
+    let responses = Responses { s3 };
+
+    let api = RuntimeApi::start(FUNCTION_ARN);
+    let logs = tempfile::NamedTempFile::new().unwrap();
+    let started = Instant::now();
+    let mut process = Command::new(bootstrap_binary())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_LAMBDA_RUNTIME_API", &api.address)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "secure-mlops-cr")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/secure-mlops-cr")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+        .env("AWS_REGION", REGION)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_ENDPOINT_URL", &emulator.endpoint)
+        .stdout(logs.reopen().unwrap())
+        .stderr(logs.reopen().unwrap())
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+
+    // 1. Projects Create: SUCCESS, the account/region id, the Terraform resource's values.
+    let url = responses.url("create").await;
+    let create = event(
+        "Create",
+        "Custom::SageMakerProjectsEnablement",
+        &url,
+        "req-create",
+        json!({"PrincipalArns": [], "CreateServiceRoles": "true"}),
+    );
+    let id = api.invoke(create, Duration::from_secs(120));
+    let done = api.wait_for(&id, Duration::from_secs(120));
+    let first_poll = api.first_poll();
+    let Some(done) = done else {
+        let _ = process.kill();
+        panic!(
+            "no answer from the bootstrap in 120 s (init error: {:?}); its output:\n{}",
+            api.init_error(),
+            std::fs::read_to_string(logs.path()).unwrap_or_default()
+        );
+    };
+    assert!(done.ok, "the invocation failed: {}", done.body);
+    let poll_ms = first_poll.map(|t| (t - started).as_millis());
+    eprintln!(
+        "bootstrap cold start: first poll {poll_ms:?} ms after spawn; first answer (projects Create) {} ms",
+        (done.at - started).as_millis()
+    );
+    let answer = responses.read("create").await;
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(
+        answer["PhysicalResourceId"],
+        format!("{ACCOUNT_ID}/{REGION}")
+    );
+    assert_eq!(answer["RequestId"], "req-create");
+    assert_eq!(answer["StackId"], STACK_ID);
+    assert_eq!(answer["LogicalResourceId"], "Resource");
+    assert!(
+        answer["Data"]["PortfolioId"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("port-")),
+        "{answer}"
+    );
+    assert_eq!(
+        emulator
+            .inventory_of("sagemaker:servicecatalog_portfolio")
+            .len(),
+        1
+    );
+
+    // 2. A bad property: FAILED, the path in the Reason, nothing created; the process lives on.
+    let url = responses.url("bad").await;
+    let bad = event(
+        "Create",
+        "Custom::SecureDsEnvironment",
+        &url,
+        "req-bad",
+        json!({"Name": "team-a", "Stage": "dev", "Network": {"VpcCidr": "10.0.0.0/33"}}),
+    );
+    let id = api.invoke(bad, Duration::from_secs(60));
+    let done = api.wait_for(&id, Duration::from_secs(60)).unwrap();
+    assert!(done.ok, "{}", done.body);
+    let answer = responses.read("bad").await;
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    assert!(
+        answer["Reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("Network.VpcCidr")),
+        "{answer}"
+    );
+    assert!(
+        emulator.inventory_of("ec2:vpc").len() <= 1,
+        "only the default VPC"
+    );
+
+    // 3. The Delete of the Create's id: SUCCESS (projects stay enabled: DisableOnDestroy false).
+    let url = responses.url("delete").await;
+    let mut delete = event(
+        "Delete",
+        "Custom::SageMakerProjectsEnablement",
+        &url,
+        "req-delete",
+        json!({"PrincipalArns": [], "CreateServiceRoles": "true"}),
+    );
+    delete["PhysicalResourceId"] = json!(format!("{ACCOUNT_ID}/{REGION}"));
+    let id = api.invoke(delete, Duration::from_secs(60));
+    let done = api.wait_for(&id, Duration::from_secs(60)).unwrap();
+    assert!(done.ok, "{}", done.body);
+    let answer = responses.read("delete").await;
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(
+        answer["PhysicalResourceId"],
+        format!("{ACCOUNT_ID}/{REGION}")
+    );
+
+    let _ = process.kill();
+    let _ = process.wait();
+    let output = std::fs::read_to_string(logs.path()).unwrap();
+    assert!(
+        !output.contains("X-Amz-Signature") && !output.contains(BUCKET),
+        "the response URL reached the logs:\n{output}"
+    );
+    assert!(api.init_error().is_none(), "{:?}", api.init_error());
+}
