@@ -12,10 +12,12 @@
 //! `Iam.ExecutionRoleArn`, `Storage.ForceDestroy`, `Guardrails.AllowedInstanceTypes`,
 //! `Studio.UserProfiles` (a map of name to `{Persona}`), ...; `PrincipalArns`,
 //! `CreateServiceRoles`, `DisableOnDestroy`. Scalars may be strings (`"true"`, `"14"`), as
-//! CloudFormation sends them; lists may be a comma-separated string; an empty string means
-//! "not set". Defaults are Terraform's (Studio on, the region's first two zones). Unknown
-//! properties fail the event; `ServiceToken` and `ServiceTimeout` are CloudFormation's. A bad
-//! property fails the event with a `Reason` on its property path
+//! CloudFormation sends them; lists may be a comma-separated string; the maps (`Tags`,
+//! `Studio.UserProfiles`) may be lists of `"key=value"` strings, all that a product template's
+//! `CommaDelimitedList` parameter can give; an empty string means "not set". Defaults are
+//! Terraform's (Studio on, the region's first two zones). Unknown properties fail the event;
+//! `ServiceToken` and `ServiceTimeout` are CloudFormation's. A bad property fails the event
+//! with a `Reason` on its property path
 //! (`Network.PrivateSubnetCidrs[1]: 10.1.0.0/19 is not inside the VPC CIDR 10.0.0.0/16 ...`).
 //!
 //! # Ids and lifecycle

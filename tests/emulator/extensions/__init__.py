@@ -6,9 +6,11 @@ methods) when install() runs; nothing here changes moto's files on disk.
 
 
 def install() -> None:
-    from . import ec2_rules, sagemaker, servicecatalog, studio
+    from . import cfn_custom, ec2_rules, lambda_local, sagemaker, servicecatalog, studio
 
     sagemaker.install()
     studio.install()
     servicecatalog.install()
     ec2_rules.install()
+    lambda_local.install()
+    cfn_custom.install()

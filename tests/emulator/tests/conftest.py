@@ -170,3 +170,116 @@ def status_of(describe: Callable[[], dict[str, Any]]) -> str:
 
 def wait_status(describe: Callable[[], dict[str, Any]], status: str, timeout: float = 5.0) -> None:
     wait_for(lambda: status_of(describe) == status, timeout, f"status {status}")
+
+
+# --- Lambda functions that run locally (provided.al2023) -------------------------
+
+# A stand-in for a `bootstrap` executable: it speaks the Lambda Runtime API with the
+# standard library only. Plain events: {"action": "echo" | "env" | "sleep" | "error" |
+# "crash" | "write", ...}. CloudFormation events: appended as JSON lines to the file
+# named by the function's EVENT_LOG variable, then answered on the ResponseURL:
+# FAILED when ResourceProperties.Fail is "true", else SUCCESS with PhysicalResourceId
+# "phys-<Name>" and Data {"Echo": <Name>, "Count": <Count>}.
+FAKE_BOOTSTRAP = r'''#!/usr/bin/env python3
+import json, os, sys, time, urllib.request
+
+API = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/"
+
+
+def post(path, doc):
+    req = urllib.request.Request(API + path, data=json.dumps(doc).encode(), method="POST")
+    urllib.request.urlopen(req, timeout=10).read()
+
+
+def cfn(event):
+    if os.environ.get("EVENT_LOG"):
+        with open(os.environ["EVENT_LOG"], "a") as fh:
+            fh.write(json.dumps(event) + "\n")
+    props = event["ResourceProperties"]
+    answer = {
+        "StackId": event["StackId"], "RequestId": event["RequestId"],
+        "LogicalResourceId": event["LogicalResourceId"],
+        "PhysicalResourceId": event.get("PhysicalResourceId") or "phys-" + str(props.get("Name")),
+        "Status": "SUCCESS",
+    }
+    if props.get("Fail") == "true" and event["RequestType"] != "Delete":
+        answer.update(Status="FAILED", Reason="asked to fail")
+        if event["RequestType"] == "Create":
+            answer["PhysicalResourceId"] = "phys-failed"
+    elif event["RequestType"] != "Delete":
+        answer["PhysicalResourceId"] = "phys-" + str(props.get("Name"))
+        answer["Data"] = {"Echo": props.get("Name"), "Count": props.get("Count")}
+    req = urllib.request.Request(event["ResponseURL"], data=json.dumps(answer).encode(), method="PUT", headers={"Content-Type": ""})
+    urllib.request.urlopen(req, timeout=10).read()
+    return {"done": True}
+
+
+while True:
+    with urllib.request.urlopen(API + "next") as resp:
+        rid = resp.headers["Lambda-Runtime-Aws-Request-Id"]
+        headers = {k: v for k, v in resp.headers.items() if k.startswith("Lambda-Runtime")}
+        event = json.loads(resp.read())
+    print("event", json.dumps(event), flush=True)
+    action = event.get("action")
+    if "RequestType" in event:
+        post(rid + "/response", cfn(event))
+    elif action == "echo":
+        post(rid + "/response", {"event": event, "headers": headers, "cwd": os.getcwd()})
+    elif action == "env":
+        post(rid + "/response", dict(os.environ))
+    elif action == "sleep":
+        time.sleep(event["seconds"])
+        post(rid + "/response", {"slept": event["seconds"]})
+    elif action == "error":
+        post(rid + "/error", {"errorMessage": "it broke", "errorType": "Custom.Broken"})
+    elif action == "crash":
+        print("crashing", file=sys.stderr, flush=True)
+        sys.exit(3)
+    elif action == "write":
+        time.sleep(event.get("delay", 0))
+        with open(event["path"], "w") as fh:
+            json.dump(event, fh)
+        post(rid + "/response", {})
+'''
+
+
+def bootstrap_zip(source: str = FAKE_BOOTSTRAP) -> bytes:
+    """A code zip with one executable entry, `bootstrap`, as `make lambda` packages ours."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = (0o100755 << 16)
+        zf.writestr(info, source)
+    return buf.getvalue()
+
+
+def create_local_function(emulator: Emulator, region: str, name: str, timeout: int = 10, env: dict[str, str] | None = None) -> str:
+    """A provided.al2023 function running FAKE_BOOTSTRAP; returns its ARN."""
+    iam = emulator.client("iam", region)
+    role = iam.create_role(
+        RoleName=f"{name}-role",
+        AssumeRolePolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        ),
+    )["Role"]["Arn"]
+    fn = emulator.client("lambda", region).create_function(
+        FunctionName=name,
+        Runtime="provided.al2023",
+        Handler="bootstrap",
+        Role=role,
+        Code={"ZipFile": bootstrap_zip()},
+        Timeout=timeout,
+        MemorySize=256,
+        Environment={"Variables": env or {}},
+    )
+    return fn["FunctionArn"]
+
+
+def read_events(path: Path) -> list[dict[str, Any]]:
+    """The CloudFormation events FAKE_BOOTSTRAP logged (JSON lines)."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
