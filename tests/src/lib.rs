@@ -49,9 +49,13 @@ pub fn provider_dir() -> &'static Path {
 }
 
 /// The custom-resource Lambda's `bootstrap` from the workspace's debug build, checked to be
-/// newer than its sources (built by `make test`, as the provider is).
+/// newer than its sources (built by `make test`, as the provider is). `BOOTSTRAP_BIN` names
+/// another build to run instead, unchecked (e.g. the release binary `make lambda` zips).
 pub fn bootstrap_binary() -> PathBuf {
-    built_binary("bootstrap", &["custom-resource", "core"])
+    match std::env::var_os("BOOTSTRAP_BIN") {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => built_binary("bootstrap", &["custom-resource", "core"]),
+    }
 }
 
 /// `target/debug/<name>`, refused when missing or older than anything under `sources`.
