@@ -6,11 +6,12 @@ methods) when install() runs; nothing here changes moto's files on disk.
 
 
 def install() -> None:
-    from . import cfn_custom, ec2_rules, lambda_local, sagemaker, servicecatalog, studio
+    from . import cfn_custom, ec2_rules, lambda_local, sagemaker, sc_provisioning, servicecatalog, studio
 
     sagemaker.install()
     studio.install()
     servicecatalog.install()
+    sc_provisioning.install()  # builds on servicecatalog (imports it; no install-order dependency)
     ec2_rules.install()
     lambda_local.install()
     cfn_custom.install()
