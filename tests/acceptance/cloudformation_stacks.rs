@@ -148,6 +148,17 @@ impl Clients {
         }
     }
 
+    async fn update(&self, stack: &str, body: &str, parameters: &[(&str, &str)]) {
+        self.cfn
+            .update_stack()
+            .stack_name(stack)
+            .template_body(body)
+            .set_parameters(Some(params(parameters)))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("update {stack}: {e:?}"));
+    }
+
     async fn create(&self, stack: &str, body: &str, parameters: &[(&str, &str)]) {
         self.cfn
             .create_stack()
@@ -167,11 +178,7 @@ async fn products_deploy_as_stacks_and_through_service_catalog() {
     let zip = lambda_zip();
     let emulator = Emulator::start();
     let sdk = emulator.sdk_config().await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = emulator.s3_client().await;
     let iam = aws_sdk_iam::Client::new(&sdk);
     let c = Clients {
         cfn: aws_sdk_cloudformation::Client::new(&sdk),
@@ -257,19 +264,17 @@ async fn products_deploy_as_stacks_and_through_service_catalog() {
     assert!(vpcs.contains(&env["VpcId"]), "{vpcs:?}");
 
     // An in-place update (a tag): the same environment, UPDATE_COMPLETE.
-    c.cfn
-        .update_stack()
-        .stack_name("team-e2e-dev")
-        .template_body(template("products/secure-ds-environment.yaml"))
-        .set_parameters(Some(params(&[
+    c.update(
+        "team-e2e-dev",
+        &template("products/secure-ds-environment.yaml"),
+        &[
             ("Name", "e2e"),
             ("Stage", "dev"),
             ("Tags", "cost-center=43"),
             ("UserProfiles", "alice=data_scientist"),
-        ])))
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     let updated = c
         .wait(
             "team-e2e-dev",
@@ -283,19 +288,17 @@ async fn products_deploy_as_stacks_and_through_service_catalog() {
     // A new Stage is a new environment: CloudFormation gets a new physical id and, in its
     // cleanup phase, deletes the old one. One environment remains.
     let one_environment = emulator.counts(ENVIRONMENT_KINDS);
-    c.cfn
-        .update_stack()
-        .stack_name("team-e2e-dev")
-        .template_body(template("products/secure-ds-environment.yaml"))
-        .set_parameters(Some(params(&[
+    c.update(
+        "team-e2e-dev",
+        &template("products/secure-ds-environment.yaml"),
+        &[
             ("Name", "e2e"),
             ("Stage", "test"),
             ("Tags", "cost-center=43"),
             ("UserProfiles", "alice=data_scientist"),
-        ])))
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     let replaced = c
         .wait(
             "team-e2e-dev",

@@ -78,12 +78,7 @@ fn event(
 #[tokio::test(flavor = "multi_thread")]
 async fn the_bootstrap_process_answers_cloudformation_through_the_runtime_api() {
     let emulator = Emulator::start();
-    let sdk = emulator.sdk_config().await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = emulator.s3_client().await;
     s3.create_bucket().bucket(BUCKET).send().await.unwrap();
     let responses = Responses { s3 };
 

@@ -171,10 +171,7 @@ async fn ec2(emulator: &Emulator) -> aws_sdk_ec2::Client {
 }
 
 async fn s3(emulator: &Emulator) -> aws_sdk_s3::Client {
-    let config = aws_sdk_s3::config::Builder::from(&emulator.sdk_config().await)
-        .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
+    emulator.s3_client().await
 }
 
 async fn bucket_policy(emulator: &Emulator, bucket: &str) -> Value {

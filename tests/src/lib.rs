@@ -218,6 +218,18 @@ impl Emulator {
     }
 }
 
+impl Emulator {
+    /// An S3 client for this emulator (path-style addressing, which it needs).
+    pub async fn s3_client(&self) -> aws_sdk_s3::Client {
+        let sdk = self.sdk_config().await;
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .force_path_style(true)
+                .build(),
+        )
+    }
+}
+
 impl Drop for Emulator {
     fn drop(&mut self) {
         let _ = Self::script(self.port, self.run_dir.path(), &["stop"]);
