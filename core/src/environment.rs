@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 
 use crate::aws::{AwsCallError, AwsClients};
 use crate::children::ec2_tags::filter;
-use crate::children::environment::EnvironmentDriver;
+use crate::children::environment::{bucket_name, EnvironmentDriver};
 use crate::children::error::ChildError;
+use crate::children::ENVIRONMENT_TAG;
 use crate::engine::{self, ExecError, ExecFailure, ExecOptions, ExecReport, Ledger};
 use crate::graph::environment::{
     environment_graph, key_id, private_subnet_id, public_subnet_id, role_id, Child, KeyPurpose,
@@ -298,6 +299,51 @@ pub async fn default_zones(clients: &AwsClients) -> Result<Vec<String>, AwsCallE
     zones.sort();
     zones.truncate(2);
     Ok(zones)
+}
+
+/// True when anything of the environment `spec` names seems to exist without a ledger to say
+/// so: a VPC, subnet or security group tagged with its id (every environment has security groups
+/// of its own, even in a VPC it was given), or one of its buckets. Front ends ask before they
+/// adopt by tags (an import, a delete whose record was lost). Resources are listed rather than
+/// tags, as EC2 can answer tags of deleted resources for a while. Unsure (a call failed) counts
+/// as yes: the caller then adopts, which finds what is there.
+pub async fn has_traces(clients: &AwsClients, spec: &EnvironmentSpec) -> bool {
+    let id = spec.environment_id();
+    let tag = || filter(&format!("tag:{ENVIRONMENT_TAG}"), &id);
+    let unsure = |operation: &'static str, e: String| {
+        tracing::warn!(operation, error = %e, "cannot look for the environment's traces");
+        true
+    };
+    let ec2 = &clients.ec2;
+    match ec2.describe_vpcs().filters(tag()).send().await {
+        Ok(out) if !out.vpcs().is_empty() => return true,
+        Ok(_) => {}
+        Err(e) => return unsure("DescribeVpcs", e.to_string()),
+    }
+    match ec2.describe_subnets().filters(tag()).send().await {
+        Ok(out) if !out.subnets().is_empty() => return true,
+        Ok(_) => {}
+        Err(e) => return unsure("DescribeSubnets", e.to_string()),
+    }
+    match ec2.describe_security_groups().filters(tag()).send().await {
+        Ok(out) if !out.security_groups().is_empty() => return true,
+        Ok(_) => {}
+        Err(e) => return unsure("DescribeSecurityGroups", e.to_string()),
+    }
+    for purpose in ["data", "models"] {
+        let bucket = bucket_name(spec, clients, purpose);
+        if clients
+            .s3
+            .head_bucket()
+            .bucket(&bucket)
+            .send()
+            .await
+            .is_ok()
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// The internet gateway attached to `vpc_id`, if any: an existing VPC with one cannot take the

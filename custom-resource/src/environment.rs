@@ -1,10 +1,7 @@
 //! `Custom::SecureDsEnvironment`: Create, Update and Delete on the engine's environment
 //! operations, with the ledger kept in the [`SsmStore`](crate::store::SsmStore).
 
-use secure_mlops_core::children::ec2_tags::filter;
-use secure_mlops_core::children::environment::bucket_name;
 use secure_mlops_core::children::error::ChildError;
-use secure_mlops_core::children::ENVIRONMENT_TAG;
 use secure_mlops_core::engine::{ExecError, Ledger};
 use secure_mlops_core::environment::{self as core_env, EnvironmentError, Failed, Outputs};
 use secure_mlops_core::graph::environment::{
@@ -431,7 +428,7 @@ async fn delete(aws: &Aws, ctx: &Ctx) -> Step {
         // No record: either nothing was ever made, or it is gone already (a repeated Delete),
         // or the record was lost. Only the last leaves traces; adopt and delete those.
         adopt = match &spec {
-            Some(spec) => traces(aws, spec).await,
+            Some(spec) => core_env::has_traces(&aws.clients, spec).await,
             None => false,
         };
         if !adopt {
@@ -523,60 +520,7 @@ async fn delete(aws: &Aws, ctx: &Ctx) -> Step {
 /// A spec good enough to delete a recorded ledger when no properties are usable.
 fn minimal_spec(id: &str) -> EnvironmentSpec {
     let (name, stage) = id.rsplit_once('-').unwrap_or((id, "dev"));
-    EnvironmentSpec {
-        name: name.to_string(),
-        stage: stage.to_string(),
-        tags: Default::default(),
-        network: Default::default(),
-        iam: Default::default(),
-        storage: Default::default(),
-        guardrails: Default::default(),
-        studio: Default::default(),
-    }
-}
-
-/// True when anything of the environment seems to exist: a VPC, subnet or security group
-/// tagged with its id (every environment has its own security groups), or one of its buckets.
-/// Resources are listed rather than tags (EC2 can answer tags of deleted resources for a
-/// while). Unsure (a call failed) counts as yes.
-async fn traces(aws: &Aws, spec: &EnvironmentSpec) -> bool {
-    let id = spec.environment_id();
-    let tag = || filter(&format!("tag:{ENVIRONMENT_TAG}"), &id);
-    let ec2 = &aws.clients.ec2;
-    let unsure = |operation: &'static str, e: String| {
-        tracing::warn!(operation, error = %e, "cannot look for the environment's traces");
-        true
-    };
-    match ec2.describe_vpcs().filters(tag()).send().await {
-        Ok(out) if !out.vpcs().is_empty() => return true,
-        Ok(_) => {}
-        Err(e) => return unsure("DescribeVpcs", e.to_string()),
-    }
-    match ec2.describe_subnets().filters(tag()).send().await {
-        Ok(out) if !out.subnets().is_empty() => return true,
-        Ok(_) => {}
-        Err(e) => return unsure("DescribeSubnets", e.to_string()),
-    }
-    match ec2.describe_security_groups().filters(tag()).send().await {
-        Ok(out) if !out.security_groups().is_empty() => return true,
-        Ok(_) => {}
-        Err(e) => return unsure("DescribeSecurityGroups", e.to_string()),
-    }
-    for purpose in ["data", "models"] {
-        let bucket = bucket_name(spec, &aws.clients, purpose);
-        if aws
-            .clients
-            .s3
-            .head_bucket()
-            .bucket(&bucket)
-            .send()
-            .await
-            .is_ok()
-        {
-            return true;
-        }
-    }
-    false
+    EnvironmentSpec::named(name, stage)
 }
 
 /// The `Data` of an environment, most important first. Every key is always present (an empty

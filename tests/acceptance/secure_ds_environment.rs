@@ -294,6 +294,14 @@ async fn quickstart_lifecycle_apply_import_update_drift_destroy() {
     // Import into an empty state: the apply that follows adopts every child, creating none.
     let run = work.terraform(&["state", "rm", "-no-color", ADDRESS]);
     assert_eq!(run.code, 0, "{}", run.text());
+    // An id nothing exists for is refused, as for any resource: no state, nothing to adopt.
+    let run = work.terraform(&["import", "-no-color", ADDRESS, "fraud-prod"]);
+    assert_ne!(run.code, 0, "{}", run.text());
+    assert!(
+        run.text().contains("non-existent remote object"),
+        "{}",
+        run.text()
+    );
     work.import(ADDRESS, "fraud-dev");
     let run = work.plan();
     assert_eq!(

@@ -247,6 +247,22 @@ pub struct ResolvedSubnets {
 }
 
 impl EnvironmentSpec {
+    /// An environment known only by its name and stage (an import id, a delete without usable
+    /// properties), every other setting the default: enough to find its tagged children and
+    /// default-named buckets.
+    pub fn named(name: &str, stage: &str) -> Self {
+        EnvironmentSpec {
+            name: name.to_string(),
+            stage: stage.to_string(),
+            tags: BTreeMap::new(),
+            network: NetworkSpec::default(),
+            iam: IamSpec::default(),
+            storage: StorageSpec::default(),
+            guardrails: GuardrailSpec::default(),
+            studio: StudioSpec::default(),
+        }
+    }
+
     /// `<name>-<stage>`, the value of the `secure-mlops:environment` tag.
     pub fn environment_id(&self) -> String {
         format!("{}-{}", self.name, self.stage)

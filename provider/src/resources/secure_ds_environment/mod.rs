@@ -15,7 +15,7 @@ use secure_mlops_core::children::environment::bucket_name;
 use secure_mlops_core::engine::Ledger;
 use secure_mlops_core::environment::{self, EnvironmentError, Failed};
 use secure_mlops_core::graph::environment::{environment_graph, STUDIO_DOMAIN};
-use secure_mlops_core::spec::{AttrPath, ValidationErrors};
+use secure_mlops_core::spec::{AttrPath, EnvironmentSpec, ValidationErrors};
 use secure_mlops_core::wait::Deadline;
 use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
@@ -75,11 +75,20 @@ impl Resource for SecureDsEnvironmentResource {
         let Value::Value(mut prior) = state else {
             return Some((Value::Null, private_state));
         };
+        let clients = self.clients.get(diags)?;
         let Some(ledger) = &private_state else {
+            // Imported, not yet adopted: nothing is recorded. Without any trace of the
+            // environment it does not exist, and Terraform says so for an import ("Cannot
+            // import non-existent remote object") instead of planning to adopt nothing.
+            if let (Value::Value(name), Value::Value(stage)) = (&prior.name, &prior.stage) {
+                let spec = EnvironmentSpec::named(name, stage);
+                if !environment::has_traces(&clients, &spec).await {
+                    return Some((Value::Null, private_state));
+                }
+            }
             prior.drifted_settings = drift_list(&[NOT_ADOPTED.to_string()]);
             return Some((Value::Value(prior), private_state));
         };
-        let clients = self.clients.get(diags)?;
         let spec = match to_spec(&prior) {
             Ok(spec) => spec,
             Err(NotYetKnown(path)) => {

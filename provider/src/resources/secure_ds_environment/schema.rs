@@ -19,7 +19,7 @@ Every child resource is tagged `secure-mlops:environment = <name>-<stage>` and `
 A run that is interrupted (a killed process, a timeout) is repaired by applying again: children that exist are found by \
 those tags or their deterministic names and adopted, never duplicated. Refresh reads every child and reports security \
 settings changed outside Terraform in `drifted_settings`; the next plan shows them as a change and apply restores them.\n\n\
-Import with the id `<name>-<stage>`; the next apply adopts the environment's children (see `drifted_settings`). \
+Import with the id `<name>-<stage>` of an environment that exists (an id with no trace is refused); the next apply adopts its children (see `drifted_settings`). \
 Changing `name`, `stage` or the VPC layout (`network.vpc_id`, `vpc_cidr`, `availability_zones`, subnet CIDRs or ids, \
 `existing_s3_endpoint_id`) replaces the environment; everything else changes in place.";
 
