@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .PHONY: help setup demo test build lint lambda cfn-lint unit emulator-test docs docs-check install-provider emulator-start emulator-stop
 
 help:
-	@echo "make demo    start the emulator, build the provider, apply and destroy examples/terraform/quickstart, enable projects"
+	@echo "make demo    start the emulator, build the provider, apply and destroy examples/terraform/quickstart, enable projects, launch and terminate the Service Catalog product"
 	@echo "make test    install what is missing, then lint, unit, emulator and acceptance tests"
 	@echo "make docs    regenerate docs/ from the provider schema"
 	@echo "make lambda  build the custom-resource Lambda: build/lambda/bootstrap.zip (static x86_64, checked)"
