@@ -97,6 +97,23 @@ impl AwsCallError {
         }
     }
 
+    /// The items of a paginated listing (`into_paginator().items().send().collect()`), or the
+    /// first failed page's error.
+    pub fn collect<T, E, R>(
+        service: &'static str,
+        operation: &'static str,
+        items: Vec<Result<T, SdkError<E, R>>>,
+    ) -> Result<Vec<T>, Self>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: fmt::Debug,
+    {
+        items
+            .into_iter()
+            .map(|item| item.map_err(|e| Self::from_sdk(service, operation, e)))
+            .collect()
+    }
+
     /// True when the thing did not exist.
     pub fn is_not_found(&self) -> bool {
         self.kind == ErrorKind::NotFound

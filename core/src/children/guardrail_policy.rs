@@ -190,10 +190,7 @@ async fn check_ours(clients: &AwsClients, owner: Owner<'_>, arn: &str) -> Result
         .send()
         .collect::<Vec<_>>()
         .await;
-    let mut tags = Vec::new();
-    for tag in pages {
-        tags.push(tag.map_err(|e| AwsCallError::from_sdk("iam", "ListPolicyTags", e))?);
-    }
+    let tags = AwsCallError::collect("iam", "ListPolicyTags", pages)?;
     if owned_by(owner, &tag_map(&tags)) {
         return Ok(());
     }
@@ -319,20 +316,10 @@ async fn versions(clients: &AwsClients, arn: &str) -> Result<Vec<PolicyVersion>,
         .send()
         .collect::<Vec<_>>()
         .await;
-    let mut out = Vec::new();
-    for item in items {
-        match item {
-            Ok(v) => out.push(v),
-            Err(e) => {
-                let err = AwsCallError::from_sdk("iam", "ListPolicyVersions", e);
-                if err.is_not_found() {
-                    return Ok(Vec::new());
-                }
-                return Err(err.into());
-            }
-        }
+    match AwsCallError::collect("iam", "ListPolicyVersions", items) {
+        Err(err) if err.is_not_found() => Ok(Vec::new()),
+        listed => Ok(listed?),
     }
-    Ok(out)
 }
 
 async fn delete_version(clients: &AwsClients, arn: &str, id: &str) -> Result<(), ChildError> {
@@ -465,20 +452,13 @@ async fn role_environment(clients: &AwsClients, role: &str) -> Result<Option<Str
         .send()
         .collect::<Vec<_>>()
         .await;
-    for item in items {
-        match item {
-            Ok(tag) if tag.key() == ENVIRONMENT_TAG => return Ok(Some(tag.value().to_string())),
-            Ok(_) => {}
-            Err(e) => {
-                let err = AwsCallError::from_sdk("iam", "ListRoleTags", e);
-                if err.is_not_found() {
-                    return Ok(None);
-                }
-                return Err(err.into());
-            }
-        }
+    match AwsCallError::collect("iam", "ListRoleTags", items) {
+        Err(err) if err.is_not_found() => Ok(None),
+        listed => Ok(listed?
+            .into_iter()
+            .find(|tag| tag.key() == ENVIRONMENT_TAG)
+            .map(|tag| tag.value().to_string())),
     }
-    Ok(None)
 }
 
 #[cfg(test)]

@@ -255,9 +255,7 @@ async fn clean_up(clients: &AwsClients, name: &str) -> Result<(), ChildError> {
         .send()
         .collect::<Vec<_>>()
         .await;
-    for profile in profiles {
-        let profile =
-            profile.map_err(|e| AwsCallError::from_sdk("iam", "ListInstanceProfilesForRole", e))?;
+    for profile in AwsCallError::collect("iam", "ListInstanceProfilesForRole", profiles)? {
         match clients
             .iam
             .remove_role_from_instance_profile()
@@ -379,11 +377,7 @@ async fn list_inline_policies(clients: &AwsClients, name: &str) -> Result<Vec<St
         .send()
         .collect::<Vec<_>>()
         .await;
-    let mut out = Vec::new();
-    for item in pages {
-        out.push(item.map_err(|e| AwsCallError::from_sdk("iam", "ListRolePolicies", e))?);
-    }
-    Ok(out)
+    Ok(AwsCallError::collect("iam", "ListRolePolicies", pages)?)
 }
 
 async fn attached_policies(clients: &AwsClients, name: &str) -> Result<Vec<String>, ChildError> {
@@ -396,15 +390,12 @@ async fn attached_policies(clients: &AwsClients, name: &str) -> Result<Vec<Strin
         .send()
         .collect::<Vec<_>>()
         .await;
-    let mut out = Vec::new();
-    for item in pages {
-        let policy =
-            item.map_err(|e| AwsCallError::from_sdk("iam", "ListAttachedRolePolicies", e))?;
-        if let Some(arn) = policy.policy_arn() {
-            out.push(arn.to_string());
-        }
-    }
-    Ok(out)
+    Ok(
+        AwsCallError::collect("iam", "ListAttachedRolePolicies", pages)?
+            .iter()
+            .filter_map(|policy| policy.policy_arn().map(str::to_string))
+            .collect(),
+    )
 }
 
 /// An inline policy's document; `None` when the role has no policy of that name.

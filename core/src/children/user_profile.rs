@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_sagemaker::operation::describe_user_profile::DescribeUserProfileOutput;
 use aws_sdk_sagemaker::types::{UserProfileStatus, UserSettings};
 
-use super::domain::{new_tags, sagemaker_tags, user_settings};
+use super::domain::{delete_accepted, new_tags, sagemaker_tags, user_settings};
 use super::ec2_tags::Owner;
 use super::error::ChildError;
 use super::studio_cleanup::{self, Scope};
@@ -171,27 +171,16 @@ pub(crate) async fn delete_named(
             &format!("user profile {name} to accept DeleteUserProfile"),
             deadline,
             || async {
-                match clients
+                let answer = clients
                     .sagemaker
                     .delete_user_profile()
                     .domain_id(domain_id)
                     .user_profile_name(name)
                     .send()
                     .await
-                {
-                    Ok(_) => Ok(Poll::Ready(())),
-                    Err(e) => {
-                        let err = AwsCallError::from_sdk("sagemaker", "DeleteUserProfile", e);
-                        if err.is_not_found() {
-                            Ok(Poll::Ready(()))
-                        } else if err.code == "ResourceInUse" {
-                            // Apps AWS still counts while they finish deleting.
-                            Ok(Poll::Pending(err.to_string()))
-                        } else {
-                            Err(err)
-                        }
-                    }
-                }
+                    .map(|_| ())
+                    .map_err(|e| AwsCallError::from_sdk("sagemaker", "DeleteUserProfile", e));
+                delete_accepted(answer)
             },
         )
         .await?;
