@@ -12,7 +12,8 @@ AWS:
 - ProvisionProduct creates the stack SC-<account>-pp-<id> in moto's CloudFormation
   (progressing in the background, see cfn_custom.py) with the LAUNCH constraint's
   role, and answers a record; records and provisioned products follow their stack
-  on every read (_settle). TerminateProvisionedProduct deletes the stack.
+  on every read (_settle). UpdateProvisionedProduct updates the stack with the
+  artifact's template and the merged parameters; TerminateProvisionedProduct deletes it.
 
 Portfolios, associations and constraints are servicecatalog.py's; this module only
 reads them. Shapes follow botocore's servicecatalog/2015-12-10 model.
@@ -76,7 +77,7 @@ class Artifact:
 @dataclass
 class Record:
     id: str
-    type: str  # PROVISION_PRODUCT, TERMINATE_PROVISIONED_PRODUCT
+    type: str  # PROVISION_PRODUCT, UPDATE_PROVISIONED_PRODUCT, TERMINATE_PROVISIONED_PRODUCT
     pp_id: str
     pp_name: str
     product_id: str
@@ -90,6 +91,9 @@ class Record:
     errors: list[dict[str, str]] = field(default_factory=list)
     updated_time: Any = None
     outputs: list[dict[str, Any]] = field(default_factory=list)
+    # An update with the stack's template, parameters, role and tags: CloudFormation
+    # answers "No updates are to be performed"; Service Catalog's record succeeds.
+    no_change: bool = False
 
     def detail(self) -> dict[str, Any]:
         return {
@@ -128,6 +132,7 @@ class ProvisionedProduct:
     status: str = "UNDER_CHANGE"  # AVAILABLE, UNDER_CHANGE, TAINTED, ERROR
     status_message: str | None = None
     terminated: bool = False
+    path_id: str | None = None
 
     def detail(self) -> dict[str, Any]:
         return {
@@ -267,6 +272,24 @@ def _stack_backend(backend: ServiceCatalogBackend) -> Any:
     return cloudformation_backends[backend.account_id][backend.region_name]
 
 
+def _outputs(stack: Any) -> list[dict[str, Any]]:
+    return [
+        {"OutputKey": o["OutputKey"], "OutputValue": o["OutputValue"], "Description": o.get("Description")}
+        for o in (stack.outputs if stack is not None else None) or []
+    ]
+
+
+def _failure_reason(stack: Any, status: str) -> str:
+    # The stack's reason is cleared once its rollback completes; the failure is in
+    # the latest UPDATE_ROLLBACK_IN_PROGRESS event (or a resource's UPDATE_FAILED).
+    for event in reversed(getattr(stack, "events", None) or []):
+        if event.resource_status in ("UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_FAILED") and event.resource_status_reason:
+            return event.resource_status_reason
+        if event.resource_status == "UPDATE_IN_PROGRESS" and event.logical_resource_id == stack.name:
+            break
+    return getattr(stack, "stack_status_reason", None) or status
+
+
 def _settle(backend: ServiceCatalogBackend) -> None:
     """Records and provisioned products follow their stacks."""
     st = pv_state(backend)
@@ -278,24 +301,34 @@ def _settle(backend: ServiceCatalogBackend) -> None:
         stack = dict(cfn.deleted_stacks, **cfn.stacks).get(record.stack_id)
         status = stack.status if stack is not None else "DELETE_COMPLETE"
         reason = getattr(stack, "stack_status_reason", None)
+        failed_pp_status = "ERROR"
         if record.type == "PROVISION_PRODUCT":
             if status == "CREATE_COMPLETE":
                 record.status = "SUCCEEDED"
-                record.outputs = [
-                    {"OutputKey": o["OutputKey"], "OutputValue": o["OutputValue"], "Description": o.get("Description")}
-                    for o in stack.outputs or []
-                ]
+                record.outputs = _outputs(stack)
             elif status in ("ROLLBACK_IN_PROGRESS",):
                 record.status = "IN_PROGRESS_IN_ERROR"
             elif not status.endswith("_IN_PROGRESS"):
                 record.status = "FAILED"
                 record.errors = [{"Code": "CREATE_FAILED", "Description": reason or status}]
+        elif record.type == "UPDATE_PROVISIONED_PRODUCT":
+            if record.no_change or status == "UPDATE_COMPLETE":
+                record.status = "SUCCEEDED"
+                record.outputs = _outputs(stack)
+            elif status == "UPDATE_ROLLBACK_IN_PROGRESS":
+                record.status = "IN_PROGRESS_IN_ERROR"
+            elif not status.endswith("_IN_PROGRESS"):
+                record.status = "FAILED"
+                record.errors = [{"Code": "UPDATE_FAILED", "Description": _failure_reason(stack, status)}]
+                # AWS: TAINTED when the update failed and the stack rolled back to what it was.
+                failed_pp_status = "TAINTED" if status == "UPDATE_ROLLBACK_COMPLETE" else "ERROR"
         else:  # TERMINATE_PROVISIONED_PRODUCT
             if status == "DELETE_COMPLETE":
                 record.status = "SUCCEEDED"
             elif status == "DELETE_FAILED":
                 record.status = "FAILED"
                 record.errors = [{"Code": "DELETE_FAILED", "Description": reason or status}]
+                failed_pp_status = "TAINTED"
         if record.status in ("IN_PROGRESS", "IN_PROGRESS_IN_ERROR"):
             continue
         record.updated_time = utcnow()
@@ -306,8 +339,10 @@ def _settle(backend: ServiceCatalogBackend) -> None:
         elif record.status == "SUCCEEDED":
             pp.status, pp.status_message = "AVAILABLE", None
             pp.last_successful_record = record.id
+            if record.type == "UPDATE_PROVISIONED_PRODUCT":
+                pp.artifact_id, pp.path_id, pp.launch_role, pp.tags = record.artifact_id, record.path_id, record.launch_role, record.tags
         else:
-            pp.status = "ERROR" if record.type == "PROVISION_PRODUCT" else "TAINTED"
+            pp.status = failed_pp_status
             pp.status_message = record.errors[0]["Description"] if record.errors else None
 
 
@@ -316,6 +351,44 @@ def _find_pp(st: ProvisioningState, pp_id: str | None, name: str | None) -> Prov
         if not pp.terminated and ((pp_id and pp.id == pp_id) or (not pp_id and name and pp.name == name)):
             return pp
     raise ResourceNotFoundException(f"Provisioned product {pp_id or name} not found.")
+
+
+def _resolve_product(backend: ServiceCatalogBackend, p: dict[str, Any]) -> str | None:
+    """ProductId, or the product named ProductName (None when neither is given)."""
+    if p.get("ProductId"):
+        require_product(backend, p["ProductId"])
+        return p["ProductId"]
+    if p.get("ProductName"):
+        product = backend.lookup_by_name(p["ProductName"])
+        if product is None:
+            raise ResourceNotFoundException(f"Product with Name '{p['ProductName']}' not found.")
+        return product.id
+    return None
+
+
+def _resolve_path(backend: ServiceCatalogBackend, product_id: str, path_id: str | None, path_name: str | None) -> tuple[str | None, list[str]]:
+    """(the PathId asked for, by id or by name (None: any), the product's launch paths)."""
+    paths = [pid for pid, prods in sc_state(backend).products.items() if product_id in prods and find_portfolio(backend, pid)]
+    if not path_id and path_name:
+        path_id = next((pid for pid in paths if (find_portfolio(backend, pid) or {}).get("DisplayName") == path_name), None)
+        if path_id is None:
+            raise ResourceNotFoundException(f"No launch path named {path_name} found for product {product_id}.")
+    if path_id and path_id not in paths or not paths:
+        raise ResourceNotFoundException(f"No launch path {path_id or ''} found for product {product_id}.")
+    return path_id, paths
+
+
+def _stack_tags(backend: ServiceCatalogBackend, user_tags: list[dict[str, str]], product_id: str, arn: str, artifact_id: str, path_id: str) -> dict[str, str]:
+    tags = {t["Key"]: t["Value"] for t in user_tags}
+    tags.update(
+        {
+            "aws:servicecatalog:productArn": backend.products[product_id].arn,
+            "aws:servicecatalog:provisionedProductArn": arn,
+            "aws:servicecatalog:provisioningArtifactIdentifier": artifact_id,
+            "aws:servicecatalog:portfolioArn": (find_portfolio(backend, path_id) or {}).get("ARN", ""),
+        }
+    )
+    return tags
 
 
 def provision_product(self: ServiceCatalogResponse) -> ActionResult:
@@ -327,16 +400,10 @@ def provision_product(self: ServiceCatalogResponse) -> ActionResult:
         token = p.get("ProvisionToken")
         if token and token in st.provision_tokens:
             return ActionResult({"RecordDetail": st.records[st.provision_tokens[token]].detail()})
-        product_id = p.get("ProductId")
-        if not product_id and p.get("ProductName"):
-            product = backend.lookup_by_name(p["ProductName"])
-            product_id = product.id if product else None
+        product_id = _resolve_product(backend, p)
         require_product(backend, product_id)
         artifact = _artifact(st, product_id, p.get("ProvisioningArtifactId"), p.get("ProvisioningArtifactName"))
-        paths = [pid for pid, prods in sc_state(backend).products.items() if product_id in prods and find_portfolio(backend, pid)]
-        path_id = p.get("PathId")
-        if path_id and path_id not in paths or not paths:
-            raise ResourceNotFoundException(f"No launch path {path_id or ''} found for product {product_id}.")
+        path_id, paths = _resolve_path(backend, product_id, p.get("PathId"), p.get("PathName"))
         name = p.get("ProvisionedProductName")
         if not name or not re.match(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$", name):
             raise InvalidParametersException(f"Invalid ProvisionedProductName {name!r}.")
@@ -360,15 +427,7 @@ def provision_product(self: ServiceCatalogResponse) -> ActionResult:
             created_time=utcnow(),
         )
         arn = f"arn:{get_partition(backend.region_name)}:servicecatalog:{backend.region_name}:{backend.account_id}:stack/{name}/{pp_id}"
-        tags = {t["Key"]: t["Value"] for t in record.tags}
-        tags.update(
-            {
-                "aws:servicecatalog:productArn": backend.products[product_id].arn,
-                "aws:servicecatalog:provisionedProductArn": arn,
-                "aws:servicecatalog:provisioningArtifactIdentifier": artifact.id,
-                "aws:servicecatalog:portfolioArn": (find_portfolio(backend, record.path_id) or {}).get("ARN", ""),
-            }
-        )
+        tags = _stack_tags(backend, record.tags, product_id, arn, artifact.id, record.path_id)
         try:
             stack = _stack_backend(backend).create_stack(
                 name=f"SC-{backend.account_id}-{pp_id}",
@@ -394,7 +453,111 @@ def provision_product(self: ServiceCatalogResponse) -> ActionResult:
             token=token,
             last_record=record.id,
             last_provisioning_record=record.id,
+            path_id=record.path_id,
         )
+        if token:
+            st.provision_tokens[token] = record.id
+    return ActionResult({"RecordDetail": record.detail()})
+
+
+def _merged_parameters(stack: Any, template: str, given: list[dict[str, Any]]) -> dict[str, str]:
+    """UpdateProvisionedProduct's parameters: the stack's current values of the parameters the
+    template declares, then UsePreviousValue (the current value) or Value for each one given."""
+    from moto.cloudformation.models import Stack
+
+    try:
+        declared = set((Stack.parse_template(template) or {}).get("Parameters") or {})
+    except Exception as exc:
+        raise InvalidParametersException(f"Unable to parse the template: {exc}") from exc
+    previous = {k: v for k, v in (stack.parameters or {}).items()}
+    merged = {k: v for k, v in previous.items() if k in declared}
+    for q in given:
+        key = q.get("Key")
+        if not key:
+            raise InvalidParametersException("ProvisioningParameters: every entry needs a Key.")
+        if q.get("UsePreviousValue") in (True, "true"):
+            if q.get("Value"):
+                raise InvalidParametersException(f"Parameter {key}: UsePreviousValue and a Value cannot both be given.")
+            if key in previous:
+                merged[key] = previous[key]
+            else:
+                merged.pop(key, None)  # it had no value before: its default again
+        elif "Value" in q:
+            merged[key] = q["Value"]
+        else:
+            raise InvalidParametersException(f"Parameter {key}: give a Value or UsePreviousValue=true.")
+    return merged
+
+
+def update_provisioned_product(self: ServiceCatalogResponse) -> ActionResult:
+    p = _params(self)
+    with LOCK:
+        backend = self.servicecatalog_backend
+        st = pv_state(backend)
+        _settle(backend)
+        token = p.get("UpdateToken")
+        if token and token in st.provision_tokens:
+            return ActionResult({"RecordDetail": st.records[st.provision_tokens[token]].detail()})
+        if not p.get("ProvisionedProductId") and not p.get("ProvisionedProductName"):
+            raise InvalidParametersException("ProvisionedProductId or ProvisionedProductName is required.")
+        pp = _find_pp(st, p.get("ProvisionedProductId"), p.get("ProvisionedProductName"))
+        product_id = _resolve_product(backend, p) or pp.product_id
+        if product_id != pp.product_id:
+            raise InvalidParametersException(f"Provisioned product {pp.id} is of product {pp.product_id}, not {product_id}.")
+        require_product(backend, product_id)
+        if p.get("ProvisioningArtifactId") or p.get("ProvisioningArtifactName"):
+            artifact = _artifact(st, product_id, p.get("ProvisioningArtifactId"), p.get("ProvisioningArtifactName"))
+        else:
+            artifact = _artifact(st, product_id, pp.artifact_id, None)  # the current one
+        path_id, paths = _resolve_path(backend, product_id, p.get("PathId"), p.get("PathName"))
+        path_id = path_id or (pp.path_id if pp.path_id in paths else paths[0])
+        if pp.status == "UNDER_CHANGE":
+            raise InvalidStateException(f"Provisioned product {pp.id} is under change; wait until it is not.")
+        if artifact.template is None:
+            artifact.template = _template_from_url(backend.account_id, artifact.url)
+        cfn = _stack_backend(backend)
+        stack = cfn.stacks.get(pp.stack_id)
+        if stack is None:
+            raise InvalidStateException(f"The stack of provisioned product {pp.id} is gone.")
+        if stack.status == "ROLLBACK_COMPLETE":  # CloudFormation's UpdateStack refuses it (the backend does not)
+            raise InvalidParametersException(f"Stack:{stack.stack_id} is in ROLLBACK_COMPLETE state and can not be updated.")
+        parameters = _merged_parameters(stack, artifact.template, p.get("ProvisioningParameters") or [])
+        launch_role = _launch_role(backend, product_id, path_id)
+        user_tags = p["Tags"] if p.get("Tags") is not None else pp.tags
+        tags = _stack_tags(backend, user_tags, product_id, pp.arn, artifact.id, path_id)
+        record = Record(
+            id=random_id("rec-"),
+            type="UPDATE_PROVISIONED_PRODUCT",
+            pp_id=pp.id,
+            pp_name=pp.name,
+            product_id=product_id,
+            artifact_id=artifact.id,
+            path_id=path_id,
+            launch_role=launch_role,
+            tags=user_tags,
+            stack_id=pp.stack_id,
+            created_time=utcnow(),
+        )
+        record.no_change = (
+            artifact.template == stack.template
+            and parameters == dict(stack.parameters or {})
+            and launch_role == stack.role_arn
+            and tags == dict(stack.tags or {})
+        )
+        if not record.no_change:
+            try:
+                cfn.update_stack(
+                    name=pp.stack_id,
+                    template=artifact.template,
+                    role_arn=launch_role,
+                    parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+                    tags=tags,
+                )
+            except Exception as exc:
+                raise InvalidParametersException(getattr(exc, "message", None) or str(exc)) from exc
+        st.records[record.id] = record
+        pp.last_record = pp.last_provisioning_record = record.id
+        pp.status, pp.status_message = "UNDER_CHANGE", None
         if token:
             st.provision_tokens[token] = record.id
     return ActionResult({"RecordDetail": record.detail()})
@@ -509,7 +672,8 @@ def terminate_provisioned_product(self: ServiceCatalogResponse) -> ActionResult:
             created_time=utcnow(),
         )
         st.records[record.id] = record
-        pp.last_record, pp.status = record.id, "UNDER_CHANGE"
+        pp.last_record = pp.last_provisioning_record = record.id
+        pp.status = "UNDER_CHANGE"
         if token:
             st.provision_tokens[token] = record.id
         cfn = _stack_backend(backend)
@@ -549,6 +713,7 @@ class InvalidStateException(ServiceException):
 
 PROVISIONING_OPERATIONS = [
     provision_product,
+    update_provisioned_product,
     describe_record,
     describe_provisioned_product,
     scan_provisioned_products,

@@ -7,9 +7,12 @@ import pytest
 from conftest import create_local_function, read_events, wait_for
 
 TEMPLATE = {
-    "Parameters": {"Token": {"Type": "String"}, "Name": {"Type": "String"}},
+    "Parameters": {"Token": {"Type": "String"}, "Name": {"Type": "String"}, "Fail": {"Type": "String", "Default": "false"}},
     "Resources": {
-        "Thing": {"Type": "Custom::Thing", "Properties": {"ServiceToken": {"Ref": "Token"}, "Name": {"Ref": "Name"}}}
+        "Thing": {
+            "Type": "Custom::Thing",
+            "Properties": {"ServiceToken": {"Ref": "Token"}, "Name": {"Ref": "Name"}, "Fail": {"Ref": "Fail"}},
+        }
     },
     "Outputs": {"Echo": {"Value": {"Fn::GetAtt": ["Thing", "Echo"]}, "Description": "echoed"}},
 }
@@ -100,6 +103,8 @@ def test_failed_provisioning(emulator, region, name, product):
     assert done["RecordDetail"]["Status"] == "FAILED"
     assert done["RecordDetail"]["RecordErrors"]
     assert sc.describe_provisioned_product(Id=record["ProvisionedProductId"])["ProvisionedProductDetail"]["Status"] == "ERROR"
+    with pytest.raises(sc.exceptions.InvalidParametersException):  # the stack is ROLLBACK_COMPLETE
+        sc.update_provisioned_product(ProvisionedProductId=record["ProvisionedProductId"], ProvisioningParameters=[{"Key": "Name", "Value": "y"}])
 
 
 def test_unreadable_template_fails_provisioning(emulator, region, name):
@@ -114,3 +119,136 @@ def test_unreadable_template_fails_provisioning(emulator, region, name):
     sc.associate_product_with_portfolio(ProductId=product, PortfolioId=portfolio)
     with pytest.raises(sc.exceptions.InvalidParametersException):
         sc.provision_product(ProductId=product, ProvisionedProductName=name("pp"))
+
+
+# --- UpdateProvisionedProduct ---------------------------------------------------
+
+
+def provisioned(sc, product, pp_name, **params):
+    """Provision `product` as `pp_name` with Token and `params`; wait until it is AVAILABLE."""
+    _, product_id, artifact_id, token, _, _ = product
+    parameters = [{"Key": "Token", "Value": token}] + [{"Key": k, "Value": v} for k, v in params.items()]
+    record = sc.provision_product(
+        ProductId=product_id, ProvisioningArtifactId=artifact_id, ProvisionedProductName=pp_name, ProvisioningParameters=parameters
+    )["RecordDetail"]
+    assert wait_record(sc, record["RecordId"])["RecordDetail"]["Status"] == "SUCCEEDED"
+    return record["ProvisionedProductId"]
+
+
+def test_update_changes_a_parameter(emulator, region, name, product):
+    sc, product_id, artifact_id, token, log, role = product
+    pp_name = name("pp")
+    record = sc.provision_product(
+        ProductId=product_id,
+        ProvisioningArtifactId=artifact_id,
+        ProvisionedProductName=pp_name,
+        ProvisioningParameters=[{"Key": "Token", "Value": token}, {"Key": "Name", "Value": "hello"}],
+    )["RecordDetail"]
+    pp_id = record["ProvisionedProductId"]
+    with pytest.raises(sc.exceptions.InvalidStateException):  # still UNDER_CHANGE
+        sc.update_provisioned_product(ProvisionedProductId=pp_id, ProvisioningParameters=[{"Key": "Name", "Value": "x"}])
+    wait_record(sc, record["RecordId"])
+
+    update_token = name("upd")
+    update = sc.update_provisioned_product(
+        ProvisionedProductId=pp_id, ProductId=product_id, UpdateToken=update_token,
+        ProvisioningParameters=[{"Key": "Name", "Value": "world"}],  # Token: not given, keeps its value
+    )["RecordDetail"]
+    assert update["RecordType"] == "UPDATE_PROVISIONED_PRODUCT" and update["Status"] == "IN_PROGRESS"
+    assert update["ProvisioningArtifactId"] == artifact_id and update["LaunchRoleArn"] == role
+    again = sc.update_provisioned_product(ProvisionedProductId=pp_id, UpdateToken=update_token)["RecordDetail"]
+    assert again["RecordId"] == update["RecordId"]
+    assert sc.describe_provisioned_product(Id=pp_id)["ProvisionedProductDetail"]["Status"] == "UNDER_CHANGE"
+
+    done = wait_record(sc, update["RecordId"])
+    assert done["RecordDetail"]["Status"] == "SUCCEEDED" and done["RecordDetail"]["RecordErrors"] == []
+    assert done["RecordOutputs"] == [{"OutputKey": "Echo", "OutputValue": "world", "Description": "echoed"}]
+    detail = sc.describe_provisioned_product(Id=pp_id)["ProvisionedProductDetail"]
+    assert detail["Status"] == "AVAILABLE"
+    assert detail["LastRecordId"] == detail["LastProvisioningRecordId"] == detail["LastSuccessfulProvisioningRecordId"] == update["RecordId"]
+    assert sc.get_provisioned_product_outputs(ProvisionedProductId=pp_id)["Outputs"][0]["OutputValue"] == "world"
+
+    events = read_events(log)
+    assert [e["RequestType"] for e in events] == ["Create", "Update", "Delete"]  # new physical id: the old one is deleted
+    assert events[1]["ResourceProperties"]["Name"] == "world" and events[1]["ResourceProperties"]["ServiceToken"] == token
+    assert events[1]["OldResourceProperties"]["Name"] == "hello" and events[1]["PhysicalResourceId"] == "phys-hello"
+    assert events[2]["PhysicalResourceId"] == "phys-hello"
+    stack = emulator.client("cloudformation", region).describe_stacks(StackName=f"SC-123456789012-{pp_id}")["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE" and stack["RoleARN"] == role
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]} == {"Token": token, "Name": "world", "Fail": "false"}
+
+
+def test_update_with_previous_values_only_succeeds(emulator, region, name, product):
+    sc, product_id, artifact_id, token, log, _ = product
+    pp_id = provisioned(sc, product, name("pp"), Name="hello")
+    update = sc.update_provisioned_product(
+        ProvisionedProductId=pp_id,
+        ProvisioningParameters=[{"Key": "Token", "UsePreviousValue": True}, {"Key": "Name", "UsePreviousValue": True}],
+    )["RecordDetail"]
+    assert update["Status"] == "IN_PROGRESS"
+    done = wait_record(sc, update["RecordId"])  # CloudFormation: "No updates are to be performed"
+    assert done["RecordDetail"]["Status"] == "SUCCEEDED" and done["RecordDetail"]["RecordErrors"] == []
+    assert done["RecordOutputs"][0]["OutputValue"] == "hello"
+    assert sc.describe_provisioned_product(Id=pp_id)["ProvisionedProductDetail"]["Status"] == "AVAILABLE"
+    assert [e["RequestType"] for e in read_events(log)] == ["Create"]
+    with pytest.raises(sc.exceptions.InvalidParametersException):
+        sc.update_provisioned_product(ProvisionedProductId=pp_id, ProvisioningParameters=[{"Key": "Name", "Value": "x", "UsePreviousValue": True}])
+
+
+def test_failed_update_taints_the_product(emulator, region, name, product):
+    sc, product_id, artifact_id, token, log, _ = product
+    pp_id = provisioned(sc, product, name("pp"), Name="hello")
+    update = sc.update_provisioned_product(
+        ProvisionedProductId=pp_id, ProvisioningParameters=[{"Key": "Fail", "Value": "true"}, {"Key": "Name", "Value": "bad"}]
+    )["RecordDetail"]
+    done = wait_record(sc, update["RecordId"])["RecordDetail"]
+    assert done["Status"] == "FAILED"
+    assert done["RecordErrors"][0]["Code"] == "UPDATE_FAILED" and "asked to fail" in done["RecordErrors"][0]["Description"]
+    detail = sc.describe_provisioned_product(Id=pp_id)["ProvisionedProductDetail"]
+    assert detail["Status"] == "TAINTED" and "asked to fail" in detail["StatusMessage"]
+    assert detail["LastSuccessfulProvisioningRecordId"] != update["RecordId"]
+    assert sc.get_provisioned_product_outputs(ProvisionedProductId=pp_id)["Outputs"][0]["OutputValue"] == "hello"
+    stack = emulator.client("cloudformation", region).describe_stacks(StackName=f"SC-123456789012-{pp_id}")["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    events = read_events(log)
+    assert [e["RequestType"] for e in events] == ["Create", "Update", "Update"]  # the rollback's Update
+    assert events[2]["ResourceProperties"]["Name"] == "hello" and events[2]["ResourceProperties"]["Fail"] == "false"
+
+    # A TAINTED product can be updated again (Fail reverted to its previous value, "false").
+    fixed = sc.update_provisioned_product(ProvisionedProductId=pp_id, ProvisioningParameters=[{"Key": "Name", "Value": "good"}])["RecordDetail"]
+    assert wait_record(sc, fixed["RecordId"])["RecordDetail"]["Status"] == "SUCCEEDED"
+    assert sc.describe_provisioned_product(Id=pp_id)["ProvisionedProductDetail"]["Status"] == "AVAILABLE"
+
+
+def test_names_instead_of_ids(emulator, region, name, product):
+    sc, product_id, artifact_id, token, log, _ = product
+    product_name = sc.describe_product(Id=product_id)["ProductViewSummary"]["Name"]
+    pp_name = name("pp")
+    record = sc.provision_product(
+        ProductName=product_name,
+        ProvisioningArtifactName="v1",
+        ProvisionedProductName=pp_name,
+        ProvisioningParameters=[{"Key": "Token", "Value": token}, {"Key": "Name", "Value": "hello"}],
+    )["RecordDetail"]
+    assert record["ProductId"] == product_id and record["ProvisioningArtifactId"] == artifact_id
+    assert wait_record(sc, record["RecordId"])["RecordDetail"]["Status"] == "SUCCEEDED"
+    assert sc.describe_provisioned_product(Name=pp_name)["ProvisionedProductDetail"]["Id"] == record["ProvisionedProductId"]
+
+    update = sc.update_provisioned_product(
+        ProvisionedProductName=pp_name, ProductName=product_name, ProvisioningArtifactName="v1",
+        ProvisioningParameters=[{"Key": "Name", "UsePreviousValue": True}],
+    )["RecordDetail"]
+    assert update["ProvisionedProductId"] == record["ProvisionedProductId"]
+    assert wait_record(sc, update["RecordId"])["RecordDetail"]["Status"] == "SUCCEEDED"
+
+    with pytest.raises(sc.exceptions.ResourceNotFoundException):
+        sc.update_provisioned_product(ProvisionedProductName=pp_name, ProductName=name("no-such-product"))
+    with pytest.raises(sc.exceptions.ResourceNotFoundException):
+        sc.update_provisioned_product(ProvisionedProductName=pp_name, ProvisioningArtifactName="v9")
+    with pytest.raises(sc.exceptions.ResourceNotFoundException):
+        sc.provision_product(ProductName=name("no-such-product"), ProvisionedProductName=name("pp"))
+
+    term = sc.terminate_provisioned_product(ProvisionedProductName=pp_name)["RecordDetail"]
+    assert wait_record(sc, term["RecordId"])["RecordDetail"]["Status"] == "SUCCEEDED"
+    with pytest.raises(sc.exceptions.ResourceNotFoundException):
+        sc.describe_provisioned_product(Name=pp_name)
