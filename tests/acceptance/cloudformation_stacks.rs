@@ -5,7 +5,8 @@
 //! custom resources that function serves: an environment with Studio and a user profile (created,
 //! updated in place, replaced by a new Stage with the old one deleted in CloudFormation's
 //! cleanup, deleted with nothing left behind) and projects enablement, which is then
-//! also launched through Service Catalog `ProvisionProduct` and ends with the same outputs.
+//! also launched through Service Catalog `ProvisionProduct` (ending with the same outputs),
+//! updated with `UpdateProvisionedProduct` and terminated.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
@@ -453,6 +454,42 @@ async fn products_deploy_as_stacks_and_through_service_catalog() {
     ] {
         assert_eq!(outputs.get(key), projects.get(key), "{key}: {outputs:?}");
     }
+    // The administrator updates it (by names, as the README's CLI does): a second principal,
+    // associated in place.
+    let bob = create_role(&iam, "bob-studio", "sagemaker.amazonaws.com").await;
+    let updated =
+        c.sc.update_provisioned_product()
+            .provisioned_product_name("projects-enablement")
+            .product_name("SageMaker Projects enablement")
+            .provisioning_artifact_name("1.0.0")
+            .provisioning_parameters(
+                aws_sdk_servicecatalog::types::UpdateProvisioningParameter::builder()
+                    .key("PrincipalArns")
+                    .value(format!("{alice},{bob}"))
+                    .build(),
+            )
+            .update_token("e2e-update")
+            .send()
+            .await
+            .unwrap();
+    let record_id = updated.record_detail.and_then(|r| r.record_id).unwrap();
+    let after = wait_record(&c.sc, &record_id).await;
+    assert_eq!(after.get("EnablementId"), outputs.get("EnablementId"));
+    let principals =
+        c.sc.list_principals_for_portfolio()
+            .portfolio_id(&outputs["PortfolioId"])
+            .send()
+            .await
+            .unwrap();
+    let associated: Vec<&str> = principals
+        .principals()
+        .iter()
+        .filter_map(|p| p.principal_arn())
+        .collect();
+    assert!(
+        associated.contains(&alice.as_str()) && associated.contains(&bob.as_str()),
+        "{associated:?}"
+    );
     let terminated =
         c.sc.terminate_provisioned_product()
             .provisioned_product_name("projects-enablement")

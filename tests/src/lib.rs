@@ -22,8 +22,15 @@ pub const ACCOUNT_ID: &str = "123456789012";
 pub const REGION: &str = "us-east-1";
 
 /// The repository's root directory.
+///
+/// From the `CARGO_MANIFEST_DIR` cargo (and nextest) set when running the tests, before the
+/// one compiled in: clones sharing a target directory share this crate's build, so the
+/// compiled-in path may be another clone's.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
