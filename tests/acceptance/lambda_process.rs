@@ -1,9 +1,10 @@
 //! The real `bootstrap` binary as a process, fed by a local Lambda Runtime API (the harness's
 //! [`RuntimeApi`]), answering CloudFormation at an emulator S3 pre-signed URL as a real stack's
-//! `ResponseURL` is. Three events through one warm process: a projects Create (SUCCESS with
+//! `ResponseURL` is. Five events through one warm process: a projects Create (SUCCESS with
 //! its Data), an environment Create with a bad property (FAILED on its path, nothing created),
-//! and the projects Delete. The process's output must never hold the response URL's
-//! signature. Prints the cold start (process start to first poll, and to the first answer).
+//! the projects Delete, and an environment with Studio created and deleted. The process's
+//! output must never hold the response URL's signature. Prints the cold start (process start
+//! to first poll, and to the first answer) and the process's peak memory.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
@@ -196,6 +197,62 @@ async fn the_bootstrap_process_answers_cloudformation_through_the_runtime_api() 
         answer["PhysicalResourceId"],
         format!("{ACCOUNT_ID}/{REGION}")
     );
+
+    // 4. An environment with Studio and a user profile, created and deleted by the process:
+    // the heaviest event, and the one that sizes the function's memory.
+    let props = json!({
+        "Name": "proc", "Stage": "dev",
+        "Studio": {"UserProfiles": ["alice=data_scientist"]}
+    });
+    let url = responses.url("env-create").await;
+    let create = event(
+        "Create",
+        "Custom::SecureDsEnvironment",
+        &url,
+        "req-env",
+        props.clone(),
+    );
+    let id = api.invoke(create, Duration::from_secs(300));
+    let done = api.wait_for(&id, Duration::from_secs(300)).unwrap();
+    assert!(done.ok, "{}", done.body);
+    let answer = responses.read("env-create").await;
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["PhysicalResourceId"], "proc-dev");
+    assert!(
+        answer["Data"]["DomainId"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("d-")),
+        "{answer}"
+    );
+    let url = responses.url("env-delete").await;
+    let mut delete = event(
+        "Delete",
+        "Custom::SecureDsEnvironment",
+        &url,
+        "req-env-delete",
+        props,
+    );
+    delete["PhysicalResourceId"] = json!("proc-dev");
+    let id = api.invoke(delete, Duration::from_secs(300));
+    let done = api.wait_for(&id, Duration::from_secs(300)).unwrap();
+    assert!(done.ok, "{}", done.body);
+    let answer = responses.read("env-delete").await;
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert!(emulator.inventory_of("sagemaker:domain").is_empty());
+
+    // The high-water mark of its memory, against the 512 MB cfn/custom-resource.yaml gives it.
+    let status = std::fs::read_to_string(format!("/proc/{}/status", process.id())).unwrap();
+    let peak_kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    eprintln!(
+        "bootstrap peak RSS: {:.1} MB, ratio to the function's 512 MB: {:.3}",
+        peak_kb as f64 / 1024.0,
+        peak_kb as f64 / (512.0 * 1024.0)
+    );
+    assert!(peak_kb < 512 * 1024, "{peak_kb} kB");
 
     let _ = process.kill();
     let _ = process.wait();
