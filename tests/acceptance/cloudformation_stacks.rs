@@ -6,7 +6,8 @@
 //! updated in place, replaced by a new Stage with the old one deleted in CloudFormation's
 //! cleanup, deleted with nothing left behind) and projects enablement, which is then
 //! also launched through Service Catalog `ProvisionProduct` (ending with the same outputs),
-//! updated with `UpdateProvisionedProduct` and terminated.
+//! updated with `UpdateProvisionedProduct` and terminated. Deleting the function stack at the
+//! end takes its role, key and log group with it.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
@@ -39,6 +40,9 @@ const ENVIRONMENT_KINDS: &[&str] = &[
     "sagemaker:domain",
     "sagemaker:user_profile",
 ];
+
+/// What the function stack (cfn/custom-resource.yaml) makes.
+const FUNCTION_KINDS: &[&str] = &["iam:role", "kms:key", "kms:alias", "logs:log_group"];
 
 /// The zip `make test` packaged (scripts/lambda --debug), refused when older than the binary.
 fn lambda_zip() -> PathBuf {
@@ -209,6 +213,7 @@ async fn products_deploy_as_stacks_and_through_service_catalog() {
         .await
         .unwrap();
     }
+    let before_function = emulator.counts(FUNCTION_KINDS);
     let started = Instant::now();
     c.create(
         "secure-mlops-custom-resource",
@@ -508,6 +513,25 @@ async fn products_deploy_as_stacks_and_through_service_catalog() {
         .filter_map(|s| s.stack_name)
         .collect();
     assert_eq!(live, ["secure-mlops-custom-resource"], "{live:?}");
+
+    // The platform team retires the function: its stack takes its key, role and log group.
+    c.cfn
+        .delete_stack()
+        .stack_name("secure-mlops-custom-resource")
+        .send()
+        .await
+        .unwrap();
+    c.wait(
+        "secure-mlops-custom-resource",
+        StackStatus::DeleteComplete,
+        Duration::from_secs(60),
+    )
+    .await;
+    let mut after = emulator.counts(FUNCTION_KINDS);
+    // Roles this test made on its own (alice, bob, the launch and administrator roles) and the
+    // two SageMaker Projects service roles, which projects enablement keeps by design.
+    after.entry("iam:role".into()).and_modify(|n| *n -= 6);
+    assert_eq!(after, before_function);
 }
 
 /// A role `service` may assume; returns its ARN.
