@@ -96,21 +96,6 @@ async fn prior_for_create(aws: &Aws, ctx: &Ctx, id: &str) -> Result<Option<Recor
     }
 }
 
-/// For a continuation: the reason to stop when a later request has taken the resource over.
-fn superseded(ctx: &Ctx, prior: Option<&Record>) -> Option<String> {
-    if ctx.is_first() {
-        return None;
-    }
-    match prior {
-        Some(r) if r.request_id == ctx.request.request_id => None,
-        Some(r) => Some(format!(
-            "superseded: request {} has taken this resource over, so this one stops",
-            r.request_id
-        )),
-        None => Some("superseded: the resource's record is gone (a later request deleted it), so this one stops".to_string()),
-    }
-}
-
 async fn create(aws: &Aws, ctx: &Ctx) -> Step {
     let spec = match resolve(aws, &ctx.request.properties).await {
         Ok(spec) => spec,
@@ -121,7 +106,7 @@ async fn create(aws: &Aws, ctx: &Ctx) -> Step {
         Ok(prior) => prior,
         Err(why) => return Step::failed(CREATE_FAILED_ID, why),
     };
-    if let Some(why) = superseded(ctx, prior.as_ref()) {
+    if let Some(why) = ctx.superseded(prior.as_ref()) {
         return Step::failed(&id, why);
     }
     // A repeated Create (or a continuation) carries on from what is recorded.
@@ -150,7 +135,7 @@ async fn update(aws: &Aws, ctx: &Ctx) -> Step {
             Ok(prior) => prior,
             Err(why) => return Step::failed(&old_id, why),
         };
-        if let Some(why) = superseded(ctx, prior.as_ref()) {
+        if let Some(why) = ctx.superseded(prior.as_ref()) {
             return Step::failed(&id, why);
         }
         let fail_id = if prior.is_some() {
@@ -200,7 +185,7 @@ async fn update(aws: &Aws, ctx: &Ctx) -> Step {
         }
         Err(e) => return Step::failed(&old_id, e.to_string()),
     };
-    if let Some(why) = superseded(ctx, prior.as_ref()) {
+    if let Some(why) = ctx.superseded(prior.as_ref()) {
         return Step::failed(&id, why);
     }
     let ledger = prior.map(|r| r.ledger).unwrap_or_default();
@@ -261,19 +246,6 @@ fn ran_out_of_time(failed: &Failed, deadline: Deadline) -> bool {
     }
 }
 
-/// Saves `record` unless a later request has written the record since; the error says why not.
-async fn save_if_current(aws: &Aws, id: &str, record: &Record) -> Result<(), String> {
-    if let Ok(Some(current)) = aws.store.load(id).await {
-        if current.request_id != record.request_id {
-            return Err(format!(
-                "superseded: request {} has taken this resource over; this run's changes are not recorded",
-                current.request_id
-            ));
-        }
-    }
-    aws.store.save(id, record).await.map_err(|e| e.to_string())
-}
-
 /// Create and Update: record the run as in progress, run the engine to `spec` from `ledger`,
 /// record the result, answer or continue. `fail_id` is answered when nothing could be done;
 /// `replacing` is the old id during a replacement.
@@ -303,12 +275,8 @@ async fn apply_run(
             );
             record.in_progress = false;
             record.ledger = ledger;
-            if let Err(why) = save_if_current(aws, id, &record).await {
-                if why.starts_with("superseded") {
-                    return Step::failed(id, why);
-                }
-                // The in-progress mark stays: the next operation adopts what exists.
-                tracing::warn!(error = %why, "applied, but the ledger could not be recorded");
+            if let Some(stop) = aws.record_end(id, &record, "applied").await {
+                return stop;
             }
             let outputs = graph
                 .as_ref()
@@ -322,11 +290,8 @@ async fn apply_run(
             let left = failed.ledger.len();
             record.in_progress = false;
             record.ledger = failed.ledger;
-            if let Err(why) = save_if_current(aws, id, &record).await {
-                if why.starts_with("superseded") {
-                    return Step::failed(id, why);
-                }
-                tracing::warn!(error = %why, "the ledger could not be recorded; the next operation adopts");
+            if let Some(stop) = aws.record_end(id, &record, "ran").await {
+                return stop;
             }
             if timed_out {
                 return ctx.continue_or_fail(id, &format!("Not finished: {reason}"));

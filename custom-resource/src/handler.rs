@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use crate::continuation::{Continuation, Invoker, LambdaInvoker};
 use crate::request::{Request, RequestKind, CREATE_FAILED_ID, ENVIRONMENT_TYPE, PROJECTS_TYPE};
 use crate::response::{Response, ResponseSender, Status};
-use crate::store::{SsmStore, DEFAULT_PREFIX};
+use crate::store::{Record, SsmStore, StoreError, DEFAULT_PREFIX};
 use crate::{environment, projects, properties};
 
 /// CloudFormation's longest wait for a custom resource (and the default `ServiceTimeout`).
@@ -116,6 +116,24 @@ pub(crate) struct Aws {
     pub(crate) store: SsmStore,
 }
 
+impl Aws {
+    /// Records the end of a run under `id`. A later request owning the resource now is the
+    /// FAILED answer returned; any other failed write is only logged (`what` says what was
+    /// done): the record keeps its in-progress mark, so the next operation adopts what exists.
+    pub(crate) async fn record_end(&self, id: &str, record: &Record, what: &str) -> Option<Step> {
+        match self.store.save_if_current(id, record).await {
+            Ok(()) => None,
+            Err(superseded @ StoreError::Superseded(_)) => {
+                Some(Step::failed(id, superseded.to_string()))
+            }
+            Err(why) => {
+                tracing::warn!(error = %why, "{what}, but the record could not be written");
+                None
+            }
+        }
+    }
+}
+
 /// What a run decided.
 #[derive(Debug)]
 pub(crate) enum Step {
@@ -204,6 +222,25 @@ impl Ctx {
     /// True for the first invocation of a request.
     pub(crate) fn is_first(&self) -> bool {
         self.count == 0
+    }
+
+    /// For a continuation: why to stop when a later request has taken the resource over (the
+    /// record names another request) or deleted it (no record). `None` on a first invocation.
+    pub(crate) fn superseded(&self, prior: Option<&Record>) -> Option<String> {
+        if self.is_first() {
+            return None;
+        }
+        match prior {
+            Some(r) if r.request_id == self.request.request_id => None,
+            Some(r) => Some(format!(
+                "superseded: request {} has taken this resource over, so this one stops",
+                r.request_id
+            )),
+            None => Some(
+                "superseded: the resource's record is gone (a later request deleted it), so this one stops"
+                    .to_string(),
+            ),
+        }
     }
 }
 

@@ -72,20 +72,6 @@ async fn prior(aws: &Aws, ctx: &Ctx, id: &str) -> Result<Prior, String> {
     }
 }
 
-fn superseded(ctx: &Ctx, prior: Option<&Record>) -> Option<String> {
-    if ctx.is_first() {
-        return None;
-    }
-    match prior {
-        Some(r) if r.request_id == ctx.request.request_id => None,
-        Some(r) => Some(format!(
-            "superseded: request {} has taken this resource over, so this one stops",
-            r.request_id
-        )),
-        None => Some("superseded: the resource's record is gone, so this one stops".to_string()),
-    }
-}
-
 async fn create(aws: &Aws, ctx: &Ctx, id: &str) -> Step {
     let spec = match spec_of(&ctx.request.properties) {
         Ok(spec) => spec,
@@ -104,7 +90,7 @@ async fn create(aws: &Aws, ctx: &Ctx, id: &str) -> Step {
         }
         Err(why) => return Step::failed(CREATE_FAILED_ID, why),
     };
-    if let Some(why) = superseded(ctx, prior.as_ref()) {
+    if let Some(why) = ctx.superseded(prior.as_ref()) {
         return Step::failed(id, why);
     }
     let fail_id = if prior.is_some() {
@@ -139,7 +125,7 @@ async fn update(aws: &Aws, ctx: &Ctx, id: &str) -> Step {
         }
         Err(why) => return Step::failed(&event_id, why),
     };
-    if let Some(why) = superseded(ctx, prior.as_ref()) {
+    if let Some(why) = ctx.superseded(prior.as_ref()) {
         return Step::failed(id, why);
     }
     let previously = match prior {
@@ -152,18 +138,6 @@ async fn update(aws: &Aws, ctx: &Ctx, id: &str) -> Step {
             .unwrap_or_default(),
     };
     apply_run(aws, ctx, id, &spec, previously, id).await
-}
-
-async fn save_if_current(aws: &Aws, id: &str, record: &Record) -> Result<(), String> {
-    if let Ok(Some(current)) = aws.store.load(id).await {
-        if current.request_id != record.request_id {
-            return Err(format!(
-                "superseded: request {} has taken this resource over",
-                current.request_id
-            ));
-        }
-    }
-    aws.store.save(id, record).await.map_err(|e| e.to_string())
 }
 
 async fn apply_run(
@@ -191,11 +165,8 @@ async fn apply_run(
             }
             rec.in_progress = false;
             rec.principals = state.principal_arns.clone();
-            if let Err(why) = save_if_current(aws, id, &rec).await {
-                if why.starts_with("superseded") {
-                    return Step::failed(id, why);
-                }
-                tracing::warn!(error = %why, "enabled, but the record could not be written");
+            if let Some(stop) = aws.record_end(id, &rec, "enabled").await {
+                return stop;
             }
             Step::success(id, data(&state))
         }
@@ -212,11 +183,8 @@ async fn apply_run(
                 let _ = aws.store.delete(id).await;
                 return Step::failed(CREATE_FAILED_ID, reason);
             }
-            if let Err(why) = save_if_current(aws, id, &rec).await {
-                if why.starts_with("superseded") {
-                    return Step::failed(id, why);
-                }
-                tracing::warn!(error = %why, "the record could not be written");
+            if let Some(stop) = aws.record_end(id, &rec, "ran").await {
+                return stop;
             }
             if timed_out {
                 ctx.continue_or_fail(id, &format!("Not finished: {reason}"))

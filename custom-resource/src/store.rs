@@ -77,6 +77,11 @@ pub enum StoreError {
         /// The parse error.
         why: String,
     },
+    /// A later request wrote the record: this run no longer owns it.
+    #[error(
+        "superseded: request {0} has taken this resource over; this run's changes are not recorded"
+    )]
+    Superseded(String),
     /// The id cannot be part of a parameter name.
     #[error("ledger store: {0:?} cannot be used in an SSM parameter name")]
     BadId(String),
@@ -186,6 +191,18 @@ impl SsmStore {
             .filter(|n| !written.contains(n))
             .collect();
         self.delete_names(stale).await
+    }
+
+    /// Writes `record` unless a later request (another delivery, a continuation of a newer
+    /// event) has written the record under `id` since: two runs must not overwrite each other's
+    /// ledgers. An unreadable current record does not stop the write.
+    pub async fn save_if_current(&self, id: &str, record: &Record) -> Result<(), StoreError> {
+        if let Ok(Some(current)) = self.load(id).await {
+            if current.request_id != record.request_id {
+                return Err(StoreError::Superseded(current.request_id));
+            }
+        }
+        self.save(id, record).await
     }
 
     /// Removes the record under `id` (nothing to do when there is none).
