@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use acceptance::{bootstrap_binary, repo_root, role_arn, Emulator};
+use acceptance::{bootstrap_binary, repo_root, role_arn, Emulator, ENVIRONMENT_KINDS};
 use aws_sdk_cloudformation::types::{Capability, Parameter, StackStatus};
 use aws_sdk_servicecatalog::types::{
     ProductType, ProvisioningArtifactProperties, ProvisioningArtifactType, ProvisioningParameter,
@@ -24,22 +24,6 @@ use aws_sdk_servicecatalog::types::{
 
 const BUCKET: &str = "secure-mlops-artifacts";
 const PREFIX: &str = "secure-mlops/1.0.0";
-
-/// What an environment creates; all back to the baseline after its stack is deleted.
-const ENVIRONMENT_KINDS: &[&str] = &[
-    "ec2:vpc",
-    "ec2:subnet",
-    "ec2:route_table",
-    "ec2:security_group",
-    "ec2:vpc_endpoint",
-    "ec2:flow_log",
-    "kms:key",
-    "s3:bucket",
-    "iam:role",
-    "iam:policy",
-    "sagemaker:domain",
-    "sagemaker:user_profile",
-];
 
 /// What the function stack (cfn/custom-resource.yaml) makes.
 const FUNCTION_KINDS: &[&str] = &["iam:role", "kms:key", "kms:alias", "logs:log_group"];

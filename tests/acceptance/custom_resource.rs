@@ -14,40 +14,13 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use acceptance::{role_arn, Emulator, ACCOUNT_ID, REGION};
+use acceptance::{role_arn, Emulator, ACCOUNT_ID, ENVIRONMENT_KINDS, REGION};
 use secure_mlops_core::aws::ConnectionSettings;
 use secure_mlops_custom_resource::continuation::BoxFuture;
 use secure_mlops_custom_resource::{
     Handler, Invocation, Invoker, Outcome, Settings, Status, CREATE_FAILED_ID,
 };
 use serde_json::{json, Value};
-
-/// Every kind an environment creates (as in the Terraform test); after the last Delete each
-/// must be back to what it was.
-const KINDS: &[&str] = &[
-    "ec2:vpc",
-    "ec2:subnet",
-    "ec2:route_table",
-    "ec2:security_group",
-    "ec2:vpc_endpoint",
-    "ec2:network_interface",
-    "ec2:internet_gateway",
-    "ec2:nat_gateway",
-    "ec2:elastic_ip",
-    "ec2:flow_log",
-    "kms:key",
-    "kms:alias",
-    "s3:bucket",
-    "logs:log_group",
-    "iam:role",
-    "iam:policy",
-    "sagemaker:domain",
-    "sagemaker:user_profile",
-    "sagemaker:app",
-    "efs:mount_target",
-    "servicecatalog:principal_association",
-    "sagemaker:servicecatalog_portfolio",
-];
 
 const STACK_ID: &str =
     "arn:aws:cloudformation:us-east-1:123456789012:stack/ds-team/0f1e2d3c-aaaa-bbbb-cccc-000000000001";
@@ -327,7 +300,16 @@ impl Fixture {
 }
 
 fn counts(emulator: &Emulator) -> BTreeMap<String, usize> {
-    emulator.counts(KINDS)
+    // What environments make, and what projects enablement makes.
+    let kinds: Vec<&str> = ENVIRONMENT_KINDS
+        .iter()
+        .copied()
+        .chain([
+            "servicecatalog:principal_association",
+            "sagemaker:servicecatalog_portfolio",
+        ])
+        .collect();
+    emulator.counts(&kinds)
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -7,34 +7,12 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use acceptance::{kill_providers_under, Emulator, Workdir, ACCOUNT_ID, REGION};
+use acceptance::{
+    kill_providers_under, Emulator, Workdir, ACCOUNT_ID, ENVIRONMENT_KINDS as KINDS, REGION,
+};
 use serde_json::Value;
 
 const ADDRESS: &str = "sagemaker_secure_ds_environment.team";
-
-/// Every kind an environment creates; after destroy each must be back to what it was before.
-const KINDS: &[&str] = &[
-    "ec2:vpc",
-    "ec2:subnet",
-    "ec2:route_table",
-    "ec2:security_group",
-    "ec2:vpc_endpoint",
-    "ec2:network_interface",
-    "ec2:internet_gateway",
-    "ec2:nat_gateway",
-    "ec2:elastic_ip",
-    "ec2:flow_log",
-    "kms:key",
-    "kms:alias",
-    "s3:bucket",
-    "logs:log_group",
-    "iam:role",
-    "iam:policy",
-    "sagemaker:domain",
-    "sagemaker:user_profile",
-    "sagemaker:app",
-    "efs:mount_target",
-];
 
 /// What the configuration varies between steps.
 #[derive(Clone)]

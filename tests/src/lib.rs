@@ -21,6 +21,31 @@ pub const ACCOUNT_ID: &str = "123456789012";
 /// The region tests work in.
 pub const REGION: &str = "us-east-1";
 
+/// Every kind of resource an environment creates, directly or through SageMaker; after a
+/// destroy each must be back to its count before the environment.
+pub const ENVIRONMENT_KINDS: &[&str] = &[
+    "ec2:vpc",
+    "ec2:subnet",
+    "ec2:route_table",
+    "ec2:security_group",
+    "ec2:vpc_endpoint",
+    "ec2:network_interface",
+    "ec2:internet_gateway",
+    "ec2:nat_gateway",
+    "ec2:elastic_ip",
+    "ec2:flow_log",
+    "kms:key",
+    "kms:alias",
+    "s3:bucket",
+    "logs:log_group",
+    "iam:role",
+    "iam:policy",
+    "sagemaker:domain",
+    "sagemaker:user_profile",
+    "sagemaker:app",
+    "efs:mount_target",
+];
+
 /// The repository's root directory.
 ///
 /// From the `CARGO_MANIFEST_DIR` cargo (and nextest) set when running the tests, before the
