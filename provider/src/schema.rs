@@ -66,6 +66,14 @@ pub(crate) fn block(
     }
 }
 
+/// The value of a `set(string)` attribute as Terraform sends it.
+///
+/// A `Vec`, not a set: elements not yet known are all equal as Rust values but distinct in
+/// Terraform (two roles still to be created are two elements), so a set would merge them and
+/// plan a set Terraform refuses as different from the configuration. Known elements arrive
+/// without duplicates.
+pub(crate) type SetOfStrings = tf_provider::value::Value<Vec<tf_provider::value::Value<String>>>;
+
 /// A `set(string)` type.
 pub(crate) fn set_of_strings() -> AttributeType {
     AttributeType::Set(Box::new(AttributeType::String))

@@ -15,7 +15,9 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use crate::diagnostics::add_validation_errors;
 use crate::provider::SharedClients;
-use crate::schema::{block, computed, optional, optional_with_default, required, set_of_strings};
+use crate::schema::{
+    block, computed, optional, optional_with_default, required, set_of_strings, SetOfStrings,
+};
 use crate::timeouts::{parse_go_duration, timeout_or_default};
 
 /// Default for `timeouts.create` (and updates): enabling is quick, the share's acceptance is not
@@ -35,7 +37,7 @@ pub(crate) struct Timeouts {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct State {
     id: Value<String>,
-    principal_arns: Value<BTreeSet<Value<String>>>,
+    principal_arns: SetOfStrings,
     create_service_roles: Value<bool>,
     disable_on_destroy: Value<bool>,
     portfolio_id: Value<String>,
@@ -427,7 +429,7 @@ fn timeout_of(
     timeout_or_default(diags, text, which, default)
 }
 
-fn known_strings(set: &Value<BTreeSet<Value<String>>>) -> BTreeSet<String> {
+fn known_strings(set: &SetOfStrings) -> BTreeSet<String> {
     set.as_ref_option()
         .map(|s| {
             s.iter()
@@ -511,7 +513,7 @@ mod tests {
     fn unknown_principals_are_not_judged() {
         let mut state = config(&["arn:aws:iam::123456789012:role/a"]);
         if let Value::Value(set) = &mut state.principal_arns {
-            set.insert(Value::Unknown);
+            set.push(Value::Unknown);
         }
         let mut diags = Diagnostics::default();
         assert!(check(&mut diags, &state));

@@ -13,8 +13,8 @@ use tf_provider::value::Value;
 
 /// A list of strings as Terraform sends it.
 pub(crate) type Strings = Value<Vec<Value<String>>>;
-/// A set of strings.
-pub(crate) type StringSet = Value<BTreeSet<Value<String>>>;
+/// A set of strings (see [`SetOfStrings`](crate::schema::SetOfStrings) for why not a set).
+pub(crate) type StringSet = crate::schema::SetOfStrings;
 /// A map of strings.
 pub(crate) type StringMap = Value<BTreeMap<String, Value<String>>>;
 
@@ -549,7 +549,7 @@ pub(crate) fn fill_defaults(state: &mut State, spec: &EnvironmentSpec, bucket_na
     fill(&mut guard.deny_root_access, g.deny_root_access);
     fill(&mut guard.deny_direct_internet, g.deny_direct_internet);
     if !matches!(guard.allowed_instance_types, Value::Value(_)) {
-        guard.allowed_instance_types = Value::Value(BTreeSet::new());
+        guard.allowed_instance_types = Value::Value(Vec::new());
     }
     state.guardrails = Value::Value(guard);
 
@@ -688,7 +688,7 @@ mod tests {
             "no NAT, no public subnets"
         );
         assert_eq!(
-            net.interface_endpoints.as_ref_option().map(BTreeSet::len),
+            net.interface_endpoints.as_ref_option().map(Vec::len),
             Some(17)
         );
         let again = to_spec(&state).unwrap();
