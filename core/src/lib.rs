@@ -5,6 +5,7 @@
 //! here, and map results and errors back. Nothing in this crate knows about msgpack, gRPC or
 //! CloudFormation events.
 //!
+//! * [`ids`]: tag keys, personas, purposes, logical ids and record kinds: how children are named.
 //! * [`spec`]: typed input and its validation (every problem at once, on attribute paths).
 //! * [`aws`]: client construction from one [`aws::ConnectionSettings`] and AWS error decoding.
 //! * [`children`]: one module per AWS child kind the engine manages.
@@ -20,6 +21,7 @@ pub mod children;
 pub mod engine;
 pub mod environment;
 pub mod graph;
+pub mod ids;
 pub mod policy;
 pub mod projects;
 pub mod spec;

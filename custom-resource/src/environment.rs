@@ -4,10 +4,9 @@
 use secure_mlops_core::children::error::ChildError;
 use secure_mlops_core::engine::{ExecError, Ledger};
 use secure_mlops_core::environment::{self as core_env, EnvironmentError, Failed, Outputs};
-use secure_mlops_core::graph::environment::{
-    environment_graph, KeyPurpose, Persona, STUDIO_DOMAIN,
-};
-use secure_mlops_core::spec::{EnvironmentSpec, Stage};
+use secure_mlops_core::graph::environment::environment_graph;
+use secure_mlops_core::ids::{KeyPurpose, Persona};
+use secure_mlops_core::spec::{EnvironmentSpec, PathStep, Stage};
 use secure_mlops_core::wait::{Deadline, WaitError};
 use serde_json::Value;
 
@@ -24,38 +23,25 @@ pub(crate) async fn run(aws: &Aws, ctx: &Ctx) -> Step {
     }
 }
 
-/// The spec of `props` with Terraform's plan-time completion: default zones from the region,
-/// every validation, and the one check that needs AWS (an existing VPC with an internet
-/// gateway cannot take NAT gateways). The error is the `Reason`.
+/// The spec of `props` completed as Terraform's plan completes it (the engine's `complete`:
+/// defaults, zones, every check, those that need AWS included). The error is the `Reason`, with
+/// every problem at once on its property path.
 async fn resolve(aws: &Aws, props: &Value) -> Result<EnvironmentSpec, String> {
-    let mut spec =
-        properties::environment_spec(props).map_err(|e| format!("Invalid properties: {e}"))?;
-    if spec.network.availability_zones.is_empty() {
-        match core_env::default_zones(&aws.clients).await {
-            Ok(zones) => spec.network.availability_zones = zones,
-            Err(e) => {
-                return Err(format!(
-                    "Network.AvailabilityZones: not set, and the region's zones could not be read ({e}); set Network.AvailabilityZones"
-                ))
-            }
-        }
+    let (spec, mut errors) = properties::read_environment(props);
+    if !errors.0.is_empty() {
+        let mut more = secure_mlops_core::spec::ValidationErrors::default();
+        spec.check(&mut more);
+        errors.0.extend(PropertyErrors::from_validation(&more).0);
+        return Err(format!("Invalid properties: {errors}"));
     }
-    if let Err(errors) = spec.validate() {
-        return Err(format!(
-            "Invalid properties: {}",
-            PropertyErrors::from_validation(&errors)
-        ));
-    }
-    if let (Some(vpc_id), true) = (&spec.network.vpc_id, spec.network.create_nat_gateways) {
-        match core_env::internet_gateway_of(&aws.clients, vpc_id).await {
-            Ok(Some(igw)) => return Err(format!(
-                "Network.CreateNatGateways: VPC {vpc_id} already has internet gateway {igw}, and a VPC takes only one. Set CreateNatGateways to false and give ExistingPrivateSubnetIds whose route tables use your own NAT, or detach {igw} first"
-            )),
-            Ok(None) => {}
-            Err(e) => return Err(format!("cannot check the existing VPC {vpc_id}: {e}")),
-        }
-    }
-    Ok(spec)
+    core_env::complete(&aws.clients, &spec)
+        .await
+        .map_err(|errors| {
+            format!(
+                "Invalid properties: {}",
+                PropertyErrors::from_validation(&errors)
+            )
+        })
 }
 
 /// True for `<name>-<stage>`, the ids this type gives.
@@ -149,7 +135,7 @@ async fn update(aws: &Aws, ctx: &Ctx) -> Step {
     }
     if let Some(old_props) = &ctx.request.old_properties {
         if let Ok(mut old) = properties::environment_spec(old_props) {
-            if old.network.availability_zones.is_empty() {
+            if old.network.availability_zones.is_none() {
                 // Both default to the region's first two zones.
                 old.network
                     .availability_zones
@@ -192,34 +178,17 @@ async fn update(aws: &Aws, ctx: &Ctx) -> Step {
     apply_run(aws, ctx, &id, &spec, ledger, &old_id, None).await
 }
 
-/// The property paths whose change would replace the environment (Terraform's
-/// `RequiresReplace` set, except Name and Stage, which change the id).
+/// The property paths whose change would replace the environment: the engine's
+/// [`replacing_changes`](EnvironmentSpec::replacing_changes) (Terraform's `RequiresReplace`
+/// set), except Name and Stage, which change the id.
 pub fn immutable_changes(old: &EnvironmentSpec, new: &EnvironmentSpec) -> Vec<String> {
-    let (a, b) = (&old.network, &new.network);
-    let (ra, rb) = (old.resolved_subnets(), new.resolved_subnets());
-    let mut changed = Vec::new();
-    if a.vpc_id != b.vpc_id {
-        changed.push("Network.VpcId");
-    }
-    if ra.vpc_cidr != rb.vpc_cidr {
-        changed.push("Network.VpcCidr");
-    }
-    if a.availability_zones != b.availability_zones {
-        changed.push("Network.AvailabilityZones");
-    }
-    if a.existing_private_subnet_ids != b.existing_private_subnet_ids {
-        changed.push("Network.ExistingPrivateSubnetIds");
-    } else if ra.private != rb.private {
-        changed.push("Network.PrivateSubnetCidrs");
-    }
-    // Public subnets come and go with NAT in place; a new layout for existing ones replaces.
-    if !ra.public.is_empty() && !rb.public.is_empty() && ra.public != rb.public {
-        changed.push("Network.PublicSubnetCidrs");
-    }
-    if a.existing_s3_endpoint_id != b.existing_s3_endpoint_id {
-        changed.push("Network.ExistingS3EndpointId");
-    }
-    changed.into_iter().map(str::to_string).collect()
+    new.replacing_changes(old)
+        .iter()
+        .filter(
+            |path| !matches!(path.0.as_slice(), [PathStep::Attr(a)] if a == "name" || a == "stage"),
+        )
+        .map(properties::property_path)
+        .collect()
 }
 
 /// True when the failure is the deadline's doing (the engine stops children at its deadline,
@@ -446,15 +415,11 @@ async fn delete(aws: &Aws, ctx: &Ctx) -> Step {
             tracing::warn!(error = %e, "could not record the adopted ledger");
         }
     }
-    let kept_efs = record
-        .ledger
-        .get(STUDIO_DOMAIN)
-        .and_then(|r| r.attributes.get("home_efs_file_system_id").cloned())
-        .filter(|_| spec.studio.efs_retention() == "Retain");
     match core_env::destroy(&aws.clients, &spec, record.ledger.clone(), deadline).await {
-        Ok(report) => {
+        Ok(destroyed) => {
+            let report = destroyed.report;
             tracing::info!(wall = ?report.wall, operations = report.operations, "environment deleted");
-            if let Some(efs) = kept_efs {
+            if let Some(efs) = destroyed.kept_file_system {
                 tracing::info!(file_system = %efs, "Studio's home file system was kept (EfsRetention Retain); delete it when its data is no longer needed");
             }
             if let Err(e) = aws.store.delete(&id).await {
@@ -485,7 +450,7 @@ async fn delete(aws: &Aws, ctx: &Ctx) -> Step {
 /// A spec good enough to delete a recorded ledger when no properties are usable.
 fn minimal_spec(id: &str) -> EnvironmentSpec {
     let (name, stage) = id.rsplit_once('-').unwrap_or((id, "dev"));
-    EnvironmentSpec::named(name, stage)
+    EnvironmentSpec::named(name, Stage::parse(stage).unwrap_or(Stage::Dev))
 }
 
 /// The `Data` of an environment, most important first. Every key is always present (an empty
@@ -561,8 +526,8 @@ mod tests {
             "Name": "team-a", "Stage": "dev", "Network": network
         }))
         .unwrap();
-        if s.network.availability_zones.is_empty() {
-            s.network.availability_zones = vec!["us-east-1a".into(), "us-east-1b".into()];
+        if s.network.availability_zones.is_none() {
+            s.network.availability_zones = Some(vec!["us-east-1a".into(), "us-east-1b".into()]);
         }
         s
     }

@@ -12,8 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use secure_mlops_core::spec::{
-    AttrPath, EnvironmentSpec, FlowLogsSpec, GuardrailSpec, IamSpec, NetworkSpec, PathStep,
-    ProjectsEnablementSpec, StorageSpec, StudioSpec, UserProfileSpec, ValidationErrors,
+    AttrPath, AuthMode, Choice, EfsRetention, EnvironmentSpec, FlowLogsSpec, GuardrailSpec,
+    IamSpec, NetworkSpec, PathStep, ProfilePersona, ProjectsEnablementSpec, Stage, StorageSpec,
+    StudioSpec, UserProfileSpec, ValidationErrors,
 };
 use serde_json::{Map, Value};
 
@@ -377,15 +378,42 @@ fn scalar(path: &str, value: &Value, errors: &mut PropertyErrors) -> Option<Stri
     }
 }
 
-/// The spec of `Custom::SecureDsEnvironment`, with Terraform's defaults (Studio on). Empty
-/// `Network.AvailabilityZones` stay empty: the caller fills the region's first two, as
-/// Terraform's plan does, before validating.
+/// The spec of `Custom::SecureDsEnvironment`, with Terraform's defaults (Studio on), when the
+/// properties have the right shape and every word names a choice. Omitted
+/// `Network.AvailabilityZones` stay unset: the engine's `complete` fills them, as Terraform's
+/// plan does.
 pub fn environment_spec(properties: &Value) -> Result<EnvironmentSpec, PropertyErrors> {
+    let (spec, errors) = read_environment(properties);
+    if errors.0.is_empty() {
+        Ok(spec)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A word that must name one of `T`'s choices; a problem on `path` (and `default`) otherwise.
+fn choice<T: Choice>(path: &str, text: Option<String>, default: T, e: &mut PropertyErrors) -> T {
+    let Some(text) = text else {
+        return default;
+    };
+    T::parse(&text).unwrap_or_else(|| {
+        e.push(path, format!("{} ({})", T::problem(&text), T::SUMMARY));
+        default
+    })
+}
+
+/// The spec as far as the properties give it, and every problem found reading them, so a
+/// caller can report those with the spec's own problems, all at once.
+pub fn read_environment(properties: &Value) -> (EnvironmentSpec, PropertyErrors) {
     let mut errors = PropertyErrors::default();
     let e = &mut errors;
     let mut root = Object::new("", Some(properties), e);
     let name = root.required_string("Name", e);
-    let stage = root.required_string("Stage", e);
+    let stage_text = root.required_string("Stage", e);
+    let stage = match stage_text.is_empty() {
+        true => Stage::Dev,
+        false => choice("Stage", Some(stage_text), Stage::Dev, e),
+    };
     let tags = root.string_map("Tags", e);
 
     let mut net = Object::new("Network", root.get("Network"), e);
@@ -393,16 +421,22 @@ pub fn environment_spec(properties: &Value) -> Result<EnvironmentSpec, PropertyE
     let flow_defaults = FlowLogsSpec::default();
     let flow_logs = FlowLogsSpec {
         enabled: flow.boolean("Enabled", flow_defaults.enabled, e),
-        traffic_type: flow
-            .string("TrafficType", e)
-            .unwrap_or(flow_defaults.traffic_type),
+        traffic_type: {
+            let text = flow.string("TrafficType", e);
+            choice(
+                "Network.FlowLogs.TrafficType",
+                text,
+                flow_defaults.traffic_type,
+                e,
+            )
+        },
         retention_days: flow.integer("RetentionDays", flow_defaults.retention_days, e),
     };
     flow.finish(&[], e);
     let network = NetworkSpec {
         vpc_id: net.string("VpcId", e),
         vpc_cidr: net.string("VpcCidr", e),
-        availability_zones: net.list("AvailabilityZones", e).unwrap_or_default(),
+        availability_zones: net.list("AvailabilityZones", e),
         private_subnet_cidrs: net.list("PrivateSubnetCidrs", e),
         existing_private_subnet_ids: net.list("ExistingPrivateSubnetIds", e),
         create_nat_gateways: net.boolean("CreateNatGateways", false, e),
@@ -450,6 +484,8 @@ pub fn environment_spec(properties: &Value) -> Result<EnvironmentSpec, PropertyE
         // "name=persona" strings, from a CommaDelimitedList parameter.
         Some(Value::Array(_) | Value::String(_)) => {
             for (profile_name, persona) in string_map("Studio.UserProfiles", given, e) {
+                let path = format!("Studio.UserProfiles[{profile_name:?}]");
+                let persona = choice(&path, Some(persona), ProfilePersona::DATA_SCIENTIST, e);
                 user_profiles.insert(profile_name, UserProfileSpec { persona });
             }
             Object::new("Studio.UserProfiles", None, e)
@@ -460,7 +496,17 @@ pub fn environment_spec(properties: &Value) -> Result<EnvironmentSpec, PropertyE
         for (profile_name, value) in map {
             let path = format!("Studio.UserProfiles[{profile_name:?}]");
             let mut profile = Object::new(&path, Some(value), e);
-            let persona = profile.required_string("Persona", e);
+            let text = profile.required_string("Persona", e);
+            let persona = if text.is_empty() {
+                ProfilePersona::DATA_SCIENTIST
+            } else {
+                choice(
+                    &format!("{path}.Persona"),
+                    Some(text),
+                    ProfilePersona::DATA_SCIENTIST,
+                    e,
+                )
+            };
             profile.finish(&[], e);
             user_profiles.insert(profile_name.clone(), UserProfileSpec { persona });
         }
@@ -469,8 +515,14 @@ pub fn environment_spec(properties: &Value) -> Result<EnvironmentSpec, PropertyE
         // Studio is the point of the environment: on unless switched off (as in Terraform).
         enabled: studio.boolean("Enabled", true, e),
         domain_name: studio.string("DomainName", e),
-        auth_mode: studio.string("AuthMode", e),
-        efs_retention: studio.string("EfsRetention", e),
+        auth_mode: {
+            let text = studio.string("AuthMode", e);
+            choice("Studio.AuthMode", text, AuthMode::Iam, e)
+        },
+        efs_retention: {
+            let text = studio.string("EfsRetention", e);
+            choice("Studio.EfsRetention", text, EfsRetention::Retain, e)
+        },
         user_profiles,
     };
     studio.finish(&[], e);
@@ -486,11 +538,7 @@ pub fn environment_spec(properties: &Value) -> Result<EnvironmentSpec, PropertyE
         guardrails,
         studio: studio_spec,
     };
-    if errors.0.is_empty() {
-        Ok(spec)
-    } else {
-        Err(errors)
-    }
+    (spec, errors)
 }
 
 /// The spec of `Custom::SageMakerProjectsEnablement`, with Terraform's defaults
@@ -536,6 +584,7 @@ pub fn service_timeout(properties: &Value) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secure_mlops_core::spec::TrafficType;
     use serde_json::json;
 
     fn paths(errors: &PropertyErrors) -> Vec<&str> {
@@ -589,7 +638,7 @@ mod tests {
         assert!(spec.network.create_nat_gateways);
         assert!(!spec.network.flow_logs.enabled);
         assert_eq!(spec.network.flow_logs.retention_days, 30);
-        assert_eq!(spec.network.flow_logs.traffic_type, "ALL");
+        assert_eq!(spec.network.flow_logs.traffic_type, TrafficType::All);
         assert!(spec.storage.force_destroy);
         assert!(!spec.guardrails.deny_root_access);
         assert!(spec.guardrails.require_kms, "defaults kept");
@@ -602,7 +651,10 @@ mod tests {
             Some("arn:aws:iam::123456789012:role/exec")
         );
         assert!(spec.studio.enabled, "Studio is on unless switched off");
-        assert_eq!(spec.studio.user_profiles["alice"].persona, "data_scientist");
+        assert_eq!(
+            spec.studio.user_profiles["alice"].persona,
+            ProfilePersona::DATA_SCIENTIST
+        );
         assert_eq!(spec.tags["cost-center"], "cc-1");
         assert_eq!(
             service_timeout(&json!({"ServiceTimeout": "1800"})),
@@ -614,7 +666,7 @@ mod tests {
     fn omitted_properties_take_terraforms_defaults() {
         let spec = environment_spec(&json!({"Name": "team-a", "Stage": "dev"})).unwrap();
         assert!(spec.studio.enabled);
-        assert!(spec.network.availability_zones.is_empty());
+        assert_eq!(spec.network.availability_zones, None);
         assert_eq!(spec.network.flow_logs, FlowLogsSpec::default());
         assert_eq!(spec.guardrails, GuardrailSpec::default());
         assert_eq!(spec.network.interface_endpoints, None);
@@ -640,14 +692,23 @@ mod tests {
         .unwrap();
         assert_eq!(spec.tags["cost-center"], "42");
         assert_eq!(spec.tags["owner"], "team-a");
-        assert_eq!(spec.studio.user_profiles["alice"].persona, "data_scientist");
-        assert_eq!(spec.studio.user_profiles["bob"].persona, "team_admin");
+        assert_eq!(
+            spec.studio.user_profiles["alice"].persona,
+            ProfilePersona::DATA_SCIENTIST
+        );
+        assert_eq!(
+            spec.studio.user_profiles["bob"].persona,
+            ProfilePersona::TEAM_ADMIN
+        );
         let spec = environment_spec(&json!({
             "Name": "team-a", "Stage": "dev",
             "Studio": {"UserProfiles": ["carol=team_admin"]}
         }))
         .unwrap();
-        assert_eq!(spec.studio.user_profiles["carol"].persona, "team_admin");
+        assert_eq!(
+            spec.studio.user_profiles["carol"].persona,
+            ProfilePersona::TEAM_ADMIN
+        );
         let errors = environment_spec(&json!({
             "Name": "team-a", "Stage": "dev",
             "Tags": ["owner"],
@@ -688,17 +749,18 @@ mod tests {
 
     #[test]
     fn validation_errors_are_reported_on_property_paths() {
-        let mut spec = environment_spec(&json!({
-            "Name": "team-a", "Stage": "dev",
+        let props = json!({
+            "Name": "team-a", "Stage": "qa",
             "Network": {
                 "AvailabilityZones": ["us-east-1a", "us-east-1b"],
                 "PrivateSubnetCidrs": ["10.0.0.0/19", "10.1.0.0/19"]
             },
             "Studio": {"UserProfiles": {"alice": {"Persona": "wizard"}}}
-        }))
-        .unwrap();
-        spec.stage = "qa".into();
-        let errors = PropertyErrors::from_validation(&spec.validate().unwrap_err());
+        });
+        let (spec, mut errors) = read_environment(&props);
+        let mut more = ValidationErrors::default();
+        spec.check(&mut more);
+        errors.0.extend(PropertyErrors::from_validation(&more).0);
         let found = paths(&errors);
         assert!(found.contains(&"Stage"), "{found:?}");
         assert!(

@@ -7,43 +7,21 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use acceptance::{Emulator, REGION};
-use secure_mlops_core::aws::{AwsClients, ConnectionSettings};
+use secure_mlops_core::aws::AwsClients;
 use secure_mlops_core::engine::Ledger;
 use secure_mlops_core::environment;
 use secure_mlops_core::graph::environment::environment_graph;
-use secure_mlops_core::spec::{EnvironmentSpec, NetworkSpec, StorageSpec};
+use secure_mlops_core::spec::{EnvironmentSpec, NetworkSpec, Stage, StorageSpec};
 use secure_mlops_core::wait::Deadline;
-
-const KINDS: &[&str] = &[
-    "ec2:vpc",
-    "ec2:subnet",
-    "ec2:route_table",
-    "ec2:security_group",
-    "ec2:vpc_endpoint",
-    "ec2:internet_gateway",
-    "ec2:nat_gateway",
-    "ec2:elastic_ip",
-    "ec2:flow_log",
-    "kms:key",
-    "kms:alias",
-    "s3:bucket",
-    "logs:log_group",
-    "iam:role",
-    "iam:policy",
-];
-
-fn counts(emulator: &Emulator) -> BTreeMap<String, usize> {
-    emulator.counts(KINDS)
-}
 
 /// The quickstart: a new VPC over two zones and every default.
 fn quickstart(nat: bool) -> EnvironmentSpec {
     EnvironmentSpec {
         name: "quick".into(),
-        stage: "dev".into(),
+        stage: Stage::Dev,
         tags: BTreeMap::from([("team".to_string(), "quick".to_string())]),
         network: NetworkSpec {
-            availability_zones: vec![format!("{REGION}a"), format!("{REGION}b")],
+            availability_zones: Some(vec![format!("{REGION}a"), format!("{REGION}b")]),
             create_nat_gateways: nat,
             ..Default::default()
         },
@@ -61,24 +39,11 @@ fn deadline() -> Deadline {
     Deadline::after(Duration::from_secs(300))
 }
 
-async fn connect(emulator: &Emulator) -> AwsClients {
-    // A single-test binary: nothing else reads the environment concurrently.
-    std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-    AwsClients::connect(&ConnectionSettings {
-        region: Some(REGION.into()),
-        endpoint: Some(emulator.endpoint.clone()),
-        ..Default::default()
-    })
-    .await
-    .unwrap_or_else(|e| panic!("connect: {e}"))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn quickstart_environment_applies_adopts_reads_clean_and_destroys() {
     let emulator = Emulator::start();
-    let clients = connect(&emulator).await;
-    let before = counts(&emulator);
+    let clients = emulator.clients().await;
+    let before = emulator.environment_counts();
 
     for nat in [false, true] {
         let spec = quickstart(nat);
@@ -94,13 +59,13 @@ async fn quickstart_environment_applies_adopts_reads_clean_and_destroys() {
             report.child_time_sum
         );
         assert_eq!(ledger.len(), graph.nodes().len());
-        let applied = counts(&emulator);
+        let applied = emulator.environment_counts();
 
         // Lost ledger: every child is adopted, nothing is created twice.
         let (adopted, _) = environment::apply(&clients, &spec, Ledger::default(), deadline())
             .await
             .unwrap_or_else(|e| panic!("re-apply: {e}"));
-        assert_eq!(counts(&emulator), applied);
+        assert_eq!(emulator.environment_counts(), applied);
         for (id, record) in adopted.iter() {
             assert_eq!(
                 ledger.get(id).map(|r| &r.physical_id),
@@ -134,12 +99,17 @@ async fn quickstart_environment_applies_adopts_reads_clean_and_destroys() {
 
         let report = environment::destroy(&clients, &spec, adopted, deadline())
             .await
-            .unwrap_or_else(|e| panic!("destroy: {e}"));
+            .unwrap_or_else(|e| panic!("destroy: {e}"))
+            .report;
         eprintln!(
             "quickstart (nat {nat}): destroy wall {:?}, sum of child operations {:?}",
             report.wall, report.child_time_sum
         );
-        assert_eq!(counts(&emulator), before, "destroy left something behind");
+        assert_eq!(
+            emulator.environment_counts(),
+            before,
+            "destroy left something behind"
+        );
     }
 }
 

@@ -12,14 +12,15 @@ use std::time::{Duration, Instant};
 
 use acceptance::{Emulator, REGION};
 use aws_sdk_ec2::types::{IpPermission, IpRange};
-use secure_mlops_core::aws::{AwsClients, ConnectionSettings};
+use secure_mlops_core::aws::AwsClients;
 use secure_mlops_core::children::ec2_tags::Owner;
 use secure_mlops_core::children::error::ChildError;
 use secure_mlops_core::children::route_table::DefaultRoute;
 use secure_mlops_core::children::security_group::Ingress;
 use secure_mlops_core::children::vpc_endpoint::EndpointSettings;
 use secure_mlops_core::children::{
-    flow_log, internet_gateway, nat_gateway, route_table, security_group, subnet, vpc, vpc_endpoint,
+    flow_log, internet_gateway, nat_gateway, role, route_table, security_group, subnet, vpc,
+    vpc_endpoint,
 };
 use secure_mlops_core::engine::Record;
 use secure_mlops_core::policy::environment::{s3_endpoint_policy, EnvironmentFacts};
@@ -63,20 +64,6 @@ fn facts(clients: &AwsClients) -> EnvironmentFacts {
         name: "team-n".into(),
         stage: "dev".into(),
     }
-}
-
-fn counts(emulator: &Emulator) -> BTreeMap<&'static str, usize> {
-    let inventory = emulator.inventory();
-    KINDS
-        .iter()
-        .map(|kind| {
-            let n = inventory
-                .get(*kind)
-                .and_then(|v| v.as_array())
-                .map_or(0, Vec::len);
-            (*kind, n)
-        })
-        .collect()
 }
 
 /// Runs an ensure twice and checks the second adopted the first (same physical id).
@@ -134,16 +121,7 @@ fn world_on_443() -> IpPermission {
 #[tokio::test(flavor = "multi_thread")]
 async fn nat_and_flow_log_children_adopt_repair_drift_and_delete_cleanly() {
     let emulator = Emulator::start();
-    // A single-test binary: nothing else reads the environment concurrently.
-    std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-    let clients = AwsClients::connect(&ConnectionSettings {
-        region: Some(REGION.into()),
-        endpoint: Some(emulator.endpoint.clone()),
-        ..Default::default()
-    })
-    .await
-    .unwrap_or_else(|e| panic!("connect: {e}"));
+    let clients = emulator.clients().await;
     let ec2 = aws_sdk_ec2::Client::new(&emulator.sdk_config().await);
     let tags = tags();
     let started = Instant::now();
@@ -318,7 +296,7 @@ async fn nat_and_flow_log_children_adopt_repair_drift_and_delete_cleanly() {
         )
     );
 
-    let after_create = counts(&emulator);
+    let after_create = emulator.counts(KINDS);
     eprintln!("after create ({:?}): {after_create:?}", started.elapsed());
     assert_eq!(after_create["ec2:internet_gateway"], 1, "{after_create:?}");
     assert_eq!(after_create["ec2:nat_gateway"], 2, "{after_create:?}");
@@ -739,10 +717,10 @@ async fn nat_and_flow_log_children_adopt_repair_drift_and_delete_cleanly() {
     flow_log::delete(&clients, &replaced)
         .await
         .unwrap_or_else(|e| panic!("delete flow log again: {e}"));
-    flow_log::delete_role(&clients, &role)
+    role::delete(&clients, &role)
         .await
         .unwrap_or_else(|e| panic!("delete role: {e}"));
-    flow_log::delete_role(&clients, &role)
+    role::delete(&clients, &role)
         .await
         .unwrap_or_else(|e| panic!("delete role again: {e}"));
     flow_log::delete_group(&clients, &group)
@@ -780,7 +758,7 @@ async fn nat_and_flow_log_children_adopt_repair_drift_and_delete_cleanly() {
     // gateways are gone.
     let nat_deletes = async {
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let waiting = counts(&emulator);
+        let waiting = emulator.counts(KINDS);
         assert_eq!(
             waiting["ec2:internet_gateway"], 1,
             "did not wait: {waiting:?}"
@@ -841,7 +819,7 @@ async fn nat_and_flow_log_children_adopt_repair_drift_and_delete_cleanly() {
         .await
         .unwrap_or_else(|e| panic!("delete vpc: {e}"));
 
-    let left = counts(&emulator);
+    let left = emulator.counts(KINDS);
     eprintln!("done in {:?}", started.elapsed());
     assert!(left.values().all(|n| *n == 0), "left behind: {left:?}");
 }

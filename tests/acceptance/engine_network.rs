@@ -7,33 +7,21 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use acceptance::{Emulator, REGION};
-use secure_mlops_core::aws::{AwsClients, ConnectionSettings};
-use secure_mlops_core::children::environment::EnvironmentDriver;
+use secure_mlops_core::children::driver::EnvironmentDriver;
 use secure_mlops_core::engine::{apply, destroy, ExecOptions, Ledger};
 use secure_mlops_core::graph::environment::network_graph;
 use secure_mlops_core::spec::{
-    EnvironmentSpec, FlowLogsSpec, GuardrailSpec, IamSpec, NetworkSpec, StorageSpec,
+    EnvironmentSpec, FlowLogsSpec, GuardrailSpec, IamSpec, NetworkSpec, Stage, StorageSpec,
 };
 use secure_mlops_core::wait::Deadline;
-
-const NETWORK_KINDS: &[&str] = &[
-    "ec2:vpc",
-    "ec2:subnet",
-    "ec2:route_table",
-    "ec2:security_group",
-    "ec2:vpc_endpoint",
-    "ec2:network_interface",
-    "ec2:internet_gateway",
-    "ec2:nat_gateway",
-];
 
 fn spec() -> EnvironmentSpec {
     EnvironmentSpec {
         name: "team-a".into(),
-        stage: "dev".into(),
+        stage: Stage::Dev,
         tags: BTreeMap::from([("team".to_string(), "a".to_string())]),
         network: NetworkSpec {
-            availability_zones: vec![format!("{REGION}a"), format!("{REGION}b")],
+            availability_zones: Some(vec![format!("{REGION}a"), format!("{REGION}b")]),
             interface_endpoints: Some(
                 ["sts", "sagemaker.api", "studio"]
                     .iter()
@@ -57,33 +45,10 @@ fn options() -> ExecOptions {
     }
 }
 
-fn counts(emulator: &Emulator) -> BTreeMap<&'static str, usize> {
-    let inventory = emulator.inventory();
-    NETWORK_KINDS
-        .iter()
-        .map(|kind| {
-            let n = inventory
-                .get(*kind)
-                .and_then(|v| v.as_array())
-                .map_or(0, Vec::len);
-            (*kind, n)
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn network_children_apply_adopt_and_destroy_cleanly() {
     let emulator = Emulator::start();
-    // A single-test binary: nothing else reads the environment concurrently.
-    std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-    let clients = AwsClients::connect(&ConnectionSettings {
-        region: Some(REGION.into()),
-        endpoint: Some(emulator.endpoint.clone()),
-        ..Default::default()
-    })
-    .await
-    .unwrap_or_else(|e| panic!("connect: {e}"));
+    let clients = emulator.clients().await;
 
     let spec = spec();
     assert_eq!(spec.validate(), Ok(()));
@@ -99,7 +64,7 @@ async fn network_children_apply_adopt_and_destroy_cleanly() {
         report.wall, report.child_time_sum, report.operations
     );
     assert_eq!(ledger.len(), graph.nodes().len());
-    let expected = counts(&emulator);
+    let expected = emulator.environment_counts();
     assert_eq!(expected["ec2:vpc"], 1, "{expected:?}");
     assert_eq!(expected["ec2:subnet"], 2, "{expected:?}");
     assert_eq!(expected["ec2:route_table"], 2, "{expected:?}");
@@ -115,7 +80,7 @@ async fn network_children_apply_adopt_and_destroy_cleanly() {
         "re-apply: wall {:?}, child_time_sum {:?}",
         report.wall, report.child_time_sum
     );
-    assert_eq!(counts(&emulator), expected);
+    assert_eq!(emulator.environment_counts(), expected);
     for (id, record) in again.iter() {
         assert_eq!(
             ledger.get(id).map(|r| &r.physical_id),
@@ -130,7 +95,7 @@ async fn network_children_apply_adopt_and_destroy_cleanly() {
         "lost-ledger apply: wall {:?}, child_time_sum {:?}",
         report.wall, report.child_time_sum
     );
-    assert_eq!(counts(&emulator), expected);
+    assert_eq!(emulator.environment_counts(), expected);
     for (id, record) in adopted.iter() {
         assert_eq!(
             ledger.get(id).map(|r| &r.physical_id),
@@ -228,6 +193,6 @@ async fn network_children_apply_adopt_and_destroy_cleanly() {
         "destroy: wall {:?}, child_time_sum {:?}",
         report.wall, report.child_time_sum
     );
-    let left = counts(&emulator);
+    let left = emulator.environment_counts();
     assert!(left.values().all(|n| *n == 0), "left behind: {left:?}");
 }

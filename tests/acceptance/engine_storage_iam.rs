@@ -7,17 +7,17 @@
 use std::collections::BTreeMap;
 use std::fmt::{Debug, Display};
 
-use acceptance::{Emulator, REGION};
+use acceptance::Emulator;
 use aws_sdk_kms::types::KeyState;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{BucketVersioningStatus, ObjectOwnership, ServerSideEncryption};
-use secure_mlops_core::aws::{AwsClients, ConnectionSettings};
+use secure_mlops_core::aws::AwsClients;
 use secure_mlops_core::children::ec2_tags::Owner;
 use secure_mlops_core::children::error::ChildError;
 use secure_mlops_core::children::tags::child_tags;
 use secure_mlops_core::children::{bucket, guardrail_policy, kms_key, role};
 use secure_mlops_core::engine::Record;
-use secure_mlops_core::graph::environment::{key_id, role_id, KeyPurpose, Persona};
+use secure_mlops_core::ids::{KeyPurpose, LogicalId, Persona};
 use secure_mlops_core::policy::environment::bucket::{
     SID_DENY_INSECURE_TRANSPORT, SID_DENY_OUTSIDE_VPC_ENDPOINT,
 };
@@ -40,20 +40,6 @@ const VPC_ENDPOINT: &str = "vpce-0123456789abcdef0";
 
 fn ok<T, E: Display + Debug>(what: &str, result: Result<T, E>) -> T {
     result.unwrap_or_else(|e| panic!("{what}: {e}\n{e:?}"))
-}
-
-fn counts(emulator: &Emulator) -> BTreeMap<&'static str, usize> {
-    let inventory = emulator.inventory();
-    KINDS
-        .iter()
-        .map(|kind| {
-            let n = inventory
-                .get(*kind)
-                .and_then(|v| v.as_array())
-                .map_or(0, Vec::len);
-            (*kind, n)
-        })
-        .collect()
 }
 
 fn owner(logical_id: &str) -> Owner<'_> {
@@ -81,19 +67,8 @@ fn assert_drift_names(what: &str, drift: &[String], needles: &[&str]) {
 #[tokio::test(flavor = "multi_thread")]
 async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
     let emulator = Emulator::start();
-    // A single-test binary: nothing else reads the environment concurrently.
-    std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-    let clients = ok(
-        "connect",
-        AwsClients::connect(&ConnectionSettings {
-            region: Some(REGION.into()),
-            endpoint: Some(emulator.endpoint.clone()),
-            ..Default::default()
-        })
-        .await,
-    );
-    let baseline = counts(&emulator);
+    let clients = emulator.clients().await;
+    let baseline = emulator.counts(KINDS);
     let facts = EnvironmentFacts {
         partition: clients.partition.clone(),
         account_id: clients.account_id.clone(),
@@ -111,7 +86,7 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
     let roles = ensure_roles(&clients, &facts, &bucket_names).await;
     let again = ensure_roles(&clients, &facts, &bucket_names).await;
     assert_eq!(roles, again, "a second ensure must find the same roles");
-    assert_eq!(counts(&emulator)["iam:role"], baseline["iam:role"] + 4);
+    assert_eq!(emulator.counts(KINDS)["iam:role"], baseline["iam:role"] + 4);
     for (persona, record) in &roles {
         let out = ok(
             "GetRole",
@@ -167,7 +142,10 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
         gp.physical_id,
         guardrail_policy::policy_arn(&clients, ENV_ID)
     );
-    assert_eq!(counts(&emulator)["iam:policy"], baseline["iam:policy"] + 1);
+    assert_eq!(
+        emulator.counts(KINDS)["iam:policy"],
+        baseline["iam:policy"] + 1
+    );
     for (persona, record) in &roles {
         let attached = attached_policies(&clients, &record.physical_id).await;
         assert_eq!(
@@ -232,7 +210,7 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
     let mut key_users = role_arns.clone();
     key_users.push(clients.caller_arn.clone());
     // A run that died between CreateKey and CreateAlias left the studio key behind, tagged.
-    let studio_id = key_id(KeyPurpose::Studio);
+    let studio_id = LogicalId::KmsKey(KeyPurpose::Studio).to_string();
     let orphan = ok(
         "CreateKey (crash)",
         clients
@@ -265,16 +243,19 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
             .kms
             .create_key()
             .set_tags(Some(
-                child_tags(owner(&key_id(KeyPurpose::Ebs)), &tags)
-                    .into_iter()
-                    .map(|(k, v)| {
-                        aws_sdk_kms::types::Tag::builder()
-                            .tag_key(k)
-                            .tag_value(v)
-                            .build()
-                            .unwrap_or_else(|e| panic!("tag: {e}"))
-                    })
-                    .collect(),
+                child_tags(
+                    owner(&LogicalId::KmsKey(KeyPurpose::Ebs).to_string()),
+                    &tags,
+                )
+                .into_iter()
+                .map(|(k, v)| {
+                    aws_sdk_kms::types::Tag::builder()
+                        .tag_key(k)
+                        .tag_value(v)
+                        .build()
+                        .unwrap_or_else(|e| panic!("tag: {e}"))
+                })
+                .collect(),
             ))
             .send()
             .await,
@@ -293,13 +274,16 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
             .send()
             .await,
     );
-    let keys_before = counts(&emulator)["kms:key"];
+    let keys_before = emulator.counts(KINDS)["kms:key"];
     let keys = ensure_keys(&clients, &facts, &key_users).await;
     let keys_again = ensure_keys(&clients, &facts, &key_users).await;
     assert_eq!(keys, keys_again, "a second ensure must find the same keys");
     // Two new keys (data, ebs) and the orphan adopted: no second studio key.
-    assert_eq!(counts(&emulator)["kms:key"], keys_before + 2);
-    assert_eq!(counts(&emulator)["kms:alias"], baseline["kms:alias"] + 3);
+    assert_eq!(emulator.counts(KINDS)["kms:key"], keys_before + 2);
+    assert_eq!(
+        emulator.counts(KINDS)["kms:alias"],
+        baseline["kms:alias"] + 3
+    );
     let studio = keys
         .iter()
         .find(|(p, _)| *p == KeyPurpose::Studio)
@@ -460,7 +444,7 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
         })
         .collect();
     let bucket_ids = ["bucket-data", "bucket-models"];
-    let buckets_before = counts(&emulator)["s3:bucket"];
+    let buckets_before = emulator.counts(KINDS)["s3:bucket"];
     let mut buckets = Vec::new();
     for round in 0..2 {
         let mut these = Vec::new();
@@ -476,7 +460,7 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
         buckets = these;
     }
     // The crashed one adopted, the models bucket new.
-    assert_eq!(counts(&emulator)["s3:bucket"], buckets_before + 1);
+    assert_eq!(emulator.counts(KINDS)["s3:bucket"], buckets_before + 1);
     for ((record, name), policy) in buckets.iter().zip(&bucket_names).zip(&policies) {
         assert_eq!(&record.physical_id, name);
         assert_eq!(
@@ -614,7 +598,7 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
         "kms repair",
         kms_key::ensure(
             &clients,
-            owner(&key_id(KeyPurpose::Data)),
+            owner(&LogicalId::KmsKey(KeyPurpose::Data).to_string()),
             &tags,
             KeyPurpose::Data,
             &data_key_policy,
@@ -687,7 +671,7 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
         "role repair",
         role::ensure(
             &clients,
-            owner(&role_id(ds_persona)),
+            owner(&LogicalId::Role(ds_persona).to_string()),
             &tags,
             ds_persona,
             &facts,
@@ -892,7 +876,12 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
     assert_drift_names("deleted key", &pending, &["pending deletion"]);
 
     // Keys pending deletion are not in the inventory, like on AWS they are on their way out.
-    assert_eq!(counts(&emulator), baseline, "{:#}", emulator.inventory());
+    assert_eq!(
+        emulator.counts(KINDS),
+        baseline,
+        "{:#}",
+        emulator.inventory()
+    );
 }
 
 async fn ensure_roles(
@@ -902,7 +891,7 @@ async fn ensure_roles(
 ) -> Vec<(Persona, Record)> {
     let mut out = Vec::new();
     for persona in Persona::ALL {
-        let id = role_id(persona);
+        let id = LogicalId::Role(persona).to_string();
         out.push((
             persona,
             ok(
@@ -929,7 +918,7 @@ async fn ensure_keys(
 ) -> Vec<(KeyPurpose, Record)> {
     let mut out = Vec::new();
     for purpose in KeyPurpose::ALL {
-        let id = key_id(purpose);
+        let id = LogicalId::KmsKey(purpose).to_string();
         out.push((
             purpose,
             ok(

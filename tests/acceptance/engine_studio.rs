@@ -14,13 +14,14 @@ use acceptance::{Emulator, REGION};
 use aws_sdk_sagemaker::types::{
     AppNetworkAccessType, AppStatus, AppType, RetentionPolicy, RetentionType,
 };
-use secure_mlops_core::aws::{AwsClients, ConnectionSettings};
-use secure_mlops_core::children::domain::{self, DomainSettings, EfsRetention};
+use secure_mlops_core::aws::AwsClients;
+use secure_mlops_core::children::domain::{self, DomainSettings};
 use secure_mlops_core::children::ec2_tags::Owner;
 use secure_mlops_core::children::error::ChildError;
 use secure_mlops_core::children::security_group::{self, Ingress};
-use secure_mlops_core::children::{studio_cleanup, subnet, user_profile, vpc};
+use secure_mlops_core::children::{studio_leftovers, subnet, user_profile, vpc};
 use secure_mlops_core::engine::Record;
+use secure_mlops_core::spec::{AuthMode, EfsRetention};
 use secure_mlops_core::wait::Deadline;
 
 const ENV_ID: &str = "team-a-dev";
@@ -90,18 +91,7 @@ impl World {
     async fn new() -> Self {
         let emulator = Emulator::start();
         emulator.set_config(r#"{"studio_delay_seconds": 0.05}"#);
-        // Every test sets the same values; the SDK reads them once, when connecting.
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        let clients = ok(
-            "connect",
-            AwsClients::connect(&ConnectionSettings {
-                region: Some(REGION.into()),
-                endpoint: Some(emulator.endpoint.clone()),
-                ..Default::default()
-            })
-            .await,
-        );
+        let clients = emulator.clients().await;
         let tags = user_tags();
         let vpc = ok(
             "vpc",
@@ -173,7 +163,7 @@ impl World {
     fn settings(&self) -> DomainSettings {
         DomainSettings {
             name: ENV_ID.to_string(),
-            auth_mode: "IAM".to_string(),
+            auth_mode: AuthMode::Iam,
             vpc_id: self.vpc_id.clone(),
             subnet_ids: self.subnet_ids.clone(),
             kms_key_arn: self.key_arn.clone(),
@@ -572,7 +562,7 @@ async fn studio_apply_drift_and_teardown_keeping_the_home_file_system() {
     );
     let kept_again = ok(
         "cleanup again",
-        studio_cleanup::after_domain_deleted(
+        studio_leftovers::after_domain_deleted(
             &w.clients,
             d.arn.as_deref().unwrap_or_default(),
             &w.vpc_id,

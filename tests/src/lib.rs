@@ -251,6 +251,22 @@ impl Emulator {
 }
 
 impl Emulator {
+    /// The engine's clients for this emulator, as every engine test builds them: static test
+    /// credentials in the configuration itself (no process-wide environment variable), so
+    /// tests in one binary can run side by side.
+    pub async fn clients(&self) -> secure_mlops_core::aws::AwsClients {
+        let config = self.sdk_config().await;
+        secure_mlops_core::aws::AwsClients::from_config(&config, Default::default(), true)
+            .await
+            .unwrap_or_else(|e| panic!("clients for the emulator: {e}"))
+    }
+
+    /// How many ids of each kind an environment makes the emulator holds
+    /// ([`ENVIRONMENT_KINDS`]).
+    pub fn environment_counts(&self) -> std::collections::BTreeMap<String, usize> {
+        self.counts(ENVIRONMENT_KINDS)
+    }
+
     /// An S3 client for this emulator (path-style addressing, which it needs).
     pub async fn s3_client(&self) -> aws_sdk_s3::Client {
         let sdk = self.sdk_config().await;

@@ -134,7 +134,26 @@ impl AwsClients {
                 .build();
         }
 
-        let sts = aws_sdk_sts::Client::new(&config);
+        // Emulators and proxies answer on one host name: virtual-hosted bucket addressing
+        // (`<bucket>.localhost`) would not resolve there.
+        let path_style =
+            settings.endpoint.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
+        Self::from_config(&config, settings.default_tags.clone(), path_style).await
+    }
+
+    /// The clients for an AWS configuration already loaded (its region and credentials), with
+    /// `default_tags` on every resource and path-style S3 addressing when `path_style`. Reads
+    /// the caller identity once.
+    pub async fn from_config(
+        config: &aws_config::SdkConfig,
+        default_tags: BTreeMap<String, String>,
+        path_style: bool,
+    ) -> Result<Self, ConnectError> {
+        let region = config
+            .region()
+            .map(|r| r.to_string())
+            .ok_or(ConnectError::NoRegion)?;
+        let sts = aws_sdk_sts::Client::new(config);
         let identity = sts.get_caller_identity().send().await.map_err(|e| {
             ConnectError::Identity(AwsCallError::from_sdk("sts", "GetCallerIdentity", e))
         })?;
@@ -146,29 +165,25 @@ impl AwsClients {
             .to_string();
 
         let caller_arn = principal_arn(identity.arn().unwrap_or_default());
-        // Emulators and proxies answer on one host name: virtual-hosted bucket addressing
-        // (`<bucket>.localhost`) would not resolve there.
-        let s3_config = aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(
-                settings.endpoint.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some(),
-            )
+        let s3_config = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(path_style)
             .build();
 
         Ok(Self {
-            kms: aws_sdk_kms::Client::new(&config),
+            kms: aws_sdk_kms::Client::new(config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
-            efs: aws_sdk_efs::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            efs: aws_sdk_efs::Client::new(config),
             caller_arn,
-            ec2: aws_sdk_ec2::Client::new(&config),
-            sagemaker: aws_sdk_sagemaker::Client::new(&config),
-            servicecatalog: aws_sdk_servicecatalog::Client::new(&config),
-            iam: aws_sdk_iam::Client::new(&config),
+            ec2: aws_sdk_ec2::Client::new(config),
+            sagemaker: aws_sdk_sagemaker::Client::new(config),
+            servicecatalog: aws_sdk_servicecatalog::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
             sts,
             region,
             account_id,
             partition,
-            default_tags: settings.default_tags.clone(),
+            default_tags,
         })
     }
 }

@@ -12,6 +12,8 @@ pub enum ErrorKind {
     NotFound,
     /// It exists already.
     AlreadyExists,
+    /// Something still uses it (a delete must wait for, or remove, what depends on it).
+    InUse,
     /// The caller lacks permission.
     AccessDenied,
     /// The service refused the input.
@@ -118,6 +120,28 @@ impl AwsCallError {
     pub fn is_not_found(&self) -> bool {
         self.kind == ErrorKind::NotFound
     }
+
+    /// True when something still uses the thing.
+    pub fn is_in_use(&self) -> bool {
+        self.kind == ErrorKind::InUse
+    }
+}
+
+/// Not-found as an answer rather than a failure: a read of something that may be gone, a delete
+/// of something that may be deleted already.
+pub trait NotFoundIsNone<T> {
+    /// `Ok(None)` when the call failed because the thing does not exist.
+    fn or_gone(self) -> Result<Option<T>, AwsCallError>;
+}
+
+impl<T> NotFoundIsNone<T> for Result<T, AwsCallError> {
+    fn or_gone(self) -> Result<Option<T>, AwsCallError> {
+        match self {
+            Ok(value) => Ok(Some(value)),
+            Err(err) if err.is_not_found() => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
 }
 
 fn describe_chain(err: &dyn std::error::Error) -> Option<String> {
@@ -138,8 +162,13 @@ fn classify(code: &str) -> ErrorKind {
         | "NoSuchBucket"
         | "NotFoundException"
         | "NotFound" => ErrorKind::NotFound,
+        "ResourceInUse"
+        | "DependencyViolation"
+        | "InvalidGroup.InUse"
+        | "InvalidIPAddress.InUse"
+        | "DeleteConflict"
+        | "FileSystemInUse" => ErrorKind::InUse,
         "EntityAlreadyExists"
-        | "ResourceInUse"
         | "DuplicateResourceException"
         | "ResourceAlreadyExistsException"
         | "AlreadyExistsException" => ErrorKind::AlreadyExists,
@@ -173,8 +202,11 @@ mod tests {
         assert_eq!(classify("InvalidVpcID.NotFound"), ErrorKind::NotFound);
         assert_eq!(classify("NoSuchEntity"), ErrorKind::NotFound);
         assert_eq!(classify("EntityAlreadyExists"), ErrorKind::AlreadyExists);
+        assert_eq!(classify("ResourceInUse"), ErrorKind::InUse);
+        assert_eq!(classify("InvalidGroup.InUse"), ErrorKind::InUse);
         assert_eq!(classify("ThrottlingException"), ErrorKind::Transient);
-        assert_eq!(classify("DependencyViolation"), ErrorKind::Other);
+        assert_eq!(classify("DependencyViolation"), ErrorKind::InUse);
+        assert_eq!(classify("ConflictException"), ErrorKind::Other);
     }
 
     #[test]

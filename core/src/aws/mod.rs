@@ -8,4 +8,4 @@ mod clients;
 mod error;
 
 pub use clients::{AssumeRole, AwsClients, ConnectError, ConnectionSettings};
-pub use error::{AwsCallError, ErrorKind};
+pub use error::{AwsCallError, ErrorKind, NotFoundIsNone};

@@ -19,12 +19,17 @@ use serde_json::Value;
 
 use super::ec2_tags::Owner;
 use super::error::ChildError;
+use super::kind::{ChildKind, Cx, Inputs};
 use super::tags::{built, child_tags, owned_by, policy_differences, subject};
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
+use crate::graph::environment as kinds;
+use crate::ids::RecordKind;
+use crate::ids::{KeyPurpose, LogicalId};
+use crate::policy::environment::{bucket_policy, BucketPolicyInput};
 
 /// Record kind of a bucket the environment created.
-pub const KIND: &str = "bucket";
+pub const KIND: RecordKind = RecordKind::Bucket;
 /// The region whose `CreateBucket` takes no location constraint.
 const DEFAULT_REGION: &str = "us-east-1";
 /// Rounds of emptying and deleting before giving up on a bucket someone keeps writing to.
@@ -157,7 +162,7 @@ pub async fn ensure(
         .map_err(|e| AwsCallError::from_sdk("s3", "PutBucketPolicy", e))?;
 
     Ok(Record {
-        kind: KIND.to_string(),
+        kind: KIND,
         physical_id: name.to_string(),
         arn: Some(format!("arn:{}:s3:::{name}", clients.partition)),
         attributes: BTreeMap::new(),
@@ -536,6 +541,62 @@ fn encryption(kms_key_arn: &str) -> ServerSideEncryptionConfiguration {
 fn same_key(reported: &str, desired_arn: &str) -> bool {
     reported == desired_arn
         || (!reported.is_empty() && desired_arn.ends_with(&format!(":key/{reported}")))
+}
+
+// --- the contract ----------------------------------------------------------------------------
+
+/// What one of the environment's buckets should be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BucketSettings {
+    /// Its name.
+    pub name: String,
+    /// The `data` key it is encrypted with.
+    pub kms_key_arn: String,
+    /// Its policy.
+    pub policy: Value,
+}
+
+impl ChildKind for kinds::Bucket {
+    type Desired = BucketSettings;
+
+    fn desired(&self, cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<BucketSettings, ChildError> {
+        let name = cx.env.bucket_names.of(self.purpose).to_string();
+        let policy = bucket_policy(
+            &cx.env.facts,
+            &BucketPolicyInput {
+                bucket_name: name.clone(),
+                vpc_endpoint_id: inputs.physical_id(&LogicalId::S3Endpoint)?,
+                // Only the engine reaches objects from outside the VPC: it empties the
+                // buckets on destroy. SageMaker jobs and Studio run in the VPC and come
+                // through the endpoint.
+                service_role_arns: vec![cx.clients.caller_arn.clone()],
+            },
+        );
+        Ok(BucketSettings {
+            name,
+            kms_key_arn: inputs.arn(&LogicalId::KmsKey(KeyPurpose::Data))?,
+            policy,
+        })
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, bucket: &BucketSettings) -> Result<Record, ChildError> {
+        let (name, key, policy) = (&bucket.name, &bucket.kms_key_arn, &bucket.policy);
+        ensure(cx.clients, cx.owner(), cx.tags(), name, key, policy).await
+    }
+
+    async fn drift(
+        &self,
+        cx: &Cx<'_>,
+        record: &Record,
+        bucket: &BucketSettings,
+    ) -> Result<Vec<String>, ChildError> {
+        drift(cx.clients, record, &bucket.kms_key_arn, &bucket.policy).await
+    }
+
+    /// A renamed bucket is a new bucket.
+    fn is_stale(&self, cx: &Cx<'_>, record: &Record) -> bool {
+        record.kind != KIND || record.physical_id != cx.env.bucket_names.of(self.purpose)
+    }
 }
 
 #[cfg(test)]

@@ -15,34 +15,47 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_sagemaker::operation::describe_domain::DescribeDomainOutput;
 use aws_sdk_sagemaker::types::{
-    AppNetworkAccessType, AuthMode, DomainStatus, RetentionPolicy, RetentionType, Tag, UserSettings,
+    AppNetworkAccessType, AuthMode, DomainStatus, RetentionPolicy, RetentionType, UserSettings,
 };
 
 use super::ec2_tags::Owner;
 use super::error::ChildError;
-use super::studio_cleanup::{self, none_when_gone, Scope};
-use super::tags::{child_tags, owned_by};
+use super::kind::{ChildKind, Cx, Inputs};
+use super::sagemaker::{
+    delete_accepted, domain_id_of, new_tags, none_when_gone, sagemaker_tags, user_settings,
+};
+use super::studio_apps::{self, Scope};
+use super::studio_leftovers;
+use super::tags::owned_by;
 use super::user_profile;
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
+use crate::graph::environment as kinds;
+use crate::ids::RecordKind;
+use crate::ids::{KeyPurpose, LogicalId, Persona};
+use crate::spec::{Choice, EfsRetention};
 use crate::wait::{poll_until, Deadline, Poll};
 
 /// Record kind of a Studio domain.
-pub const KIND: &str = "studio-domain";
+pub const KIND: RecordKind = RecordKind::StudioDomain;
 /// Record attribute: the Studio URL.
 pub const URL_ATTRIBUTE: &str = "url";
 /// Record attribute: the id of the home EFS file system SageMaker made for the domain.
 pub const EFS_ATTRIBUTE: &str = "home_efs_file_system_id";
 /// Record attribute: the domain's VPC, where its NFS security groups are after it is gone.
 pub const VPC_ATTRIBUTE: &str = "vpc_id";
+/// Record attribute: the domain's name, so a rename is seen as a new domain.
+pub const NAME_ATTRIBUTE: &str = "domain_name";
+/// Record attribute: the domain's auth mode, which AWS cannot change in place.
+pub const AUTH_MODE_ATTRIBUTE: &str = "auth_mode";
 
 /// What the domain should be. App network access is always `VpcOnly`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DomainSettings {
     /// The domain name (unique in the account and region).
     pub name: String,
-    /// `IAM` or `SSO`.
-    pub auth_mode: String,
+    /// How users sign in.
+    pub auth_mode: crate::spec::AuthMode,
     /// The VPC the apps run in.
     pub vpc_id: String,
     /// The subnets the apps run in.
@@ -53,15 +66,6 @@ pub struct DomainSettings {
     pub execution_role_arn: String,
     /// The security group of the users' apps.
     pub security_group_id: String,
-}
-
-/// What happens to the home file system (users' home directories) when the domain is deleted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EfsRetention {
-    /// Keep it (AWS's default): the data stays, the caller should tell the user where.
-    Retain,
-    /// Delete it with the domain.
-    Delete,
 }
 
 /// Adopts the domain named `settings.name` (only if tagged as this child) or creates it, waits
@@ -191,7 +195,7 @@ pub async fn delete(
 
 /// Deletes the domain: its remaining apps and spaces, any user profiles left (they block
 /// `DeleteDomain`), the domain itself with `retention` for the home file system, then what
-/// SageMaker made on its own ([`studio_cleanup::after_domain_deleted`]). Not-found counts as
+/// SageMaker made on its own ([`studio_leftovers::after_domain_deleted`]). Not-found counts as
 /// deleted at every step and every step can be run again, so a killed run is finished by the next
 /// one; when the domain is already gone only the clean-up runs, with the file system id, ARN and
 /// VPC from the record. Returns the id of a home file system that was kept.
@@ -227,7 +231,7 @@ pub async fn delete_returning_kept_efs(
             vpc_id = v.to_string();
         }
         if domain.status() != Some(&DomainStatus::Deleting) {
-            studio_cleanup::delete_apps_and_spaces(clients, domain_id, Scope::Domain, deadline)
+            studio_apps::delete_apps_and_spaces(clients, domain_id, Scope::Domain, deadline)
                 .await?;
             for name in list_user_profiles(clients, domain_id).await? {
                 user_profile::delete_named(clients, domain_id, &name, deadline).await?;
@@ -237,7 +241,7 @@ pub async fn delete_returning_kept_efs(
         wait_gone(clients, domain_id, deadline).await?;
     }
 
-    studio_cleanup::after_domain_deleted(
+    studio_leftovers::after_domain_deleted(
         clients,
         &arn,
         &vpc_id,
@@ -283,18 +287,6 @@ async fn delete_domain(
     )
     .await?;
     Ok(())
-}
-
-/// A SageMaker delete call's answer, for [`poll_until`]: done once accepted or when the thing
-/// is gone already; pending while AWS refuses with `ResourceInUse` (apps and spaces still
-/// finishing their own deletes count against a profile or a domain for a while).
-pub(super) fn delete_accepted(answer: Result<(), AwsCallError>) -> Result<Poll<()>, AwsCallError> {
-    match answer {
-        Ok(()) => Ok(Poll::Ready(())),
-        Err(err) if err.is_not_found() => Ok(Poll::Ready(())),
-        Err(err) if err.code == "ResourceInUse" => Ok(Poll::Pending(err.to_string())),
-        Err(err) => Err(err),
-    }
 }
 
 /// Waits until DescribeDomain answers not-found. `DeleteFailed` ends the wait with AWS's reason.
@@ -445,50 +437,6 @@ async fn check_ours(
     })
 }
 
-/// The tags of a SageMaker resource, as a map.
-pub(crate) async fn sagemaker_tags(
-    clients: &AwsClients,
-    arn: &str,
-) -> Result<BTreeMap<String, String>, AwsCallError> {
-    let mut tags = BTreeMap::new();
-    let mut token: Option<String> = None;
-    loop {
-        let out = clients
-            .sagemaker
-            .list_tags()
-            .resource_arn(arn)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| AwsCallError::from_sdk("sagemaker", "ListTags", e))?;
-        for t in out.tags() {
-            if let Some(key) = t.key() {
-                tags.insert(key.to_string(), t.value().unwrap_or_default().to_string());
-            }
-        }
-        match out.next_token() {
-            Some(next) if !next.is_empty() => token = Some(next.to_string()),
-            _ => return Ok(tags),
-        }
-    }
-}
-
-/// The tags a new SageMaker resource gets (see [`child_tags`]).
-pub(crate) fn new_tags(owner: Owner<'_>, extra: &BTreeMap<String, String>) -> Vec<Tag> {
-    child_tags(owner, extra)
-        .into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
-
-/// The settings every user gets unless their profile says otherwise.
-pub(crate) fn user_settings(execution_role_arn: &str, security_group_id: &str) -> UserSettings {
-    UserSettings::builder()
-        .execution_role(execution_role_arn)
-        .security_groups(security_group_id)
-        .build()
-}
-
 async fn create(
     clients: &AwsClients,
     owner: Owner<'_>,
@@ -517,12 +465,12 @@ async fn create(
                 operation: "CreateDomain",
                 missing: "DomainArn",
             })?;
-            studio_cleanup::domain_id_of(arn).map(str::to_string).ok_or(
-                ChildError::IncompleteAnswer {
+            domain_id_of(arn)
+                .map(str::to_string)
+                .ok_or(ChildError::IncompleteAnswer {
                     operation: "CreateDomain",
                     missing: "a domain id in DomainArn",
-                },
-            )
+                })
         }
         Err(e) => {
             let err = AwsCallError::from_sdk("sagemaker", "CreateDomain", e);
@@ -600,12 +548,17 @@ fn record(
             VPC_ATTRIBUTE.to_string(),
             domain.vpc_id().unwrap_or(&settings.vpc_id).to_string(),
         ),
+        (NAME_ATTRIBUTE.to_string(), settings.name.clone()),
+        (
+            AUTH_MODE_ATTRIBUTE.to_string(),
+            settings.auth_mode.as_str().to_string(),
+        ),
     ]);
     if let Some(efs) = domain.home_efs_file_system_id().filter(|e| !e.is_empty()) {
         attributes.insert(EFS_ATTRIBUTE.to_string(), efs.to_string());
     }
     Ok(Record {
-        kind: KIND.to_string(),
+        kind: KIND,
         physical_id: domain_id.to_string(),
         arn: Some(arn),
         attributes,
@@ -664,8 +617,11 @@ fn immutable_differences(domain: &DescribeDomainOutput, settings: &DomainSetting
         ));
     }
     let auth = domain.auth_mode().map_or("", |a| a.as_str());
-    if !auth.eq_ignore_ascii_case(&settings.auth_mode) {
-        out.push(format!("has auth mode {auth}, not {}", settings.auth_mode));
+    if !auth.eq_ignore_ascii_case(settings.auth_mode.as_str()) {
+        out.push(format!(
+            "has auth mode {auth}, not {}",
+            settings.auth_mode.as_str()
+        ));
     }
     out
 }
@@ -711,6 +667,49 @@ fn join(items: &BTreeSet<&str>) -> String {
     }
 }
 
+// --- the contract ----------------------------------------------------------------------------
+
+impl ChildKind for kinds::StudioDomain {
+    type Desired = DomainSettings;
+
+    /// In the private subnets, encrypted with the `studio` key, users running as the execution
+    /// role behind the SageMaker security group.
+    fn desired(&self, _cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<DomainSettings, ChildError> {
+        Ok(DomainSettings {
+            name: self.name.clone(),
+            auth_mode: self.auth_mode,
+            vpc_id: inputs.physical_id(&LogicalId::Vpc)?,
+            subnet_ids: inputs.dependency_ids(|id| matches!(id, LogicalId::PrivateSubnet(_)))?,
+            kms_key_arn: inputs.arn(&LogicalId::KmsKey(KeyPurpose::Studio))?,
+            execution_role_arn: inputs.arn(&LogicalId::Role(Persona::Execution))?,
+            security_group_id: inputs.physical_id(&LogicalId::SageMakerSecurityGroup)?,
+        })
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, settings: &DomainSettings) -> Result<Record, ChildError> {
+        ensure(cx.clients, cx.owner(), cx.tags(), settings, cx.deadline).await
+    }
+
+    async fn drift(
+        &self,
+        cx: &Cx<'_>,
+        record: &Record,
+        settings: &DomainSettings,
+    ) -> Result<Vec<String>, ChildError> {
+        drift(cx.clients, record, settings).await
+    }
+
+    /// AWS cannot rename a domain or change its auth mode: either makes a new domain.
+    fn is_stale(&self, _cx: &Cx<'_>, record: &Record) -> bool {
+        record.attributes.get(NAME_ATTRIBUTE) != Some(&self.name)
+            || record
+                .attributes
+                .get(AUTH_MODE_ATTRIBUTE)
+                .map(String::as_str)
+                != Some(self.auth_mode.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -718,7 +717,7 @@ mod tests {
     fn settings() -> DomainSettings {
         DomainSettings {
             name: "team-a-dev".into(),
-            auth_mode: "IAM".into(),
+            auth_mode: crate::spec::AuthMode::Iam,
             vpc_id: "vpc-1".into(),
             subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
             kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/1234-abcd".into(),

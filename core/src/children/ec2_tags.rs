@@ -114,6 +114,14 @@ pub fn filter(name: &str, value: &str) -> Filter {
     Filter::builder().name(name).values(value).build()
 }
 
+/// A filter matching any of `values`.
+pub fn filter_values<'a>(name: &str, values: impl IntoIterator<Item = &'a String>) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values.into_iter().cloned().collect()))
+        .build()
+}
+
 /// Runs a delete until it succeeds, counting not-found as success and retrying while AWS answers
 /// `DependencyViolation` (dependents still going away).
 pub async fn delete_retrying<F, Fut>(what: &str, mut call: F) -> Result<(), WaitError<AwsCallError>>

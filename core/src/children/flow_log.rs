@@ -15,20 +15,25 @@ use aws_sdk_ec2::types::{
 
 use super::ec2_tags::{filter, Owner};
 use super::error::ChildError;
-use super::tags::{built, child_tags, owned_by};
-use super::{COMPONENT_TAG, ENVIRONMENT_TAG};
+use super::kind::{ChildKind, Cx, Inputs};
+use super::role;
+use super::tags::child_tags;
 use crate::aws::{AwsCallError, AwsClients, ErrorKind};
 use crate::engine::Record;
+use crate::graph::environment as kinds;
+use crate::ids::RecordKind;
+use crate::ids::{KeyPurpose, LogicalId};
 use crate::policy::environment::flow_logs::{flow_logs_delivery_policy, flow_logs_trust_policy};
 use crate::policy::environment::EnvironmentFacts;
+use crate::spec::Choice;
 use crate::wait::{poll_until, Deadline, Poll};
 
 /// Record kind of the flow-log group.
-pub const GROUP_KIND: &str = "flow-log-group";
+pub const GROUP_KIND: RecordKind = RecordKind::FlowLogGroup;
 /// Record kind of the flow-log role.
-pub const ROLE_KIND: &str = "flow-log-role";
+pub const ROLE_KIND: RecordKind = RecordKind::FlowLogRole;
 /// Record kind of the flow log.
-pub const KIND: &str = "flow-log";
+pub const KIND: RecordKind = RecordKind::FlowLog;
 
 /// Name of the role's inline delivery policy.
 pub const DELIVERY_POLICY_NAME: &str = "vpc-flow-logs-delivery";
@@ -132,7 +137,7 @@ pub async fn ensure_group(
         )
     });
     Ok(Record {
-        kind: GROUP_KIND.to_string(),
+        kind: GROUP_KIND,
         physical_id: name.to_string(),
         arn: Some(arn),
         attributes: BTreeMap::from([
@@ -246,84 +251,27 @@ async fn describe_group(
 // --- role ------------------------------------------------------------------------------------
 
 /// Creates the flow-log role ([`role_name`]) or adopts it when it exists and carries this
-/// environment's tags (another role of that name is refused); then puts its trust policy and
-/// inline delivery policy, every time, which repairs drift.
+/// environment's tags (another role of that name is refused); its trust policy and inline
+/// delivery policy are made what they should be, which repairs drift. The same code as the
+/// persona roles ([`role::ensure_defined`]).
 pub async fn ensure_role(
     clients: &AwsClients,
     owner: Owner<'_>,
     tags: &BTreeMap<String, String>,
     facts: &EnvironmentFacts,
 ) -> Result<Record, ChildError> {
-    let name = role_name(owner.env_id);
-    let trust = flow_logs_trust_policy(facts).to_string();
-    let arn = match get_role(clients, &name).await? {
-        Some(role) => {
-            let role_tags = role
-                .tags()
-                .iter()
-                .map(|t| (t.key().to_string(), t.value().to_string()))
-                .collect();
-            if !owned_by(owner, &role_tags) {
-                return Err(ChildError::Refused {
-                    child: owner.logical_id.to_string(),
-                    reason: format!(
-                        "an IAM role named {name} exists but is not tagged {ENVIRONMENT_TAG}={} \
-                         and {COMPONENT_TAG}={}, so it is not this environment's; delete or \
-                         rename it, or tag it so if it is",
-                        owner.env_id, owner.logical_id
-                    ),
-                });
-            }
-            clients
-                .iam
-                .update_assume_role_policy()
-                .role_name(&name)
-                .policy_document(&trust)
-                .send()
-                .await
-                .map_err(|e| AwsCallError::from_sdk("iam", "UpdateAssumeRolePolicy", e))?;
-            role.arn().to_string()
-        }
-        None => {
-            let iam_tags = child_tags(owner, tags)
-                .into_iter()
-                .map(|(k, v)| {
-                    built(
-                        "iam Tag",
-                        aws_sdk_iam::types::Tag::builder().key(k).value(v).build(),
-                    )
-                })
-                .collect();
-            let out = clients
-                .iam
-                .create_role()
-                .role_name(&name)
-                .assume_role_policy_document(&trust)
-                .description("VPC flow logs deliver to the environment's log group with this role")
-                .set_tags(Some(iam_tags))
-                .send()
-                .await
-                .map_err(|e| AwsCallError::from_sdk("iam", "CreateRole", e))?;
-            out.role()
-                .map(|r| r.arn().to_string())
-                .ok_or(ChildError::IncompleteAnswer {
-                    operation: "CreateRole",
-                    missing: "Role",
-                })?
-        }
+    let definition = role::RoleDefinition {
+        name: role_name(owner.env_id),
+        description: "VPC flow logs deliver to the environment's log group with this role"
+            .to_string(),
+        trust: flow_logs_trust_policy(facts),
+        policy_name: DELIVERY_POLICY_NAME,
+        permissions: flow_logs_delivery_policy(facts),
     };
-    clients
-        .iam
-        .put_role_policy()
-        .role_name(&name)
-        .policy_name(DELIVERY_POLICY_NAME)
-        .policy_document(flow_logs_delivery_policy(facts).to_string())
-        .send()
-        .await
-        .map_err(|e| AwsCallError::from_sdk("iam", "PutRolePolicy", e))?;
+    let arn = role::ensure_defined(clients, owner, tags, &definition).await?;
     Ok(Record {
-        kind: ROLE_KIND.to_string(),
-        physical_id: name,
+        kind: ROLE_KIND,
+        physical_id: definition.name,
         arn: Some(arn),
         attributes: BTreeMap::from([(
             LOGICAL_ID_ATTRIBUTE.to_string(),
@@ -331,84 +279,6 @@ pub async fn ensure_role(
         )]),
         depends_on: Vec::new(),
     })
-}
-
-/// Deletes the role: its inline policies first, and any managed policy someone attached (IAM
-/// refuses to delete a role with either). Not-found counts as deleted.
-pub async fn delete_role(clients: &AwsClients, record: &Record) -> Result<(), ChildError> {
-    let name = record.physical_id.as_str();
-    let not_found_is_done = |err: AwsCallError| if err.is_not_found() { Ok(()) } else { Err(err) };
-    let inline = match clients
-        .iam
-        .list_role_policies()
-        .role_name(name)
-        .send()
-        .await
-    {
-        Ok(out) => out.policy_names().to_vec(),
-        Err(e) => {
-            return not_found_is_done(AwsCallError::from_sdk("iam", "ListRolePolicies", e))
-                .map_err(Into::into);
-        }
-    };
-    for policy in inline {
-        if let Err(e) = clients
-            .iam
-            .delete_role_policy()
-            .role_name(name)
-            .policy_name(&policy)
-            .send()
-            .await
-        {
-            not_found_is_done(AwsCallError::from_sdk("iam", "DeleteRolePolicy", e))?;
-        }
-    }
-    let attached = match clients
-        .iam
-        .list_attached_role_policies()
-        .role_name(name)
-        .send()
-        .await
-    {
-        Ok(out) => out.attached_policies().to_vec(),
-        Err(e) => {
-            return not_found_is_done(AwsCallError::from_sdk("iam", "ListAttachedRolePolicies", e))
-                .map_err(Into::into);
-        }
-    };
-    for policy_arn in attached.iter().filter_map(|p| p.policy_arn()) {
-        if let Err(e) = clients
-            .iam
-            .detach_role_policy()
-            .role_name(name)
-            .policy_arn(policy_arn)
-            .send()
-            .await
-        {
-            not_found_is_done(AwsCallError::from_sdk("iam", "DetachRolePolicy", e))?;
-        }
-    }
-    if let Err(e) = clients.iam.delete_role().role_name(name).send().await {
-        not_found_is_done(AwsCallError::from_sdk("iam", "DeleteRole", e))?;
-    }
-    Ok(())
-}
-
-async fn get_role(
-    clients: &AwsClients,
-    name: &str,
-) -> Result<Option<aws_sdk_iam::types::Role>, AwsCallError> {
-    match clients.iam.get_role().role_name(name).send().await {
-        Ok(out) => Ok(out.role().cloned()),
-        Err(e) => {
-            let err = AwsCallError::from_sdk("iam", "GetRole", e);
-            if err.is_not_found() {
-                Ok(None)
-            } else {
-                Err(err)
-            }
-        }
-    }
 }
 
 // --- flow log --------------------------------------------------------------------------------
@@ -498,7 +368,7 @@ pub async fn ensure(
         None => create(clients, owner, tags, vpc_id, &desired, &replaced).await?,
     };
     Ok(Record {
-        kind: KIND.to_string(),
+        kind: KIND,
         arn: Some(format!(
             "arn:{}:ec2:{}:{}:vpc-flow-log/{flow_log_id}",
             clients.partition, clients.region, clients.account_id
@@ -674,6 +544,109 @@ async fn delete_flow_log(clients: &AwsClients, id: &str) -> Result<(), ChildErro
         }
     }
     Ok(())
+}
+
+// --- the contract ----------------------------------------------------------------------------
+
+/// The flow-log group's name and key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupSettings {
+    /// The group name.
+    pub name: String,
+    /// The `data` key it is encrypted with.
+    pub kms_key_arn: String,
+}
+
+impl ChildKind for kinds::FlowLogGroup {
+    type Desired = GroupSettings;
+
+    fn desired(&self, cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<GroupSettings, ChildError> {
+        Ok(GroupSettings {
+            name: log_group_name(&cx.env.facts),
+            kms_key_arn: inputs.arn(&LogicalId::KmsKey(KeyPurpose::Data))?,
+        })
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, group: &GroupSettings) -> Result<Record, ChildError> {
+        let (name, key, days) = (&group.name, &group.kms_key_arn, self.retention_days);
+        ensure_group(cx.clients, cx.owner(), cx.tags(), name, key, days).await
+    }
+
+    async fn drift(
+        &self,
+        cx: &Cx<'_>,
+        record: &Record,
+        group: &GroupSettings,
+    ) -> Result<Vec<String>, ChildError> {
+        drift_group(cx.clients, record, &group.kms_key_arn, self.retention_days).await
+    }
+
+    fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
+        false
+    }
+}
+
+impl ChildKind for kinds::FlowLogRole {
+    type Desired = ();
+
+    fn desired(&self, _cx: &Cx<'_>, _inputs: &Inputs<'_>) -> Result<(), ChildError> {
+        Ok(())
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, _: &()) -> Result<Record, ChildError> {
+        ensure_role(cx.clients, cx.owner(), cx.tags(), &cx.env.facts).await
+    }
+
+    /// Its trust and delivery policies are put back on every apply.
+    async fn drift(&self, _: &Cx<'_>, _: &Record, _: &()) -> Result<Vec<String>, ChildError> {
+        Ok(Vec::new())
+    }
+
+    fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
+        false
+    }
+}
+
+/// Where the flow log delivers, and with which role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The VPC it records.
+    pub vpc_id: String,
+    /// The log group's name.
+    pub log_group_name: String,
+    /// The delivery role's ARN.
+    pub role_arn: String,
+}
+
+impl ChildKind for kinds::FlowLog {
+    type Desired = Delivery;
+
+    fn desired(&self, _cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<Delivery, ChildError> {
+        Ok(Delivery {
+            vpc_id: inputs.physical_id(&LogicalId::Vpc)?,
+            log_group_name: inputs.physical_id(&LogicalId::FlowLogGroup)?,
+            role_arn: inputs.arn(&LogicalId::FlowLogRole)?,
+        })
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, to: &Delivery) -> Result<Record, ChildError> {
+        let traffic = self.traffic_type.as_str();
+        let (vpc, group, role) = (&to.vpc_id, &to.log_group_name, &to.role_arn);
+        ensure(cx.clients, cx.owner(), cx.tags(), vpc, group, role, traffic).await
+    }
+
+    async fn drift(
+        &self,
+        cx: &Cx<'_>,
+        record: &Record,
+        _: &Delivery,
+    ) -> Result<Vec<String>, ChildError> {
+        drift(cx.clients, record, self.traffic_type.as_str()).await
+    }
+
+    fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

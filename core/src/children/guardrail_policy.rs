@@ -14,14 +14,19 @@ use serde_json::Value;
 
 use super::ec2_tags::Owner;
 use super::error::ChildError;
+use super::kind::{ChildKind, Cx, Inputs};
 use super::role::{iam_tags, tag_map};
 use super::tags::{iam_document, owned_by, policy_differences};
 use super::ENVIRONMENT_TAG;
 use crate::aws::{AwsCallError, AwsClients, ErrorKind};
 use crate::engine::Record;
+use crate::graph::environment as kinds;
+use crate::ids::LogicalId;
+use crate::ids::RecordKind;
+use crate::policy::environment::guardrail_policy as guardrail_document;
 
 /// Record kind of the guardrail policy.
-pub const KIND: &str = "guardrail-policy";
+pub const KIND: RecordKind = RecordKind::GuardrailPolicy;
 /// Most versions IAM keeps of a managed policy.
 pub const MAX_POLICY_VERSIONS: usize = 5;
 
@@ -92,7 +97,7 @@ pub async fn ensure(
     }
 
     Ok(Record {
-        kind: KIND.to_string(),
+        kind: KIND,
         physical_id: arn.clone(),
         arn: Some(arn),
         attributes: BTreeMap::from([("name".to_string(), name)]),
@@ -458,6 +463,50 @@ async fn role_environment(clients: &AwsClients, role: &str) -> Result<Option<Str
             .into_iter()
             .find(|tag| tag.key() == ENVIRONMENT_TAG)
             .map(|tag| tag.value().to_string())),
+    }
+}
+
+// --- the contract ----------------------------------------------------------------------------
+
+/// The guardrail policy's document and the roles it is attached to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guardrails {
+    /// The policy document.
+    pub document: Value,
+    /// The names of the roles it is attached to (the node's dependencies).
+    pub role_names: Vec<String>,
+}
+
+impl ChildKind for kinds::GuardrailPolicy {
+    type Desired = Guardrails;
+
+    fn desired(&self, cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<Guardrails, ChildError> {
+        // The graph has this node only when some guardrail is on.
+        let document = guardrail_document(&cx.env.guardrails)
+            .ok_or_else(|| cx.refused("every guardrail is off, so there is no policy to write"))?;
+        let role_names = inputs.dependency_ids(|id| matches!(id, LogicalId::Role(_)))?;
+        Ok(Guardrails {
+            document,
+            role_names,
+        })
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, guard: &Guardrails) -> Result<Record, ChildError> {
+        let (document, roles) = (&guard.document, &guard.role_names);
+        ensure(cx.clients, cx.owner(), cx.tags(), document, roles).await
+    }
+
+    async fn drift(
+        &self,
+        cx: &Cx<'_>,
+        record: &Record,
+        guard: &Guardrails,
+    ) -> Result<Vec<String>, ChildError> {
+        drift(cx.clients, record, &guard.document, &guard.role_names).await
+    }
+
+    fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
+        false
     }
 }
 

@@ -7,11 +7,15 @@ use aws_sdk_ec2::types::{InternetGateway, ResourceType};
 
 use super::ec2_tags::{delete_retrying, Owner};
 use super::error::ChildError;
+use super::kind::{ChildKind, Cx, Inputs};
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
+use crate::graph::environment as kinds;
+use crate::ids::LogicalId;
+use crate::ids::RecordKind;
 
 /// Record kind of the internet gateway.
-pub const KIND: &str = "internet-gateway";
+pub const KIND: RecordKind = RecordKind::InternetGateway;
 /// Record attribute holding the VPC the gateway is attached to.
 pub const VPC_ATTRIBUTE: &str = "vpc_id";
 
@@ -86,7 +90,7 @@ pub async fn ensure(
         }
     }
     Ok(Record {
-        kind: KIND.to_string(),
+        kind: KIND,
         arn: Some(format!(
             "arn:{}:ec2:{}:{}:internet-gateway/{gateway_id}",
             clients.partition, clients.region, clients.account_id
@@ -193,4 +197,28 @@ async fn find(
         .iter()
         .find(|g| owner.owns(g.tags()))
         .cloned())
+}
+
+// --- the contract ----------------------------------------------------------------------------
+
+impl ChildKind for kinds::InternetGateway {
+    /// The VPC id.
+    type Desired = String;
+
+    fn desired(&self, _cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<String, ChildError> {
+        inputs.physical_id(&LogicalId::Vpc)
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, vpc_id: &String) -> Result<Record, ChildError> {
+        ensure(cx.clients, cx.owner(), cx.tags(), vpc_id).await
+    }
+
+    /// The attachment is repaired on every apply.
+    async fn drift(&self, _: &Cx<'_>, _: &Record, _: &String) -> Result<Vec<String>, ChildError> {
+        Ok(Vec::new())
+    }
+
+    fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
+        false
+    }
 }

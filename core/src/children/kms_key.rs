@@ -15,14 +15,19 @@ use serde_json::Value;
 
 use super::ec2_tags::Owner;
 use super::error::ChildError;
+use super::kind::{ChildKind, Cx, Inputs};
 use super::tags::{built, child_tags, owned_by, policy_differences};
 use crate::aws::{AwsCallError, AwsClients, ErrorKind};
 use crate::engine::Record;
+use crate::graph::environment as kinds;
 use crate::graph::environment::KeyPurpose;
+use crate::ids::RecordKind;
+use crate::ids::{LogicalId, Persona};
+use crate::policy::environment::key_policy;
 use crate::wait::{poll_until, Deadline, Poll};
 
 /// Record kind of a key the environment created.
-pub const KIND: &str = "kms-key";
+pub const KIND: RecordKind = RecordKind::KmsKey;
 /// Record attribute holding the key's alias.
 pub const ALIAS_ATTRIBUTE: &str = "alias";
 /// Days a deleted key waits before KMS destroys it: the minimum KMS allows, so a destroyed
@@ -105,7 +110,7 @@ pub async fn ensure(
     }
 
     Ok(Record {
-        kind: KIND.to_string(),
+        kind: KIND,
         physical_id: key_id,
         arn: Some(arn),
         attributes: BTreeMap::from([(ALIAS_ATTRIBUTE.to_string(), alias)]),
@@ -533,6 +538,44 @@ where
     )
     .await?;
     Ok(value)
+}
+
+// --- the contract ----------------------------------------------------------------------------
+
+impl ChildKind for kinds::KmsKey {
+    /// The key policy.
+    type Desired = Value;
+
+    /// Usable by every persona role in the ledger and the engine's own principal (it creates
+    /// resources encrypted with the keys and empties the buckets).
+    fn desired(&self, cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<Value, ChildError> {
+        let mut users: Vec<String> = Persona::ALL
+            .iter()
+            .filter_map(|p| inputs.get(&LogicalId::Role(*p)).ok())
+            .filter_map(|r| r.arn.clone())
+            .collect();
+        users.push(cx.clients.caller_arn.clone());
+        users.sort();
+        users.dedup();
+        Ok(key_policy(&cx.env.facts, self.purpose, &users))
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, policy: &Value) -> Result<Record, ChildError> {
+        ensure(cx.clients, cx.owner(), cx.tags(), self.purpose, policy).await
+    }
+
+    async fn drift(
+        &self,
+        cx: &Cx<'_>,
+        record: &Record,
+        policy: &Value,
+    ) -> Result<Vec<String>, ChildError> {
+        drift(cx.clients, record, policy).await
+    }
+
+    fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

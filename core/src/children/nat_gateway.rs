@@ -11,14 +11,18 @@ use aws_sdk_ec2::types::{Address, DomainType, NatGateway, ResourceType};
 
 use super::ec2_tags::{filter, Owner, DEPENDENCY_RETRY_BUDGET};
 use super::error::ChildError;
+use super::kind::{ChildKind, Cx, Inputs};
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
+use crate::graph::environment as kinds;
+use crate::ids::LogicalId;
+use crate::ids::RecordKind;
 use crate::wait::{poll_until, Deadline, Poll};
 
 /// Record kind of a NAT gateway's Elastic IP.
-pub const ADDRESS_KIND: &str = "nat-address";
+pub const ADDRESS_KIND: RecordKind = RecordKind::NatAddress;
 /// Record kind of a NAT gateway.
-pub const KIND: &str = "nat-gateway";
+pub const KIND: RecordKind = RecordKind::NatGateway;
 /// Record attribute holding an Elastic IP's public address.
 pub const PUBLIC_IP_ATTRIBUTE: &str = "public_ip";
 
@@ -65,7 +69,7 @@ pub async fn ensure_address(
         }
     };
     Ok(Record {
-        kind: ADDRESS_KIND.to_string(),
+        kind: ADDRESS_KIND,
         arn: Some(format!(
             "arn:{}:ec2:{}:{}:elastic-ip/{allocation_id}",
             clients.partition, clients.region, clients.account_id
@@ -149,7 +153,7 @@ pub async fn ensure(
         .unwrap_or(allocation_id)
         .to_string();
     Ok(Record {
-        kind: KIND.to_string(),
+        kind: KIND,
         arn: Some(format!(
             "arn:{}:ec2:{}:{}:natgateway/{nat_id}",
             clients.partition, clients.region, clients.account_id
@@ -348,6 +352,80 @@ fn address_ids(address: &Address, operation: &'static str) -> Result<(String, St
         allocation_id.to_string(),
         address.public_ip().unwrap_or_default().to_string(),
     ))
+}
+
+// --- the contract ----------------------------------------------------------------------------
+
+impl ChildKind for kinds::NatAddress {
+    type Desired = ();
+
+    fn desired(&self, _cx: &Cx<'_>, _inputs: &Inputs<'_>) -> Result<(), ChildError> {
+        Ok(())
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, _: &()) -> Result<Record, ChildError> {
+        ensure_address(cx.clients, cx.owner(), cx.tags()).await
+    }
+
+    /// An address has no settings.
+    async fn drift(&self, _: &Cx<'_>, _: &Record, _: &()) -> Result<Vec<String>, ChildError> {
+        Ok(Vec::new())
+    }
+
+    fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
+        false
+    }
+}
+
+/// A NAT gateway's public subnet and Elastic IP allocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NatPlacement {
+    /// The public subnet's id.
+    pub subnet_id: String,
+    /// The Elastic IP's allocation id.
+    pub allocation_id: String,
+}
+
+impl ChildKind for kinds::NatGateway {
+    type Desired = NatPlacement;
+
+    fn desired(&self, _cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<NatPlacement, ChildError> {
+        let subnet = inputs.dependency("subnet-public-<zone>", |id| {
+            matches!(id, LogicalId::PublicSubnet(_))
+        })?;
+        let address = inputs.dependency("nat-address-<zone>", |id| {
+            matches!(id, LogicalId::NatAddress(_))
+        })?;
+        Ok(NatPlacement {
+            subnet_id: subnet.physical_id.clone(),
+            allocation_id: address.physical_id.clone(),
+        })
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, at: &NatPlacement) -> Result<Record, ChildError> {
+        ensure(
+            cx.clients,
+            cx.owner(),
+            cx.tags(),
+            &at.subnet_id,
+            &at.allocation_id,
+        )
+        .await
+    }
+
+    /// A NAT gateway cannot change; one that failed is replaced by the next apply.
+    async fn drift(
+        &self,
+        _: &Cx<'_>,
+        _: &Record,
+        _: &NatPlacement,
+    ) -> Result<Vec<String>, ChildError> {
+        Ok(Vec::new())
+    }
+
+    fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

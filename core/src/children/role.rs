@@ -16,17 +16,19 @@ use serde_json::Value;
 
 use super::ec2_tags::Owner;
 use super::error::ChildError;
+use super::kind::{ChildKind, Cx, Inputs};
 use super::tags::{built, child_tags, iam_document, owned_by, policy_differences, subject};
 use crate::aws::{AwsCallError, AwsClients, ErrorKind};
 use crate::engine::Record;
-use crate::graph::environment::Persona;
+use crate::graph::environment as kinds;
+use crate::ids::{LogicalId, Persona, RecordKind};
 use crate::policy::environment::roles::{permissions_policy, persona_role_name, trust_policy};
 use crate::policy::environment::EnvironmentFacts;
 
 /// Record kind of a role the environment created.
-pub const KIND: &str = "role";
+pub const KIND: RecordKind = RecordKind::Role;
 /// Record kind of a role the user brought (never changed or deleted).
-pub const EXISTING_KIND: &str = "existing-role";
+pub const EXISTING_KIND: RecordKind = RecordKind::ExistingRole;
 /// Name of the inline policy holding a role's permissions.
 pub const PERMISSIONS_POLICY_NAME: &str = "secure-mlops-permissions";
 /// Record attribute holding the persona key.
@@ -36,6 +38,40 @@ pub const PERSONA_ATTRIBUTE: &str = "persona";
 /// `team-a-dev-data-scientist`. Spec validation keeps it within IAM's 64 characters.
 pub fn role_name(env_id: &str, persona: Persona) -> String {
     persona_role_name(env_id, persona)
+}
+
+/// What a role the environment creates is: its name, trust policy and one inline policy.
+/// Persona roles and the flow-log delivery role are made the same way from one of these.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleDefinition {
+    /// The role name.
+    pub name: String,
+    /// What the role is for, in IAM's description.
+    pub description: String,
+    /// Its trust policy.
+    pub trust: Value,
+    /// The name of its one inline policy.
+    pub policy_name: &'static str,
+    /// That policy's document.
+    pub permissions: Value,
+}
+
+impl RoleDefinition {
+    /// The role of `persona` in the environment `env_id`.
+    pub fn persona(
+        env_id: &str,
+        persona: Persona,
+        facts: &EnvironmentFacts,
+        bucket_names: &[String],
+    ) -> Self {
+        RoleDefinition {
+            name: role_name(env_id, persona),
+            description: format!("secure-mlops environment {env_id}: {} role", persona.key()),
+            trust: trust_policy(facts, persona),
+            policy_name: PERMISSIONS_POLICY_NAME,
+            permissions: permissions_policy(facts, persona, bucket_names),
+        }
+    }
 }
 
 /// Adopts the role named for `persona` if it is this child (else refuses), or creates it; then
@@ -48,26 +84,37 @@ pub async fn ensure(
     facts: &EnvironmentFacts,
     bucket_names: &[String],
 ) -> Result<Record, ChildError> {
-    let name = role_name(owner.env_id, persona);
-    let trust = trust_policy(facts, persona);
-    let permissions = permissions_policy(facts, persona, bucket_names);
+    let definition = RoleDefinition::persona(owner.env_id, persona, facts, bucket_names);
+    let arn = ensure_defined(clients, owner, tags, &definition).await?;
+    Ok(record(KIND, definition.name, arn, persona))
+}
 
-    let role = match get_role(clients, &name).await? {
+/// Adopts the role `definition` names if it is this child (else refuses), or creates it; then
+/// makes its trust policy, tags and inline policy what the definition says and removes any
+/// other inline policy (they can only widen it). Returns its ARN.
+pub async fn ensure_defined(
+    clients: &AwsClients,
+    owner: Owner<'_>,
+    tags: &BTreeMap<String, String>,
+    definition: &RoleDefinition,
+) -> Result<String, ChildError> {
+    let name = definition.name.as_str();
+    let role = match get_role(clients, name).await? {
         Some(role) => {
             check_ours(owner, &role)?;
             Some(role)
         }
-        None => create(clients, owner, tags, persona, &name, &trust).await?,
+        None => create(clients, owner, tags, definition).await?,
     };
     let arn = match role {
         Some(role) => {
             let current = iam_document(role.assume_role_policy_document().unwrap_or_default());
-            if !policy_differences(&trust, &current).is_empty() {
+            if !policy_differences(&definition.trust, &current).is_empty() {
                 clients
                     .iam
                     .update_assume_role_policy()
-                    .role_name(&name)
-                    .policy_document(trust.to_string())
+                    .role_name(name)
+                    .policy_document(definition.trust.to_string())
                     .send()
                     .await
                     .map_err(|e| AwsCallError::from_sdk("iam", "UpdateAssumeRolePolicy", e))?;
@@ -75,7 +122,7 @@ pub async fn ensure(
             clients
                 .iam
                 .tag_role()
-                .role_name(&name)
+                .role_name(name)
                 .set_tags(Some(iam_tags(owner, tags)))
                 .send()
                 .await
@@ -83,32 +130,41 @@ pub async fn ensure(
             role.arn().to_string()
         }
         // Created just now, with the trust policy and tags.
-        None => role_arn(clients, &name),
+        None => role_arn(clients, name),
     };
+    ensure_inline_policy(clients, definition).await?;
+    Ok(arn)
+}
 
-    let inline = list_inline_policies(clients, &name).await?;
-    for other in inline.iter().filter(|p| *p != PERMISSIONS_POLICY_NAME) {
-        delete_inline_policy(clients, &name, other).await?;
+/// Puts the definition's inline policy unless it is there already, and deletes any other.
+async fn ensure_inline_policy(
+    clients: &AwsClients,
+    definition: &RoleDefinition,
+) -> Result<(), ChildError> {
+    let name = definition.name.as_str();
+    let inline = list_inline_policies(clients, name).await?;
+    for other in inline.iter().filter(|p| *p != definition.policy_name) {
+        delete_inline_policy(clients, name, other).await?;
     }
-    let current = if inline.iter().any(|p| p == PERMISSIONS_POLICY_NAME) {
-        inline_policy(clients, &name, PERMISSIONS_POLICY_NAME).await?
+    let current = if inline.iter().any(|p| p == definition.policy_name) {
+        inline_policy(clients, name, definition.policy_name).await?
     } else {
         None
     };
-    let up_to_date = current.is_some_and(|c| policy_differences(&permissions, &c).is_empty());
+    let up_to_date =
+        current.is_some_and(|c| policy_differences(&definition.permissions, &c).is_empty());
     if !up_to_date {
         clients
             .iam
             .put_role_policy()
-            .role_name(&name)
-            .policy_name(PERMISSIONS_POLICY_NAME)
-            .policy_document(permissions.to_string())
+            .role_name(name)
+            .policy_name(definition.policy_name)
+            .policy_document(definition.permissions.to_string())
             .send()
             .await
             .map_err(|e| AwsCallError::from_sdk("iam", "PutRolePolicy", e))?;
     }
-
-    Ok(record(KIND, name, arn, persona))
+    Ok(())
 }
 
 /// Reads a role the user brought, by the name in its ARN (the last path segment). Fails clearly
@@ -132,7 +188,7 @@ pub async fn read_existing(
         attributes.insert(PERSONA_ATTRIBUTE.to_string(), persona.key().to_string());
     }
     Ok(Record {
-        kind: EXISTING_KIND.to_string(),
+        kind: EXISTING_KIND,
         physical_id: role.role_name().to_string(),
         arn: Some(role.arn().to_string()),
         attributes,
@@ -160,8 +216,9 @@ pub async fn drift(
     };
     let subject = subject("role", name, &tag_map(role.tags()));
     let mut out = Vec::new();
+    let definition = RoleDefinition::persona("", persona, facts, bucket_names);
     let trust = iam_document(role.assume_role_policy_document().unwrap_or_default());
-    for d in policy_differences(&trust_policy(facts, persona), &trust) {
+    for d in policy_differences(&definition.trust, &trust) {
         out.push(format!("{subject}: trust policy {d}; apply restores it"));
     }
     let inline = list_inline_policies(clients, name).await?;
@@ -180,8 +237,7 @@ pub async fn drift(
             "{subject}: inline policy {PERMISSIONS_POLICY_NAME} is missing; apply restores it"
         )),
         Some(current) => {
-            let desired = permissions_policy(facts, persona, bucket_names);
-            for d in policy_differences(&desired, &current) {
+            for d in policy_differences(&definition.permissions, &current) {
                 out.push(format!(
                     "{subject}: inline policy {PERMISSIONS_POLICY_NAME} {d}; apply restores it"
                 ));
@@ -195,7 +251,7 @@ pub async fn drift(
 /// instance profiles, then deletes it. Not found counts as deleted. A role the user brought is
 /// never deleted.
 pub async fn delete(clients: &AwsClients, record: &Record) -> Result<(), ChildError> {
-    if record.kind == EXISTING_KIND {
+    if record.kind.is_brought() {
         return Ok(());
     }
     let name = record.physical_id.as_str();
@@ -284,9 +340,9 @@ fn role_arn(clients: &AwsClients, name: &str) -> String {
     )
 }
 
-fn record(kind: &str, name: String, arn: String, persona: Persona) -> Record {
+fn record(kind: RecordKind, name: String, arn: String, persona: Persona) -> Record {
     Record {
-        kind: kind.to_string(),
+        kind,
         physical_id: name,
         arn: Some(arn),
         attributes: BTreeMap::from([(PERSONA_ATTRIBUTE.to_string(), persona.key().to_string())]),
@@ -296,9 +352,10 @@ fn record(kind: &str, name: String, arn: String, persona: Persona) -> Record {
 
 /// The persona a role logical id (`role-data-scientist`) stands for.
 fn persona_of(logical_id: &str) -> Option<Persona> {
-    Persona::ALL
-        .into_iter()
-        .find(|p| crate::graph::environment::role_id(*p) == logical_id)
+    match logical_id.parse() {
+        Ok(LogicalId::Role(persona)) => Some(persona),
+        _ => None,
+    }
 }
 
 fn check_ours(owner: Owner<'_>, role: &Role) -> Result<(), ChildError> {
@@ -322,20 +379,14 @@ async fn create(
     clients: &AwsClients,
     owner: Owner<'_>,
     tags: &BTreeMap<String, String>,
-    persona: Persona,
-    name: &str,
-    trust: &Value,
+    definition: &RoleDefinition,
 ) -> Result<Option<Role>, ChildError> {
     let result = clients
         .iam
         .create_role()
-        .role_name(name)
-        .description(format!(
-            "secure-mlops environment {}: {} role",
-            owner.env_id,
-            persona.key()
-        ))
-        .assume_role_policy_document(trust.to_string())
+        .role_name(&definition.name)
+        .description(&definition.description)
+        .assume_role_policy_document(definition.trust.to_string())
         .set_tags(Some(iam_tags(owner, tags)))
         .send()
         .await;
@@ -346,7 +397,7 @@ async fn create(
             if err.kind != ErrorKind::AlreadyExists {
                 return Err(err.into());
             }
-            let role = get_role(clients, name).await?.ok_or(err)?;
+            let role = get_role(clients, &definition.name).await?.ok_or(err)?;
             check_ours(owner, &role)?;
             Ok(Some(role))
         }
@@ -464,6 +515,69 @@ pub(crate) fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
         .collect()
 }
 
+// --- the contract ----------------------------------------------------------------------------
+
+impl ChildKind for kinds::Role {
+    type Desired = ();
+
+    fn desired(&self, _cx: &Cx<'_>, _inputs: &Inputs<'_>) -> Result<(), ChildError> {
+        Ok(())
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, _: &()) -> Result<Record, ChildError> {
+        let env = cx.env;
+        let buckets = env.bucket_names.all();
+        ensure(
+            cx.clients,
+            cx.owner(),
+            cx.tags(),
+            self.persona,
+            &env.facts,
+            &buckets,
+        )
+        .await
+    }
+
+    async fn drift(&self, cx: &Cx<'_>, record: &Record, _: &()) -> Result<Vec<String>, ChildError> {
+        let env = cx.env;
+        drift(
+            cx.clients,
+            record,
+            self.persona,
+            &env.facts,
+            &env.bucket_names.all(),
+        )
+        .await
+    }
+
+    /// A role the user brought recorded here is replaced by one the environment creates.
+    fn is_stale(&self, _cx: &Cx<'_>, record: &Record) -> bool {
+        record.kind != KIND
+    }
+}
+
+impl ChildKind for kinds::ExistingRole {
+    type Desired = ();
+
+    fn desired(&self, _cx: &Cx<'_>, _inputs: &Inputs<'_>) -> Result<(), ChildError> {
+        Ok(())
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, _: &()) -> Result<Record, ChildError> {
+        read_existing(cx.clients, cx.id, &self.arn).await
+    }
+
+    /// A role the user brought is theirs to govern.
+    async fn drift(&self, _: &Cx<'_>, _: &Record, _: &()) -> Result<Vec<String>, ChildError> {
+        Ok(Vec::new())
+    }
+
+    /// A created role, or another brought one, recorded here is not this one.
+    fn is_stale(&self, _cx: &Cx<'_>, record: &Record) -> bool {
+        record.arn.as_deref() != Some(self.arn.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -487,7 +601,7 @@ mod tests {
     #[test]
     fn logical_ids_map_back_to_personas() {
         for persona in Persona::ALL {
-            let id = crate::graph::environment::role_id(persona);
+            let id = LogicalId::Role(persona).to_string();
             assert_eq!(persona_of(&id), Some(persona));
         }
         assert_eq!(persona_of("vpc"), None);

@@ -13,11 +13,15 @@ use aws_sdk_ec2::types::{ResourceType, Route, RouteOrigin, RouteTable};
 
 use super::ec2_tags::{filter, Owner};
 use super::error::ChildError;
+use super::kind::{ChildKind, Cx, Inputs};
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
+use crate::graph::environment as kinds;
+use crate::ids::LogicalId;
+use crate::ids::RecordKind;
 
 /// Record kind of a route table.
-pub const KIND: &str = "route-table";
+pub const KIND: RecordKind = RecordKind::RouteTable;
 /// Record attribute holding the subnets the table is associated with, comma-separated.
 pub const SUBNETS_ATTRIBUTE: &str = "subnet_ids";
 /// Record attribute holding the child's logical id, which drift reports name.
@@ -216,7 +220,7 @@ pub async fn ensure(
         );
     }
     Ok(Record {
-        kind: KIND.to_string(),
+        kind: KIND,
         arn: Some(format!(
             "arn:{}:ec2:{}:{}:route-table/{table_id}",
             clients.partition, clients.region, clients.account_id
@@ -475,6 +479,73 @@ pub async fn delete(clients: &AwsClients, table_id: &str) -> Result<(), ChildErr
     Ok(())
 }
 
+// --- the contract ----------------------------------------------------------------------------
+
+/// What a route table should be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSettings {
+    /// Its VPC.
+    pub vpc_id: String,
+    /// The subnets it serves.
+    pub subnet_ids: Vec<String>,
+    /// Its default route, if any.
+    pub default_route: Option<DefaultRoute>,
+}
+
+impl ChildKind for kinds::RouteTable {
+    type Desired = TableSettings;
+
+    fn desired(&self, _cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<TableSettings, ChildError> {
+        let public = self.public;
+        let default_route = if public {
+            let igw = inputs.physical_id(&LogicalId::InternetGateway)?;
+            Some(DefaultRoute::InternetGateway(igw))
+        } else {
+            inputs
+                .dependency_ids(|id| matches!(id, LogicalId::NatGateway(_)))?
+                .into_iter()
+                .next()
+                .map(DefaultRoute::NatGateway)
+        };
+        let subnet_ids = inputs.dependency_ids(|id| match id {
+            LogicalId::PublicSubnet(_) => public,
+            LogicalId::PrivateSubnet(_) => !public,
+            _ => false,
+        })?;
+        Ok(TableSettings {
+            vpc_id: inputs.physical_id(&LogicalId::Vpc)?,
+            subnet_ids,
+            default_route,
+        })
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, table: &TableSettings) -> Result<Record, ChildError> {
+        let route = table.default_route.as_ref();
+        ensure(
+            cx.clients,
+            cx.owner(),
+            cx.tags(),
+            &table.vpc_id,
+            &table.subnet_ids,
+            route,
+        )
+        .await
+    }
+
+    async fn drift(
+        &self,
+        cx: &Cx<'_>,
+        record: &Record,
+        table: &TableSettings,
+    ) -> Result<Vec<String>, ChildError> {
+        drift(cx.clients, record, table.default_route.as_ref()).await
+    }
+
+    fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -565,7 +636,7 @@ mod tests {
             .build();
         assert_eq!((destination(&r), target(&r)), ("::/0", "eigw-1"));
         let record = Record {
-            kind: KIND.into(),
+            kind: KIND,
             physical_id: "rtb-1".into(),
             arn: None,
             attributes: BTreeMap::from([(

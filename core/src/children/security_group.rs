@@ -12,11 +12,16 @@ use aws_sdk_ec2::types::{
 
 use super::ec2_tags::{delete_retrying, filter, Owner};
 use super::error::ChildError;
+use super::kind::{ChildKind, Cx, Inputs};
+use super::subnet;
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
+use crate::graph::environment as kinds;
+use crate::ids::LogicalId;
+use crate::ids::RecordKind;
 
 /// Record kind of a security group.
-pub const KIND: &str = "security-group";
+pub const KIND: RecordKind = RecordKind::SecurityGroup;
 /// Record attribute holding the child's logical id, which drift reports name.
 const LOGICAL_ID_ATTRIBUTE: &str = "logical_id";
 
@@ -258,7 +263,7 @@ pub async fn ensure(
         }
     }
     Ok(Record {
-        kind: KIND.to_string(),
+        kind: KIND,
         arn: Some(format!(
             "arn:{}:ec2:{}:{}:security-group/{group_id}",
             clients.partition, clients.region, clients.account_id
@@ -403,6 +408,114 @@ async fn find(
         .iter()
         .find(|g| owner.owns(g.tags()) && g.vpc_id() == Some(vpc_id))
         .cloned())
+}
+
+// --- the contract ----------------------------------------------------------------------------
+
+/// What one of the environment's security groups should be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupSettings {
+    /// Its VPC.
+    pub vpc_id: String,
+    /// Its ingress rules.
+    pub ingress: Vec<Ingress>,
+}
+
+const SAGEMAKER_GROUP_DESCRIPTION: &str = "SageMaker workloads: all traffic only from this group";
+const ENDPOINT_GROUP_DESCRIPTION: &str =
+    "VPC interface endpoints: HTTPS from SageMaker and the private subnets";
+
+impl ChildKind for kinds::SageMakerSecurityGroup {
+    type Desired = GroupSettings;
+
+    fn desired(&self, _cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<GroupSettings, ChildError> {
+        Ok(GroupSettings {
+            vpc_id: inputs.physical_id(&LogicalId::Vpc)?,
+            ingress: vec![Ingress::AllFromSelf],
+        })
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, group: &GroupSettings) -> Result<Record, ChildError> {
+        let description = SAGEMAKER_GROUP_DESCRIPTION;
+        ensure(
+            cx.clients,
+            cx.owner(),
+            cx.tags(),
+            &group.vpc_id,
+            description,
+            &group.ingress,
+        )
+        .await
+    }
+
+    async fn drift(
+        &self,
+        cx: &Cx<'_>,
+        record: &Record,
+        group: &GroupSettings,
+    ) -> Result<Vec<String>, ChildError> {
+        drift(cx.clients, record, &group.ingress).await
+    }
+
+    fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
+        false
+    }
+}
+
+impl ChildKind for kinds::EndpointSecurityGroup {
+    type Desired = GroupSettings;
+
+    /// HTTPS from the SageMaker group and from each private subnet's CIDR (read from the
+    /// subnets' records, so brought subnets work too).
+    fn desired(&self, _cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<GroupSettings, ChildError> {
+        let mut ingress = vec![Ingress::TcpFromGroup {
+            port: 443,
+            group_id: inputs.physical_id(&LogicalId::SageMakerSecurityGroup)?,
+        }];
+        for subnet in inputs.dependencies(|id| matches!(id, LogicalId::PrivateSubnet(_)))? {
+            let cidr = subnet
+                .attributes
+                .get(subnet::CIDR_ATTRIBUTE)
+                .ok_or_else(|| ChildError::MissingInput {
+                    child: inputs.id.to_string(),
+                    input: format!("{}.{}", subnet.physical_id, subnet::CIDR_ATTRIBUTE),
+                })?;
+            ingress.push(Ingress::TcpFromCidr {
+                port: 443,
+                cidr: cidr.clone(),
+            });
+        }
+        Ok(GroupSettings {
+            vpc_id: inputs.physical_id(&LogicalId::Vpc)?,
+            ingress,
+        })
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, group: &GroupSettings) -> Result<Record, ChildError> {
+        let description = ENDPOINT_GROUP_DESCRIPTION;
+        ensure(
+            cx.clients,
+            cx.owner(),
+            cx.tags(),
+            &group.vpc_id,
+            description,
+            &group.ingress,
+        )
+        .await
+    }
+
+    async fn drift(
+        &self,
+        cx: &Cx<'_>,
+        record: &Record,
+        group: &GroupSettings,
+    ) -> Result<Vec<String>, ChildError> {
+        drift(cx.clients, record, &group.ingress).await
+    }
+
+    fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

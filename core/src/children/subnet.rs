@@ -6,14 +6,18 @@ use aws_sdk_ec2::types::{ResourceType, Subnet};
 
 use super::ec2_tags::{delete_retrying, filter, Owner};
 use super::error::ChildError;
+use super::kind::{ChildKind, Cx, Inputs};
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
+use crate::graph::environment as kinds;
+use crate::ids::LogicalId;
+use crate::ids::RecordKind;
 use crate::spec::Cidr;
 
 /// Record kind of a subnet the environment created.
-pub const KIND: &str = "subnet";
+pub const KIND: RecordKind = RecordKind::Subnet;
 /// Record kind of a subnet the user brought (never deleted).
-pub const EXISTING_KIND: &str = "existing-subnet";
+pub const EXISTING_KIND: RecordKind = RecordKind::ExistingSubnet;
 /// Record attribute holding the subnet's IPv4 CIDR (dependents open port 443 to it).
 pub const CIDR_ATTRIBUTE: &str = "cidr";
 
@@ -108,7 +112,7 @@ pub async fn delete(clients: &AwsClients, subnet_id: &str) -> Result<(), ChildEr
     Ok(())
 }
 
-fn record(clients: &AwsClients, kind: &str, subnet: &Subnet) -> Result<Record, ChildError> {
+fn record(clients: &AwsClients, kind: RecordKind, subnet: &Subnet) -> Result<Record, ChildError> {
     let id = subnet
         .subnet_id()
         .ok_or(ChildError::IncompleteAnswer {
@@ -127,7 +131,7 @@ fn record(clients: &AwsClients, kind: &str, subnet: &Subnet) -> Result<Record, C
         }
     }
     Ok(Record {
-        kind: kind.to_string(),
+        kind,
         arn: Some(subnet.subnet_arn().map(str::to_string).unwrap_or_else(|| {
             format!(
                 "arn:{}:ec2:{}:{}:subnet/{id}",
@@ -138,4 +142,57 @@ fn record(clients: &AwsClients, kind: &str, subnet: &Subnet) -> Result<Record, C
         attributes,
         depends_on: Vec::new(),
     })
+}
+
+// --- the contract ----------------------------------------------------------------------------
+
+impl ChildKind for kinds::Subnet {
+    /// The VPC id.
+    type Desired = String;
+
+    fn desired(&self, _cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<String, ChildError> {
+        inputs.physical_id(&LogicalId::Vpc)
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, vpc_id: &String) -> Result<Record, ChildError> {
+        ensure(
+            cx.clients,
+            cx.owner(),
+            cx.tags(),
+            vpc_id,
+            &self.zone,
+            self.cidr,
+        )
+        .await
+    }
+
+    /// A subnet's zone and CIDR cannot change; nothing else is set.
+    async fn drift(&self, _: &Cx<'_>, _: &Record, _: &String) -> Result<Vec<String>, ChildError> {
+        Ok(Vec::new())
+    }
+
+    fn is_stale(&self, _cx: &Cx<'_>, record: &Record) -> bool {
+        record.kind != KIND
+    }
+}
+
+impl ChildKind for kinds::ExistingSubnet {
+    type Desired = ();
+
+    fn desired(&self, _cx: &Cx<'_>, _inputs: &Inputs<'_>) -> Result<(), ChildError> {
+        Ok(())
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, _: &()) -> Result<Record, ChildError> {
+        read_existing(cx.clients, cx.id, &self.subnet_id).await
+    }
+
+    /// The user's subnet is theirs to govern.
+    async fn drift(&self, _: &Cx<'_>, _: &Record, _: &()) -> Result<Vec<String>, ChildError> {
+        Ok(Vec::new())
+    }
+
+    fn is_stale(&self, _cx: &Cx<'_>, record: &Record) -> bool {
+        record.physical_id != self.subnet_id
+    }
 }

@@ -10,17 +10,21 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_sagemaker::operation::describe_user_profile::DescribeUserProfileOutput;
 use aws_sdk_sagemaker::types::{UserProfileStatus, UserSettings};
 
-use super::domain::{delete_accepted, new_tags, sagemaker_tags, user_settings};
 use super::ec2_tags::Owner;
 use super::error::ChildError;
-use super::studio_cleanup::{self, Scope};
+use super::kind::{ChildKind, Cx, Inputs};
+use super::sagemaker::{delete_accepted, new_tags, sagemaker_tags, user_settings};
+use super::studio_apps::{self, Scope};
 use super::tags::owned_by;
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
+use crate::graph::environment as kinds;
+use crate::ids::LogicalId;
+use crate::ids::RecordKind;
 use crate::wait::{poll_until, Deadline, Poll};
 
 /// Record kind of a Studio user profile.
-pub const KIND: &str = "studio-user-profile";
+pub const KIND: RecordKind = RecordKind::StudioUserProfile;
 /// Record attribute: the id of the profile's domain.
 pub const DOMAIN_ID_ATTRIBUTE: &str = "domain_id";
 
@@ -86,7 +90,7 @@ pub async fn ensure(
         })?
         .to_string();
     Ok(Record {
-        kind: KIND.to_string(),
+        kind: KIND,
         physical_id: name.to_string(),
         arn: Some(arn),
         attributes: BTreeMap::from([(DOMAIN_ID_ATTRIBUTE.to_string(), domain_id.to_string())]),
@@ -160,13 +164,8 @@ pub(crate) async fn delete_named(
         return Ok(());
     };
     if profile.status() != Some(&UserProfileStatus::Deleting) {
-        studio_cleanup::delete_apps_and_spaces(
-            clients,
-            domain_id,
-            Scope::UserProfile(name),
-            deadline,
-        )
-        .await?;
+        studio_apps::delete_apps_and_spaces(clients, domain_id, Scope::UserProfile(name), deadline)
+            .await?;
         poll_until(
             &format!("user profile {name} to accept DeleteUserProfile"),
             deadline,
@@ -386,6 +385,60 @@ fn differences(
         ));
     }
     out
+}
+
+// --- the contract ----------------------------------------------------------------------------
+
+/// Where a user profile lives and what its apps run as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileSettings {
+    /// The domain's id.
+    pub domain_id: String,
+    /// The persona role its apps run as.
+    pub role_arn: String,
+    /// The security group of its apps.
+    pub security_group_id: String,
+}
+
+impl ChildKind for kinds::StudioUserProfile {
+    type Desired = ProfileSettings;
+
+    fn desired(&self, _cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<ProfileSettings, ChildError> {
+        Ok(ProfileSettings {
+            domain_id: inputs.physical_id(&LogicalId::StudioDomain)?,
+            role_arn: inputs.arn(&LogicalId::Role(self.persona))?,
+            security_group_id: inputs.physical_id(&LogicalId::SageMakerSecurityGroup)?,
+        })
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, at: &ProfileSettings) -> Result<Record, ChildError> {
+        let (domain, role, group) = (&at.domain_id, &at.role_arn, &at.security_group_id);
+        let (owner, tags) = (cx.owner(), cx.tags());
+        ensure(
+            cx.clients,
+            owner,
+            tags,
+            domain,
+            &self.name,
+            role,
+            group,
+            cx.deadline,
+        )
+        .await
+    }
+
+    async fn drift(
+        &self,
+        cx: &Cx<'_>,
+        record: &Record,
+        at: &ProfileSettings,
+    ) -> Result<Vec<String>, ChildError> {
+        drift(cx.clients, record, &at.role_arn, &at.security_group_id).await
+    }
+
+    fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

@@ -6,14 +6,17 @@ use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Vpc};
 
 use super::ec2_tags::{delete_retrying, Owner};
 use super::error::ChildError;
+use super::kind::{ChildKind, Cx, Inputs};
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
+use crate::graph::environment as kinds;
+use crate::ids::RecordKind;
 use crate::spec::Cidr;
 
 /// Record kind of a VPC the environment created.
-pub const KIND: &str = "vpc";
+pub const KIND: RecordKind = RecordKind::Vpc;
 /// Record kind of a VPC the user brought (never deleted).
-pub const EXISTING_KIND: &str = "existing-vpc";
+pub const EXISTING_KIND: RecordKind = RecordKind::ExistingVpc;
 
 /// Adopts the VPC tagged as `owner`, or creates it; then turns DNS support and hostnames on
 /// (again), which repairs drift.
@@ -122,9 +125,9 @@ async fn find(clients: &AwsClients, owner: Owner<'_>) -> Result<Option<String>, 
         .find_map(|v| v.vpc_id().map(str::to_string)))
 }
 
-fn record(clients: &AwsClients, kind: &str, vpc_id: String, cidr: String) -> Record {
+fn record(clients: &AwsClients, kind: RecordKind, vpc_id: String, cidr: String) -> Record {
     Record {
-        kind: kind.to_string(),
+        kind,
         arn: Some(format!(
             "arn:{}:ec2:{}:{}:vpc/{vpc_id}",
             clients.partition, clients.region, clients.account_id
@@ -132,5 +135,49 @@ fn record(clients: &AwsClients, kind: &str, vpc_id: String, cidr: String) -> Rec
         physical_id: vpc_id,
         attributes: BTreeMap::from([("cidr".to_string(), cidr)]),
         depends_on: Vec::new(),
+    }
+}
+
+// --- the contract ----------------------------------------------------------------------------
+
+impl ChildKind for kinds::Vpc {
+    type Desired = Cidr;
+
+    fn desired(&self, _cx: &Cx<'_>, _inputs: &Inputs<'_>) -> Result<Cidr, ChildError> {
+        Ok(self.cidr)
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, cidr: &Cidr) -> Result<Record, ChildError> {
+        ensure(cx.clients, cx.owner(), cx.tags(), *cidr).await
+    }
+
+    /// DNS support and hostnames are set again on every apply; nothing else can drift.
+    async fn drift(&self, _: &Cx<'_>, _: &Record, _: &Cidr) -> Result<Vec<String>, ChildError> {
+        Ok(Vec::new())
+    }
+
+    fn is_stale(&self, _cx: &Cx<'_>, record: &Record) -> bool {
+        record.kind != KIND
+    }
+}
+
+impl ChildKind for kinds::ExistingVpc {
+    type Desired = ();
+
+    fn desired(&self, _cx: &Cx<'_>, _inputs: &Inputs<'_>) -> Result<(), ChildError> {
+        Ok(())
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, _: &()) -> Result<Record, ChildError> {
+        read_existing(cx.clients, cx.id, &self.vpc_id).await
+    }
+
+    /// The user's VPC is theirs to govern.
+    async fn drift(&self, _: &Cx<'_>, _: &Record, _: &()) -> Result<Vec<String>, ChildError> {
+        Ok(Vec::new())
+    }
+
+    fn is_stale(&self, _cx: &Cx<'_>, record: &Record) -> bool {
+        record.physical_id != self.vpc_id
     }
 }

@@ -8,17 +8,21 @@ use serde_json::Value;
 
 use super::ec2_tags::{filter, Owner, DEPENDENCY_RETRY_BUDGET};
 use super::error::ChildError;
+use super::kind::{ChildKind, Cx, Inputs};
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
-use crate::policy::environment::policies_equivalent;
+use crate::graph::environment as kinds;
+use crate::ids::LogicalId;
+use crate::ids::RecordKind;
+use crate::policy::environment::{policies_equivalent, s3_endpoint_policy};
 use crate::wait::{poll_until, Deadline, Poll};
 
 /// Record kind of the S3 gateway endpoint the environment created.
-pub const GATEWAY_KIND: &str = "s3-gateway-endpoint";
+pub const GATEWAY_KIND: RecordKind = RecordKind::S3GatewayEndpoint;
 /// Record kind of an S3 gateway endpoint the user brought (never deleted).
-pub const EXISTING_GATEWAY_KIND: &str = "existing-s3-endpoint";
+pub const EXISTING_GATEWAY_KIND: RecordKind = RecordKind::ExistingS3Endpoint;
 /// Record kind of an interface endpoint.
-pub const INTERFACE_KIND: &str = "interface-endpoint";
+pub const INTERFACE_KIND: RecordKind = RecordKind::InterfaceEndpoint;
 
 /// Record attribute holding the child's logical id, which drift reports name.
 const LOGICAL_ID_ATTRIBUTE: &str = "logical_id";
@@ -431,16 +435,21 @@ fn is_gone(endpoint: &VpcEndpoint) -> bool {
         .is_some_and(|s| GONE_STATES.contains(&s.as_str()))
 }
 
-fn kind_of(settings: &EndpointSettings) -> &'static str {
+fn kind_of(settings: &EndpointSettings) -> RecordKind {
     match settings {
         EndpointSettings::Gateway { .. } => GATEWAY_KIND,
         EndpointSettings::Interface { .. } => INTERFACE_KIND,
     }
 }
 
-fn record(clients: &AwsClients, kind: &str, endpoint_id: String, service_name: &str) -> Record {
+fn record(
+    clients: &AwsClients,
+    kind: RecordKind,
+    endpoint_id: String,
+    service_name: &str,
+) -> Record {
     Record {
-        kind: kind.to_string(),
+        kind,
         arn: Some(format!(
             "arn:{}:ec2:{}:{}:vpc-endpoint/{endpoint_id}",
             clients.partition, clients.region, clients.account_id
@@ -448,6 +457,128 @@ fn record(clients: &AwsClients, kind: &str, endpoint_id: String, service_name: &
         physical_id: endpoint_id,
         attributes: BTreeMap::from([("service_name".to_string(), service_name.to_string())]),
         depends_on: Vec::new(),
+    }
+}
+
+// --- the contract ----------------------------------------------------------------------------
+
+/// What one of the environment's endpoints should be.
+#[derive(Debug, Clone)]
+pub struct EndpointPlan {
+    /// Its VPC.
+    pub vpc_id: String,
+    /// The full service name (`com.amazonaws.<region>.<service>`).
+    pub service_name: String,
+    /// Its settings.
+    pub settings: EndpointSettings,
+}
+
+impl ChildKind for kinds::S3GatewayEndpoint {
+    type Desired = EndpointPlan;
+
+    /// On the private route tables, with a policy limited to the environment's buckets.
+    fn desired(&self, cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<EndpointPlan, ChildError> {
+        let route_table_ids =
+            inputs.dependency_ids(|id| matches!(id, LogicalId::PrivateRouteTable(_)))?;
+        let policy = s3_endpoint_policy(&cx.env.facts, &cx.env.bucket_names.all()).to_string();
+        Ok(EndpointPlan {
+            vpc_id: inputs.physical_id(&LogicalId::Vpc)?,
+            service_name: s3_service_name(&cx.clients.region),
+            settings: EndpointSettings::Gateway {
+                route_table_ids,
+                policy,
+            },
+        })
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, plan: &EndpointPlan) -> Result<Record, ChildError> {
+        let (vpc, service) = (&plan.vpc_id, &plan.service_name);
+        ensure(
+            cx.clients,
+            cx.owner(),
+            cx.tags(),
+            vpc,
+            service,
+            &plan.settings,
+        )
+        .await
+    }
+
+    async fn drift(
+        &self,
+        cx: &Cx<'_>,
+        record: &Record,
+        plan: &EndpointPlan,
+    ) -> Result<Vec<String>, ChildError> {
+        drift(cx.clients, record, &plan.settings).await
+    }
+
+    fn is_stale(&self, _cx: &Cx<'_>, record: &Record) -> bool {
+        record.kind != GATEWAY_KIND
+    }
+}
+
+impl ChildKind for kinds::InterfaceEndpoint {
+    type Desired = EndpointPlan;
+
+    /// In every private subnet, behind the endpoint security group.
+    fn desired(&self, cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<EndpointPlan, ChildError> {
+        let subnet_ids = inputs.dependency_ids(|id| matches!(id, LogicalId::PrivateSubnet(_)))?;
+        Ok(EndpointPlan {
+            vpc_id: inputs.physical_id(&LogicalId::Vpc)?,
+            service_name: interface_service_name(&cx.clients.region, &self.service),
+            settings: EndpointSettings::Interface {
+                subnet_ids,
+                security_group_id: inputs.physical_id(&LogicalId::EndpointSecurityGroup)?,
+            },
+        })
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, plan: &EndpointPlan) -> Result<Record, ChildError> {
+        let (vpc, service) = (&plan.vpc_id, &plan.service_name);
+        ensure(
+            cx.clients,
+            cx.owner(),
+            cx.tags(),
+            vpc,
+            service,
+            &plan.settings,
+        )
+        .await
+    }
+
+    async fn drift(
+        &self,
+        cx: &Cx<'_>,
+        record: &Record,
+        plan: &EndpointPlan,
+    ) -> Result<Vec<String>, ChildError> {
+        drift(cx.clients, record, &plan.settings).await
+    }
+
+    fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
+        false
+    }
+}
+
+impl ChildKind for kinds::ExistingS3Endpoint {
+    type Desired = ();
+
+    fn desired(&self, _cx: &Cx<'_>, _inputs: &Inputs<'_>) -> Result<(), ChildError> {
+        Ok(())
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, _: &()) -> Result<Record, ChildError> {
+        read_existing(cx.clients, cx.id, &self.endpoint_id).await
+    }
+
+    /// The user's endpoint is theirs to govern.
+    async fn drift(&self, _: &Cx<'_>, _: &Record, _: &()) -> Result<Vec<String>, ChildError> {
+        Ok(Vec::new())
+    }
+
+    fn is_stale(&self, _cx: &Cx<'_>, record: &Record) -> bool {
+        record.physical_id != self.endpoint_id
     }
 }
 

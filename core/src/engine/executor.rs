@@ -347,7 +347,7 @@ mod tests {
                 return Err(Injected);
             }
             Ok(Record {
-                kind: "fake".into(),
+                kind: "fake".to_string().into(),
                 physical_id: format!("phys-{}", node.id),
                 arn: None,
                 attributes: BTreeMap::new(),

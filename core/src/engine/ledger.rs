@@ -4,11 +4,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::RecordKind;
+
 /// One child that exists in AWS.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
-    /// The child kind (`vpc`, `subnet`, ...), so it can be deleted without the graph that made it.
-    pub kind: String,
+    /// The child kind, so it can be deleted without the graph that made it.
+    pub kind: RecordKind,
     /// AWS's id (`vpc-0abc...`, a bucket name, a role name).
     pub physical_id: String,
     /// The ARN, when the child has one.

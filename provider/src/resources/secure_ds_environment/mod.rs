@@ -11,11 +11,11 @@ mod state;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use secure_mlops_core::children::environment::bucket_name;
+use secure_mlops_core::children::driver::bucket_names;
 use secure_mlops_core::engine::Ledger;
 use secure_mlops_core::environment::{self, EnvironmentError, Failed};
-use secure_mlops_core::graph::environment::{environment_graph, STUDIO_DOMAIN};
-use secure_mlops_core::spec::{AttrPath, EnvironmentSpec, ValidationErrors};
+use secure_mlops_core::graph::environment::environment_graph;
+use secure_mlops_core::spec::{AttrPath, EnvironmentSpec, Stage, ValidationErrors};
 use secure_mlops_core::wait::Deadline;
 use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
@@ -25,7 +25,7 @@ use self::state::{
     drift_list, fill_defaults, mark_defaults_unknown, reset_unset, set_outputs, to_spec,
     unknown_outputs, unknown_studio_outputs, NotYetKnown, State,
 };
-use crate::diagnostics::add_validation_errors;
+use crate::diagnostics::{add_validation_errors, attribute_path};
 use crate::provider::SharedClients;
 use crate::timeouts::{parse_go_duration, timeout_or_default};
 
@@ -80,7 +80,10 @@ impl Resource for SecureDsEnvironmentResource {
             // Imported, not yet adopted: nothing is recorded. Without any trace of the
             // environment it does not exist, and Terraform says so for an import ("Cannot
             // import non-existent remote object") instead of planning to adopt nothing.
-            if let (Value::Value(name), Value::Value(stage)) = (&prior.name, &prior.stage) {
+            if let (Value::Value(name), Some(stage)) = (
+                &prior.name,
+                prior.stage.as_ref_option().and_then(|s| Stage::parse(s)),
+            ) {
                 let spec = EnvironmentSpec::named(name, stage);
                 if !environment::has_traces(&clients, &spec).await {
                     return Some((Value::Null, private_state));
@@ -89,7 +92,7 @@ impl Resource for SecureDsEnvironmentResource {
             prior.drifted_settings = drift_list(&[NOT_ADOPTED.to_string()]);
             return Some((Value::Value(prior), private_state));
         };
-        let spec = match to_spec(&prior) {
+        let spec = match to_spec(&prior).into_spec() {
             Ok(spec) => spec,
             Err(NotYetKnown(path)) => {
                 diags.root_error(
@@ -237,20 +240,17 @@ impl Resource for SecureDsEnvironmentResource {
         };
         let clients = self.clients.get(diags)?;
         let timeout = timeout_of(diags, &prior, "delete")?;
-        let spec = match to_spec(&prior) {
+        let spec = match to_spec(&prior).into_spec() {
             Ok(spec) => spec,
             Err(NotYetKnown(path)) => {
                 diags.root_error_short(format!("the state holds an unknown value at {path}"));
                 return None;
             }
         };
-        let kept_efs = ledger
-            .get(STUDIO_DOMAIN)
-            .and_then(|r| r.attributes.get("home_efs_file_system_id").cloned())
-            .filter(|_| spec.studio.efs_retention() == "Retain");
         match environment::destroy(&clients, &spec, ledger, Deadline::after(timeout)).await {
-            Ok(report) => {
-                if let Some(efs) = kept_efs {
+            Ok(destroyed) => {
+                let report = destroyed.report;
+                if let Some(efs) = destroyed.kept_file_system {
                     diags.root_warning(
                         "Studio Home File System Kept",
                         format!("efs_retention = Retain: EFS file system {efs} with the users' home directories was kept; its mount targets and NFS security groups were removed. Delete it with `aws efs delete-file-system --file-system-id {efs}` when the data is no longer needed."),
@@ -306,63 +306,37 @@ impl Resource for SecureDsEnvironmentResource {
 }
 
 impl SecureDsEnvironmentResource {
-    /// Validates and completes the planned arguments: default zones (read from AWS), every
-    /// other default, every check that needs no AWS, and the one that does (an existing VPC
-    /// with an internet gateway cannot take NAT gateways). `None` when there are errors.
+    /// Validates and completes the planned arguments with the engine's
+    /// [`complete`](environment::complete): every default (zones read from AWS), every check,
+    /// those that need AWS included. With values not known yet, checks what is known and plans
+    /// the defaults unknown. `None` when there are errors.
     async fn plan_arguments(&self, diags: &mut Diagnostics, planned: &mut State) -> Option<()> {
         if !check_timeouts(diags, planned) {
             return None;
         }
-        let mut spec = match to_spec(planned) {
-            Ok(spec) => spec,
-            Err(NotYetKnown(path)) => {
-                // Judged at apply, when Terraform knows it; nothing else can be filled safely.
-                tracing::debug!(%path, "not yet known at plan: validation deferred to apply");
-                mark_defaults_unknown(planned);
-                return Some(());
-            }
-        };
-        let clients = self.clients.get(diags)?;
-        if spec.network.availability_zones.is_empty() {
-            match environment::default_zones(&clients).await {
-                Ok(zones) => spec.network.availability_zones = zones,
-                Err(err) => {
-                    diags.error(
-                        "Cannot Read Availability Zones",
-                        format!("network.availability_zones is not set and the region's zones could not be read: {err}. Set network.availability_zones."),
-                        AttributePath::new("network").attribute("availability_zones"),
-                    );
-                    return None;
-                }
-            }
-        }
-        if let Err(errors) = spec.validate() {
-            add_validation_errors(diags, &errors);
+        let converted = to_spec(planned);
+        let problems = converted.problems();
+        if !problems.0.is_empty() {
+            add_validation_errors(diags, &problems);
             return None;
         }
-        if let (Some(vpc_id), true) = (&spec.network.vpc_id, spec.network.create_nat_gateways) {
-            match environment::internet_gateway_of(&clients, vpc_id).await {
-                Ok(Some(igw)) => {
-                    diags.error(
-                        "Existing VPC Already Has an Internet Gateway",
-                        format!("network.create_nat_gateways: VPC {vpc_id} already has internet gateway {igw}, and a VPC takes only one. Set create_nat_gateways = false and give existing_private_subnet_ids whose route tables use your own NAT, or detach {igw} first."),
-                        AttributePath::new("network").attribute("create_nat_gateways"),
-                    );
-                    return None;
-                }
-                Ok(None) => {}
-                Err(err) => {
-                    diags.root_error("Cannot Check the Existing VPC", err.to_string());
-                    return None;
-                }
+        if !converted.is_known() {
+            // Judged in full at apply, when Terraform knows it; nothing else can be filled safely.
+            tracing::debug!(unknown = ?converted.unknown, "not yet known at plan: checks that need it deferred to apply");
+            mark_defaults_unknown(planned);
+            return Some(());
+        }
+        let clients = self.clients.get(diags)?;
+        match environment::complete(&clients, &converted.spec).await {
+            Ok(spec) => {
+                fill_defaults(planned, &spec, bucket_names(&spec, &clients).all());
+                Some(())
+            }
+            Err(errors) => {
+                add_validation_errors(diags, &errors);
+                None
             }
         }
-        let names = [
-            bucket_name(&spec, &clients, "data"),
-            bucket_name(&spec, &clients, "models"),
-        ];
-        fill_defaults(planned, &spec, names);
-        Some(())
     }
 
     /// Create and update: run the engine from `ledger` to the planned arguments. On failure the
@@ -381,7 +355,7 @@ impl SecureDsEnvironmentResource {
         let spec = match self
             .plan_arguments(diags, &mut planned)
             .await
-            .map(|()| to_spec(&planned))
+            .map(|()| to_spec(&planned).into_spec())
         {
             Some(Ok(spec)) => spec,
             Some(Err(NotYetKnown(path))) => {
@@ -429,49 +403,42 @@ impl SecureDsEnvironmentResource {
     }
 }
 
-/// Attributes whose change replaces the environment, when they differ between `prior` and
-/// `planned`.
+/// Attributes whose change replaces the environment: the engine's
+/// [`replacing_changes`](EnvironmentSpec::replacing_changes) between the two completed specs.
+/// A layout argument not known yet counts as changed (it will differ from the state's value).
 fn replacements(prior: &State, planned: &State) -> Vec<AttributePath> {
-    let mut paths = Vec::new();
-    if prior.name != planned.name {
-        paths.push(AttributePath::new("name"));
+    let old = to_spec(prior).into_spec();
+    let new = to_spec(planned);
+    if let (Ok(old), true) = (&old, new.is_known()) {
+        return new
+            .spec
+            .replacing_changes(old)
+            .iter()
+            .map(attribute_path)
+            .collect();
     }
-    if prior.stage != planned.stage {
-        paths.push(AttributePath::new("stage"));
-    }
-    let (Some(a), Some(b)) = (
-        prior.network.as_ref_option(),
-        planned.network.as_ref_option(),
-    ) else {
-        return paths;
-    };
-    let net = |name: &'static str| AttributePath::new("network").attribute(name);
-    if a.vpc_id != b.vpc_id {
-        paths.push(net("vpc_id"));
-    }
-    if a.vpc_cidr != b.vpc_cidr {
-        paths.push(net("vpc_cidr"));
-    }
-    if a.availability_zones != b.availability_zones {
-        paths.push(net("availability_zones"));
-    }
-    if a.private_subnet_cidrs != b.private_subnet_cidrs {
-        paths.push(net("private_subnet_cidrs"));
-    }
-    if a.existing_private_subnet_ids != b.existing_private_subnet_ids {
-        paths.push(net("existing_private_subnet_ids"));
-    }
-    // Public subnets come and go with NAT in place; only a new layout for existing ones replaces.
-    if !a.public_subnet_cidrs.is_null()
-        && !b.public_subnet_cidrs.is_null()
-        && a.public_subnet_cidrs != b.public_subnet_cidrs
-    {
-        paths.push(net("public_subnet_cidrs"));
-    }
-    if a.existing_s3_endpoint_id != b.existing_s3_endpoint_id {
-        paths.push(net("existing_s3_endpoint_id"));
-    }
-    paths
+    const LAYOUT: [&str; 9] = [
+        "name",
+        "stage",
+        "network.vpc_id",
+        "network.vpc_cidr",
+        "network.availability_zones",
+        "network.private_subnet_cidrs",
+        "network.existing_private_subnet_ids",
+        "network.public_subnet_cidrs",
+        "network.existing_s3_endpoint_id",
+    ];
+    LAYOUT
+        .iter()
+        .filter(|attr| new.unknown.iter().any(|u| u.starts_with(*attr)))
+        .map(|attr| {
+            let mut path = AttributePath::root();
+            for step in attr.split('.') {
+                path.add_attribute(step.to_string());
+            }
+            path
+        })
+        .collect()
 }
 
 /// Keeps the prior computed values (the proposed state carries them) except where an argument

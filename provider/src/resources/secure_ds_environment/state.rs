@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use secure_mlops_core::environment::Outputs;
 use secure_mlops_core::spec::{
-    EnvironmentSpec, FlowLogsSpec, GuardrailSpec, IamSpec, NetworkSpec, StorageSpec, StudioSpec,
-    UserProfileSpec,
+    AttrPath, AuthMode, Choice, EfsRetention, EnvironmentSpec, FlowLogsSpec, GuardrailSpec,
+    IamSpec, NetworkSpec, ProfilePersona, Stage, StorageSpec, StudioSpec, UserProfileSpec,
+    ValidationErrors,
 };
 use serde::{Deserialize, Serialize};
 use tf_provider::value::Value;
@@ -128,10 +129,64 @@ pub(crate) struct State {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct NotYetKnown(pub(crate) String);
 
-/// Reads values out of a state, noting the first unknown one.
+/// The engine's spec read from a state, with what could not be read.
+#[derive(Debug, Clone)]
+pub(crate) struct Converted {
+    /// The spec; a value not known yet, or a word that is not a choice, is left at its default.
+    pub(crate) spec: EnvironmentSpec,
+    /// Words that are not one of their choices (`stage = "qa"`), on their paths.
+    pub(crate) errors: ValidationErrors,
+    /// Paths of values not known yet, except unknown elements of sets (see `partial`).
+    pub(crate) unknown: Vec<String>,
+    /// A set holds elements not known yet: they are left out of the spec's set, and the
+    /// elements that are known are checked (each on its own: no set check spans elements).
+    pub(crate) partial: bool,
+}
+
+impl Converted {
+    /// True when every value is known.
+    pub(crate) fn is_known(&self) -> bool {
+        self.unknown.is_empty() && !self.partial
+    }
+
+    /// The spec of a state with every value known (one Terraform stored).
+    pub(crate) fn into_spec(self) -> Result<EnvironmentSpec, NotYetKnown> {
+        match self.unknown.into_iter().next() {
+            Some(path) => Err(NotYetKnown(path)),
+            None => Ok(self.spec),
+        }
+    }
+
+    /// Every problem with what is known: the words that are not choices, and the spec's own
+    /// checks, except in the top-level blocks that hold a value not known yet (their checks
+    /// can span attributes, such as subnets per zone, and are made at apply).
+    pub(crate) fn problems(&self) -> ValidationErrors {
+        let mut errors = self.errors.clone();
+        self.spec.check(&mut errors);
+        let blocked: Vec<&str> = self
+            .unknown
+            .iter()
+            .map(|p| p.split(['.', '[']).next().unwrap_or_default())
+            .collect();
+        errors.0.retain(|e| {
+            let root = e.path.to_string();
+            let root = root
+                .split(['.', '['])
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            !blocked.contains(&root.as_str())
+        });
+        errors
+    }
+}
+
+/// Reads values out of a state, noting what is unknown and which words are not choices.
 #[derive(Default)]
 struct Reader {
-    unknown: Option<String>,
+    unknown: Vec<String>,
+    partial: bool,
+    errors: ValidationErrors,
 }
 
 impl Reader {
@@ -140,10 +195,20 @@ impl Reader {
             Value::Value(s) => Some(s.clone()),
             Value::Null => None,
             Value::Unknown => {
-                self.unknown.get_or_insert_with(|| path.to_string());
+                self.unknown.push(path.to_string());
                 None
             }
         }
+    }
+
+    fn choice<T: Choice>(&mut self, path: AttrPath, v: &Value<String>, default: T) -> T {
+        let Some(text) = self.string(&path.to_string(), v) else {
+            return default;
+        };
+        T::parse(&text).unwrap_or_else(|| {
+            self.errors.push(path, T::SUMMARY, T::problem(&text));
+            default
+        })
     }
 
     fn boolean(&mut self, path: &str, v: &Value<bool>, default: bool) -> bool {
@@ -151,7 +216,7 @@ impl Reader {
             Value::Value(b) => *b,
             Value::Null => default,
             Value::Unknown => {
-                self.unknown.get_or_insert_with(|| path.to_string());
+                self.unknown.push(path.to_string());
                 default
             }
         }
@@ -162,7 +227,7 @@ impl Reader {
             Value::Value(i) => *i,
             Value::Null => default,
             Value::Unknown => {
-                self.unknown.get_or_insert_with(|| path.to_string());
+                self.unknown.push(path.to_string());
                 default
             }
         }
@@ -179,7 +244,7 @@ impl Reader {
             ),
             Value::Null => None,
             Value::Unknown => {
-                self.unknown.get_or_insert_with(|| path.to_string());
+                self.unknown.push(path.to_string());
                 None
             }
         }
@@ -187,15 +252,18 @@ impl Reader {
 
     fn set(&mut self, path: &str, v: &StringSet) -> Option<BTreeSet<String>> {
         match v {
-            Value::Value(items) => Some(
-                items
-                    .iter()
-                    .filter_map(|item| self.string(path, item))
-                    .collect(),
-            ),
+            Value::Value(items) => {
+                self.partial |= items.iter().any(Value::is_unknown);
+                Some(
+                    items
+                        .iter()
+                        .filter_map(|item| item.as_ref_option().cloned())
+                        .collect(),
+                )
+            }
             Value::Null => None,
             Value::Unknown => {
-                self.unknown.get_or_insert_with(|| path.to_string());
+                self.unknown.push(path.to_string());
                 None
             }
         }
@@ -209,7 +277,7 @@ impl Reader {
                 .collect(),
             Value::Null => BTreeMap::new(),
             Value::Unknown => {
-                self.unknown.get_or_insert_with(|| path.to_string());
+                self.unknown.push(path.to_string());
                 BTreeMap::new()
             }
         }
@@ -217,136 +285,156 @@ impl Reader {
 }
 
 /// The engine's spec for `state`. Omitted blocks and attributes take the engine's defaults.
-/// Fails with the path of the first value that is not known yet.
-pub(crate) fn to_spec(state: &State) -> Result<EnvironmentSpec, NotYetKnown> {
+pub(crate) fn to_spec(state: &State) -> Converted {
     let mut r = Reader::default();
     let net = state.network.as_ref_option().cloned().unwrap_or_default();
+    let studio = state.studio.as_ref_option().cloned().unwrap_or_default();
+    let spec = EnvironmentSpec {
+        name: r.string("name", &state.name).unwrap_or_default(),
+        stage: r.choice(AttrPath::attr("stage"), &state.stage, Stage::Dev),
+        tags: r.map("tags", &state.tags),
+        network: network_spec(&mut r, &net),
+        iam: iam_spec(&mut r, state),
+        storage: storage_spec(&mut r, state),
+        guardrails: guardrail_spec(&mut r, state),
+        studio: studio_spec(&mut r, &studio),
+    };
+    Converted {
+        spec,
+        errors: r.errors,
+        unknown: r.unknown,
+        partial: r.partial,
+    }
+}
+
+fn network_spec(r: &mut Reader, net: &Network) -> NetworkSpec {
     let flow = net.flow_logs.as_ref_option().cloned().unwrap_or_default();
     let flow_defaults = FlowLogsSpec::default();
+    let flow_path = AttrPath::attr("network").then("flow_logs");
+    NetworkSpec {
+        vpc_id: r.string("network.vpc_id", &net.vpc_id),
+        vpc_cidr: r.string("network.vpc_cidr", &net.vpc_cidr),
+        availability_zones: r.list("network.availability_zones", &net.availability_zones),
+        private_subnet_cidrs: r.list("network.private_subnet_cidrs", &net.private_subnet_cidrs),
+        existing_private_subnet_ids: r.list(
+            "network.existing_private_subnet_ids",
+            &net.existing_private_subnet_ids,
+        ),
+        create_nat_gateways: r.boolean(
+            "network.create_nat_gateways",
+            &net.create_nat_gateways,
+            false,
+        ),
+        public_subnet_cidrs: r.list("network.public_subnet_cidrs", &net.public_subnet_cidrs),
+        interface_endpoints: r.set("network.interface_endpoints", &net.interface_endpoints),
+        existing_s3_endpoint_id: r.string(
+            "network.existing_s3_endpoint_id",
+            &net.existing_s3_endpoint_id,
+        ),
+        flow_logs: FlowLogsSpec {
+            enabled: r.boolean(
+                "network.flow_logs.enabled",
+                &flow.enabled,
+                flow_defaults.enabled,
+            ),
+            traffic_type: r.choice(
+                flow_path.then("traffic_type"),
+                &flow.traffic_type,
+                flow_defaults.traffic_type,
+            ),
+            retention_days: r.int(
+                "network.flow_logs.retention_days",
+                &flow.retention_days,
+                flow_defaults.retention_days,
+            ),
+        },
+    }
+}
+
+fn iam_spec(r: &mut Reader, state: &State) -> IamSpec {
     let iam = state.iam.as_ref_option().cloned().unwrap_or_default();
+    IamSpec {
+        data_scientist_role_arn: r
+            .string("iam.data_scientist_role_arn", &iam.data_scientist_role_arn),
+        team_admin_role_arn: r.string("iam.team_admin_role_arn", &iam.team_admin_role_arn),
+        execution_role_arn: r.string("iam.execution_role_arn", &iam.execution_role_arn),
+        sc_launch_role_arn: r.string("iam.sc_launch_role_arn", &iam.sc_launch_role_arn),
+    }
+}
+
+fn storage_spec(r: &mut Reader, state: &State) -> StorageSpec {
     let storage = state.storage.as_ref_option().cloned().unwrap_or_default();
+    StorageSpec {
+        data_bucket_name: r.string("storage.data_bucket_name", &storage.data_bucket_name),
+        model_bucket_name: r.string("storage.model_bucket_name", &storage.model_bucket_name),
+        force_destroy: r.boolean("storage.force_destroy", &storage.force_destroy, false),
+    }
+}
+
+fn guardrail_spec(r: &mut Reader, state: &State) -> GuardrailSpec {
     let guard = state
         .guardrails
         .as_ref_option()
         .cloned()
         .unwrap_or_default();
-    let guard_defaults = GuardrailSpec::default();
-    let studio = state.studio.as_ref_option().cloned().unwrap_or_default();
+    let defaults = GuardrailSpec::default();
+    GuardrailSpec {
+        require_vpc: r.boolean(
+            "guardrails.require_vpc",
+            &guard.require_vpc,
+            defaults.require_vpc,
+        ),
+        require_kms: r.boolean(
+            "guardrails.require_kms",
+            &guard.require_kms,
+            defaults.require_kms,
+        ),
+        deny_root_access: r.boolean(
+            "guardrails.deny_root_access",
+            &guard.deny_root_access,
+            defaults.deny_root_access,
+        ),
+        deny_direct_internet: r.boolean(
+            "guardrails.deny_direct_internet",
+            &guard.deny_direct_internet,
+            defaults.deny_direct_internet,
+        ),
+        allowed_instance_types: r
+            .set(
+                "guardrails.allowed_instance_types",
+                &guard.allowed_instance_types,
+            )
+            .map(|s| s.into_iter().collect())
+            .unwrap_or_default(),
+    }
+}
+
+fn studio_spec(r: &mut Reader, studio: &Studio) -> StudioSpec {
+    let path = AttrPath::attr("studio");
     let mut user_profiles = BTreeMap::new();
     match &studio.user_profile {
         Value::Value(profiles) => {
             for (name, profile) in profiles {
                 let profile = profile.as_ref_option().cloned().unwrap_or_default();
-                let path = format!("studio.user_profile[{name:?}].persona");
-                user_profiles.insert(
-                    name.clone(),
-                    UserProfileSpec {
-                        persona: r.string(&path, &profile.persona).unwrap_or_default(),
-                    },
-                );
+                let at = path.then("user_profile").key(name).then("persona");
+                let persona = r.choice(at, &profile.persona, ProfilePersona::DATA_SCIENTIST);
+                user_profiles.insert(name.clone(), UserProfileSpec { persona });
             }
         }
         Value::Null => {}
-        Value::Unknown => {
-            r.unknown
-                .get_or_insert_with(|| "studio.user_profile".to_string());
-        }
+        Value::Unknown => r.unknown.push("studio.user_profile".to_string()),
     }
-    let spec = EnvironmentSpec {
-        name: r.string("name", &state.name).unwrap_or_default(),
-        stage: r.string("stage", &state.stage).unwrap_or_default(),
-        tags: r.map("tags", &state.tags),
-        network: NetworkSpec {
-            vpc_id: r.string("network.vpc_id", &net.vpc_id),
-            vpc_cidr: r.string("network.vpc_cidr", &net.vpc_cidr),
-            availability_zones: r
-                .list("network.availability_zones", &net.availability_zones)
-                .unwrap_or_default(),
-            private_subnet_cidrs: r.list("network.private_subnet_cidrs", &net.private_subnet_cidrs),
-            existing_private_subnet_ids: r.list(
-                "network.existing_private_subnet_ids",
-                &net.existing_private_subnet_ids,
-            ),
-            create_nat_gateways: r.boolean(
-                "network.create_nat_gateways",
-                &net.create_nat_gateways,
-                false,
-            ),
-            public_subnet_cidrs: r.list("network.public_subnet_cidrs", &net.public_subnet_cidrs),
-            interface_endpoints: r.set("network.interface_endpoints", &net.interface_endpoints),
-            existing_s3_endpoint_id: r.string(
-                "network.existing_s3_endpoint_id",
-                &net.existing_s3_endpoint_id,
-            ),
-            flow_logs: FlowLogsSpec {
-                enabled: r.boolean(
-                    "network.flow_logs.enabled",
-                    &flow.enabled,
-                    flow_defaults.enabled,
-                ),
-                traffic_type: r
-                    .string("network.flow_logs.traffic_type", &flow.traffic_type)
-                    .unwrap_or(flow_defaults.traffic_type),
-                retention_days: r.int(
-                    "network.flow_logs.retention_days",
-                    &flow.retention_days,
-                    flow_defaults.retention_days,
-                ),
-            },
-        },
-        iam: IamSpec {
-            data_scientist_role_arn: r
-                .string("iam.data_scientist_role_arn", &iam.data_scientist_role_arn),
-            team_admin_role_arn: r.string("iam.team_admin_role_arn", &iam.team_admin_role_arn),
-            execution_role_arn: r.string("iam.execution_role_arn", &iam.execution_role_arn),
-            sc_launch_role_arn: r.string("iam.sc_launch_role_arn", &iam.sc_launch_role_arn),
-        },
-        storage: StorageSpec {
-            data_bucket_name: r.string("storage.data_bucket_name", &storage.data_bucket_name),
-            model_bucket_name: r.string("storage.model_bucket_name", &storage.model_bucket_name),
-            force_destroy: r.boolean("storage.force_destroy", &storage.force_destroy, false),
-        },
-        guardrails: GuardrailSpec {
-            require_vpc: r.boolean(
-                "guardrails.require_vpc",
-                &guard.require_vpc,
-                guard_defaults.require_vpc,
-            ),
-            require_kms: r.boolean(
-                "guardrails.require_kms",
-                &guard.require_kms,
-                guard_defaults.require_kms,
-            ),
-            deny_root_access: r.boolean(
-                "guardrails.deny_root_access",
-                &guard.deny_root_access,
-                guard_defaults.deny_root_access,
-            ),
-            deny_direct_internet: r.boolean(
-                "guardrails.deny_direct_internet",
-                &guard.deny_direct_internet,
-                guard_defaults.deny_direct_internet,
-            ),
-            allowed_instance_types: r
-                .set(
-                    "guardrails.allowed_instance_types",
-                    &guard.allowed_instance_types,
-                )
-                .map(|s| s.into_iter().collect())
-                .unwrap_or_default(),
-        },
-        studio: StudioSpec {
-            // Studio is the point of the environment: on unless switched off.
-            enabled: r.boolean("studio.enabled", &studio.enabled, true),
-            domain_name: r.string("studio.domain_name", &studio.domain_name),
-            auth_mode: r.string("studio.auth_mode", &studio.auth_mode),
-            efs_retention: r.string("studio.efs_retention", &studio.efs_retention),
-            user_profiles,
-        },
-    };
-    match r.unknown {
-        Some(path) => Err(NotYetKnown(path)),
-        None => Ok(spec),
+    StudioSpec {
+        // Studio is the point of the environment: on unless switched off.
+        enabled: r.boolean("studio.enabled", &studio.enabled, true),
+        domain_name: r.string("studio.domain_name", &studio.domain_name),
+        auth_mode: r.choice(path.then("auth_mode"), &studio.auth_mode, AuthMode::Iam),
+        efs_retention: r.choice(
+            path.then("efs_retention"),
+            &studio.efs_retention,
+            EfsRetention::Retain,
+        ),
+        user_profiles,
     }
 }
 
@@ -489,10 +577,7 @@ pub(crate) fn fill_defaults(state: &mut State, spec: &EnvironmentSpec, bucket_na
             fill(&mut net.vpc_cidr, cidr.to_string());
         }
     }
-    fill_list(
-        &mut net.availability_zones,
-        &spec.network.availability_zones,
-    );
+    fill_list(&mut net.availability_zones, spec.network.zones());
     if spec.network.existing_private_subnet_ids.is_none() {
         let private: Vec<String> = subnets.private.iter().map(ToString::to_string).collect();
         fill_list(&mut net.private_subnet_cidrs, &private);
@@ -518,7 +603,7 @@ pub(crate) fn fill_defaults(state: &mut State, spec: &EnvironmentSpec, bucket_na
     fill(&mut flow.enabled, spec.network.flow_logs.enabled);
     fill(
         &mut flow.traffic_type,
-        spec.network.flow_logs.traffic_type.clone(),
+        spec.network.flow_logs.traffic_type.as_str().to_string(),
     );
     fill(
         &mut flow.retention_days,
@@ -560,10 +645,13 @@ pub(crate) fn fill_defaults(state: &mut State, spec: &EnvironmentSpec, bucket_na
     } else if studio.domain_name.is_unknown() {
         studio.domain_name = Value::Null;
     }
-    fill(&mut studio.auth_mode, spec.studio.auth_mode().to_string());
+    fill(
+        &mut studio.auth_mode,
+        spec.studio.auth_mode.as_str().to_string(),
+    );
     fill(
         &mut studio.efs_retention,
-        spec.studio.efs_retention().to_string(),
+        spec.studio.efs_retention.as_str().to_string(),
     );
     state.studio = Value::Value(studio);
 
@@ -653,7 +741,7 @@ mod tests {
 
     #[test]
     fn omitted_blocks_mean_the_engine_defaults() {
-        let spec = to_spec(&config()).unwrap();
+        let spec = to_spec(&config()).into_spec().unwrap();
         assert_eq!(spec.network.flow_logs, FlowLogsSpec::default());
         assert_eq!(spec.guardrails, GuardrailSpec::default());
         assert!(!spec.network.create_nat_gateways);
@@ -666,16 +754,63 @@ mod tests {
         if let Value::Value(net) = &mut state.network {
             net.vpc_id = Value::Unknown;
         }
+        let converted = to_spec(&state);
+        assert!(!converted.is_known());
         assert_eq!(
-            to_spec(&state),
-            Err(NotYetKnown("network.vpc_id".to_string()))
+            converted.into_spec().unwrap_err(),
+            NotYetKnown("network.vpc_id".to_string())
         );
+    }
+
+    #[test]
+    fn unknown_set_elements_stay_out_and_the_known_ones_are_checked() {
+        let mut state = config();
+        if let Value::Value(net) = &mut state.network {
+            net.interface_endpoints = Value::Value(vec![
+                Value::Unknown,
+                Value::Unknown,
+                Value::Value("not a service".into()),
+            ]);
+        }
+        let converted = to_spec(&state);
+        assert!(converted.partial && converted.unknown.is_empty());
+        let problems = converted.problems();
+        assert_eq!(problems.0.len(), 1, "{problems}");
+        assert_eq!(
+            problems.0[0].path.to_string(),
+            "network.interface_endpoints"
+        );
+    }
+
+    #[test]
+    fn blocks_with_unknown_values_wait_for_apply_and_others_are_checked() {
+        let mut state = config();
+        state.stage = Value::Value("qa".into());
+        if let Value::Value(net) = &mut state.network {
+            // Two CIDRs for a list of zones whose second is not known yet: judged at apply.
+            net.availability_zones =
+                Value::Value(vec![Value::Value("us-east-1a".into()), Value::Unknown]);
+            net.private_subnet_cidrs = strings(&["10.0.0.0/19".into()]);
+        }
+        let problems = to_spec(&state).problems();
+        let paths: Vec<String> = problems.0.iter().map(|e| e.path.to_string()).collect();
+        assert_eq!(paths, ["stage"]);
+    }
+
+    #[test]
+    fn an_empty_zone_list_is_an_error_not_the_default() {
+        let mut state = config();
+        if let Value::Value(net) = &mut state.network {
+            net.availability_zones = Value::Value(vec![]);
+        }
+        let problems = to_spec(&state).problems();
+        assert_eq!(problems.0[0].path.to_string(), "network.availability_zones");
     }
 
     #[test]
     fn defaults_are_filled_once_and_shown() {
         let mut state = config();
-        let spec = to_spec(&state).unwrap();
+        let spec = to_spec(&state).into_spec().unwrap();
         fill_defaults(&mut state, &spec, ["d".into(), "m".into()]);
         let net = state.network.as_ref_option().unwrap();
         assert_eq!(net.vpc_cidr, Value::Value("10.0.0.0/16".into()));
@@ -691,7 +826,7 @@ mod tests {
             net.interface_endpoints.as_ref_option().map(Vec::len),
             Some(17)
         );
-        let again = to_spec(&state).unwrap();
+        let again = to_spec(&state).into_spec().unwrap();
         assert_eq!(again.resolved_subnets(), spec.resolved_subnets());
         assert_eq!(again.interface_endpoints(), spec.interface_endpoints());
     }

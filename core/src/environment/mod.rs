@@ -5,67 +5,26 @@
 //! [`EnvironmentDriver`]. The [`Ledger`] of what exists goes in and comes back out, on success
 //! and on failure alike, so the front end always records what it has to clean up.
 
-use std::collections::BTreeMap;
+mod complete;
+mod outputs;
 
-use crate::aws::{AwsCallError, AwsClients};
+pub use complete::{complete, default_zones, internet_gateway_of};
+pub use outputs::{outputs, Outputs};
+
+use crate::aws::AwsClients;
+use crate::children::driver::{bucket_names, EnvironmentDriver};
 use crate::children::ec2_tags::filter;
-use crate::children::environment::{bucket_name, EnvironmentDriver};
 use crate::children::error::ChildError;
-use crate::children::ENVIRONMENT_TAG;
 use crate::engine::{self, ExecError, ExecFailure, ExecOptions, ExecReport, Ledger};
-use crate::graph::environment::{
-    environment_graph, key_id, private_subnet_id, public_subnet_id, role_id, Child, KeyPurpose,
-    Persona, ENDPOINT_SECURITY_GROUP, S3_ENDPOINT, SAGEMAKER_SECURITY_GROUP, STUDIO_DOMAIN, VPC,
-};
-
-/// Record attribute of the domain's URL (kept in step with `children::domain`).
-const DOMAIN_URL_ATTRIBUTE: &str = "url";
-/// Record attribute of the domain's home file system.
-const DOMAIN_EFS_ATTRIBUTE: &str = "home_efs_file_system_id";
+use crate::graph::environment::{environment_graph, Child};
 use crate::graph::{Graph, GraphError, Node};
-use crate::spec::{EnvironmentSpec, ValidationErrors};
+use crate::ids::{LogicalId, ENVIRONMENT_TAG};
+use crate::spec::{AttrPath, EfsRetention, EnvironmentSpec, ValidationErrors};
 use crate::wait::Deadline;
 
 /// How many children are worked on at once. AWS throttles bursts of EC2 and IAM calls; eight
 /// keeps a two-zone environment's endpoints moving without tripping the limits.
 pub const CONCURRENCY: usize = 8;
-
-/// The values an environment reports: the front ends' computed attributes.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Outputs {
-    /// The VPC (created or brought).
-    pub vpc_id: String,
-    /// Private subnets, by zone order.
-    pub private_subnet_ids: Vec<String>,
-    /// Public subnets (NAT only), by zone order.
-    pub public_subnet_ids: Vec<String>,
-    /// The SageMaker security group.
-    pub sagemaker_security_group_id: String,
-    /// The interface endpoints' security group.
-    pub endpoint_security_group_id: String,
-    /// The S3 gateway endpoint (created or brought).
-    pub s3_endpoint_id: String,
-    /// Interface endpoint ids by service name.
-    pub interface_endpoint_ids: BTreeMap<String, String>,
-    /// KMS key ARNs: `data`, `ebs`, `studio`.
-    pub kms_key_arns: BTreeMap<String, String>,
-    /// The data bucket's ARN.
-    pub data_bucket_arn: String,
-    /// The model bucket's ARN.
-    pub model_bucket_arn: String,
-    /// Role ARNs: `data_scientist`, `team_admin`, `execution`, `sc_launch`.
-    pub role_arns: BTreeMap<String, String>,
-    /// The Studio domain's id, when there is one.
-    pub domain_id: Option<String>,
-    /// Its ARN.
-    pub domain_arn: Option<String>,
-    /// Its URL.
-    pub domain_url: Option<String>,
-    /// Its home EFS file system (made by SageMaker).
-    pub efs_id: Option<String>,
-    /// User profile ARNs by name.
-    pub user_profile_arns: BTreeMap<String, String>,
-}
 
 /// One setting found different from the spec, on one child.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,9 +101,20 @@ impl From<ExecFailure<ChildError>> for Failed {
     }
 }
 
-/// The graph of `spec`, after validation.
+/// The graph of `spec`, after validation. The spec must be completed ([`complete`]): its zones
+/// known, unless the environment uses existing subnets.
 pub fn plan(spec: &EnvironmentSpec) -> Result<Graph<Child>, EnvironmentError> {
     spec.validate()?;
+    let net = &spec.network;
+    if net.availability_zones.is_none() && net.existing_private_subnet_ids.is_none() {
+        let mut errors = ValidationErrors::default();
+        errors.push(
+            AttrPath::attr("network").then("availability_zones"),
+            "Availability Zones Not Known",
+            "the spec was not completed: environment::complete fills the region's default zones before a plan",
+        );
+        return Err(errors.into());
+    }
     Ok(environment_graph(spec)?)
 }
 
@@ -180,10 +150,11 @@ pub async fn apply(
     }
     // A new domain takes its user profiles with it: the old ones go with the old domain (they
     // keep their dependency on it, so they are deleted first) and are made again in the new one.
-    if stale.get(STUDIO_DOMAIN).is_some() {
+    let domain = LogicalId::StudioDomain.to_string();
+    if stale.get(&domain).is_some() {
         let profiles: Vec<String> = ledger
             .iter()
-            .filter(|(_, r)| r.depends_on.iter().any(|d| d == STUDIO_DOMAIN))
+            .filter(|(_, r)| r.depends_on.contains(&domain))
             .map(|(id, _)| id.clone())
             .collect();
         for id in profiles {
@@ -263,6 +234,16 @@ async fn drift_of(
         .collect())
 }
 
+/// What a destroy did.
+#[derive(Debug, Clone)]
+pub struct Destroyed {
+    /// Timings.
+    pub report: ExecReport,
+    /// Studio's home file system, kept because `studio.efs_retention` is `Retain`: the users'
+    /// home directories are still there, and the user should be told where.
+    pub kept_file_system: Option<String>,
+}
+
 /// Deletes every child in `ledger` (what the user brought is left alone), dependents first.
 /// With `spec.storage.force_destroy` the buckets are emptied; without it a bucket that holds
 /// objects stops the delete with a message saying so, and the ledger keeps what is left.
@@ -271,34 +252,24 @@ pub async fn destroy(
     spec: &EnvironmentSpec,
     ledger: Ledger,
     deadline: Deadline,
-) -> Result<ExecReport, Failed> {
+) -> Result<Destroyed, Failed> {
+    let kept_file_system = match spec.studio.efs_retention {
+        EfsRetention::Retain => ledger
+            .get(&LogicalId::StudioDomain.to_string())
+            .and_then(|r| r.attributes.get(crate::children::domain::EFS_ATTRIBUTE))
+            .cloned(),
+        EfsRetention::Delete => None,
+    };
     let driver = EnvironmentDriver::for_spec(clients.clone(), spec).with_deadline(deadline);
     let options = ExecOptions {
         concurrency: CONCURRENCY,
         deadline,
     };
-    Ok(engine::destroy(&driver, ledger, options).await?)
-}
-
-/// The first two availability zones of the region (by name), the zones an environment spans
-/// when the user names none. Read at plan time, so the plan shows them.
-pub async fn default_zones(clients: &AwsClients) -> Result<Vec<String>, AwsCallError> {
-    let out = clients
-        .ec2
-        .describe_availability_zones()
-        .filters(filter("state", "available"))
-        .filters(filter("zone-type", "availability-zone"))
-        .send()
-        .await
-        .map_err(|e| AwsCallError::from_sdk("ec2", "DescribeAvailabilityZones", e))?;
-    let mut zones: Vec<String> = out
-        .availability_zones()
-        .iter()
-        .filter_map(|z| z.zone_name().map(str::to_string))
-        .collect();
-    zones.sort();
-    zones.truncate(2);
-    Ok(zones)
+    let report = engine::destroy(&driver, ledger, options).await?;
+    Ok(Destroyed {
+        report,
+        kept_file_system,
+    })
 }
 
 /// True when anything of the environment `spec` names seems to exist without a ledger to say
@@ -330,8 +301,7 @@ pub async fn has_traces(clients: &AwsClients, spec: &EnvironmentSpec) -> bool {
         Ok(_) => {}
         Err(e) => return unsure("DescribeSecurityGroups", e.to_string()),
     }
-    for purpose in ["data", "models"] {
-        let bucket = bucket_name(spec, clients, purpose);
+    for bucket in bucket_names(spec, clients).all() {
         if clients
             .s3
             .head_bucket()
@@ -344,97 +314,4 @@ pub async fn has_traces(clients: &AwsClients, spec: &EnvironmentSpec) -> bool {
         }
     }
     false
-}
-
-/// The internet gateway attached to `vpc_id`, if any: an existing VPC with one cannot take the
-/// environment's own NAT layout, and plan says so before anything is created.
-pub async fn internet_gateway_of(
-    clients: &AwsClients,
-    vpc_id: &str,
-) -> Result<Option<String>, AwsCallError> {
-    let out = clients
-        .ec2
-        .describe_internet_gateways()
-        .filters(filter("attachment.vpc-id", vpc_id))
-        .send()
-        .await
-        .map_err(|e| AwsCallError::from_sdk("ec2", "DescribeInternetGateways", e))?;
-    Ok(out
-        .internet_gateways()
-        .iter()
-        .find(|g| g.attachments().iter().any(|a| a.vpc_id() == Some(vpc_id)))
-        .and_then(|g| g.internet_gateway_id().map(str::to_string)))
-}
-
-/// The outputs of `graph`'s children recorded in `ledger`.
-pub fn outputs(graph: &Graph<Child>, ledger: &Ledger) -> Outputs {
-    let id_of = |logical: &str| {
-        ledger
-            .get(logical)
-            .map(|r| r.physical_id.clone())
-            .unwrap_or_default()
-    };
-    let arn_of = |logical: &str| {
-        ledger
-            .get(logical)
-            .and_then(|r| r.arn.clone())
-            .unwrap_or_default()
-    };
-    let indexed = |make: fn(usize) -> String| {
-        (0..)
-            .map(make)
-            .map_while(|id| ledger.get(&id).map(|r| r.physical_id.clone()))
-            .collect::<Vec<_>>()
-    };
-    let interface_endpoint_ids = graph
-        .nodes()
-        .iter()
-        .filter_map(|n| match &n.kind {
-            Child::InterfaceEndpoint { service } => {
-                Some((service.clone(), ledger.get(&n.id)?.physical_id.clone()))
-            }
-            _ => None,
-        })
-        .collect();
-    let domain = ledger.get(STUDIO_DOMAIN);
-    let user_profile_arns = graph
-        .nodes()
-        .iter()
-        .filter_map(|n| match &n.kind {
-            Child::StudioUserProfile { name, .. } => {
-                Some((name.clone(), ledger.get(&n.id)?.arn.clone()?))
-            }
-            _ => None,
-        })
-        .collect();
-    Outputs {
-        domain_id: domain.map(|r| r.physical_id.clone()),
-        domain_arn: domain.and_then(|r| r.arn.clone()),
-        domain_url: domain.and_then(|r| r.attributes.get(DOMAIN_URL_ATTRIBUTE).cloned()),
-        efs_id: domain.and_then(|r| r.attributes.get(DOMAIN_EFS_ATTRIBUTE).cloned()),
-        user_profile_arns,
-        vpc_id: id_of(VPC),
-        private_subnet_ids: indexed(private_subnet_id),
-        public_subnet_ids: indexed(public_subnet_id),
-        sagemaker_security_group_id: id_of(SAGEMAKER_SECURITY_GROUP),
-        endpoint_security_group_id: id_of(ENDPOINT_SECURITY_GROUP),
-        s3_endpoint_id: id_of(S3_ENDPOINT),
-        interface_endpoint_ids,
-        kms_key_arns: KeyPurpose::ALL
-            .iter()
-            .filter_map(|p| {
-                let arn = arn_of(&key_id(*p));
-                (!arn.is_empty()).then(|| (p.key().to_string(), arn))
-            })
-            .collect(),
-        data_bucket_arn: arn_of("bucket-data"),
-        model_bucket_arn: arn_of("bucket-models"),
-        role_arns: Persona::ALL
-            .iter()
-            .filter_map(|p| {
-                let arn = arn_of(&role_id(*p));
-                (!arn.is_empty()).then(|| (p.key().to_string(), arn))
-            })
-            .collect(),
-    }
 }

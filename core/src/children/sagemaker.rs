@@ -1,0 +1,104 @@
+//! Helpers every SageMaker child uses: tags in and out, user settings, how a delete call's answer
+//! reads, and ids from ARNs.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_sagemaker::types::{Tag, UserSettings};
+
+use super::ec2_tags::Owner;
+use super::tags::child_tags;
+use crate::aws::{AwsCallError, AwsClients, NotFoundIsNone};
+use crate::wait::Poll;
+
+/// A SageMaker delete call's answer, for [`poll_until`]: done once accepted or when the thing
+/// is gone already; pending while AWS refuses with `ResourceInUse` (apps and spaces still
+/// finishing their own deletes count against a profile or a domain for a while).
+pub(crate) fn delete_accepted(answer: Result<(), AwsCallError>) -> Result<Poll<()>, AwsCallError> {
+    match answer {
+        Ok(()) => Ok(Poll::Ready(())),
+        Err(err) if err.is_not_found() => Ok(Poll::Ready(())),
+        Err(err) if err.is_in_use() => Ok(Poll::Pending(err.to_string())),
+        Err(err) => Err(err),
+    }
+}
+
+/// The tags of a SageMaker resource, as a map.
+pub(crate) async fn sagemaker_tags(
+    clients: &AwsClients,
+    arn: &str,
+) -> Result<BTreeMap<String, String>, AwsCallError> {
+    let mut tags = BTreeMap::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = clients
+            .sagemaker
+            .list_tags()
+            .resource_arn(arn)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("sagemaker", "ListTags", e))?;
+        for t in out.tags() {
+            if let Some(key) = t.key() {
+                tags.insert(key.to_string(), t.value().unwrap_or_default().to_string());
+            }
+        }
+        match out.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_string()),
+            _ => return Ok(tags),
+        }
+    }
+}
+
+/// The tags a new SageMaker resource gets (see [`child_tags`]).
+pub(crate) fn new_tags(owner: Owner<'_>, extra: &BTreeMap<String, String>) -> Vec<Tag> {
+    child_tags(owner, extra)
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// The settings every user gets unless their profile says otherwise.
+pub(crate) fn user_settings(execution_role_arn: &str, security_group_id: &str) -> UserSettings {
+    UserSettings::builder()
+        .execution_role(execution_role_arn)
+        .security_groups(security_group_id)
+        .build()
+}
+
+/// The domain id at the end of a domain ARN (`arn:aws:sagemaker:<region>:<account>:domain/<id>`).
+pub fn domain_id_of(domain_arn: &str) -> Option<&str> {
+    let resource = domain_arn.splitn(6, ':').nth(5)?;
+    resource.strip_prefix("domain/").filter(|id| !id.is_empty())
+}
+
+/// The items of a SageMaker listing, or none when what they belong to is gone.
+pub(crate) fn none_when_gone<T, E, R>(
+    operation: &'static str,
+    items: Result<Vec<T>, aws_smithy_runtime_api::client::result::SdkError<E, R>>,
+) -> Result<Vec<T>, AwsCallError>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let items = items.map_err(|e| AwsCallError::from_sdk("sagemaker", operation, e));
+    Ok(items.or_gone()?.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ARN: &str = "arn:aws:sagemaker:eu-west-1:123456789012:domain/d-abc123";
+
+    #[test]
+    fn domain_ids_come_from_the_arn() {
+        assert_eq!(domain_id_of(ARN), Some("d-abc123"));
+        assert_eq!(
+            domain_id_of("arn:aws:sagemaker:eu-west-1:1:user-profile/d-abc123/alice"),
+            None
+        );
+        assert_eq!(domain_id_of("d-abc123"), None);
+        assert_eq!(domain_id_of("arn:aws:sagemaker:eu-west-1:1:domain/"), None);
+    }
+}

@@ -1,0 +1,220 @@
+//! The kinds of child an environment has, each with the settings its node carries.
+//!
+//! [`Child`] has one variant per kind and each variant holds a struct of its own, so the driver
+//! can hand each kind to the code that knows it (the `ChildKind` trait in `children::kind`):
+//! adding a variant here fails to compile until that code is written for it.
+
+use crate::ids::{BucketPurpose, KeyPurpose, Persona};
+use crate::spec::{AuthMode, Cidr, TrafficType};
+
+/// A VPC with DNS support and hostnames.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vpc {
+    /// Its CIDR.
+    pub cidr: Cidr,
+}
+
+/// A VPC the user brought: read, never changed or deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingVpc {
+    /// Its id.
+    pub vpc_id: String,
+}
+
+/// A subnet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subnet {
+    /// Zone.
+    pub zone: String,
+    /// CIDR.
+    pub cidr: Cidr,
+    /// Public (NAT) or private (workloads).
+    pub public: bool,
+}
+
+/// A subnet the user brought: read, never changed or deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingSubnet {
+    /// Its id.
+    pub subnet_id: String,
+}
+
+/// The internet gateway, only with NAT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InternetGateway;
+
+/// The Elastic IP of a NAT gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NatAddress {
+    /// Zone.
+    pub zone: String,
+}
+
+/// A NAT gateway in a public subnet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NatGateway {
+    /// Zone.
+    pub zone: String,
+}
+
+/// A route table; private ones route to the zone's NAT gateway when there is one and to
+/// nothing outside the VPC otherwise; the public one routes to the internet gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteTable {
+    /// Zone for private tables, `None` for the public table.
+    pub zone: Option<String>,
+    /// Public or private.
+    pub public: bool,
+}
+
+/// The SageMaker security group: ingress only from itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SageMakerSecurityGroup;
+
+/// The endpoint security group: TCP 443 from the SageMaker group and the private subnets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointSecurityGroup;
+
+/// The S3 gateway endpoint on the private route tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3GatewayEndpoint;
+
+/// An S3 gateway endpoint the user brought.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingS3Endpoint {
+    /// Its id.
+    pub endpoint_id: String,
+}
+
+/// An interface endpoint with private DNS in every private subnet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterfaceEndpoint {
+    /// Service name after `com.amazonaws.<region>.` (`sts`, `sagemaker.api`).
+    pub service: String,
+}
+
+/// A KMS key with rotation on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KmsKey {
+    /// What it encrypts.
+    pub purpose: KeyPurpose,
+}
+
+/// A bucket: SSE-KMS with the data key, public access blocked, versioning, TLS-only and
+/// endpoint-only policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bucket {
+    /// What it holds.
+    pub purpose: BucketPurpose,
+    /// Its name, when the user chose one (else derived from name, stage, region, account).
+    pub name: Option<String>,
+    /// Empty it on destroy.
+    pub force_destroy: bool,
+}
+
+/// A persona or service role created by the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    /// Which one.
+    pub persona: Persona,
+}
+
+/// A role the user brought for a persona: read, never changed or deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingRole {
+    /// Which one.
+    pub persona: Persona,
+    /// Its ARN.
+    pub arn: String,
+}
+
+/// The guardrail policy attached to the persona and execution roles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardrailPolicy;
+
+/// The KMS-encrypted log group for flow logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowLogGroup {
+    /// Retention in days.
+    pub retention_days: i64,
+}
+
+/// The role VPC flow logs deliver with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowLogRole;
+
+/// The VPC flow log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowLog {
+    /// Which traffic it records.
+    pub traffic_type: TrafficType,
+}
+
+/// The Studio domain: VPC-only, in the private subnets, encrypted with the `studio` key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StudioDomain {
+    /// Its name.
+    pub name: String,
+    /// How users sign in.
+    pub auth_mode: AuthMode,
+}
+
+/// A Studio user profile running as a persona role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StudioUserProfile {
+    /// Its name.
+    pub name: String,
+    /// The persona whose role it runs as.
+    pub persona: Persona,
+}
+
+/// One child of an environment and its desired settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Child {
+    /// See [`Vpc`].
+    Vpc(Vpc),
+    /// See [`ExistingVpc`].
+    ExistingVpc(ExistingVpc),
+    /// See [`Subnet`].
+    Subnet(Subnet),
+    /// See [`ExistingSubnet`].
+    ExistingSubnet(ExistingSubnet),
+    /// See [`InternetGateway`].
+    InternetGateway(InternetGateway),
+    /// See [`NatAddress`].
+    NatAddress(NatAddress),
+    /// See [`NatGateway`].
+    NatGateway(NatGateway),
+    /// See [`RouteTable`].
+    RouteTable(RouteTable),
+    /// See [`SageMakerSecurityGroup`].
+    SageMakerSecurityGroup(SageMakerSecurityGroup),
+    /// See [`EndpointSecurityGroup`].
+    EndpointSecurityGroup(EndpointSecurityGroup),
+    /// See [`S3GatewayEndpoint`].
+    S3GatewayEndpoint(S3GatewayEndpoint),
+    /// See [`ExistingS3Endpoint`].
+    ExistingS3Endpoint(ExistingS3Endpoint),
+    /// See [`InterfaceEndpoint`].
+    InterfaceEndpoint(InterfaceEndpoint),
+    /// See [`KmsKey`].
+    KmsKey(KmsKey),
+    /// See [`Bucket`].
+    Bucket(Bucket),
+    /// See [`Role`].
+    Role(Role),
+    /// See [`ExistingRole`].
+    ExistingRole(ExistingRole),
+    /// See [`GuardrailPolicy`].
+    GuardrailPolicy(GuardrailPolicy),
+    /// See [`FlowLogGroup`].
+    FlowLogGroup(FlowLogGroup),
+    /// See [`FlowLogRole`].
+    FlowLogRole(FlowLogRole),
+    /// See [`FlowLog`].
+    FlowLog(FlowLog),
+    /// See [`StudioDomain`].
+    StudioDomain(StudioDomain),
+    /// See [`StudioUserProfile`].
+    StudioUserProfile(StudioUserProfile),
+}

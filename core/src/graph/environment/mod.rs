@@ -1,0 +1,369 @@
+//! The children of a team environment, derived from an [`EnvironmentSpec`].
+//!
+//! Pure data: which nodes exist, with which settings and dependencies, decided from the spec
+//! alone. Existing (bring-your-own) VPCs and subnets are nodes too, of kinds the driver only
+//! reads and never deletes, so dependents name them the same way in both modes. Node ids are
+//! the text of [`LogicalId`]s.
+
+mod kinds;
+#[cfg(test)]
+mod tests;
+
+pub use kinds::*;
+
+// Kept for the policy modules until they import from `ids` directly.
+pub use crate::ids::{KeyPurpose, Persona};
+
+use super::{Graph, GraphError, Node};
+use crate::ids::{BucketPurpose, LogicalId};
+use crate::policy::environment::guardrail_policy;
+use crate::spec::EnvironmentSpec;
+
+/// Collects nodes, ids and dependencies given as [`LogicalId`]s.
+#[derive(Default)]
+struct Nodes(Vec<Node<Child>>);
+
+impl Nodes {
+    fn add(&mut self, id: LogicalId, kind: Child, deps: impl IntoIterator<Item = LogicalId>) {
+        self.0.push(Node {
+            id: id.to_string(),
+            kind,
+            depends_on: deps.into_iter().map(|d| d.to_string()).collect(),
+        });
+    }
+}
+
+/// What later sections depend on from the network section.
+struct Network {
+    private_subnets: Vec<LogicalId>,
+    private_route_tables: Vec<LogicalId>,
+}
+
+/// The graph of an environment. `spec` must have passed validation and be completed (its
+/// zones known).
+pub fn environment_graph(spec: &EnvironmentSpec) -> Result<Graph<Child>, GraphError> {
+    let mut nodes = Nodes::default();
+    let network = vpc_and_private_subnets(spec, &mut nodes);
+    if spec.network.create_nat_gateways {
+        nat(spec, &mut nodes);
+    }
+    security_groups_and_endpoints(spec, &network, &mut nodes);
+    keys_and_roles(spec, &mut nodes);
+    buckets(spec, &network, &mut nodes);
+    if spec.studio.enabled {
+        studio(spec, &network, &mut nodes);
+    }
+    if spec.network.flow_logs.enabled {
+        flow_logs(spec, &mut nodes);
+    }
+    Graph::new(nodes.0)
+}
+
+/// The VPC (created or existing), the private subnets and their route tables.
+fn vpc_and_private_subnets(spec: &EnvironmentSpec, nodes: &mut Nodes) -> Network {
+    let net = &spec.network;
+    let subnets = spec.resolved_subnets();
+    match (&net.vpc_id, subnets.vpc_cidr) {
+        (Some(vpc_id), _) => nodes.add(
+            LogicalId::Vpc,
+            Child::ExistingVpc(ExistingVpc {
+                vpc_id: vpc_id.clone(),
+            }),
+            [],
+        ),
+        (None, Some(cidr)) => nodes.add(LogicalId::Vpc, Child::Vpc(Vpc { cidr }), []),
+        // Validation guarantees a CIDR for a new VPC; a graph without the VPC fails loudly.
+        (None, None) => {}
+    }
+    let mut network = Network {
+        private_subnets: Vec::new(),
+        private_route_tables: Vec::new(),
+    };
+    if let Some(ids) = &net.existing_private_subnet_ids {
+        for (i, subnet_id) in ids.iter().enumerate() {
+            let id = LogicalId::PrivateSubnet(i);
+            let kind = Child::ExistingSubnet(ExistingSubnet {
+                subnet_id: subnet_id.clone(),
+            });
+            nodes.add(id.clone(), kind, [LogicalId::Vpc]);
+            network.private_subnets.push(id);
+        }
+        return network;
+    }
+    for (i, (zone, cidr)) in net.zones().iter().zip(&subnets.private).enumerate() {
+        let id = LogicalId::PrivateSubnet(i);
+        let subnet = Subnet {
+            zone: zone.clone(),
+            cidr: *cidr,
+            public: false,
+        };
+        nodes.add(id.clone(), Child::Subnet(subnet), [LogicalId::Vpc]);
+        let table = LogicalId::PrivateRouteTable(i);
+        let mut deps = vec![LogicalId::Vpc, id.clone()];
+        if net.create_nat_gateways {
+            deps.push(LogicalId::NatGateway(i));
+        }
+        let kind = Child::RouteTable(RouteTable {
+            zone: Some(zone.clone()),
+            public: false,
+        });
+        nodes.add(table.clone(), kind, deps);
+        network.private_subnets.push(id);
+        network.private_route_tables.push(table);
+    }
+    network
+}
+
+/// NAT: public subnets, the internet gateway, the public route table, a NAT gateway per zone.
+fn nat(spec: &EnvironmentSpec, nodes: &mut Nodes) {
+    let zones = spec.network.zones();
+    let public = spec.resolved_subnets().public;
+    nodes.add(
+        LogicalId::InternetGateway,
+        Child::InternetGateway(InternetGateway),
+        [LogicalId::Vpc],
+    );
+    let mut table_deps = vec![LogicalId::Vpc, LogicalId::InternetGateway];
+    for (i, (zone, cidr)) in zones.iter().zip(&public).enumerate() {
+        let subnet = Subnet {
+            zone: zone.clone(),
+            cidr: *cidr,
+            public: true,
+        };
+        nodes.add(
+            LogicalId::PublicSubnet(i),
+            Child::Subnet(subnet),
+            [LogicalId::Vpc],
+        );
+        table_deps.push(LogicalId::PublicSubnet(i));
+    }
+    let table = RouteTable {
+        zone: None,
+        public: true,
+    };
+    nodes.add(
+        LogicalId::PublicRouteTable,
+        Child::RouteTable(table),
+        table_deps,
+    );
+    for (i, zone) in zones.iter().enumerate() {
+        let address = NatAddress { zone: zone.clone() };
+        nodes.add(LogicalId::NatAddress(i), Child::NatAddress(address), []);
+        // The public route table must route to the internet gateway before the NAT gateway can
+        // reach the internet.
+        let gateway = NatGateway { zone: zone.clone() };
+        nodes.add(
+            LogicalId::NatGateway(i),
+            Child::NatGateway(gateway),
+            [
+                LogicalId::PublicSubnet(i),
+                LogicalId::NatAddress(i),
+                LogicalId::PublicRouteTable,
+            ],
+        );
+    }
+}
+
+/// The two security groups and the interface endpoints.
+fn security_groups_and_endpoints(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
+    nodes.add(
+        LogicalId::SageMakerSecurityGroup,
+        Child::SageMakerSecurityGroup(SageMakerSecurityGroup),
+        [LogicalId::Vpc],
+    );
+    // The endpoint group opens 443 to the private subnets' CIDRs, read from their records.
+    let mut deps = vec![LogicalId::Vpc, LogicalId::SageMakerSecurityGroup];
+    deps.extend(network.private_subnets.iter().cloned());
+    nodes.add(
+        LogicalId::EndpointSecurityGroup,
+        Child::EndpointSecurityGroup(EndpointSecurityGroup),
+        deps,
+    );
+    for service in spec.interface_endpoints() {
+        let mut deps = vec![LogicalId::Vpc, LogicalId::EndpointSecurityGroup];
+        deps.extend(network.private_subnets.iter().cloned());
+        nodes.add(
+            LogicalId::InterfaceEndpoint(service.clone()),
+            Child::InterfaceEndpoint(InterfaceEndpoint { service }),
+            deps,
+        );
+    }
+}
+
+/// The keys, the persona roles (created or brought) and the guardrail policy.
+fn keys_and_roles(spec: &EnvironmentSpec, nodes: &mut Nodes) {
+    for purpose in KeyPurpose::ALL {
+        let deps = Persona::ALL.map(LogicalId::Role);
+        nodes.add(
+            LogicalId::KmsKey(purpose),
+            Child::KmsKey(KmsKey { purpose }),
+            deps,
+        );
+    }
+    let given = |p: Persona| match p {
+        Persona::DataScientist => spec.iam.data_scientist_role_arn.clone(),
+        Persona::TeamAdmin => spec.iam.team_admin_role_arn.clone(),
+        Persona::Execution => spec.iam.execution_role_arn.clone(),
+        Persona::ScLaunch => spec.iam.sc_launch_role_arn.clone(),
+    };
+    let mut guarded = Vec::new();
+    for persona in Persona::ALL {
+        let id = LogicalId::Role(persona);
+        match given(persona) {
+            Some(arn) => nodes.add(id, Child::ExistingRole(ExistingRole { persona, arn }), []),
+            None => {
+                nodes.add(id.clone(), Child::Role(Role { persona }), []);
+                if persona != Persona::ScLaunch {
+                    guarded.push(id);
+                }
+            }
+        }
+    }
+    // The guardrail policy is attached to the roles the environment creates; roles brought by
+    // the user are theirs to govern (separation of duties).
+    if !guarded.is_empty() && guardrail_policy(&spec.guardrails).is_some() {
+        nodes.add(
+            LogicalId::GuardrailPolicy,
+            Child::GuardrailPolicy(GuardrailPolicy),
+            guarded,
+        );
+    }
+}
+
+/// The S3 gateway endpoint (created or brought) and the two buckets behind it.
+fn buckets(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
+    match &spec.network.existing_s3_endpoint_id {
+        Some(endpoint_id) => nodes.add(
+            LogicalId::S3Endpoint,
+            Child::ExistingS3Endpoint(ExistingS3Endpoint {
+                endpoint_id: endpoint_id.clone(),
+            }),
+            [LogicalId::Vpc],
+        ),
+        None => {
+            let mut deps = vec![LogicalId::Vpc];
+            deps.extend(network.private_route_tables.iter().cloned());
+            nodes.add(
+                LogicalId::S3Endpoint,
+                Child::S3GatewayEndpoint(S3GatewayEndpoint),
+                deps,
+            );
+        }
+    }
+    for purpose in BucketPurpose::ALL {
+        let name = match purpose {
+            BucketPurpose::Data => spec.storage.data_bucket_name.clone(),
+            BucketPurpose::Models => spec.storage.model_bucket_name.clone(),
+        };
+        let mut deps = vec![LogicalId::KmsKey(KeyPurpose::Data), LogicalId::S3Endpoint];
+        deps.extend(Persona::ALL.map(LogicalId::Role));
+        let bucket = Bucket {
+            purpose,
+            name,
+            force_destroy: spec.storage.force_destroy,
+        };
+        nodes.add(LogicalId::Bucket(purpose), Child::Bucket(bucket), deps);
+    }
+}
+
+/// Studio: the domain needs the network, the studio key and the execution role; each user
+/// profile its domain and persona role. Deleting in reverse order removes profiles, then the
+/// domain (and what SageMaker made for it), before the subnets and groups it used.
+fn studio(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
+    let mut deps = vec![
+        LogicalId::Vpc,
+        LogicalId::SageMakerSecurityGroup,
+        LogicalId::KmsKey(KeyPurpose::Studio),
+        LogicalId::Role(Persona::Execution),
+    ];
+    deps.extend(network.private_subnets.iter().cloned());
+    let domain = StudioDomain {
+        name: spec.domain_name(),
+        auth_mode: spec.studio.auth_mode,
+    };
+    nodes.add(LogicalId::StudioDomain, Child::StudioDomain(domain), deps);
+    for (name, profile) in &spec.studio.user_profiles {
+        let persona = profile.persona.persona();
+        let kind = Child::StudioUserProfile(StudioUserProfile {
+            name: name.clone(),
+            persona,
+        });
+        nodes.add(
+            LogicalId::UserProfile(name.clone()),
+            kind,
+            [
+                LogicalId::StudioDomain,
+                LogicalId::Role(persona),
+                LogicalId::SageMakerSecurityGroup,
+            ],
+        );
+    }
+}
+
+/// VPC flow logs to a KMS-encrypted group.
+fn flow_logs(spec: &EnvironmentSpec, nodes: &mut Nodes) {
+    let settings = &spec.network.flow_logs;
+    let group = FlowLogGroup {
+        retention_days: settings.retention_days,
+    };
+    nodes.add(
+        LogicalId::FlowLogGroup,
+        Child::FlowLogGroup(group),
+        [LogicalId::KmsKey(KeyPurpose::Data)],
+    );
+    nodes.add(LogicalId::FlowLogRole, Child::FlowLogRole(FlowLogRole), []);
+    let log = FlowLog {
+        traffic_type: settings.traffic_type,
+    };
+    nodes.add(
+        LogicalId::FlowLog,
+        Child::FlowLog(log),
+        [
+            LogicalId::Vpc,
+            LogicalId::FlowLogGroup,
+            LogicalId::FlowLogRole,
+        ],
+    );
+}
+
+/// The network part of an environment's graph: the VPC (created or existing), private subnets and
+/// their route tables, the two security groups, the S3 gateway endpoint and the interface
+/// endpoints, without NAT support or flow logs. It is [`environment_graph`]'s nodes of those
+/// kinds, with dependencies on the nodes left out dropped.
+pub fn network_graph(spec: &EnvironmentSpec) -> Result<Graph<Child>, GraphError> {
+    let full = environment_graph(spec)?;
+    let keep = |kind: &Child| {
+        matches!(
+            kind,
+            Child::Vpc(_)
+                | Child::ExistingVpc(_)
+                | Child::Subnet(Subnet { public: false, .. })
+                | Child::ExistingSubnet(_)
+                | Child::RouteTable(RouteTable { public: false, .. })
+                | Child::SageMakerSecurityGroup(_)
+                | Child::EndpointSecurityGroup(_)
+                | Child::S3GatewayEndpoint(_)
+                | Child::ExistingS3Endpoint(_)
+                | Child::InterfaceEndpoint(_)
+        )
+    };
+    let kept: Vec<&Node<Child>> = full.nodes().iter().filter(|n| keep(&n.kind)).collect();
+    let ids: std::collections::BTreeSet<&str> = kept.iter().map(|n| n.id.as_str()).collect();
+    let nodes = kept
+        .iter()
+        .map(|n| {
+            let depends_on: Vec<String> = n
+                .depends_on
+                .iter()
+                .filter(|d| ids.contains(d.as_str()))
+                .cloned()
+                .collect();
+            Node {
+                id: n.id.clone(),
+                kind: n.kind.clone(),
+                depends_on,
+            }
+        })
+        .collect();
+    Graph::new(nodes)
+}

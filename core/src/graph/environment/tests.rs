@@ -1,0 +1,208 @@
+//! Unit tests of the environment graph's shapes.
+
+use std::collections::BTreeSet;
+
+use super::*;
+use crate::spec::{AuthMode, ProfilePersona, UserProfileSpec};
+
+fn quickstart() -> EnvironmentSpec {
+    EnvironmentSpec::quickstart_example()
+}
+
+fn ids(graph: &Graph<Child>) -> BTreeSet<String> {
+    graph.nodes().iter().map(|n| n.id.clone()).collect()
+}
+
+#[test]
+fn quickstart_has_no_internet_path() {
+    let spec = quickstart();
+    assert_eq!(spec.validate(), Ok(()));
+    let graph = environment_graph(&spec).unwrap();
+    let kinds: Vec<&Child> = graph.nodes().iter().map(|n| &n.kind).collect();
+    assert!(!kinds.iter().any(|k| matches!(
+        k,
+        Child::InternetGateway(_) | Child::NatGateway(_) | Child::NatAddress(_)
+    )));
+    assert!(!kinds.iter().any(|k| matches!(
+        k,
+        Child::Subnet(Subnet { public: true, .. })
+            | Child::RouteTable(RouteTable { public: true, .. })
+    )));
+    // 1 VPC, 2 subnets, 2 route tables, 2 SGs, 17 interface endpoints, 1 S3 endpoint,
+    // 3 keys, 4 roles, 1 guardrail policy, 2 buckets, 3 flow-log children.
+    assert_eq!(
+        graph.nodes().len(),
+        1 + 2 + 2 + 2 + 17 + 1 + 3 + 4 + 1 + 2 + 3
+    );
+}
+
+#[test]
+fn studio_domain_follows_the_network_and_profiles_follow_the_domain() {
+    let mut spec = quickstart();
+    spec.studio.enabled = true;
+    spec.studio.user_profiles.insert(
+        "alice".into(),
+        UserProfileSpec {
+            persona: ProfilePersona::TEAM_ADMIN,
+        },
+    );
+    assert_eq!(spec.validate(), Ok(()));
+    let graph = environment_graph(&spec).unwrap();
+    let domain = graph.get("studio-domain").unwrap();
+    assert_eq!(
+        domain.kind,
+        Child::StudioDomain(StudioDomain {
+            name: "team-a-dev".into(),
+            auth_mode: AuthMode::Iam,
+        })
+    );
+    for dep in [
+        "subnet-private-0",
+        "subnet-private-1",
+        "kms-key-studio",
+        "role-execution",
+    ] {
+        assert!(domain.depends_on.contains(&dep.to_string()), "{dep}");
+    }
+    let alice = graph.get("studio-user-alice").unwrap();
+    assert!(alice.depends_on.contains(&"studio-domain".to_string()));
+    assert!(alice.depends_on.contains(&"role-team-admin".to_string()));
+    assert!(!ids(&quickstart_graph()).contains("studio-domain"));
+}
+
+fn quickstart_graph() -> Graph<Child> {
+    environment_graph(&quickstart()).unwrap()
+}
+
+#[test]
+fn nat_adds_one_gateway_per_zone_behind_one_internet_gateway() {
+    let mut spec = quickstart();
+    spec.network.create_nat_gateways = true;
+    let graph = environment_graph(&spec).unwrap();
+    let all = ids(&graph);
+    for id in [
+        "internet-gateway",
+        "nat-gateway-0",
+        "nat-gateway-1",
+        "subnet-public-0",
+        "subnet-public-1",
+        "route-table-public",
+    ] {
+        assert!(all.contains(id), "{id}");
+    }
+    let private_rtb = graph.get("route-table-private-1").unwrap();
+    assert!(
+        private_rtb
+            .depends_on
+            .contains(&"nat-gateway-1".to_string()),
+        "zone b routes through its own NAT"
+    );
+}
+
+#[test]
+fn bring_your_own_vpc_reads_what_exists_and_creates_no_vpc_or_subnets() {
+    let spec = EnvironmentSpec::byo_example();
+    let graph = environment_graph(&spec).unwrap();
+    assert!(matches!(
+        graph.get("vpc").unwrap().kind,
+        Child::ExistingVpc(_)
+    ));
+    assert!(matches!(
+        graph.get("subnet-private-0").unwrap().kind,
+        Child::ExistingSubnet(_)
+    ));
+    assert!(matches!(
+        graph.get("endpoint-s3").unwrap().kind,
+        Child::ExistingS3Endpoint(_)
+    ));
+    assert!(!graph.nodes().iter().any(|n| matches!(
+        n.kind,
+        Child::Vpc(_) | Child::Subnet(_) | Child::RouteTable(_)
+    )));
+}
+
+#[test]
+fn given_roles_are_used_and_not_guarded_or_created() {
+    let mut spec = quickstart();
+    spec.iam.execution_role_arn = Some("arn:aws:iam::123456789012:role/exec".into());
+    let graph = environment_graph(&spec).unwrap();
+    assert!(matches!(
+        graph.get("role-execution").unwrap().kind,
+        Child::ExistingRole(_)
+    ));
+    let guard = graph.get("policy-guardrails").unwrap();
+    assert!(!guard.depends_on.contains(&"role-execution".to_string()));
+    assert!(guard
+        .depends_on
+        .contains(&"role-data-scientist".to_string()));
+}
+
+#[test]
+fn endpoints_and_flow_logs_follow_the_spec() {
+    let mut spec = quickstart();
+    spec.network.interface_endpoints =
+        Some(["sts".to_string(), "sagemaker.api".to_string()].into());
+    spec.network.flow_logs.enabled = false;
+    let graph = environment_graph(&spec).unwrap();
+    let endpoints: BTreeSet<String> = graph
+        .nodes()
+        .iter()
+        .filter(|n| matches!(n.kind, Child::InterfaceEndpoint(_)))
+        .map(|n| n.id.clone())
+        .collect();
+    assert_eq!(
+        endpoints,
+        [
+            "endpoint-sagemaker-api".to_string(),
+            "endpoint-sts".to_string()
+        ]
+        .into()
+    );
+    assert!(!ids(&graph).iter().any(|id| id.starts_with("flow-log")));
+    let sts = graph.get("endpoint-sts").unwrap();
+    assert!(
+        sts.depends_on.contains(&"subnet-private-0".to_string())
+            && sts.depends_on.contains(&"subnet-private-1".to_string())
+    );
+}
+#[test]
+fn network_graph_holds_only_the_network_without_nat_or_flow_logs() {
+    let mut spec = quickstart();
+    spec.network.interface_endpoints = Some(
+        [
+            "sts".to_string(),
+            "sagemaker.api".to_string(),
+            "studio".to_string(),
+        ]
+        .into(),
+    );
+    let graph = network_graph(&spec).unwrap();
+    assert!(!graph.nodes().iter().any(|n| matches!(
+        n.kind,
+        Child::KmsKey(_)
+            | Child::Bucket(_)
+            | Child::Role(_)
+            | Child::ExistingRole(_)
+            | Child::GuardrailPolicy(_)
+            | Child::FlowLogGroup(_)
+            | Child::FlowLogRole(_)
+            | Child::FlowLog(_)
+    )));
+    // 1 VPC + 2 subnets + 2 route tables + 2 SGs + 1 S3 endpoint + 3 interface endpoints.
+    assert_eq!(graph.nodes().len(), 1 + 2 + 2 + 2 + 1 + 3);
+    let endpoint_sg = graph.get("security-group-endpoints").unwrap();
+    assert!(endpoint_sg
+        .depends_on
+        .contains(&"subnet-private-1".to_string()));
+    let s3 = graph.get("endpoint-s3").unwrap();
+    assert!(s3.depends_on.contains(&"route-table-private-0".to_string()));
+
+    // NAT on: the NAT children are left out, and so are dependencies on them.
+    spec.network.create_nat_gateways = true;
+    let graph = network_graph(&spec).unwrap();
+    assert_eq!(graph.nodes().len(), 1 + 2 + 2 + 2 + 1 + 3);
+    assert!(graph
+        .nodes()
+        .iter()
+        .all(|n| n.depends_on.iter().all(|d| !d.starts_with("nat-"))));
+}

@@ -1,0 +1,477 @@
+//! How the children of an environment are named: the tag keys every child carries, the personas,
+//! key and bucket purposes that tell children of one kind apart, and [`LogicalId`], the stable
+//! id of every child in the graph, the ledger, the outputs and the front ends.
+//!
+//! This module depends on nothing else in the crate, so every layer (spec, policy, graph,
+//! children, engine) can use it without a circle.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Tag key naming which part of a deployment a child is (its logical id).
+pub const COMPONENT_TAG: &str = "secure-mlops:component";
+/// Tag key naming the environment (`<name>-<stage>`) a child belongs to.
+pub const ENVIRONMENT_TAG: &str = "secure-mlops:environment";
+
+/// Which persona a role serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Persona {
+    /// Data scientists (Studio users).
+    DataScientist,
+    /// The team's administrator.
+    TeamAdmin,
+    /// SageMaker's execution role for Studio, jobs and pipelines.
+    Execution,
+    /// Service Catalog's launch role for the team's products.
+    ScLaunch,
+}
+
+impl Persona {
+    /// Every persona, in a fixed order.
+    pub const ALL: [Persona; 4] = [
+        Persona::DataScientist,
+        Persona::TeamAdmin,
+        Persona::Execution,
+        Persona::ScLaunch,
+    ];
+
+    /// The personas a person's Studio user profile may run as.
+    pub const PEOPLE: [Persona; 2] = [Persona::DataScientist, Persona::TeamAdmin];
+
+    /// The key used in the `role_arns` map and in user input (`data_scientist`).
+    pub fn key(&self) -> &'static str {
+        match self {
+            Persona::DataScientist => "data_scientist",
+            Persona::TeamAdmin => "team_admin",
+            Persona::Execution => "execution",
+            Persona::ScLaunch => "sc_launch",
+        }
+    }
+
+    /// The persona whose [`key`](Self::key) is `text`.
+    pub fn from_key(text: &str) -> Option<Persona> {
+        Persona::ALL.into_iter().find(|p| p.key() == text)
+    }
+}
+
+/// What a KMS key encrypts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KeyPurpose {
+    /// S3 data and model buckets, flow-log group.
+    Data,
+    /// Volumes of training, processing and notebook instances.
+    Ebs,
+    /// Studio's home file system and volumes.
+    Studio,
+}
+
+impl KeyPurpose {
+    /// Every purpose.
+    pub const ALL: [KeyPurpose; 3] = [KeyPurpose::Data, KeyPurpose::Ebs, KeyPurpose::Studio];
+
+    /// The key used in ids and in the `kms_key_arns` map.
+    pub fn key(&self) -> &'static str {
+        match self {
+            KeyPurpose::Data => "data",
+            KeyPurpose::Ebs => "ebs",
+            KeyPurpose::Studio => "studio",
+        }
+    }
+}
+
+/// What a bucket holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BucketPurpose {
+    /// The team's data.
+    Data,
+    /// Model artifacts.
+    Models,
+}
+
+impl BucketPurpose {
+    /// Both purposes, data first.
+    pub const ALL: [BucketPurpose; 2] = [BucketPurpose::Data, BucketPurpose::Models];
+
+    /// The word used in ids and default bucket names (`data`, `models`).
+    pub fn key(&self) -> &'static str {
+        match self {
+            BucketPurpose::Data => "data",
+            BucketPurpose::Models => "models",
+        }
+    }
+}
+
+/// The stable id of a child of an environment. Its text form (`subnet-private-0`) keys the
+/// ledger, becomes the child's [`COMPONENT_TAG`] and must never change for an existing child:
+/// ledgers and tags written by earlier versions are read with [`FromStr`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LogicalId {
+    /// The VPC (created or brought).
+    Vpc,
+    /// A private subnet (created or brought), by zone position.
+    PrivateSubnet(usize),
+    /// A public subnet (NAT only), by zone position.
+    PublicSubnet(usize),
+    /// The route table of a private subnet, by zone position.
+    PrivateRouteTable(usize),
+    /// The public route table (NAT only).
+    PublicRouteTable,
+    /// The internet gateway (NAT only).
+    InternetGateway,
+    /// The Elastic IP of a zone's NAT gateway.
+    NatAddress(usize),
+    /// A zone's NAT gateway.
+    NatGateway(usize),
+    /// The SageMaker security group.
+    SageMakerSecurityGroup,
+    /// The interface endpoints' security group.
+    EndpointSecurityGroup,
+    /// The S3 gateway endpoint (created or brought).
+    S3Endpoint,
+    /// An interface endpoint, by service name (`sagemaker.api`).
+    InterfaceEndpoint(String),
+    /// A KMS key.
+    KmsKey(KeyPurpose),
+    /// A persona role (created or brought).
+    Role(Persona),
+    /// The guardrail policy.
+    GuardrailPolicy,
+    /// A bucket.
+    Bucket(BucketPurpose),
+    /// The flow-log group.
+    FlowLogGroup,
+    /// The role flow logs deliver with.
+    FlowLogRole,
+    /// The VPC flow log.
+    FlowLog,
+    /// The Studio domain.
+    StudioDomain,
+    /// A Studio user profile, by name.
+    UserProfile(String),
+}
+
+const PRIVATE_SUBNET: &str = "subnet-private-";
+const PUBLIC_SUBNET: &str = "subnet-public-";
+const PRIVATE_ROUTE_TABLE: &str = "route-table-private-";
+const NAT_ADDRESS: &str = "nat-address-";
+const NAT_GATEWAY: &str = "nat-gateway-";
+const ENDPOINT: &str = "endpoint-";
+const KMS_KEY: &str = "kms-key-";
+const ROLE: &str = "role-";
+const BUCKET: &str = "bucket-";
+const USER_PROFILE: &str = "studio-user-";
+
+impl fmt::Display for LogicalId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LogicalId::Vpc => f.write_str("vpc"),
+            LogicalId::PrivateSubnet(i) => write!(f, "{PRIVATE_SUBNET}{i}"),
+            LogicalId::PublicSubnet(i) => write!(f, "{PUBLIC_SUBNET}{i}"),
+            LogicalId::PrivateRouteTable(i) => write!(f, "{PRIVATE_ROUTE_TABLE}{i}"),
+            LogicalId::PublicRouteTable => f.write_str("route-table-public"),
+            LogicalId::InternetGateway => f.write_str("internet-gateway"),
+            LogicalId::NatAddress(i) => write!(f, "{NAT_ADDRESS}{i}"),
+            LogicalId::NatGateway(i) => write!(f, "{NAT_GATEWAY}{i}"),
+            LogicalId::SageMakerSecurityGroup => f.write_str("security-group-sagemaker"),
+            LogicalId::EndpointSecurityGroup => f.write_str("security-group-endpoints"),
+            LogicalId::S3Endpoint => f.write_str("endpoint-s3"),
+            // Dots are not welcome in tag-derived names; `sagemaker.api` -> `endpoint-sagemaker-api`.
+            LogicalId::InterfaceEndpoint(service) => {
+                write!(f, "{ENDPOINT}{}", service.replace('.', "-"))
+            }
+            LogicalId::KmsKey(purpose) => write!(f, "{KMS_KEY}{}", purpose.key()),
+            LogicalId::Role(persona) => write!(f, "{ROLE}{}", persona.key().replace('_', "-")),
+            LogicalId::GuardrailPolicy => f.write_str("policy-guardrails"),
+            LogicalId::Bucket(purpose) => write!(f, "{BUCKET}{}", purpose.key()),
+            LogicalId::FlowLogGroup => f.write_str("flow-log-group"),
+            LogicalId::FlowLogRole => f.write_str("flow-log-role"),
+            LogicalId::FlowLog => f.write_str("flow-log"),
+            LogicalId::StudioDomain => f.write_str("studio-domain"),
+            LogicalId::UserProfile(name) => write!(f, "{USER_PROFILE}{name}"),
+        }
+    }
+}
+
+/// A text that is not the logical id of any environment child.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not the logical id of an environment child")]
+pub struct UnknownLogicalId(pub String);
+
+impl FromStr for LogicalId {
+    type Err = UnknownLogicalId;
+
+    /// Parses the text form. An interface endpoint's id loses the dots of its service name, so
+    /// it parses to the dashed form (`endpoint-sagemaker-api` -> `sagemaker-api`); compare
+    /// endpoint ids by their text.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let unknown = || UnknownLogicalId(text.to_string());
+        let index = |rest: &str| rest.parse::<usize>().map_err(|_| unknown());
+        let fixed = [
+            LogicalId::Vpc,
+            LogicalId::PublicRouteTable,
+            LogicalId::InternetGateway,
+            LogicalId::SageMakerSecurityGroup,
+            LogicalId::EndpointSecurityGroup,
+            LogicalId::S3Endpoint,
+            LogicalId::GuardrailPolicy,
+            LogicalId::FlowLogGroup,
+            LogicalId::FlowLogRole,
+            LogicalId::FlowLog,
+            LogicalId::StudioDomain,
+        ];
+        if let Some(id) = fixed.into_iter().find(|id| id.to_string().as_str() == text) {
+            return Ok(id);
+        }
+        let keyed = KeyPurpose::ALL
+            .into_iter()
+            .map(LogicalId::KmsKey)
+            .chain(Persona::ALL.into_iter().map(LogicalId::Role))
+            .chain(BucketPurpose::ALL.into_iter().map(LogicalId::Bucket));
+        if let Some(id) = keyed.into_iter().find(|id| id.to_string().as_str() == text) {
+            return Ok(id);
+        }
+        if let Some(rest) = text.strip_prefix(PRIVATE_SUBNET) {
+            return index(rest).map(LogicalId::PrivateSubnet);
+        }
+        if let Some(rest) = text.strip_prefix(PUBLIC_SUBNET) {
+            return index(rest).map(LogicalId::PublicSubnet);
+        }
+        if let Some(rest) = text.strip_prefix(PRIVATE_ROUTE_TABLE) {
+            return index(rest).map(LogicalId::PrivateRouteTable);
+        }
+        if let Some(rest) = text.strip_prefix(NAT_ADDRESS) {
+            return index(rest).map(LogicalId::NatAddress);
+        }
+        if let Some(rest) = text.strip_prefix(NAT_GATEWAY) {
+            return index(rest).map(LogicalId::NatGateway);
+        }
+        if let Some(name) = text.strip_prefix(USER_PROFILE).filter(|n| !n.is_empty()) {
+            return Ok(LogicalId::UserProfile(name.to_string()));
+        }
+        if let Some(service) = text.strip_prefix(ENDPOINT).filter(|s| !s.is_empty()) {
+            return Ok(LogicalId::InterfaceEndpoint(service.to_string()));
+        }
+        Err(unknown())
+    }
+}
+
+impl From<LogicalId> for String {
+    fn from(id: LogicalId) -> String {
+        id.to_string()
+    }
+}
+
+/// What a ledger record is, so it can be deleted without the graph that made it (the child may
+/// have left the graph). Serialised as the text earlier versions wrote; a text this version does
+/// not know loads as [`RecordKind::Unknown`] and is refused with a clear message on delete, so a
+/// ledger from a newer version is never half understood.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(from = "String", into = "String")]
+pub enum RecordKind {
+    /// A VPC the environment created.
+    Vpc,
+    /// A VPC the user brought (never deleted).
+    ExistingVpc,
+    /// A subnet the environment created.
+    Subnet,
+    /// A subnet the user brought (never deleted).
+    ExistingSubnet,
+    /// A route table.
+    RouteTable,
+    /// A security group.
+    SecurityGroup,
+    /// The S3 gateway endpoint the environment created.
+    S3GatewayEndpoint,
+    /// An S3 gateway endpoint the user brought (never deleted).
+    ExistingS3Endpoint,
+    /// An interface endpoint.
+    InterfaceEndpoint,
+    /// The internet gateway.
+    InternetGateway,
+    /// A NAT gateway.
+    NatGateway,
+    /// A NAT gateway's Elastic IP.
+    NatAddress,
+    /// A KMS key (and its alias).
+    KmsKey,
+    /// A role the environment created.
+    Role,
+    /// A role the user brought (never deleted).
+    ExistingRole,
+    /// The guardrail managed policy.
+    GuardrailPolicy,
+    /// A bucket.
+    Bucket,
+    /// The flow-log group.
+    FlowLogGroup,
+    /// The flow-log delivery role.
+    FlowLogRole,
+    /// The VPC flow log.
+    FlowLog,
+    /// The Studio domain.
+    StudioDomain,
+    /// A Studio user profile.
+    StudioUserProfile,
+    /// A kind this version does not know (written by a newer one).
+    Unknown(String),
+}
+
+impl RecordKind {
+    /// Every known kind.
+    pub const KNOWN: [RecordKind; 22] = [
+        RecordKind::Vpc,
+        RecordKind::ExistingVpc,
+        RecordKind::Subnet,
+        RecordKind::ExistingSubnet,
+        RecordKind::RouteTable,
+        RecordKind::SecurityGroup,
+        RecordKind::S3GatewayEndpoint,
+        RecordKind::ExistingS3Endpoint,
+        RecordKind::InterfaceEndpoint,
+        RecordKind::InternetGateway,
+        RecordKind::NatGateway,
+        RecordKind::NatAddress,
+        RecordKind::KmsKey,
+        RecordKind::Role,
+        RecordKind::ExistingRole,
+        RecordKind::GuardrailPolicy,
+        RecordKind::Bucket,
+        RecordKind::FlowLogGroup,
+        RecordKind::FlowLogRole,
+        RecordKind::FlowLog,
+        RecordKind::StudioDomain,
+        RecordKind::StudioUserProfile,
+    ];
+
+    /// The text in the ledger. Never change one: ledgers of existing environments hold them.
+    pub fn as_str(&self) -> &str {
+        match self {
+            RecordKind::Vpc => "vpc",
+            RecordKind::ExistingVpc => "existing-vpc",
+            RecordKind::Subnet => "subnet",
+            RecordKind::ExistingSubnet => "existing-subnet",
+            RecordKind::RouteTable => "route-table",
+            RecordKind::SecurityGroup => "security-group",
+            RecordKind::S3GatewayEndpoint => "s3-gateway-endpoint",
+            RecordKind::ExistingS3Endpoint => "existing-s3-endpoint",
+            RecordKind::InterfaceEndpoint => "interface-endpoint",
+            RecordKind::InternetGateway => "internet-gateway",
+            RecordKind::NatGateway => "nat-gateway",
+            RecordKind::NatAddress => "nat-address",
+            RecordKind::KmsKey => "kms-key",
+            RecordKind::Role => "role",
+            RecordKind::ExistingRole => "existing-role",
+            RecordKind::GuardrailPolicy => "guardrail-policy",
+            RecordKind::Bucket => "bucket",
+            RecordKind::FlowLogGroup => "flow-log-group",
+            RecordKind::FlowLogRole => "flow-log-role",
+            RecordKind::FlowLog => "flow-log",
+            RecordKind::StudioDomain => "studio-domain",
+            RecordKind::StudioUserProfile => "studio-user-profile",
+            RecordKind::Unknown(text) => text,
+        }
+    }
+
+    /// True for what the user brought: the engine reads it and never deletes it.
+    pub fn is_brought(&self) -> bool {
+        matches!(
+            self,
+            RecordKind::ExistingVpc
+                | RecordKind::ExistingSubnet
+                | RecordKind::ExistingS3Endpoint
+                | RecordKind::ExistingRole
+        )
+    }
+}
+
+impl fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<String> for RecordKind {
+    fn from(text: String) -> Self {
+        RecordKind::KNOWN
+            .into_iter()
+            .find(|k| k.as_str() == text)
+            .unwrap_or(RecordKind::Unknown(text))
+    }
+}
+
+impl From<RecordKind> for String {
+    fn from(kind: RecordKind) -> String {
+        kind.as_str().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_forms_are_the_ones_ledgers_and_tags_already_hold() {
+        // These strings are in ledgers and tags of existing environments: never change them.
+        let cases = [
+            (LogicalId::Vpc, "vpc"),
+            (LogicalId::PrivateSubnet(1), "subnet-private-1"),
+            (LogicalId::PublicSubnet(0), "subnet-public-0"),
+            (LogicalId::PrivateRouteTable(2), "route-table-private-2"),
+            (LogicalId::PublicRouteTable, "route-table-public"),
+            (LogicalId::InternetGateway, "internet-gateway"),
+            (LogicalId::NatAddress(0), "nat-address-0"),
+            (LogicalId::NatGateway(1), "nat-gateway-1"),
+            (
+                LogicalId::SageMakerSecurityGroup,
+                "security-group-sagemaker",
+            ),
+            (LogicalId::EndpointSecurityGroup, "security-group-endpoints"),
+            (LogicalId::S3Endpoint, "endpoint-s3"),
+            (
+                LogicalId::InterfaceEndpoint("sagemaker.api".into()),
+                "endpoint-sagemaker-api",
+            ),
+            (LogicalId::KmsKey(KeyPurpose::Studio), "kms-key-studio"),
+            (
+                LogicalId::Role(Persona::DataScientist),
+                "role-data-scientist",
+            ),
+            (LogicalId::Role(Persona::ScLaunch), "role-sc-launch"),
+            (LogicalId::GuardrailPolicy, "policy-guardrails"),
+            (LogicalId::Bucket(BucketPurpose::Models), "bucket-models"),
+            (LogicalId::FlowLogGroup, "flow-log-group"),
+            (LogicalId::FlowLogRole, "flow-log-role"),
+            (LogicalId::FlowLog, "flow-log"),
+            (LogicalId::StudioDomain, "studio-domain"),
+            (LogicalId::UserProfile("alice".into()), "studio-user-alice"),
+        ];
+        for (id, text) in cases {
+            assert_eq!(id.to_string(), text);
+            let parsed: LogicalId = text.parse().unwrap();
+            assert_eq!(parsed.to_string(), text, "{text} round-trips");
+        }
+        assert!("bucket-logs".parse::<LogicalId>().is_err());
+        assert!("subnet-private-x".parse::<LogicalId>().is_err());
+        assert!("mystery".parse::<LogicalId>().is_err());
+    }
+
+    #[test]
+    fn record_kinds_read_back_what_they_write_and_keep_unknown_text() {
+        for kind in RecordKind::KNOWN {
+            assert_eq!(RecordKind::from(kind.as_str().to_string()), kind);
+        }
+        let future = RecordKind::from("codeartifact-domain".to_string());
+        assert_eq!(future, RecordKind::Unknown("codeartifact-domain".into()));
+        assert_eq!(future.as_str(), "codeartifact-domain");
+    }
+
+    #[test]
+    fn personas_parse_from_their_keys() {
+        for p in Persona::ALL {
+            assert_eq!(Persona::from_key(p.key()), Some(p));
+        }
+        assert_eq!(Persona::from_key("admin"), None);
+    }
+}
