@@ -46,6 +46,24 @@ pub async fn ensure(
     kms_key_arn: &str,
     policy: &Value,
 ) -> Result<Record, ChildError> {
+    create_or_adopt(clients, owner, tags, name).await?;
+    apply_settings(clients, owner, tags, name, kms_key_arn, policy).await?;
+    Ok(Record {
+        kind: KIND,
+        physical_id: name.to_string(),
+        arn: Some(format!("arn:{}:s3:::{name}", clients.partition)),
+        attributes: BTreeMap::new(),
+        depends_on: Vec::new(),
+    })
+}
+
+/// Adopts the bucket named `name` if it is this child (else refuses), or creates it.
+async fn create_or_adopt(
+    clients: &AwsClients,
+    owner: Owner<'_>,
+    tags: &BTreeMap<String, String>,
+    name: &str,
+) -> Result<(), ChildError> {
     let s3 = &clients.s3;
     let refused = |reason: String| ChildError::Refused {
         child: owner.logical_id.to_string(),
@@ -95,7 +113,20 @@ pub async fn ensure(
         }
         Seen::Failed(e) => return Err(e.into()),
     }
+    Ok(())
+}
 
+/// Applies every setting, every time: tags, public access block, ownership, versioning,
+/// encryption, policy.
+async fn apply_settings(
+    clients: &AwsClients,
+    owner: Owner<'_>,
+    tags: &BTreeMap<String, String>,
+    name: &str,
+    kms_key_arn: &str,
+    policy: &Value,
+) -> Result<(), ChildError> {
+    let s3 = &clients.s3;
     // Tags again: adopted buckets may carry old ones, and not every S3 implementation takes
     // tags in `CreateBucket`.
     s3.put_bucket_tagging()
@@ -160,14 +191,7 @@ pub async fn ensure(
         .send()
         .await
         .map_err(|e| AwsCallError::from_sdk("s3", "PutBucketPolicy", e))?;
-
-    Ok(Record {
-        kind: KIND,
-        physical_id: name.to_string(),
-        arn: Some(format!("arn:{}:s3:::{name}", clients.partition)),
-        attributes: BTreeMap::new(),
-        depends_on: Vec::new(),
-    })
+    Ok(())
 }
 
 /// Every setting that differs from the desired one, in words; empty when compliant. A bucket
@@ -178,7 +202,6 @@ pub async fn drift(
     kms_key_arn: &str,
     policy: &Value,
 ) -> Result<Vec<String>, ChildError> {
-    let s3 = &clients.s3;
     let name = record.physical_id.as_str();
     let tags = match look(clients, name).await {
         Seen::Tags(tags) => tags,
@@ -191,8 +214,22 @@ pub async fn drift(
     };
     let subject = subject("bucket", name, &tags);
     let mut out = Vec::new();
-    let mut say = |what: String| out.push(format!("{subject}: {what}"));
+    out.extend(public_access_drift(clients, name).await?);
+    out.extend(ownership_drift(clients, name).await?);
+    out.extend(versioning_drift(clients, name).await?);
+    out.extend(encryption_drift(clients, name, kms_key_arn).await?);
+    out.extend(policy_drift(clients, name, policy).await?);
+    Ok(out
+        .into_iter()
+        .map(|what| format!("{subject}: {what}"))
+        .collect())
+}
 
+/// The public access block: every setting on.
+async fn public_access_drift(clients: &AwsClients, name: &str) -> Result<Vec<String>, ChildError> {
+    let s3 = &clients.s3;
+    let mut out = Vec::new();
+    let mut say = |what: String| out.push(what);
     match s3.get_public_access_block().bucket(name).send().await {
         Ok(o) => {
             let c = o.public_access_block_configuration();
@@ -221,7 +258,14 @@ pub async fn drift(
             say("the public access block is missing; apply restores it".into());
         }
     }
+    Ok(out)
+}
 
+/// Object ownership: bucket owner enforced (no ACLs).
+async fn ownership_drift(clients: &AwsClients, name: &str) -> Result<Vec<String>, ChildError> {
+    let s3 = &clients.s3;
+    let mut out = Vec::new();
+    let mut say = |what: String| out.push(what);
     match s3.get_bucket_ownership_controls().bucket(name).send().await {
         Ok(o) => {
             let enforced = o.ownership_controls().is_some_and(|c| {
@@ -244,7 +288,14 @@ pub async fn drift(
             say("object ownership controls are missing (ACLs are on); apply restores them".into());
         }
     }
+    Ok(out)
+}
 
+/// Versioning: enabled.
+async fn versioning_drift(clients: &AwsClients, name: &str) -> Result<Vec<String>, ChildError> {
+    let s3 = &clients.s3;
+    let mut out = Vec::new();
+    let mut say = |what: String| out.push(what);
     let versioning = s3
         .get_bucket_versioning()
         .bucket(name)
@@ -255,7 +306,18 @@ pub async fn drift(
         let status = versioning.status().map_or("never enabled", |s| s.as_str());
         say(format!("versioning is {status}; apply enables it"));
     }
+    Ok(out)
+}
 
+/// Default encryption: SSE-KMS with the data key and bucket keys.
+async fn encryption_drift(
+    clients: &AwsClients,
+    name: &str,
+    kms_key_arn: &str,
+) -> Result<Vec<String>, ChildError> {
+    let s3 = &clients.s3;
+    let mut out = Vec::new();
+    let mut say = |what: String| out.push(what);
     match s3.get_bucket_encryption().bucket(name).send().await {
         Ok(o) => {
             let rule = o
@@ -290,7 +352,18 @@ pub async fn drift(
             say("default encryption is missing; apply restores it".into());
         }
     }
+    Ok(out)
+}
 
+/// The bucket policy: equivalent to the desired one.
+async fn policy_drift(
+    clients: &AwsClients,
+    name: &str,
+    policy: &Value,
+) -> Result<Vec<String>, ChildError> {
+    let s3 = &clients.s3;
+    let mut out = Vec::new();
+    let mut say = |what: String| out.push(what);
     match s3.get_bucket_policy().bucket(name).send().await {
         Ok(o) => {
             let text = o.policy().unwrap_or_default();

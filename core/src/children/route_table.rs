@@ -132,37 +132,7 @@ pub async fn ensure(
     subnet_ids: &[String],
     default_route: Option<&DefaultRoute>,
 ) -> Result<Record, ChildError> {
-    let mut filters = owner.filters();
-    filters.push(filter("vpc-id", vpc_id));
-    let out = clients
-        .ec2
-        .describe_route_tables()
-        .set_filters(Some(filters))
-        .send()
-        .await
-        .map_err(|e| AwsCallError::from_sdk("ec2", "DescribeRouteTables", e))?;
-    let found = out
-        .route_tables()
-        .iter()
-        .find(|t| owner.owns(t.tags()) && t.vpc_id() == Some(vpc_id))
-        .cloned();
-    let table: RouteTable = match found {
-        Some(table) => table,
-        None => clients
-            .ec2
-            .create_route_table()
-            .vpc_id(vpc_id)
-            .tag_specifications(owner.tag_specification(ResourceType::RouteTable, tags))
-            .send()
-            .await
-            .map_err(|e| AwsCallError::from_sdk("ec2", "CreateRouteTable", e))?
-            .route_table()
-            .cloned()
-            .ok_or(ChildError::IncompleteAnswer {
-                operation: "CreateRouteTable",
-                missing: "RouteTable",
-            })?,
-    };
+    let table = find_or_create(clients, owner, tags, vpc_id).await?;
     let table_id = table
         .route_table_id()
         .ok_or(ChildError::IncompleteAnswer {
@@ -181,30 +151,7 @@ pub async fn ensure(
         }
     }
 
-    let mut has_default = false;
-    for route in table.routes() {
-        let verdict = classify(route, default_route);
-        has_default |= route.destination_cidr_block() == Some(DEFAULT_DESTINATION)
-            && verdict != Verdict::NotAllowed;
-        match (verdict, default_route) {
-            (Verdict::Allowed | Verdict::Propagated, _) => {}
-            (Verdict::WrongDefault, Some(desired)) => {
-                replace_default(clients, &table_id, desired).await?;
-            }
-            (Verdict::WrongDefault, None) | (Verdict::NotAllowed, _) => {
-                tracing::info!(
-                    table = %table_id,
-                    destination = destination(route),
-                    target = target(route),
-                    "removing a route the environment does not allow"
-                );
-                delete_route(clients, &table_id, route).await?;
-            }
-        }
-    }
-    if let (Some(desired), false) = (default_route, has_default) {
-        create_default(clients, &table_id, desired).await?;
-    }
+    repair_routes(clients, &table, &table_id, default_route).await?;
 
     let mut attributes = BTreeMap::from([
         (SUBNETS_ATTRIBUTE.to_string(), subnet_ids.join(",")),
@@ -229,6 +176,81 @@ pub async fn ensure(
         attributes,
         depends_on: Vec::new(),
     })
+}
+
+/// The table tagged as `owner` in the VPC, or a new one.
+async fn find_or_create(
+    clients: &AwsClients,
+    owner: Owner<'_>,
+    tags: &BTreeMap<String, String>,
+    vpc_id: &str,
+) -> Result<RouteTable, ChildError> {
+    let mut filters = owner.filters();
+    filters.push(filter("vpc-id", vpc_id));
+    let out = clients
+        .ec2
+        .describe_route_tables()
+        .set_filters(Some(filters))
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("ec2", "DescribeRouteTables", e))?;
+    let found = out
+        .route_tables()
+        .iter()
+        .find(|t| owner.owns(t.tags()) && t.vpc_id() == Some(vpc_id))
+        .cloned();
+    Ok(match found {
+        Some(table) => table,
+        None => clients
+            .ec2
+            .create_route_table()
+            .vpc_id(vpc_id)
+            .tag_specifications(owner.tag_specification(ResourceType::RouteTable, tags))
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("ec2", "CreateRouteTable", e))?
+            .route_table()
+            .cloned()
+            .ok_or(ChildError::IncompleteAnswer {
+                operation: "CreateRouteTable",
+                missing: "RouteTable",
+            })?,
+    })
+}
+
+/// Removes every route the environment does not allow and makes the default route the desired
+/// one (or none).
+async fn repair_routes(
+    clients: &AwsClients,
+    table: &RouteTable,
+    table_id: &str,
+    default_route: Option<&DefaultRoute>,
+) -> Result<(), ChildError> {
+    let mut has_default = false;
+    for route in table.routes() {
+        let verdict = classify(route, default_route);
+        has_default |= route.destination_cidr_block() == Some(DEFAULT_DESTINATION)
+            && verdict != Verdict::NotAllowed;
+        match (verdict, default_route) {
+            (Verdict::Allowed | Verdict::Propagated, _) => {}
+            (Verdict::WrongDefault, Some(desired)) => {
+                replace_default(clients, table_id, desired).await?;
+            }
+            (Verdict::WrongDefault, None) | (Verdict::NotAllowed, _) => {
+                tracing::info!(
+                    table = %table_id,
+                    destination = destination(route),
+                    target = target(route),
+                    "removing a route the environment does not allow"
+                );
+                delete_route(clients, table_id, route).await?;
+            }
+        }
+    }
+    if let (Some(desired), false) = (default_route, has_default) {
+        create_default(clients, table_id, desired).await?;
+    }
+    Ok(())
 }
 
 /// What differs between the table in `record` and what it should be (its subnets as recorded,

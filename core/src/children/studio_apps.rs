@@ -42,6 +42,22 @@ pub(crate) async fn delete_apps_and_spaces(
         .filter(|s| in_scope(s))
         .filter_map(|s| s.space_name().map(str::to_string))
         .collect();
+    delete_apps(clients, domain_id, scope, &spaces, deadline).await?;
+    if spaces.is_empty() {
+        return Ok(());
+    }
+    delete_spaces(clients, domain_id, &spaces, deadline).await
+}
+
+/// Deletes the apps in `scope` (a profile's own, and those in its `spaces`) and waits until
+/// they are gone.
+async fn delete_apps(
+    clients: &AwsClients,
+    domain_id: &str,
+    scope: Scope<'_>,
+    spaces: &BTreeSet<String>,
+    deadline: Deadline,
+) -> Result<(), ChildError> {
     let app_in_scope = |app: &AppDetails| match scope {
         Scope::Domain => true,
         Scope::UserProfile(name) => {
@@ -87,10 +103,17 @@ pub(crate) async fn delete_apps_and_spaces(
         })
     })
     .await?;
+    Ok(())
+}
 
-    if spaces.is_empty() {
-        return Ok(());
-    }
+/// Deletes `spaces` and waits until they are gone; one SageMaker could not delete stops the wait
+/// with what to do.
+async fn delete_spaces(
+    clients: &AwsClients,
+    domain_id: &str,
+    spaces: &BTreeSet<String>,
+    deadline: Deadline,
+) -> Result<(), ChildError> {
     let outcome = poll_until(
         &format!("spaces of domain {domain_id} to be deleted"),
         deadline,

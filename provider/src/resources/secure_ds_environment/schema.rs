@@ -1,7 +1,7 @@
 //! The schema of `sagemaker_secure_ds_environment`: every argument with the Markdown the
 //! registry and `docs/` render.
 
-use tf_provider::schema::{AttributeType, NestedBlock, Schema};
+use tf_provider::schema::{AttributeType, Block, NestedBlock, Schema};
 
 use crate::schema::{
     block, computed, map_of_strings, optional, optional_with_default, required, set_of_strings,
@@ -25,96 +25,6 @@ Changing `name`, `stage` or the VPC layout (`network.vpc_id`, `vpc_cidr`, `avail
 
 /// The resource's schema.
 pub(crate) fn schema() -> Schema {
-    let flow_logs = block(
-        "VPC flow logs to a CloudWatch Logs group encrypted with the environment's `data` key.",
-        vec![
-            (
-                "enabled",
-                optional_with_default(AttributeType::Bool, "Default `true`. Turning it off deletes the flow log, its group and its role in place."),
-            ),
-            (
-                "traffic_type",
-                optional_with_default(AttributeType::String, "`ACCEPT`, `REJECT` or `ALL`. Default `REJECT`."),
-            ),
-            (
-                "retention_days",
-                optional_with_default(AttributeType::Number, "Days CloudWatch Logs keeps the records, one of the values it accepts (1, 3, 5, 7, 14, 30, ...). Default `14`."),
-            ),
-        ],
-        vec![],
-    );
-    let network = block(
-        "Where the environment's compute runs. Omitted: a new VPC `10.0.0.0/16` over the region's first two zones, no NAT.",
-        vec![
-            ("vpc_id", optional(AttributeType::String, "An existing VPC to use (bring your own). Then give `existing_private_subnet_ids` (or `vpc_cidr` and subnet CIDRs to create subnets in it); your VPC and subnets are never changed or deleted. Replaces when changed.")),
-            ("vpc_cidr", optional_with_default(AttributeType::String, "CIDR of the new VPC. Default `10.0.0.0/16`. Replaces when changed.")),
-            ("availability_zones", optional_with_default(list_of_strings(), "1 to 4 zones, one private subnet each. Default: the region's first two zones. Replaces when changed.")),
-            ("private_subnet_cidrs", optional_with_default(list_of_strings(), "One CIDR per zone, inside `vpc_cidr`, not overlapping. Default: `/19` slices from the bottom of `vpc_cidr`. Replaces when changed.")),
-            ("existing_private_subnet_ids", optional(list_of_strings(), "Existing private subnets, one per zone (with `vpc_id`). Not with `private_subnet_cidrs`. Replaces when changed.")),
-            ("create_nat_gateways", optional_with_default(AttributeType::Bool, "One NAT gateway per zone in public subnets, behind one internet gateway. Default `false`: then the environment has no internet gateway at all. For an existing VPC that already has an internet gateway, plan fails and says what to do.")),
-            ("public_subnet_cidrs", optional_with_default(list_of_strings(), "With NAT: one public subnet CIDR per zone. Default: `/20` slices from the middle of `vpc_cidr`. Replaces when changed.")),
-            ("interface_endpoints", optional_with_default(set_of_strings(), "Interface endpoint service names after `com.amazonaws.<region>.` (`sts`, `sagemaker.api`, `studio`, ...), each with private DNS in every private subnet. Default: the 17 services Studio, jobs, pipelines and SageMaker Projects call. Added and removed in place.")),
-            ("existing_s3_endpoint_id", optional(AttributeType::String, "An existing S3 gateway endpoint to use instead of creating one (bring your own VPC). Replaces when changed.")),
-        ],
-        vec![("flow_logs", NestedBlock::Group(flow_logs))],
-    );
-    let iam = block(
-        "Persona and service roles. A role given here is used as it is (separation of duties: the environment neither creates nor changes it, nor attaches guardrails to it); the others are created as `<name>-<stage>-<persona>`.",
-        vec![
-            ("data_scientist_role_arn", optional(AttributeType::String, "Role data scientists work as in Studio.")),
-            ("team_admin_role_arn", optional(AttributeType::String, "Role of the team's administrator.")),
-            ("execution_role_arn", optional(AttributeType::String, "SageMaker execution role for Studio, jobs and pipelines.")),
-            ("sc_launch_role_arn", optional(AttributeType::String, "Service Catalog launch role for the team's products.")),
-        ],
-        vec![],
-    );
-    let storage = block(
-        "The data and model buckets: SSE-KMS with the `data` key and bucket keys, public access blocked, object ownership enforced, versioning on, and a policy that denies requests without TLS and object access that does not come through the environment's S3 endpoint.",
-        vec![
-            ("data_bucket_name", optional_with_default(AttributeType::String, "Default `<name>-<stage>-<region>-<account>-data`. Changing it deletes the old bucket (see `force_destroy`) and creates the new one.")),
-            ("model_bucket_name", optional_with_default(AttributeType::String, "Default `<name>-<stage>-<region>-<account>-models`.")),
-            ("force_destroy", optional_with_default(AttributeType::Bool, "Delete every object version when a bucket is deleted. Default `false`: destroy then stops at a bucket that holds objects and says so.")),
-        ],
-        vec![],
-    );
-    let guardrails = block(
-        "A deny policy attached to the roles the environment creates (except the Service Catalog launch role).",
-        vec![
-            ("require_vpc", optional_with_default(AttributeType::Bool, "Deny SageMaker calls that start compute without VPC subnets, and separately without security groups. Default `true`.")),
-            ("require_kms", optional_with_default(AttributeType::Bool, "Deny compute without a volume KMS key. Default `true`.")),
-            ("deny_root_access", optional_with_default(AttributeType::Bool, "Deny notebook instances with root access. Default `true`.")),
-            ("deny_direct_internet", optional_with_default(AttributeType::Bool, "Deny notebook instances with direct internet access. Default `true`.")),
-            ("allowed_instance_types", optional_with_default(set_of_strings(), "When not empty, deny instance types outside this set. Default empty (no limit).")),
-        ],
-        vec![],
-    );
-    let user_profile = block(
-        "A Studio user profile, keyed by its name: adding or removing one changes only that profile, in place.",
-        vec![(
-            "persona",
-            required(AttributeType::String, "`data_scientist` or `team_admin`: the persona role the profile runs as."),
-        )],
-        vec![],
-    );
-    let studio = block(
-        "The Studio domain: `VpcOnly` in the private subnets, encrypted with the `studio` key, with the execution role and the SageMaker security group as default user settings. Destroy deletes apps and spaces, user profiles, the domain, then what SageMaker made for it (the home file system's mount targets and the two NFS security groups) so the subnets and the VPC can go.",
-        vec![
-            ("enabled", optional_with_default(AttributeType::Bool, "Default `true`. Turning it off deletes the domain and its profiles in place.")),
-            ("domain_name", optional_with_default(AttributeType::String, "Default `<name>-<stage>`. Changing it deletes the domain and creates a new one (the plan warns).")),
-            ("auth_mode", optional_with_default(AttributeType::String, "`IAM` (default) or `SSO`. AWS cannot change it in place: changing it deletes the domain and creates a new one (the plan warns).")),
-            ("efs_retention", optional_with_default(AttributeType::String, "`Retain` (default): when the domain is deleted, the users' home file system is kept (its id is reported in a warning) while its mount targets and NFS security groups are removed. `Delete`: the file system goes too, with every user's files.")),
-        ],
-        vec![("user_profile", NestedBlock::Map(user_profile))],
-    );
-    let timeouts = block(
-        "How long operations may take, as Go duration strings (`\"30m\"`, `\"1h\"`). A run that times out records what exists; apply again to continue.",
-        vec![
-            ("create", optional(AttributeType::String, "Default `60m`.")),
-            ("update", optional(AttributeType::String, "Default `60m`.")),
-            ("delete", optional(AttributeType::String, "Default `60m`.")),
-        ],
-        vec![],
-    );
     Schema {
         version: 1,
         block: block(
@@ -143,13 +53,135 @@ pub(crate) fn schema() -> Schema {
                 ("drifted_settings", computed(list_of_strings(), "What the last refresh found changed outside Terraform (a bucket policy loosened, an ingress rule or a route added, a child deleted), one line each; empty when the environment matches its configuration. A plan shows a non-empty list going to `[]`: apply restores the settings.")),
             ],
             vec![
-                ("network", NestedBlock::Group(network)),
-                ("iam", NestedBlock::Group(iam)),
-                ("storage", NestedBlock::Group(storage)),
-                ("guardrails", NestedBlock::Group(guardrails)),
-                ("studio", NestedBlock::Group(studio)),
-                ("timeouts", NestedBlock::Group(timeouts)),
+                ("network", NestedBlock::Group(network())),
+                ("iam", NestedBlock::Group(iam())),
+                ("storage", NestedBlock::Group(storage())),
+                ("guardrails", NestedBlock::Group(guardrails())),
+                ("studio", NestedBlock::Group(studio())),
+                ("timeouts", NestedBlock::Group(timeouts())),
             ],
         ),
     }
+}
+
+/// `network.flow_logs`.
+fn flow_logs() -> Block {
+    block(
+        "VPC flow logs to a CloudWatch Logs group encrypted with the environment's `data` key.",
+        vec![
+            (
+                "enabled",
+                optional_with_default(AttributeType::Bool, "Default `true`. Turning it off deletes the flow log, its group and its role in place."),
+            ),
+            (
+                "traffic_type",
+                optional_with_default(AttributeType::String, "`ACCEPT`, `REJECT` or `ALL`. Default `REJECT`."),
+            ),
+            (
+                "retention_days",
+                optional_with_default(AttributeType::Number, "Days CloudWatch Logs keeps the records, one of the values it accepts (1, 3, 5, 7, 14, 30, ...). Default `14`."),
+            ),
+        ],
+        vec![],
+    )
+}
+
+/// `network`.
+fn network() -> Block {
+    block(
+        "Where the environment's compute runs. Omitted: a new VPC `10.0.0.0/16` over the region's first two zones, no NAT.",
+        vec![
+            ("vpc_id", optional(AttributeType::String, "An existing VPC to use (bring your own). Then give `existing_private_subnet_ids` (or `vpc_cidr` and subnet CIDRs to create subnets in it); your VPC and subnets are never changed or deleted. Replaces when changed.")),
+            ("vpc_cidr", optional_with_default(AttributeType::String, "CIDR of the new VPC. Default `10.0.0.0/16`. Replaces when changed.")),
+            ("availability_zones", optional_with_default(list_of_strings(), "1 to 4 zones, one private subnet each. Default: the region's first two zones. Replaces when changed.")),
+            ("private_subnet_cidrs", optional_with_default(list_of_strings(), "One CIDR per zone, inside `vpc_cidr`, not overlapping. Default: `/19` slices from the bottom of `vpc_cidr`. Replaces when changed.")),
+            ("existing_private_subnet_ids", optional(list_of_strings(), "Existing private subnets, one per zone (with `vpc_id`). Not with `private_subnet_cidrs`. Replaces when changed.")),
+            ("create_nat_gateways", optional_with_default(AttributeType::Bool, "One NAT gateway per zone in public subnets, behind one internet gateway. Default `false`: then the environment has no internet gateway at all. For an existing VPC that already has an internet gateway, plan fails and says what to do.")),
+            ("public_subnet_cidrs", optional_with_default(list_of_strings(), "With NAT: one public subnet CIDR per zone. Default: `/20` slices from the middle of `vpc_cidr`. Replaces when changed.")),
+            ("interface_endpoints", optional_with_default(set_of_strings(), "Interface endpoint service names after `com.amazonaws.<region>.` (`sts`, `sagemaker.api`, `studio`, ...), each with private DNS in every private subnet. Default: the 17 services Studio, jobs, pipelines and SageMaker Projects call. Added and removed in place.")),
+            ("existing_s3_endpoint_id", optional(AttributeType::String, "An existing S3 gateway endpoint to use instead of creating one (bring your own VPC). Replaces when changed.")),
+        ],
+        vec![("flow_logs", NestedBlock::Group(flow_logs()))],
+    )
+}
+
+/// `iam`.
+fn iam() -> Block {
+    block(
+        "Persona and service roles. A role given here is used as it is (separation of duties: the environment neither creates nor changes it, nor attaches guardrails to it); the others are created as `<name>-<stage>-<persona>`.",
+        vec![
+            ("data_scientist_role_arn", optional(AttributeType::String, "Role data scientists work as in Studio.")),
+            ("team_admin_role_arn", optional(AttributeType::String, "Role of the team's administrator.")),
+            ("execution_role_arn", optional(AttributeType::String, "SageMaker execution role for Studio, jobs and pipelines.")),
+            ("sc_launch_role_arn", optional(AttributeType::String, "Service Catalog launch role for the team's products.")),
+        ],
+        vec![],
+    )
+}
+
+/// `storage`.
+fn storage() -> Block {
+    block(
+        "The data and model buckets: SSE-KMS with the `data` key and bucket keys, public access blocked, object ownership enforced, versioning on, and a policy that denies requests without TLS and object access that does not come through the environment's S3 endpoint.",
+        vec![
+            ("data_bucket_name", optional_with_default(AttributeType::String, "Default `<name>-<stage>-<region>-<account>-data`. Changing it deletes the old bucket (see `force_destroy`) and creates the new one.")),
+            ("model_bucket_name", optional_with_default(AttributeType::String, "Default `<name>-<stage>-<region>-<account>-models`.")),
+            ("force_destroy", optional_with_default(AttributeType::Bool, "Delete every object version when a bucket is deleted. Default `false`: destroy then stops at a bucket that holds objects and says so.")),
+        ],
+        vec![],
+    )
+}
+
+/// `guardrails`.
+fn guardrails() -> Block {
+    block(
+        "A deny policy attached to the roles the environment creates (except the Service Catalog launch role).",
+        vec![
+            ("require_vpc", optional_with_default(AttributeType::Bool, "Deny SageMaker calls that start compute without VPC subnets, and separately without security groups. Default `true`.")),
+            ("require_kms", optional_with_default(AttributeType::Bool, "Deny compute without a volume KMS key. Default `true`.")),
+            ("deny_root_access", optional_with_default(AttributeType::Bool, "Deny notebook instances with root access. Default `true`.")),
+            ("deny_direct_internet", optional_with_default(AttributeType::Bool, "Deny notebook instances with direct internet access. Default `true`.")),
+            ("allowed_instance_types", optional_with_default(set_of_strings(), "When not empty, deny instance types outside this set. Default empty (no limit).")),
+        ],
+        vec![],
+    )
+}
+
+/// `studio.user_profile "<name>"`.
+fn user_profile() -> Block {
+    block(
+        "A Studio user profile, keyed by its name: adding or removing one changes only that profile, in place.",
+        vec![(
+            "persona",
+            required(AttributeType::String, "`data_scientist` or `team_admin`: the persona role the profile runs as."),
+        )],
+        vec![],
+    )
+}
+
+/// `studio`.
+fn studio() -> Block {
+    block(
+        "The Studio domain: `VpcOnly` in the private subnets, encrypted with the `studio` key, with the execution role and the SageMaker security group as default user settings. Destroy deletes apps and spaces, user profiles, the domain, then what SageMaker made for it (the home file system's mount targets and the two NFS security groups) so the subnets and the VPC can go.",
+        vec![
+            ("enabled", optional_with_default(AttributeType::Bool, "Default `true`. Turning it off deletes the domain and its profiles in place.")),
+            ("domain_name", optional_with_default(AttributeType::String, "Default `<name>-<stage>`. Changing it deletes the domain and creates a new one (the plan warns).")),
+            ("auth_mode", optional_with_default(AttributeType::String, "`IAM` (default) or `SSO`. AWS cannot change it in place: changing it deletes the domain and creates a new one (the plan warns).")),
+            ("efs_retention", optional_with_default(AttributeType::String, "`Retain` (default): when the domain is deleted, the users' home file system is kept (its id is reported in a warning) while its mount targets and NFS security groups are removed. `Delete`: the file system goes too, with every user's files.")),
+        ],
+        vec![("user_profile", NestedBlock::Map(user_profile()))],
+    )
+}
+
+/// `timeouts`.
+fn timeouts() -> Block {
+    block(
+        "How long operations may take, as Go duration strings (`\"30m\"`, `\"1h\"`). A run that times out records what exists; apply again to continue.",
+        vec![
+            ("create", optional(AttributeType::String, "Default `60m`.")),
+            ("update", optional(AttributeType::String, "Default `60m`.")),
+            ("delete", optional(AttributeType::String, "Default `60m`.")),
+        ],
+        vec![],
+    )
 }

@@ -21,6 +21,7 @@ pub(crate) type StringMap = Value<BTreeMap<String, Value<String>>>;
 
 /// `network.flow_logs`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct FlowLogs {
     pub(crate) enabled: Value<bool>,
     pub(crate) traffic_type: Value<String>,
@@ -29,6 +30,7 @@ pub(crate) struct FlowLogs {
 
 /// `network`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct Network {
     pub(crate) vpc_id: Value<String>,
     pub(crate) vpc_cidr: Value<String>,
@@ -44,6 +46,7 @@ pub(crate) struct Network {
 
 /// `iam`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct Iam {
     pub(crate) data_scientist_role_arn: Value<String>,
     pub(crate) team_admin_role_arn: Value<String>,
@@ -53,6 +56,7 @@ pub(crate) struct Iam {
 
 /// `storage`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct Storage {
     pub(crate) data_bucket_name: Value<String>,
     pub(crate) model_bucket_name: Value<String>,
@@ -61,6 +65,7 @@ pub(crate) struct Storage {
 
 /// `guardrails`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct Guardrails {
     pub(crate) require_vpc: Value<bool>,
     pub(crate) require_kms: Value<bool>,
@@ -71,12 +76,14 @@ pub(crate) struct Guardrails {
 
 /// `studio.user_profile "<name>"`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct UserProfile {
     pub(crate) persona: Value<String>,
 }
 
 /// `studio`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct Studio {
     pub(crate) enabled: Value<bool>,
     pub(crate) domain_name: Value<String>,
@@ -87,14 +94,17 @@ pub(crate) struct Studio {
 
 /// `timeouts`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct Timeouts {
     pub(crate) create: Value<String>,
     pub(crate) update: Value<String>,
     pub(crate) delete: Value<String>,
 }
 
-/// Every attribute of the resource.
+/// Every attribute of the resource. Terraform sends every attribute; `default` lets a test
+/// write only those it sets.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct State {
     pub(crate) id: Value<String>,
     pub(crate) name: Value<String>,
@@ -829,5 +839,91 @@ mod tests {
         let again = to_spec(&state).into_spec().unwrap();
         assert_eq!(again.resolved_subnets(), spec.resolved_subnets());
         assert_eq!(again.interface_endpoints(), spec.interface_endpoints());
+    }
+
+    /// The same environment written for each front end: the Terraform state (as `terraform
+    /// show -json` would print its arguments) and the custom resource's properties.
+    fn pairs() -> Vec<(serde_json::Value, serde_json::Value)> {
+        use serde_json::json;
+        vec![
+            (
+                json!({"name": "team-a", "stage": "dev"}),
+                json!({"Name": "team-a", "Stage": "dev"}),
+            ),
+            (
+                json!({"name": "byo", "stage": "prod",
+                    "tags": {"cost-center": "42"},
+                    "network": {"vpc_id": "vpc-0123456789abcdef0",
+                        "existing_private_subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+                        "existing_s3_endpoint_id": "vpce-0123456789abcdef0",
+                        "interface_endpoints": ["sts", "kms"],
+                        "flow_logs": {"enabled": false, "traffic_type": "ALL", "retention_days": 30}},
+                    "iam": {"execution_role_arn": "arn:aws:iam::123456789012:role/exec"},
+                    "storage": {"data_bucket_name": "byo-data-bucket", "force_destroy": true},
+                    "guardrails": {"require_kms": false, "allowed_instance_types": ["ml.m5.xlarge"]},
+                    "studio": {"auth_mode": "SSO", "efs_retention": "Delete", "domain_name": "byo",
+                        "user_profile": {"alice": {"persona": "team_admin"}, "bob": {"persona": "data_scientist"}}}}),
+                json!({"Name": "byo", "Stage": "prod",
+                    "Tags": {"cost-center": "42"},
+                    "Network": {"VpcId": "vpc-0123456789abcdef0",
+                        "ExistingPrivateSubnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+                        "ExistingS3EndpointId": "vpce-0123456789abcdef0",
+                        "InterfaceEndpoints": ["sts", "kms"],
+                        "FlowLogs": {"Enabled": false, "TrafficType": "ALL", "RetentionDays": 30}},
+                    "Iam": {"ExecutionRoleArn": "arn:aws:iam::123456789012:role/exec"},
+                    "Storage": {"DataBucketName": "byo-data-bucket", "ForceDestroy": true},
+                    "Guardrails": {"RequireKms": false, "AllowedInstanceTypes": ["ml.m5.xlarge"]},
+                    "Studio": {"AuthMode": "SSO", "EfsRetention": "Delete", "DomainName": "byo",
+                        "UserProfiles": {"alice": {"Persona": "team_admin"}, "bob": {"Persona": "data_scientist"}}}}),
+            ),
+            (
+                json!({"name": "nat", "stage": "test",
+                    "network": {"vpc_cidr": "10.9.0.0/16", "availability_zones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+                        "create_nat_gateways": true, "public_subnet_cidrs": ["10.9.128.0/20", "10.9.144.0/20", "10.9.160.0/20"]},
+                    "studio": {"enabled": false}}),
+                json!({"Name": "nat", "Stage": "test",
+                    "Network": {"VpcCidr": "10.9.0.0/16", "AvailabilityZones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+                        "CreateNatGateways": true, "PublicSubnetCidrs": ["10.9.128.0/20", "10.9.144.0/20", "10.9.160.0/20"]},
+                    "Studio": {"Enabled": false}}),
+            ),
+        ]
+    }
+
+    #[test]
+    fn both_front_ends_read_the_same_input_into_the_same_spec_and_replacements() {
+        let specs: Vec<(EnvironmentSpec, EnvironmentSpec)> = pairs()
+            .into_iter()
+            .map(|(terraform, cloudformation)| {
+                let state: State = serde_json::from_value(terraform)
+                    .unwrap_or_else(|e| panic!("not a state: {e}"));
+                let converted = to_spec(&state);
+                assert!(converted.errors.0.is_empty(), "{}", converted.errors);
+                let from_terraform = converted.into_spec().unwrap();
+                let from_cloudformation =
+                    secure_mlops_custom_resource::properties::environment_spec(&cloudformation)
+                        .unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(from_terraform, from_cloudformation);
+                (from_terraform, from_cloudformation)
+            })
+            .collect();
+        // Replacement is the engine's decision on the spec, so the same spec gives the same
+        // attributes; the custom resource only leaves out the id (name and stage).
+        let (old, _) = &specs[0];
+        let (new, _) = &specs[2];
+        let terraform: Vec<String> = new
+            .replacing_changes(old)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let mut cloudformation =
+            secure_mlops_custom_resource::environment::immutable_changes(old, new);
+        cloudformation.insert(0, "Stage".into());
+        cloudformation.insert(0, "Name".into());
+        let as_properties: Vec<String> = new
+            .replacing_changes(old)
+            .iter()
+            .map(secure_mlops_custom_resource::properties::property_path)
+            .collect();
+        assert_eq!(as_properties, cloudformation, "{terraform:?}");
     }
 }
