@@ -417,49 +417,56 @@ async fn find(
 pub struct GroupSettings {
     /// Its VPC.
     pub vpc_id: String,
+    /// What it is for, in EC2's description.
+    pub description: &'static str,
     /// Its ingress rules.
     pub ingress: Vec<Ingress>,
 }
 
-const SAGEMAKER_GROUP_DESCRIPTION: &str = "SageMaker workloads: all traffic only from this group";
-const ENDPOINT_GROUP_DESCRIPTION: &str =
-    "VPC interface endpoints: HTTPS from SageMaker and the private subnets";
+/// The methods both groups share: they differ only in what they let in.
+macro_rules! group_methods {
+    () => {
+        async fn ensure(&self, cx: &Cx<'_>, group: &GroupSettings) -> Result<Record, ChildError> {
+            let (vpc, description) = (&group.vpc_id, group.description);
+            ensure(
+                cx.clients,
+                cx.owner(),
+                cx.tags(),
+                vpc,
+                description,
+                &group.ingress,
+            )
+            .await
+        }
+
+        async fn drift(
+            &self,
+            cx: &Cx<'_>,
+            record: &Record,
+            group: &GroupSettings,
+        ) -> Result<Vec<String>, ChildError> {
+            drift(cx.clients, record, &group.ingress).await
+        }
+
+        fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
+            false
+        }
+    };
+}
 
 impl ChildKind for kinds::SageMakerSecurityGroup {
     type Desired = GroupSettings;
 
+    /// All traffic, only from itself.
     fn desired(&self, _cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<GroupSettings, ChildError> {
         Ok(GroupSettings {
             vpc_id: inputs.physical_id(&LogicalId::Vpc)?,
+            description: "SageMaker workloads: all traffic only from this group",
             ingress: vec![Ingress::AllFromSelf],
         })
     }
 
-    async fn ensure(&self, cx: &Cx<'_>, group: &GroupSettings) -> Result<Record, ChildError> {
-        let description = SAGEMAKER_GROUP_DESCRIPTION;
-        ensure(
-            cx.clients,
-            cx.owner(),
-            cx.tags(),
-            &group.vpc_id,
-            description,
-            &group.ingress,
-        )
-        .await
-    }
-
-    async fn drift(
-        &self,
-        cx: &Cx<'_>,
-        record: &Record,
-        group: &GroupSettings,
-    ) -> Result<Vec<String>, ChildError> {
-        drift(cx.clients, record, &group.ingress).await
-    }
-
-    fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
-        false
-    }
+    group_methods!();
 }
 
 impl ChildKind for kinds::EndpointSecurityGroup {
@@ -487,35 +494,12 @@ impl ChildKind for kinds::EndpointSecurityGroup {
         }
         Ok(GroupSettings {
             vpc_id: inputs.physical_id(&LogicalId::Vpc)?,
+            description: "VPC interface endpoints: HTTPS from SageMaker and the private subnets",
             ingress,
         })
     }
 
-    async fn ensure(&self, cx: &Cx<'_>, group: &GroupSettings) -> Result<Record, ChildError> {
-        let description = ENDPOINT_GROUP_DESCRIPTION;
-        ensure(
-            cx.clients,
-            cx.owner(),
-            cx.tags(),
-            &group.vpc_id,
-            description,
-            &group.ingress,
-        )
-        .await
-    }
-
-    async fn drift(
-        &self,
-        cx: &Cx<'_>,
-        record: &Record,
-        group: &GroupSettings,
-    ) -> Result<Vec<String>, ChildError> {
-        drift(cx.clients, record, &group.ingress).await
-    }
-
-    fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
-        false
-    }
+    group_methods!();
 }
 
 #[cfg(test)]

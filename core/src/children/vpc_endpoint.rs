@@ -473,6 +473,33 @@ pub struct EndpointPlan {
     pub settings: EndpointSettings,
 }
 
+/// The methods both endpoint kinds share: they differ in what they are attached to.
+macro_rules! endpoint_methods {
+    () => {
+        async fn ensure(&self, cx: &Cx<'_>, plan: &EndpointPlan) -> Result<Record, ChildError> {
+            let (vpc, service) = (&plan.vpc_id, &plan.service_name);
+            ensure(
+                cx.clients,
+                cx.owner(),
+                cx.tags(),
+                vpc,
+                service,
+                &plan.settings,
+            )
+            .await
+        }
+
+        async fn drift(
+            &self,
+            cx: &Cx<'_>,
+            record: &Record,
+            plan: &EndpointPlan,
+        ) -> Result<Vec<String>, ChildError> {
+            drift(cx.clients, record, &plan.settings).await
+        }
+    };
+}
+
 impl ChildKind for kinds::S3GatewayEndpoint {
     type Desired = EndpointPlan;
 
@@ -491,27 +518,7 @@ impl ChildKind for kinds::S3GatewayEndpoint {
         })
     }
 
-    async fn ensure(&self, cx: &Cx<'_>, plan: &EndpointPlan) -> Result<Record, ChildError> {
-        let (vpc, service) = (&plan.vpc_id, &plan.service_name);
-        ensure(
-            cx.clients,
-            cx.owner(),
-            cx.tags(),
-            vpc,
-            service,
-            &plan.settings,
-        )
-        .await
-    }
-
-    async fn drift(
-        &self,
-        cx: &Cx<'_>,
-        record: &Record,
-        plan: &EndpointPlan,
-    ) -> Result<Vec<String>, ChildError> {
-        drift(cx.clients, record, &plan.settings).await
-    }
+    endpoint_methods!();
 
     fn is_stale(&self, _cx: &Cx<'_>, record: &Record) -> bool {
         record.kind != GATEWAY_KIND
@@ -534,27 +541,7 @@ impl ChildKind for kinds::InterfaceEndpoint {
         })
     }
 
-    async fn ensure(&self, cx: &Cx<'_>, plan: &EndpointPlan) -> Result<Record, ChildError> {
-        let (vpc, service) = (&plan.vpc_id, &plan.service_name);
-        ensure(
-            cx.clients,
-            cx.owner(),
-            cx.tags(),
-            vpc,
-            service,
-            &plan.settings,
-        )
-        .await
-    }
-
-    async fn drift(
-        &self,
-        cx: &Cx<'_>,
-        record: &Record,
-        plan: &EndpointPlan,
-    ) -> Result<Vec<String>, ChildError> {
-        drift(cx.clients, record, &plan.settings).await
-    }
+    endpoint_methods!();
 
     fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
         false
