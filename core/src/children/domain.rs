@@ -23,6 +23,7 @@ use super::error::ChildError;
 use super::kind::{ChildKind, Cx, Inputs};
 use super::sagemaker::{
     delete_accepted, domain_id_of, new_tags, none_when_gone, sagemaker_tags, user_settings,
+    while_role_propagates,
 };
 use super::studio_apps::{self, Scope};
 use super::studio_leftovers;
@@ -96,7 +97,7 @@ pub async fn ensure(
     }
     let domain_id = match domain_id {
         Some(id) => id,
-        None => create(clients, owner, tags, settings).await?,
+        None => create(clients, owner, tags, settings, deadline).await?,
     };
 
     let mut domain = wait_settled(clients, &domain_id, deadline).await?;
@@ -442,23 +443,29 @@ async fn create(
     owner: Owner<'_>,
     tags: &BTreeMap<String, String>,
     settings: &DomainSettings,
+    deadline: Deadline,
 ) -> Result<String, ChildError> {
-    let result = clients
-        .sagemaker
-        .create_domain()
-        .domain_name(&settings.name)
-        .auth_mode(AuthMode::from(settings.auth_mode.as_str()))
-        .vpc_id(&settings.vpc_id)
-        .set_subnet_ids(Some(settings.subnet_ids.clone()))
-        .kms_key_id(&settings.kms_key_arn)
-        .app_network_access_type(AppNetworkAccessType::VpcOnly)
-        .default_user_settings(user_settings(
-            &settings.execution_role_arn,
-            &settings.security_group_id,
-        ))
-        .set_tags(Some(new_tags(owner, tags)))
-        .send()
-        .await;
+    // A new execution role may not be assumable by SageMaker for a while.
+    let result = while_role_propagates("the execution role to propagate", deadline, || async {
+        clients
+            .sagemaker
+            .create_domain()
+            .domain_name(&settings.name)
+            .auth_mode(AuthMode::from(settings.auth_mode.as_str()))
+            .vpc_id(&settings.vpc_id)
+            .set_subnet_ids(Some(settings.subnet_ids.clone()))
+            .kms_key_id(&settings.kms_key_arn)
+            .app_network_access_type(AppNetworkAccessType::VpcOnly)
+            .default_user_settings(user_settings(
+                &settings.execution_role_arn,
+                &settings.security_group_id,
+            ))
+            .set_tags(Some(new_tags(owner, tags)))
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("sagemaker", "CreateDomain", e))
+    })
+    .await?;
     match result {
         Ok(out) => {
             let arn = out.domain_arn().ok_or(ChildError::IncompleteAnswer {
@@ -472,8 +479,7 @@ async fn create(
                     missing: "a domain id in DomainArn",
                 })
         }
-        Err(e) => {
-            let err = AwsCallError::from_sdk("sagemaker", "CreateDomain", e);
+        Err(err) => {
             if err.code != "ResourceInUse" {
                 return Err(err.into());
             }

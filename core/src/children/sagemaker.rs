@@ -8,7 +8,47 @@ use aws_sdk_sagemaker::types::{Tag, UserSettings};
 use super::ec2_tags::Owner;
 use super::tags::child_tags;
 use crate::aws::{AwsCallError, AwsClients, NotFoundIsNone};
-use crate::wait::Poll;
+use crate::wait::{poll_until, Deadline, Poll, WaitError};
+
+/// How long a role may take, after `CreateRole`, before SageMaker can assume it. IAM is
+/// eventually consistent: seconds usually, rarely a minute or two.
+pub(crate) const ROLE_PROPAGATION_BUDGET: std::time::Duration =
+    std::time::Duration::from_secs(3 * 60);
+
+/// True when SageMaker refused a call because it could not assume a role (yet): its
+/// `ValidationException` says the role "could not be assumed" / "unable to assume".
+pub(crate) fn role_not_yet_assumable(err: &AwsCallError) -> bool {
+    let message = err.message.to_ascii_lowercase();
+    err.code == "ValidationException"
+        && (message.contains("could not be assumed")
+            || message.contains("unable to assume")
+            || message.contains("cannot be assumed"))
+}
+
+/// Runs a SageMaker create `call` again while it fails only because a role it names has not
+/// propagated through IAM yet, for [`ROLE_PROPAGATION_BUDGET`] at most (and never past
+/// `deadline`). Any other answer ends it.
+pub(crate) async fn while_role_propagates<T, F, Fut>(
+    what: &str,
+    deadline: Deadline,
+    mut call: F,
+) -> Result<Result<T, AwsCallError>, WaitError<AwsCallError>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AwsCallError>>,
+{
+    let budget = Deadline::after(ROLE_PROPAGATION_BUDGET).min(deadline);
+    poll_until(what, budget, || {
+        let attempt = call();
+        async move {
+            Ok(match attempt.await {
+                Err(err) if role_not_yet_assumable(&err) => Poll::Pending(err.to_string()),
+                answer => Poll::Ready(answer),
+            })
+        }
+    })
+    .await
+}
 
 /// A SageMaker delete call's answer, for [`poll_until`]: done once accepted or when the thing
 /// is gone already; pending while AWS refuses with `ResourceInUse` (apps and spaces still
@@ -88,6 +128,29 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_role_sagemaker_cannot_assume_yet_is_told_from_other_refusals() {
+        let err = |code: &str, message: &str| AwsCallError {
+            service: "sagemaker",
+            operation: "CreateDomain",
+            code: code.into(),
+            message: message.into(),
+            kind: crate::aws::ErrorKind::InvalidInput,
+        };
+        assert!(role_not_yet_assumable(&err(
+            "ValidationException",
+            "Role arn:aws:iam::1:role/x could not be assumed. Please ensure the role exists and has a trust policy"
+        )));
+        assert!(!role_not_yet_assumable(&err(
+            "ValidationException",
+            "1 validation error detected"
+        )));
+        assert!(!role_not_yet_assumable(&err(
+            "AccessDeniedException",
+            "could not be assumed"
+        )));
+    }
 
     const ARN: &str = "arn:aws:sagemaker:eu-west-1:123456789012:domain/d-abc123";
 

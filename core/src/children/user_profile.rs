@@ -13,7 +13,9 @@ use aws_sdk_sagemaker::types::{UserProfileStatus, UserSettings};
 use super::ec2_tags::Owner;
 use super::error::ChildError;
 use super::kind::{ChildKind, Cx, Inputs};
-use super::sagemaker::{delete_accepted, new_tags, sagemaker_tags, user_settings};
+use super::sagemaker::{
+    delete_accepted, new_tags, sagemaker_tags, user_settings, while_role_propagates,
+};
 use super::studio_apps::{self, Scope};
 use super::tags::owned_by;
 use crate::aws::{AwsCallError, AwsClients};
@@ -52,16 +54,12 @@ pub async fn ensure(
         }
     }
     if existing.is_none() {
-        create(
-            clients,
-            owner,
-            tags,
-            domain_id,
-            name,
-            execution_role_arn,
-            security_group_id,
-        )
-        .await?;
+        let at = ProfileSettings {
+            domain_id: domain_id.to_string(),
+            role_arn: execution_role_arn.to_string(),
+            security_group_id: security_group_id.to_string(),
+        };
+        create(clients, owner, tags, name, &at, deadline).await?;
     }
     let mut profile = wait_settled(clients, domain_id, name, deadline).await?;
     if profile.status() == Some(&UserProfileStatus::Failed) {
@@ -255,24 +253,28 @@ async fn create(
     clients: &AwsClients,
     owner: Owner<'_>,
     tags: &BTreeMap<String, String>,
-    domain_id: &str,
     name: &str,
-    execution_role_arn: &str,
-    security_group_id: &str,
+    at: &ProfileSettings,
+    deadline: Deadline,
 ) -> Result<(), ChildError> {
-    match clients
-        .sagemaker
-        .create_user_profile()
-        .domain_id(domain_id)
-        .user_profile_name(name)
-        .user_settings(user_settings(execution_role_arn, security_group_id))
-        .set_tags(Some(new_tags(owner, tags)))
-        .send()
-        .await
-    {
+    let domain_id = at.domain_id.as_str();
+    // A new persona role may not be assumable by SageMaker for a while.
+    let answer = while_role_propagates("the profile's role to propagate", deadline, || async {
+        clients
+            .sagemaker
+            .create_user_profile()
+            .domain_id(domain_id)
+            .user_profile_name(name)
+            .user_settings(user_settings(&at.role_arn, &at.security_group_id))
+            .set_tags(Some(new_tags(owner, tags)))
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("sagemaker", "CreateUserProfile", e))
+    })
+    .await?;
+    match answer {
         Ok(_) => Ok(()),
-        Err(e) => {
-            let err = AwsCallError::from_sdk("sagemaker", "CreateUserProfile", e);
+        Err(err) => {
             if err.code != "ResourceInUse" {
                 return Err(err.into());
             }
