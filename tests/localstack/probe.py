@@ -641,7 +641,17 @@ def iam(p: Probe) -> None:
             and roles[0].get("AttachedManagedPolicies"),
             "the role with its inline and attached policies (input for cloudsplaining)",
             f"role entry {roles}")
-    p.call("iam:ListInstanceProfilesForRole", lambda: iam.list_instance_profiles_for_role(RoleName=name))
+    profile = p.name("profile")
+    iam.create_instance_profile(InstanceProfileName=profile)
+    iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=name)
+    listed = p.call("iam:ListInstanceProfilesForRole", lambda: iam.list_instance_profiles_for_role(RoleName=name),
+                    record=False)["InstanceProfiles"]
+    p.check("iam:ListInstanceProfilesForRole", [x["InstanceProfileName"] for x in listed] == [profile],
+            "the profile holding the role", f"answer {listed}")
+    p.refused("iam:DeleteRole", "while in an instance profile", "DeleteConflict", lambda: iam.delete_role(RoleName=name))
+    p.call("iam:RemoveRoleFromInstanceProfile", lambda: iam.remove_role_from_instance_profile(
+        InstanceProfileName=profile, RoleName=name))
+    iam.delete_instance_profile(InstanceProfileName=profile)
     p.refused("iam:DeleteRole", "with policies still attached", "DeleteConflict", lambda: iam.delete_role(RoleName=name))
 
     p.call("iam:DetachRolePolicy", lambda: iam.detach_role_policy(RoleName=name, PolicyArn=arn))
@@ -700,7 +710,7 @@ def kms(p: Probe) -> None:
     p.call("kms:CreateAlias", lambda: kms.create_alias(AliasName=alias, TargetKeyId=key_id))
     p.refused("kms:CreateAlias", "an alias that exists", "AlreadyExistsException",
               lambda: kms.create_alias(AliasName=alias, TargetKeyId=key_id))
-    p.refused("kms:CreateAlias", "a name under alias/aws/ (reserved)", "NotAuthorizedException",
+    p.refused("kms:CreateAlias", "a name under alias/aws/ (reserved)", None,
               lambda: kms.create_alias(AliasName="alias/aws/" + p.name("x"), TargetKeyId=key_id))
     keys = p.call("kms:ListKeys", lambda: kms.list_keys(), record=False)["Keys"]
     p.check("kms:ListKeys", any(k["KeyId"] == key_id for k in keys), "the key is listed", "key not listed")
@@ -820,7 +830,7 @@ def logs(p: Probe) -> None:
     account = p.client("sts").get_caller_identity()["Account"]
     key_arn = kms.create_key(Policy=json.dumps(key_policy(account)))["KeyMetadata"]["Arn"]
     missing_key = f"arn:aws:kms:{REGION}:{account}:key/00000000-0000-0000-0000-000000000000"
-    if p.refused("logs:CreateLogGroup", "a KMS key that does not exist", None,
+    if p.refused("logs:CreateLogGroup", "a KMS key that does not exist", "InvalidParameterException",
                  lambda: logs.create_log_group(logGroupName="/probe/" + p.name("nokey"), kmsKeyId=missing_key)):
         logs.delete_log_group(logGroupName="/probe/" + p.name("nokey"))
     # The key policy does not let logs.<region>.amazonaws.com use the key: AWS refuses the group.
