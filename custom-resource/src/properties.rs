@@ -403,7 +403,8 @@ fn choice<T: Choice>(path: &str, text: Option<String>, default: T, e: &mut Prope
 }
 
 /// The spec as far as the properties give it, and every problem found reading them, so a
-/// caller can report those with the spec's own problems, all at once.
+/// caller can report those with the spec's own problems, all at once. Problems come in the
+/// order the properties are read: the top-level scalars, then each block.
 pub fn read_environment(properties: &Value) -> (EnvironmentSpec, PropertyErrors) {
     let mut errors = PropertyErrors::default();
     let e = &mut errors;
@@ -415,24 +416,30 @@ pub fn read_environment(properties: &Value) -> (EnvironmentSpec, PropertyErrors)
         false => choice("Stage", Some(stage_text), Stage::Dev, e),
     };
     let tags = root.string_map("Tags", e);
+    let network = read_network(&mut root, e);
+    let iam = read_iam(&mut root, e);
+    let storage = read_storage(&mut root, e);
+    let guardrails = read_guardrails(&mut root, e);
+    let studio = read_studio(&mut root, e);
+    root.finish(FRAMEWORK_PROPERTIES, e);
 
-    let mut net = Object::new("Network", root.get("Network"), e);
-    let mut flow = Object::new("Network.FlowLogs", net.get("FlowLogs"), e);
-    let flow_defaults = FlowLogsSpec::default();
-    let flow_logs = FlowLogsSpec {
-        enabled: flow.boolean("Enabled", flow_defaults.enabled, e),
-        traffic_type: {
-            let text = flow.string("TrafficType", e);
-            choice(
-                "Network.FlowLogs.TrafficType",
-                text,
-                flow_defaults.traffic_type,
-                e,
-            )
-        },
-        retention_days: flow.integer("RetentionDays", flow_defaults.retention_days, e),
+    let spec = EnvironmentSpec {
+        name,
+        stage,
+        tags,
+        network,
+        iam,
+        storage,
+        guardrails,
+        studio,
     };
-    flow.finish(&[], e);
+    (spec, errors)
+}
+
+/// `Network`, with its `FlowLogs` block.
+fn read_network(root: &mut Object<'_>, e: &mut PropertyErrors) -> NetworkSpec {
+    let mut net = Object::new("Network", root.get("Network"), e);
+    let flow_logs = read_flow_logs(&mut net, e);
     let network = NetworkSpec {
         vpc_id: net.string("VpcId", e),
         vpc_cidr: net.string("VpcCidr", e),
@@ -448,27 +455,60 @@ pub fn read_environment(properties: &Value) -> (EnvironmentSpec, PropertyErrors)
         flow_logs,
     };
     net.finish(&[], e);
+    network
+}
 
+/// `Network.FlowLogs`.
+fn read_flow_logs(net: &mut Object<'_>, e: &mut PropertyErrors) -> FlowLogsSpec {
+    let mut flow = Object::new("Network.FlowLogs", net.get("FlowLogs"), e);
+    let defaults = FlowLogsSpec::default();
+    let flow_logs = FlowLogsSpec {
+        enabled: flow.boolean("Enabled", defaults.enabled, e),
+        traffic_type: {
+            let text = flow.string("TrafficType", e);
+            choice(
+                "Network.FlowLogs.TrafficType",
+                text,
+                defaults.traffic_type,
+                e,
+            )
+        },
+        retention_days: flow.integer("RetentionDays", defaults.retention_days, e),
+    };
+    flow.finish(&[], e);
+    flow_logs
+}
+
+/// `Iam`: roles brought instead of created.
+fn read_iam(root: &mut Object<'_>, e: &mut PropertyErrors) -> IamSpec {
     let mut iam = Object::new("Iam", root.get("Iam"), e);
-    let iam_spec = IamSpec {
+    let spec = IamSpec {
         data_scientist_role_arn: iam.string("DataScientistRoleArn", e),
         team_admin_role_arn: iam.string("TeamAdminRoleArn", e),
         execution_role_arn: iam.string("ExecutionRoleArn", e),
         sc_launch_role_arn: iam.string("ScLaunchRoleArn", e),
     };
     iam.finish(&[], e);
+    spec
+}
 
+/// `Storage`.
+fn read_storage(root: &mut Object<'_>, e: &mut PropertyErrors) -> StorageSpec {
     let mut storage = Object::new("Storage", root.get("Storage"), e);
-    let storage_spec = StorageSpec {
+    let spec = StorageSpec {
         data_bucket_name: storage.string("DataBucketName", e),
         model_bucket_name: storage.string("ModelBucketName", e),
         force_destroy: storage.boolean("ForceDestroy", false, e),
     };
     storage.finish(&[], e);
+    spec
+}
 
+/// `Guardrails`, each on unless switched off.
+fn read_guardrails(root: &mut Object<'_>, e: &mut PropertyErrors) -> GuardrailSpec {
     let mut guard = Object::new("Guardrails", root.get("Guardrails"), e);
     let g = GuardrailSpec::default();
-    let guardrails = GuardrailSpec {
+    let spec = GuardrailSpec {
         require_vpc: guard.boolean("RequireVpc", g.require_vpc, e),
         require_kms: guard.boolean("RequireKms", g.require_kms, e),
         deny_root_access: guard.boolean("DenyRootAccess", g.deny_root_access, e),
@@ -476,8 +516,36 @@ pub fn read_environment(properties: &Value) -> (EnvironmentSpec, PropertyErrors)
         allowed_instance_types: guard.list("AllowedInstanceTypes", e).unwrap_or_default(),
     };
     guard.finish(&[], e);
+    spec
+}
 
+/// `Studio`, with its `UserProfiles`.
+fn read_studio(root: &mut Object<'_>, e: &mut PropertyErrors) -> StudioSpec {
     let mut studio = Object::new("Studio", root.get("Studio"), e);
+    let user_profiles = read_user_profiles(&mut studio, e);
+    let spec = StudioSpec {
+        // Studio is the point of the environment: on unless switched off (as in Terraform).
+        enabled: studio.boolean("Enabled", true, e),
+        domain_name: studio.string("DomainName", e),
+        auth_mode: {
+            let text = studio.string("AuthMode", e);
+            choice("Studio.AuthMode", text, AuthMode::Iam, e)
+        },
+        efs_retention: {
+            let text = studio.string("EfsRetention", e);
+            choice("Studio.EfsRetention", text, EfsRetention::Retain, e)
+        },
+        user_profiles,
+    };
+    studio.finish(&[], e);
+    spec
+}
+
+/// `Studio.UserProfiles`: a map of name to `{Persona}`, or `"name=persona"` strings.
+fn read_user_profiles(
+    studio: &mut Object<'_>,
+    e: &mut PropertyErrors,
+) -> BTreeMap<String, UserProfileSpec> {
     let mut user_profiles = BTreeMap::new();
     let given = studio.get("UserProfiles");
     let profiles = match given {
@@ -511,34 +579,7 @@ pub fn read_environment(properties: &Value) -> (EnvironmentSpec, PropertyErrors)
             user_profiles.insert(profile_name.clone(), UserProfileSpec { persona });
         }
     }
-    let studio_spec = StudioSpec {
-        // Studio is the point of the environment: on unless switched off (as in Terraform).
-        enabled: studio.boolean("Enabled", true, e),
-        domain_name: studio.string("DomainName", e),
-        auth_mode: {
-            let text = studio.string("AuthMode", e);
-            choice("Studio.AuthMode", text, AuthMode::Iam, e)
-        },
-        efs_retention: {
-            let text = studio.string("EfsRetention", e);
-            choice("Studio.EfsRetention", text, EfsRetention::Retain, e)
-        },
-        user_profiles,
-    };
-    studio.finish(&[], e);
-    root.finish(FRAMEWORK_PROPERTIES, e);
-
-    let spec = EnvironmentSpec {
-        name,
-        stage,
-        tags,
-        network,
-        iam: iam_spec,
-        storage: storage_spec,
-        guardrails,
-        studio: studio_spec,
-    };
-    (spec, errors)
+    user_profiles
 }
 
 /// The spec of `Custom::SageMakerProjectsEnablement`, with Terraform's defaults
