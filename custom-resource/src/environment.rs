@@ -10,7 +10,7 @@ use secure_mlops_core::spec::{EnvironmentSpec, PathStep, Stage};
 use secure_mlops_core::wait::{Deadline, WaitError};
 use serde_json::Value;
 
-use crate::handler::{Aws, Ctx, Step};
+use crate::operation::{Aws, Ctx, Early, Step};
 use crate::properties::{self, pascal_case, PropertyErrors};
 use crate::request::{RequestKind, CREATE_FAILED_ID};
 use crate::store::{Record, StoreError};
@@ -48,20 +48,6 @@ async fn resolve(aws: &Aws, props: &Value) -> Result<EnvironmentSpec, String> {
 fn is_environment_id(id: &str) -> bool {
     id.rsplit_once('-')
         .is_some_and(|(name, stage)| !name.is_empty() && Stage::parse(stage).is_some())
-}
-
-fn new_record(ctx: &Ctx, ledger: Ledger, props: &Value) -> Record {
-    Record {
-        version: Record::VERSION,
-        resource_type: ctx.request.resource_type.clone(),
-        stack_id: ctx.request.stack_id.clone(),
-        logical_resource_id: ctx.request.logical_resource_id.clone(),
-        request_id: ctx.request.request_id.clone(),
-        in_progress: true,
-        properties: props.clone(),
-        ledger,
-        principals: Default::default(),
-    }
 }
 
 /// The record under `id` for a Create (or a replacement) of it: refused when another resource
@@ -227,7 +213,7 @@ async fn apply_run(
     fail_id: &str,
     replacing: Option<&str>,
 ) -> Step {
-    let mut record = new_record(ctx, ledger.clone(), &ctx.request.properties);
+    let mut record = ctx.new_record(ledger.clone(), Default::default());
     if let Err(e) = aws.store.save(id, &record).await {
         return Step::failed(fail_id, format!("{e}; nothing was changed"));
     }
@@ -294,70 +280,21 @@ async fn apply_run(
     }
 }
 
+/// Delete: find the environment's record, adopt its children first when the record may miss
+/// some (marked in progress, unreadable, or lost while traces exist), then destroy what the
+/// ledger lists. Answers with the event's id.
 async fn delete(aws: &Aws, ctx: &Ctx) -> Step {
     let event_id = ctx.request.physical_resource_id.clone().unwrap_or_default();
-    let ours = is_environment_id(&event_id);
-    // An id this type never gives (CloudFormation's own, after a Create that never answered):
-    // the environment, if the Create got that far, is under the id its properties name.
-    let id = if ours {
-        event_id.clone()
-    } else {
-        match properties::environment_spec(&ctx.request.properties) {
-            Ok(spec) => spec.environment_id(),
-            Err(_) => return Step::success(&event_id, vec![]),
-        }
-    };
-    let mut adopt = false;
-    let prior = match aws.store.load(&id).await {
-        Ok(Some(r)) if !r.owned_by(&ctx.request.stack_id, &ctx.request.logical_resource_id) => {
-            tracing::warn!(%id, owner = %r.stack_id, "the environment belongs to another resource: left alone");
-            return Step::success(&event_id, vec![]);
-        }
-        Ok(Some(r)) => {
-            adopt = r.in_progress;
-            Some(r)
-        }
-        Ok(None) if !ours => return Step::success(&event_id, vec![]),
-        Ok(None) => None,
-        Err(e @ StoreError::Unreadable { .. }) => {
-            tracing::warn!(error = %e, "record unreadable: adopting the environment's children to delete them");
-            adopt = true;
-            None
-        }
-        Err(e) => return Step::failed(&event_id, e.to_string()),
-    };
-    if !ctx.is_first() {
-        match &prior {
-            Some(r) if r.request_id != ctx.request.request_id => {
-                return Step::failed(
-                    &event_id,
-                    format!(
-                        "superseded: request {} has taken this resource over, so this one stops",
-                        r.request_id
-                    ),
-                )
-            }
-            None if !adopt => return Step::success(&event_id, vec![]),
-            _ => {}
-        }
-    }
+    delete_steps(aws, ctx, &event_id)
+        .await
+        .unwrap_or_else(|early| early)
+}
 
-    // The properties last applied, else the event's (they are the same unless an update failed).
-    let stored = prior.as_ref().map(|r| r.properties.clone());
-    let mut spec = None;
-    for props in stored
-        .iter()
-        .chain(std::iter::once(&ctx.request.properties))
-    {
-        match resolve(aws, props).await {
-            Ok(s) if s.environment_id() == id => {
-                spec = Some(s);
-                break;
-            }
-            Ok(_) => {}
-            Err(why) => tracing::warn!(reason = %why, "properties unusable for this delete"),
-        }
-    }
+async fn delete_steps(aws: &Aws, ctx: &Ctx, event_id: &str) -> Early<Step> {
+    let ours = is_environment_id(event_id);
+    let id = id_to_delete(ctx, event_id, ours)?;
+    let (prior, mut adopt) = prior_for_delete(aws, ctx, event_id, &id, ours).await?;
+    let spec = spec_for_delete(aws, ctx, prior.as_ref(), &id).await;
     if prior.is_none() && !adopt {
         // No record: either nothing was ever made, or it is gone already (a repeated Delete),
         // or the record was lost. Only the last leaves traces; adopt and delete those.
@@ -367,16 +304,16 @@ async fn delete(aws: &Aws, ctx: &Ctx) -> Step {
         };
         if !adopt {
             tracing::info!(%id, "nothing recorded and no trace of the environment: nothing to delete");
-            return Step::success(&event_id, vec![]);
+            return Ok(Step::success(event_id, vec![]));
         }
     }
     let spec = match spec {
         Some(spec) => spec,
         None if adopt && prior.as_ref().is_none_or(|r| r.ledger.is_empty()) => {
-            return Step::failed(
-                &event_id,
+            return Ok(Step::failed(
+                event_id,
                 format!("environment {id} may hold children that are not recorded, and its properties are not usable to find them; fix the properties and delete again"),
-            )
+            ))
         }
         None => {
             adopt = false;
@@ -384,62 +321,176 @@ async fn delete(aws: &Aws, ctx: &Ctx) -> Step {
         }
     };
 
-    let mut record = prior
-        .clone()
-        .unwrap_or_else(|| new_record(ctx, Ledger::default(), &ctx.request.properties));
+    let mut record = prior.unwrap_or_else(|| ctx.new_record(Ledger::default(), Default::default()));
     record.request_id = ctx.request.request_id.clone();
     record.in_progress = record.in_progress || adopt;
     if let Err(e) = aws.store.save(&id, &record).await {
-        return Step::failed(&event_id, e.to_string());
+        return Ok(Step::failed(event_id, e.to_string()));
     }
-    let deadline = ctx.deadline();
+    let target = Target {
+        id: &id,
+        event_id,
+        deadline: ctx.deadline(),
+    };
     if adopt {
-        tracing::info!(%id, "adopting the environment's children by their tags and names before deleting them");
-        match core_env::apply(&aws.clients, &spec, record.ledger.clone(), deadline).await {
-            Ok((ledger, _)) => record.ledger = ledger,
-            Err(failed) => {
-                let timed_out = ran_out_of_time(&failed, deadline);
-                record.ledger = failed.ledger;
-                if timed_out {
-                    let _ = aws.store.save(&id, &record).await;
-                    return ctx.continue_or_fail(
-                        &event_id,
-                        "Not finished adopting the environment's children before deleting them",
-                    );
-                }
-                tracing::warn!(error = %failed.error, "adoption incomplete: deleting what is known");
-            }
+        adopt_before_delete(aws, ctx, &spec, &mut record, &target).await?;
+    }
+    Ok(destroy_recorded(aws, ctx, &spec, record, &target).await)
+}
+
+/// The id whose record and children a Delete removes.
+struct Target<'a> {
+    /// The environment's id.
+    id: &'a str,
+    /// The id of the event, answered.
+    event_id: &'a str,
+    /// The engine's deadline, for adoption and destruction together.
+    deadline: Deadline,
+}
+
+/// The id the environment to delete is under: the event's, or for an id this type never gives
+/// (CloudFormation's own, after a Create that never answered) the one its properties name, if
+/// the Create got that far. Nothing to do when they name none.
+fn id_to_delete(ctx: &Ctx, event_id: &str, ours: bool) -> Early<String> {
+    if ours {
+        return Ok(event_id.to_string());
+    }
+    match properties::environment_spec(&ctx.request.properties) {
+        Ok(spec) => Ok(spec.environment_id()),
+        Err(_) => Err(Step::success(event_id, vec![])),
+    }
+}
+
+/// The record of `id` and whether its children must be adopted before the delete (the record
+/// is marked in progress, or unreadable). Another resource's environment is left alone, and a
+/// continuation stops when a later request took the resource over or nothing is left to do.
+async fn prior_for_delete(
+    aws: &Aws,
+    ctx: &Ctx,
+    event_id: &str,
+    id: &str,
+    ours: bool,
+) -> Early<(Option<Record>, bool)> {
+    let (prior, adopt) = match aws.store.load(id).await {
+        Ok(Some(r)) if !r.owned_by(&ctx.request.stack_id, &ctx.request.logical_resource_id) => {
+            tracing::warn!(%id, owner = %r.stack_id, "the environment belongs to another resource: left alone");
+            return Err(Step::success(event_id, vec![]));
         }
-        record.in_progress = false;
-        if let Err(e) = aws.store.save(&id, &record).await {
-            tracing::warn!(error = %e, "could not record the adopted ledger");
+        Ok(Some(r)) => {
+            let adopt = r.in_progress;
+            (Some(r), adopt)
+        }
+        Ok(None) if !ours => return Err(Step::success(event_id, vec![])),
+        Ok(None) => (None, false),
+        Err(e @ StoreError::Unreadable { .. }) => {
+            tracing::warn!(error = %e, "record unreadable: adopting the environment's children to delete them");
+            (None, true)
+        }
+        Err(e) => return Err(Step::failed(event_id, e.to_string())),
+    };
+    if !ctx.is_first() {
+        match &prior {
+            Some(_) => {
+                if let Some(why) = ctx.superseded(prior.as_ref()) {
+                    return Err(Step::failed(event_id, why));
+                }
+            }
+            None if !adopt => return Err(Step::success(event_id, vec![])),
+            None => {}
         }
     }
-    match core_env::destroy(&aws.clients, &spec, record.ledger.clone(), deadline).await {
+    Ok((prior, adopt))
+}
+
+/// The spec to delete `id` with: from the properties last applied, else the event's (they are
+/// the same unless an update failed); `None` when neither is usable for `id`.
+async fn spec_for_delete(
+    aws: &Aws,
+    ctx: &Ctx,
+    prior: Option<&Record>,
+    id: &str,
+) -> Option<EnvironmentSpec> {
+    let stored = prior.map(|r| &r.properties);
+    for props in stored
+        .into_iter()
+        .chain(std::iter::once(&ctx.request.properties))
+    {
+        match resolve(aws, props).await {
+            Ok(spec) if spec.environment_id() == id => return Some(spec),
+            Ok(_) => {}
+            Err(why) => tracing::warn!(reason = %why, "properties unusable for this delete"),
+        }
+    }
+    None
+}
+
+/// Adopts the environment's children by their tags and names into `record`, so the delete
+/// also finds what the ledger missed. Out of time, it records what it found and continues.
+async fn adopt_before_delete(
+    aws: &Aws,
+    ctx: &Ctx,
+    spec: &EnvironmentSpec,
+    record: &mut Record,
+    target: &Target<'_>,
+) -> Early<()> {
+    tracing::info!(id = %target.id, "adopting the environment's children by their tags and names before deleting them");
+    match core_env::apply(&aws.clients, spec, record.ledger.clone(), target.deadline).await {
+        Ok((ledger, _)) => record.ledger = ledger,
+        Err(failed) => {
+            let timed_out = ran_out_of_time(&failed, target.deadline);
+            record.ledger = failed.ledger;
+            if timed_out {
+                let _ = aws.store.save(target.id, record).await;
+                return Err(ctx.continue_or_fail(
+                    target.event_id,
+                    "Not finished adopting the environment's children before deleting them",
+                ));
+            }
+            tracing::warn!(error = %failed.error, "adoption incomplete: deleting what is known");
+        }
+    }
+    record.in_progress = false;
+    if let Err(e) = aws.store.save(target.id, record).await {
+        tracing::warn!(error = %e, "could not record the adopted ledger");
+    }
+    Ok(())
+}
+
+/// Destroys what `record` lists and removes the record; what is left stays recorded for the
+/// next Delete (or continuation).
+async fn destroy_recorded(
+    aws: &Aws,
+    ctx: &Ctx,
+    spec: &EnvironmentSpec,
+    mut record: Record,
+    target: &Target<'_>,
+) -> Step {
+    let (id, event_id) = (target.id, target.event_id);
+    match core_env::destroy(&aws.clients, spec, record.ledger.clone(), target.deadline).await {
         Ok(destroyed) => {
             let report = destroyed.report;
             tracing::info!(wall = ?report.wall, operations = report.operations, "environment deleted");
             if let Some(efs) = destroyed.kept_file_system {
                 tracing::info!(file_system = %efs, "Studio's home file system was kept (EfsRetention Retain); delete it when its data is no longer needed");
             }
-            if let Err(e) = aws.store.delete(&id).await {
+            if let Err(e) = aws.store.delete(id).await {
                 tracing::warn!(error = %e, "could not remove the record");
             }
-            Step::success(&event_id, vec![])
+            Step::success(event_id, vec![])
         }
         Err(failed) => {
-            let timed_out = ran_out_of_time(&failed, deadline);
+            let timed_out = ran_out_of_time(&failed, target.deadline);
             let reason = failed.error.to_string();
             let left = failed.ledger.len();
             record.ledger = failed.ledger;
-            if let Err(e) = aws.store.save(&id, &record).await {
+            if let Err(e) = aws.store.save(id, &record).await {
                 tracing::warn!(error = %e, "could not record what is left");
             }
             if timed_out {
-                ctx.continue_or_fail(&event_id, &format!("Not finished deleting: {reason}"))
+                ctx.continue_or_fail(event_id, &format!("Not finished deleting: {reason}"))
             } else {
                 Step::failed(
-                    &event_id,
+                    event_id,
                     format!("{reason}. {left} child resource(s) remain and are recorded: fix the cause and delete again"),
                 )
             }

@@ -1,5 +1,6 @@
-//! One invocation: parse the event, run the operation under a watchdog, then answer
-//! CloudFormation or hand the request to the next invocation.
+//! One invocation: parse the event, pick the operation, run it under a watchdog within the
+//! invocation's [budget](crate::budget), then answer CloudFormation or hand the request to the
+//! next invocation. What an operation gets and decides is [`operation`](crate::operation).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -9,69 +10,15 @@ use serde_json::Value;
 use tokio::sync::OnceCell;
 use tokio::time::Instant;
 
+pub use crate::budget::CLOUDFORMATION_TIMEOUT;
+use crate::budget::{Budget, Clock};
 use crate::continuation::{Continuation, Invoker, LambdaInvoker};
+use crate::operation::{Answer, Aws, Ctx, Step};
 use crate::request::{Request, RequestKind, CREATE_FAILED_ID, ENVIRONMENT_TYPE, PROJECTS_TYPE};
 use crate::response::{Response, ResponseSender, Status};
-use crate::store::{Record, SsmStore, StoreError, DEFAULT_PREFIX};
+pub use crate::settings::Settings;
+use crate::store::SsmStore;
 use crate::{environment, projects, properties};
-
-/// CloudFormation's longest wait for a custom resource (and the default `ServiceTimeout`).
-pub const CLOUDFORMATION_TIMEOUT: Duration = Duration::from_secs(3600);
-
-/// How the handler runs. [`Settings::from_env`] reads the Lambda's environment.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// How to reach AWS (empty: the standard environment, `AWS_ENDPOINT_URL` included).
-    pub connection: ConnectionSettings,
-    /// SSM parameter prefix of the records (`SECURE_MLOPS_LEDGER_PREFIX`, default
-    /// `/secure-mlops`).
-    pub ledger_prefix: String,
-    /// Time kept back from the Lambda deadline to record the ledger, re-invoke and answer
-    /// (`SECURE_MLOPS_DEADLINE_MARGIN_SECONDS`, default 30 s; at most a third of the time an
-    /// invocation has).
-    pub margin: Duration,
-    /// When the work still runs this long before the Lambda deadline, it is stopped and
-    /// FAILED is answered (default 5 s; at most half the margin).
-    pub answer_reserve: Duration,
-    /// Most invocations after the first one for one request
-    /// (`SECURE_MLOPS_MAX_CONTINUATIONS`, default 30).
-    pub max_continuations: u32,
-    /// Time kept back from the request's `ServiceTimeout` (default one hour) for the final
-    /// answer: past it, no continuation starts and FAILED is answered (default 60 s).
-    pub service_timeout_margin: Duration,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            connection: ConnectionSettings::default(),
-            ledger_prefix: DEFAULT_PREFIX.to_string(),
-            margin: Duration::from_secs(30),
-            answer_reserve: Duration::from_secs(5),
-            max_continuations: 30,
-            service_timeout_margin: Duration::from_secs(60),
-        }
-    }
-}
-
-impl Settings {
-    /// Defaults, overridden by the `SECURE_MLOPS_*` environment variables.
-    pub fn from_env() -> Self {
-        let mut s = Settings::default();
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        if let Some(prefix) = var("SECURE_MLOPS_LEDGER_PREFIX") {
-            s.ledger_prefix = prefix;
-        }
-        if let Some(secs) = var("SECURE_MLOPS_DEADLINE_MARGIN_SECONDS").and_then(|v| v.parse().ok())
-        {
-            s.margin = Duration::from_secs(secs);
-        }
-        if let Some(n) = var("SECURE_MLOPS_MAX_CONTINUATIONS").and_then(|v| v.parse().ok()) {
-            s.max_continuations = n;
-        }
-        s
-    }
-}
 
 /// The Lambda facts of one invocation.
 #[derive(Debug, Clone)]
@@ -108,140 +55,6 @@ pub enum Outcome {
         /// Why.
         why: String,
     },
-}
-
-/// AWS access, made on first use so a connection failure is answered like any other error.
-pub(crate) struct Aws {
-    pub(crate) clients: AwsClients,
-    pub(crate) store: SsmStore,
-}
-
-impl Aws {
-    /// Records the end of a run under `id`. A later request owning the resource now is the
-    /// FAILED answer returned; any other failed write is only logged (`what` says what was
-    /// done): the record keeps its in-progress mark, so the next operation adopts what exists.
-    pub(crate) async fn record_end(&self, id: &str, record: &Record, what: &str) -> Option<Step> {
-        match self.store.save_if_current(id, record).await {
-            Ok(()) => None,
-            Err(superseded @ StoreError::Superseded(_)) => {
-                Some(Step::failed(id, superseded.to_string()))
-            }
-            Err(why) => {
-                tracing::warn!(error = %why, "{what}, but the record could not be written");
-                None
-            }
-        }
-    }
-}
-
-/// What a run decided.
-#[derive(Debug)]
-pub(crate) enum Step {
-    /// Answer now.
-    Answer(Answer),
-    /// Record the ledger was done; start the next invocation.
-    Continue {
-        /// The id to answer FAILED with if the continuation cannot start.
-        physical_resource_id: String,
-    },
-}
-
-/// The answer of a run.
-#[derive(Debug)]
-pub(crate) struct Answer {
-    pub(crate) status: Status,
-    pub(crate) physical_resource_id: String,
-    pub(crate) reason: Option<String>,
-    pub(crate) data: Vec<(String, String)>,
-}
-
-impl Step {
-    pub(crate) fn success(id: impl Into<String>, data: Vec<(String, String)>) -> Step {
-        Step::Answer(Answer {
-            status: Status::Success,
-            physical_resource_id: id.into(),
-            reason: None,
-            data,
-        })
-    }
-
-    pub(crate) fn failed(id: impl Into<String>, reason: impl Into<String>) -> Step {
-        Step::Answer(Answer {
-            status: Status::Failed,
-            physical_resource_id: id.into(),
-            reason: Some(reason.into()),
-            data: Vec::new(),
-        })
-    }
-}
-
-/// Everything a run needs about its request.
-pub(crate) struct Ctx {
-    pub(crate) request: Request,
-    /// Invocations before this one.
-    pub(crate) count: u32,
-    /// When the engine must stop.
-    pub(crate) work_deadline: Instant,
-    /// True when no continuation may start any more (count or time used up).
-    pub(crate) last_chance: bool,
-    /// Why it is the last chance, for the reason.
-    pub(crate) budget_note: String,
-    /// The id decided so far, for an answer after a panic or the watchdog.
-    pub(crate) claimed: Arc<Mutex<Option<String>>>,
-}
-
-impl Ctx {
-    /// Records the id the resource has from now on.
-    pub(crate) fn claim(&self, id: &str) {
-        if let Ok(mut slot) = self.claimed.lock() {
-            *slot = Some(id.to_string());
-        }
-    }
-
-    /// The engine's deadline.
-    pub(crate) fn deadline(&self) -> secure_mlops_core::wait::Deadline {
-        secure_mlops_core::wait::Deadline::after(
-            self.work_deadline.saturating_duration_since(Instant::now()),
-        )
-    }
-
-    /// Continue when allowed, else FAILED with `reason` and what the budget says.
-    pub(crate) fn continue_or_fail(&self, id: &str, reason: &str) -> Step {
-        if self.last_chance {
-            Step::failed(
-                id,
-                format!("{reason}. {}; what exists is recorded: update the stack to continue, or delete it to remove what was made", self.budget_note),
-            )
-        } else {
-            Step::Continue {
-                physical_resource_id: id.to_string(),
-            }
-        }
-    }
-
-    /// True for the first invocation of a request.
-    pub(crate) fn is_first(&self) -> bool {
-        self.count == 0
-    }
-
-    /// For a continuation: why to stop when a later request has taken the resource over (the
-    /// record names another request) or deleted it (no record). `None` on a first invocation.
-    pub(crate) fn superseded(&self, prior: Option<&Record>) -> Option<String> {
-        if self.is_first() {
-            return None;
-        }
-        match prior {
-            Some(r) if r.request_id == self.request.request_id => None,
-            Some(r) => Some(format!(
-                "superseded: request {} has taken this resource over, so this one stops",
-                r.request_id
-            )),
-            None => Some(
-                "superseded: the resource's record is gone (a later request deleted it), so this one stops"
-                    .to_string(),
-            ),
-        }
-    }
 }
 
 /// The custom-resource handler: one per process, shared by its invocations.
@@ -329,100 +142,87 @@ impl Handler {
             .duration_since(started)
             .unwrap_or(Duration::ZERO);
         let lambda_deadline = now + remaining;
-        // The engine stops `margin` before the Lambda deadline; the watchdog half-way through
-        // the margin at the latest, so recording and answering always have time.
-        let margin = self.settings.margin.min(remaining / 3);
-        let reserve = self.settings.answer_reserve.min(margin / 2);
-        let answer_by = lambda_deadline.checked_sub(reserve).unwrap_or(now);
 
         let continuation = Continuation::take_from(&mut payload);
         let request = match Request::parse(&payload) {
             Ok(request) => request,
             Err(e) => {
-                let why = e.to_string();
-                tracing::error!(error = %why, "unusable event");
-                return match Request::salvage(&payload) {
-                    Some(request) => {
-                        let step = if request.kind == RequestKind::Delete {
-                            // Nothing this function made can be named by a broken event.
-                            Step::success(
-                                request.physical_resource_id.clone().unwrap_or_default(),
-                                vec![],
-                            )
-                        } else {
-                            Step::failed(CREATE_FAILED_ID, why)
-                        };
-                        self.finish(&request, step, &payload, &invocation, 0, 0, lambda_deadline)
-                            .await
-                    }
-                    None => Outcome::Ignored { why },
-                };
+                return self
+                    .answer_unusable(e.to_string(), &payload, lambda_deadline)
+                    .await
             }
         };
-
         let unix_now = started
             .duration_since(UNIX_EPOCH)
             .unwrap_or(Duration::ZERO)
             .as_secs();
         let first_started = continuation.map_or(unix_now, |c| c.started_at);
         let count = continuation.map_or(0, |c| c.count);
-        tracing::info!(
-            request_type = request.kind.as_str(),
-            resource_type = %request.resource_type,
-            logical_resource_id = %request.logical_resource_id,
-            physical_resource_id = request.physical_resource_id.as_deref().unwrap_or(""),
-            stack_id = %request.stack_id,
-            request_id = %request.request_id,
-            continuation = count,
-            remaining_ms = remaining.as_millis() as u64,
-            "custom resource request"
-        );
+        log_request(&request, count, remaining);
 
-        // The whole request may run until CloudFormation's ServiceTimeout, less a margin.
-        let service_timeout = properties::service_timeout(&request.properties)
-            .map(Duration::from_secs)
-            .unwrap_or(CLOUDFORMATION_TIMEOUT)
-            .min(CLOUDFORMATION_TIMEOUT);
-        let elapsed = Duration::from_secs(unix_now.saturating_sub(first_started));
-        let budget_left = service_timeout
-            .saturating_sub(self.settings.service_timeout_margin)
-            .saturating_sub(elapsed);
-        let lambda_work_end = lambda_deadline.checked_sub(margin).unwrap_or(now);
-        let budget_end = now + budget_left;
-        let work_deadline = lambda_work_end.min(budget_end);
-        let (last_chance, budget_note) = if count >= self.settings.max_continuations {
-            (
-                true,
-                format!(
-                    "Not finished after {} invocation(s) (the limit)",
-                    count.saturating_add(1)
-                ),
-            )
-        } else if budget_end <= lambda_work_end {
-            (
-                true,
-                format!(
-                    "Not finished within the resource's ServiceTimeout ({} s) after {} invocation(s)",
-                    service_timeout.as_secs(),
-                    count.saturating_add(1)
-                ),
+        let budget = Budget::of(
+            &self.settings,
+            Clock {
+                remaining,
+                elapsed: Duration::from_secs(unix_now.saturating_sub(first_started)),
+                count,
+                service_timeout: properties::service_timeout(&request.properties),
+            },
+        );
+        let step = self.run_watched(&request, count, budget, now).await;
+        let next = Continuation {
+            count: count.saturating_add(1),
+            started_at: first_started,
+        };
+        self.finish(&request, step, &payload, &invocation, next, lambda_deadline)
+            .await
+    }
+
+    /// A payload that is not a usable request: answered FAILED when it says where to answer
+    /// (SUCCESS for a Delete), ignored otherwise.
+    async fn answer_unusable(
+        &self,
+        why: String,
+        payload: &Value,
+        put_deadline: Instant,
+    ) -> Outcome {
+        tracing::error!(error = %why, "unusable event");
+        let Some(request) = Request::salvage(payload) else {
+            return Outcome::Ignored { why };
+        };
+        let answer = if request.kind == RequestKind::Delete {
+            // Nothing this function made can be named by a broken event.
+            Answer::success(
+                request.physical_resource_id.clone().unwrap_or_default(),
+                vec![],
             )
         } else {
-            (false, String::new())
+            Answer::failed(CREATE_FAILED_ID, why)
         };
+        self.answer(&request, answer, put_deadline).await
+    }
 
+    /// Runs the operation in a task of its own, so a panic becomes a FAILED step, under a
+    /// watchdog that stops it at the budget's `answer_by` and answers FAILED.
+    async fn run_watched(
+        self: &Arc<Self>,
+        request: &Request,
+        count: u32,
+        budget: Budget,
+        now: Instant,
+    ) -> Step {
         let claimed = Arc::new(Mutex::new(None));
         let ctx = Ctx {
             request: request.clone(),
             count,
-            work_deadline,
-            last_chance,
-            budget_note,
+            work_deadline: now + budget.work,
+            last_chance: budget.last_chance,
+            budget_note: budget.note,
             claimed: claimed.clone(),
         };
         let this = self.clone();
         let mut task = tokio::spawn(async move { this.run(ctx).await });
-        let step = match tokio::time::timeout_at(answer_by, &mut task).await {
+        match tokio::time::timeout_at(now + budget.answer_by, &mut task).await {
             Ok(Ok(step)) => step,
             Ok(Err(join)) => {
                 let why = if join.is_panic() {
@@ -432,7 +232,7 @@ impl Handler {
                 };
                 tracing::error!(error = %why, "the operation stopped");
                 Step::failed(
-                    fallback_id(&request, &claimed),
+                    fallback_id(request, &claimed),
                     format!("{why}. What was made before is recorded or will be adopted by the next operation"),
                 )
             }
@@ -440,65 +240,50 @@ impl Handler {
                 task.abort();
                 tracing::error!("the operation did not finish before the Lambda deadline");
                 Step::failed(
-                    fallback_id(&request, &claimed),
+                    fallback_id(request, &claimed),
                     "the operation did not finish before the Lambda function's deadline and was stopped; raise the function's timeout. What was made is recorded or will be adopted by the next operation",
                 )
             }
-        };
-        self.finish(
-            &request,
-            step,
-            &payload,
-            &invocation,
-            count,
-            first_started,
-            lambda_deadline,
-        )
-        .await
+        }
     }
 
-    /// Answers, or starts the continuation (answering FAILED when it cannot start).
-    #[allow(clippy::too_many_arguments)]
+    /// Answers, or starts the continuation `next` (answering FAILED when it cannot start).
     async fn finish(
         &self,
         request: &Request,
         step: Step,
         event: &Value,
         invocation: &Invocation,
-        count: u32,
-        first_started: u64,
+        next: Continuation,
         put_deadline: Instant,
     ) -> Outcome {
         let answer = match step {
             Step::Answer(answer) => answer,
             Step::Continue {
                 physical_resource_id,
-            } => {
-                let next = Continuation {
-                    count: count.saturating_add(1),
-                    started_at: first_started,
-                };
-                match self
-                    .invoker
-                    .invoke_async(&invocation.function_arn, next.payload(event))
-                    .await
-                {
-                    Ok(()) => {
-                        tracing::info!(
-                            continuation = next.count,
-                            "not finished yet: continuing in a new invocation"
-                        );
-                        return Outcome::Continued { count: next.count };
-                    }
-                    Err(e) => Answer {
-                        status: Status::Failed,
-                        physical_resource_id,
-                        reason: Some(format!("the operation needs more time than one invocation, and the function could not invoke itself to continue ({e}); grant it lambda:InvokeFunction on itself. What exists is recorded")),
-                        data: Vec::new(),
-                    },
+            } => match self
+                .invoker
+                .invoke_async(&invocation.function_arn, next.payload(event))
+                .await
+            {
+                Ok(()) => {
+                    tracing::info!(
+                        continuation = next.count,
+                        "not finished yet: continuing in a new invocation"
+                    );
+                    return Outcome::Continued { count: next.count };
                 }
-            }
+                Err(e) => Answer::failed(
+                    physical_resource_id,
+                    format!("the operation needs more time than one invocation, and the function could not invoke itself to continue ({e}); grant it lambda:InvokeFunction on itself. What exists is recorded"),
+                ),
+            },
         };
+        self.answer(request, answer, put_deadline).await
+    }
+
+    /// PUTs `answer` to the request's response URL.
+    async fn answer(&self, request: &Request, answer: Answer, put_deadline: Instant) -> Outcome {
         let response = Response {
             status: answer.status,
             reason: answer.reason.clone(),
@@ -594,6 +379,21 @@ impl Handler {
             projects::run(&aws, &ctx).await
         }
     }
+}
+
+/// The request's facts in the log: never its properties or response URL.
+fn log_request(request: &Request, count: u32, remaining: Duration) {
+    tracing::info!(
+        request_type = request.kind.as_str(),
+        resource_type = %request.resource_type,
+        logical_resource_id = %request.logical_resource_id,
+        physical_resource_id = request.physical_resource_id.as_deref().unwrap_or(""),
+        stack_id = %request.stack_id,
+        request_id = %request.request_id,
+        continuation = count,
+        remaining_ms = remaining.as_millis() as u64,
+        "custom resource request"
+    );
 }
 
 /// The id to answer with when the run itself could not say (panic, watchdog).

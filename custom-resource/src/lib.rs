@@ -85,13 +85,16 @@
 //!
 //! Flat string keys, always present: see [`environment::data`] and [`projects::data`].
 
+mod budget;
 pub mod continuation;
 pub mod environment;
 pub mod handler;
+mod operation;
 pub mod projects;
 pub mod properties;
 pub mod request;
 pub mod response;
+mod settings;
 pub mod store;
 
 pub use continuation::{Continuation, Invoker, LambdaInvoker, CONTINUATION_KEY};

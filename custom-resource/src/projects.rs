@@ -7,7 +7,7 @@ use secure_mlops_core::projects::{self as core_projects, ProjectsEnablement, Pro
 use secure_mlops_core::spec::ProjectsEnablementSpec;
 use serde_json::Value;
 
-use crate::handler::{Aws, Ctx, Step};
+use crate::operation::{Aws, Ctx, Step};
 use crate::properties::{self, PropertyErrors};
 use crate::request::{RequestKind, CREATE_FAILED_ID};
 use crate::store::{Record, StoreError};
@@ -37,20 +37,6 @@ fn principals_of(props: &Value) -> BTreeSet<String> {
     properties::projects_spec(props)
         .map(|s| s.principal_arns)
         .unwrap_or_default()
-}
-
-fn record(ctx: &Ctx, principals: BTreeSet<String>) -> Record {
-    Record {
-        version: Record::VERSION,
-        resource_type: ctx.request.resource_type.clone(),
-        stack_id: ctx.request.stack_id.clone(),
-        logical_resource_id: ctx.request.logical_resource_id.clone(),
-        request_id: ctx.request.request_id.clone(),
-        in_progress: true,
-        properties: ctx.request.properties.clone(),
-        ledger: Default::default(),
-        principals,
-    }
 }
 
 enum Prior {
@@ -149,8 +135,8 @@ async fn apply_run(
     fail_id: &str,
 ) -> Step {
     // While the run goes on, any principal of either set may be associated.
-    let mut rec = record(
-        ctx,
+    let mut rec = ctx.new_record(
+        Default::default(),
         previously.union(&spec.principal_arns).cloned().collect(),
     );
     if let Err(e) = aws.store.save(id, &rec).await {
