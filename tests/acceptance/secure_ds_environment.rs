@@ -824,6 +824,24 @@ const INVALID: &[(&str, &str, &str)] = &[
         r#"tags = { "secure-mlops:component" = "x" }"#,
         "tags",
     ),
+    (
+        "empty_zones",
+        r#"network { availability_zones = [] }"#,
+        "network.availability_zones",
+    ),
+    (
+        "unknown_service",
+        r#"network { interface_endpoints = ["sts", "not-a-service"] }"#,
+        "network.interface_endpoints",
+    ),
+    (
+        "service_not_in_zone",
+        r#"network {
+    availability_zones  = ["us-east-1a", "us-east-1c"]
+    interface_endpoints = ["sts", "bedrock-runtime"]
+  }"#,
+        "network.interface_endpoints",
+    ),
 ];
 
 #[test]
