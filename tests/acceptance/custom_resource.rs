@@ -22,8 +22,9 @@ use secure_mlops_custom_resource::{
 };
 use serde_json::{json, Value};
 
-const STACK_ID: &str =
-    "arn:aws:cloudformation:us-east-1:123456789012:stack/ds-team/0f1e2d3c-aaaa-bbbb-cccc-000000000001";
+#[path = "support/cfn_event.rs"]
+mod cfn_event;
+use cfn_event::{EventBuilder, FUNCTION_ARN, STACK_ID};
 
 /// One recorded PUT.
 #[derive(Debug, Clone)]
@@ -174,47 +175,11 @@ impl Invoker for FakeInvoker {
     }
 }
 
-const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:secure-mlops-cr";
-
 fn invocation(seconds: u64) -> Invocation {
     Invocation {
         deadline: SystemTime::now() + Duration::from_secs(seconds),
         function_arn: FUNCTION_ARN.to_string(),
     }
-}
-
-/// A CloudFormation event, as the fixtures of aws_lambda_events show them.
-#[allow(clippy::too_many_arguments)]
-fn event(
-    request_type: &str,
-    resource_type: &str,
-    logical_id: &str,
-    request_id: &str,
-    response_url: &str,
-    physical_id: Option<&str>,
-    properties: Value,
-    old: Option<Value>,
-) -> Value {
-    let mut props = properties;
-    props["ServiceToken"] = json!(FUNCTION_ARN);
-    let mut e = json!({
-        "RequestType": request_type,
-        "ServiceToken": FUNCTION_ARN,
-        "ResponseURL": response_url,
-        "StackId": STACK_ID,
-        "RequestId": request_id,
-        "LogicalResourceId": logical_id,
-        "ResourceType": resource_type,
-        "ResourceProperties": props,
-    });
-    if let Some(id) = physical_id {
-        e["PhysicalResourceId"] = json!(id);
-    }
-    if let Some(mut old) = old {
-        old["ServiceToken"] = json!(FUNCTION_ARN);
-        e["OldResourceProperties"] = old;
-    }
-    e
 }
 
 struct Answer {
@@ -401,16 +366,11 @@ async fn projects_lifecycle(f: &Fixture, offline: &Arc<Handler>, capped: &Arc<Ha
     let props = json!({"PrincipalArns": ["arn:aws:iam::123456789012:user/alice"], "CreateServiceRoles": "true"});
     let (a, _) = f
         .run(
-            event(
-                "Create",
-                TYPE,
-                "Projects",
-                &rid,
-                &f.server.url(&name),
-                None,
-                props.clone(),
-                None,
-            ),
+            EventBuilder::create(TYPE)
+                .logical_id("Projects")
+                .request(&rid, &f.server.url(&name))
+                .properties(props.clone())
+                .build(),
             60,
             &name,
         )
@@ -426,16 +386,12 @@ async fn projects_lifecycle(f: &Fixture, offline: &Arc<Handler>, capped: &Arc<Ha
     let (rid, name) = f.request_name("pbad-del");
     let outcome = offline
         .handle(
-            event(
-                "Delete",
-                TYPE,
-                "Projects",
-                &rid,
-                &f.server.url(&name),
-                Some(CREATE_FAILED_ID),
-                props,
-                None,
-            ),
+            EventBuilder::delete(TYPE)
+                .logical_id("Projects")
+                .request(&rid, &f.server.url(&name))
+                .physical_id(CREATE_FAILED_ID)
+                .properties(props)
+                .build(),
             invocation(60),
         )
         .await;
@@ -449,16 +405,11 @@ async fn projects_lifecycle(f: &Fixture, offline: &Arc<Handler>, capped: &Arc<Ha
     let started = Instant::now();
     let outcome = capped
         .handle(
-            event(
-                "Create",
-                TYPE,
-                "Projects",
-                &rid,
-                &f.server.url(&name),
-                None,
-                slow.clone(),
-                None,
-            ),
+            EventBuilder::create(TYPE)
+                .logical_id("Projects")
+                .request(&rid, &f.server.url(&name))
+                .properties(slow.clone())
+                .build(),
             invocation(6),
         )
         .await;
@@ -478,16 +429,12 @@ async fn projects_lifecycle(f: &Fixture, offline: &Arc<Handler>, capped: &Arc<Ha
     let (rid, name) = f.request_name("pcapped-del");
     let (d, _) = f
         .run(
-            event(
-                "Delete",
-                TYPE,
-                "Projects",
-                &rid,
-                &f.server.url(&name),
-                Some(&id),
-                slow,
-                None,
-            ),
+            EventBuilder::delete(TYPE)
+                .logical_id("Projects")
+                .request(&rid, &f.server.url(&name))
+                .physical_id(&id)
+                .properties(slow)
+                .build(),
             60,
             &name,
         )
@@ -507,16 +454,11 @@ async fn projects_lifecycle(f: &Fixture, offline: &Arc<Handler>, capped: &Arc<Ha
     let props = json!({"PrincipalArns": [alice], "DisableOnDestroy": "true"});
     let (rid, name) = f.request_name("pcreate");
     let name = format!("flaky/{name}");
-    let create = event(
-        "Create",
-        TYPE,
-        "Projects",
-        &rid,
-        &f.server.url(&name),
-        None,
-        props.clone(),
-        None,
-    );
+    let create = EventBuilder::create(TYPE)
+        .logical_id("Projects")
+        .request(&rid, &f.server.url(&name))
+        .properties(props.clone())
+        .build();
     let (a, _) = f.run(create.clone(), 120, &name).await;
     assert_eq!(a.status, Status::Success, "{}", a.reason);
     assert_eq!(
@@ -553,16 +495,13 @@ async fn projects_lifecycle(f: &Fixture, offline: &Arc<Handler>, capped: &Arc<Ha
     let (rid, name) = f.request_name("pupdate");
     let (a, _) = f
         .run(
-            event(
-                "Update",
-                TYPE,
-                "Projects",
-                &rid,
-                &f.server.url(&name),
-                Some(&id),
-                new_props.clone(),
-                Some(props),
-            ),
+            EventBuilder::update(TYPE)
+                .logical_id("Projects")
+                .request(&rid, &f.server.url(&name))
+                .physical_id(&id)
+                .properties(new_props.clone())
+                .old_properties(props)
+                .build(),
             120,
             &name,
         )
@@ -583,17 +522,12 @@ async fn projects_lifecycle(f: &Fixture, offline: &Arc<Handler>, capped: &Arc<Ha
 
     // Another stack's Create of the same account and region is refused without a change.
     let (rid, name) = f.request_name("pother");
-    let mut other = event(
-        "Create",
-        TYPE,
-        "Projects",
-        &rid,
-        &f.server.url(&name),
-        None,
-        new_props.clone(),
-        None,
-    );
-    other["StackId"] = json!(STACK_ID.replace("ds-team", "other-team"));
+    let other = EventBuilder::create(TYPE)
+        .logical_id("Projects")
+        .stack_id(&STACK_ID.replace("ds-team", "other-team"))
+        .request(&rid, &f.server.url(&name))
+        .properties(new_props.clone())
+        .build();
     let outcome = f.handler.handle(other, invocation(60)).await;
     let refused = answered(&outcome);
     assert_eq!(
@@ -608,16 +542,12 @@ async fn projects_lifecycle(f: &Fixture, offline: &Arc<Handler>, capped: &Arc<Ha
 
     // Delete: the associations go, and with DisableOnDestroy the portfolio is disabled.
     let (rid, name) = f.request_name("pdelete");
-    let delete = event(
-        "Delete",
-        TYPE,
-        "Projects",
-        &rid,
-        &f.server.url(&name),
-        Some(&id),
-        new_props,
-        None,
-    );
+    let delete = EventBuilder::delete(TYPE)
+        .logical_id("Projects")
+        .request(&rid, &f.server.url(&name))
+        .physical_id(&id)
+        .properties(new_props)
+        .build();
     let (a, _) = f.run(delete.clone(), 120, &name).await;
     assert_eq!(
         (a.status, a.id.as_str()),
@@ -643,16 +573,10 @@ async fn unusable_events(f: &Fixture, offline: &Arc<Handler>) {
     let (rid, name) = f.request_name("unknown-type");
     let outcome = offline
         .handle(
-            event(
-                "Create",
-                "Custom::Nope",
-                "X",
-                &rid,
-                &f.server.url(&name),
-                None,
-                json!({}),
-                None,
-            ),
+            EventBuilder::create("Custom::Nope")
+                .logical_id("X")
+                .request(&rid, &f.server.url(&name))
+                .build(),
             invocation(60),
         )
         .await;
@@ -718,16 +642,11 @@ async fn environment_lifecycle(f: &Fixture, offline: &Arc<Handler>) {
     let (rid, name) = f.request_name("ebad");
     let (a, _) = f
         .run(
-            event(
-                "Create",
-                TYPE,
-                "Env",
-                &rid,
-                &f.server.url(&name),
-                None,
-                bad.clone(),
-                None,
-            ),
+            EventBuilder::create(TYPE)
+                .logical_id("Env")
+                .request(&rid, &f.server.url(&name))
+                .properties(bad.clone())
+                .build(),
             60,
             &name,
         )
@@ -757,16 +676,11 @@ async fn environment_lifecycle(f: &Fixture, offline: &Arc<Handler>) {
     let (rid, name) = f.request_name("ebad2");
     let (a, _) = f
         .run(
-            event(
-                "Create",
-                TYPE,
-                "Env",
-                &rid,
-                &f.server.url(&name),
-                None,
-                typo_fixed,
-                None,
-            ),
+            EventBuilder::create(TYPE)
+                .logical_id("Env")
+                .request(&rid, &f.server.url(&name))
+                .properties(typo_fixed)
+                .build(),
             60,
             &name,
         )
@@ -792,16 +706,12 @@ async fn environment_lifecycle(f: &Fixture, offline: &Arc<Handler>) {
     let (rid, name) = f.request_name("ebad-del");
     let outcome = offline
         .handle(
-            event(
-                "Delete",
-                TYPE,
-                "Env",
-                &rid,
-                &f.server.url(&name),
-                Some(CREATE_FAILED_ID),
-                bad,
-                None,
-            ),
+            EventBuilder::delete(TYPE)
+                .logical_id("Env")
+                .request(&rid, &f.server.url(&name))
+                .physical_id(CREATE_FAILED_ID)
+                .properties(bad)
+                .build(),
             invocation(60),
         )
         .await;
@@ -812,16 +722,11 @@ async fn environment_lifecycle(f: &Fixture, offline: &Arc<Handler>) {
     f.emulator.set_config(r#"{"studio_delay_seconds": 4}"#);
     let props = environment_props("crteam", &[("alice", "data_scientist")]);
     let (rid, name) = f.request_name("ecreate");
-    let create = event(
-        "Create",
-        TYPE,
-        "Env",
-        &rid,
-        &f.server.url(&name),
-        None,
-        props.clone(),
-        None,
-    );
+    let create = EventBuilder::create(TYPE)
+        .logical_id("Env")
+        .request(&rid, &f.server.url(&name))
+        .properties(props.clone())
+        .build();
     let started = Instant::now();
     let (a, continuations) = f.run(create.clone(), 9, &name).await;
     eprintln!(
@@ -896,16 +801,13 @@ async fn environment_lifecycle(f: &Fixture, offline: &Arc<Handler>) {
     let (rid, name) = f.request_name("eupdate");
     let (u, _) = f
         .run(
-            event(
-                "Update",
-                TYPE,
-                "Env",
-                &rid,
-                &f.server.url(&name),
-                Some("crteam-dev"),
-                updated.clone(),
-                Some(props.clone()),
-            ),
+            EventBuilder::update(TYPE)
+                .logical_id("Env")
+                .request(&rid, &f.server.url(&name))
+                .physical_id("crteam-dev")
+                .properties(updated.clone())
+                .old_properties(props.clone())
+                .build(),
             300,
             &name,
         )
@@ -931,16 +833,13 @@ async fn environment_lifecycle(f: &Fixture, offline: &Arc<Handler>) {
     let before_refusal = counts(&f.emulator);
     let (r, _) = f
         .run(
-            event(
-                "Update",
-                TYPE,
-                "Env",
-                &rid,
-                &f.server.url(&name),
-                Some("crteam-dev"),
-                new_cidr.clone(),
-                Some(updated.clone()),
-            ),
+            EventBuilder::update(TYPE)
+                .logical_id("Env")
+                .request(&rid, &f.server.url(&name))
+                .physical_id("crteam-dev")
+                .properties(new_cidr.clone())
+                .old_properties(updated.clone())
+                .build(),
             300,
             &name,
         )
@@ -960,16 +859,13 @@ async fn environment_lifecycle(f: &Fixture, offline: &Arc<Handler>) {
     let (rid, name) = f.request_name("ereplace");
     let (n, _) = f
         .run(
-            event(
-                "Update",
-                TYPE,
-                "Env",
-                &rid,
-                &f.server.url(&name),
-                Some("crteam-dev"),
-                replacement.clone(),
-                Some(updated.clone()),
-            ),
+            EventBuilder::update(TYPE)
+                .logical_id("Env")
+                .request(&rid, &f.server.url(&name))
+                .physical_id("crteam-dev")
+                .properties(replacement.clone())
+                .old_properties(updated.clone())
+                .build(),
             300,
             &name,
         )
@@ -985,16 +881,12 @@ async fn environment_lifecycle(f: &Fixture, offline: &Arc<Handler>) {
 
     // ...and CloudFormation's Delete of the old id, with the old properties, removes the old one.
     let (rid, name) = f.request_name("edelete-old");
-    let delete_old = event(
-        "Delete",
-        TYPE,
-        "Env",
-        &rid,
-        &f.server.url(&name),
-        Some("crteam-dev"),
-        updated,
-        None,
-    );
+    let delete_old = EventBuilder::delete(TYPE)
+        .logical_id("Env")
+        .request(&rid, &f.server.url(&name))
+        .physical_id("crteam-dev")
+        .properties(updated)
+        .build();
     let (d, _) = f.run(delete_old.clone(), 300, &name).await;
     assert_eq!(
         (d.status, d.id.as_str()),
@@ -1022,16 +914,12 @@ async fn environment_lifecycle(f: &Fixture, offline: &Arc<Handler>) {
     let (rid, name) = f.request_name("edelete");
     let (d, _) = f
         .run(
-            event(
-                "Delete",
-                TYPE,
-                "Env",
-                &rid,
-                &f.server.url(&name),
-                Some("crteam2-dev"),
-                replacement,
-                None,
-            ),
+            EventBuilder::delete(TYPE)
+                .logical_id("Env")
+                .request(&rid, &f.server.url(&name))
+                .physical_id("crteam2-dev")
+                .properties(replacement)
+                .build(),
             300,
             &name,
         )

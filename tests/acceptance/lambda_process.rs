@@ -17,7 +17,10 @@ use acceptance::{bootstrap_binary, Emulator, ACCOUNT_ID, REGION};
 use aws_sdk_s3::presigning::PresigningConfig;
 use serde_json::{json, Value};
 
-const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:secure-mlops-cr";
+#[path = "support/cfn_event.rs"]
+mod cfn_event;
+use cfn_event::{EventBuilder, FUNCTION_ARN};
+
 const STACK_ID: &str =
     "arn:aws:cloudformation:us-east-1:123456789012:stack/ds-team/0f1e2d3c-aaaa-bbbb-cccc-000000000002";
 const BUCKET: &str = "cfn-responses";
@@ -55,27 +58,6 @@ impl Responses {
     }
 }
 
-fn event(
-    request_type: &str,
-    resource_type: &str,
-    url: &str,
-    request_id: &str,
-    props: Value,
-) -> Value {
-    let mut props = props;
-    props["ServiceToken"] = json!(FUNCTION_ARN);
-    json!({
-        "RequestType": request_type,
-        "ServiceToken": FUNCTION_ARN,
-        "ResponseURL": url,
-        "StackId": STACK_ID,
-        "RequestId": request_id,
-        "LogicalResourceId": "Resource",
-        "ResourceType": resource_type,
-        "ResourceProperties": props,
-    })
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_bootstrap_process_answers_cloudformation_through_the_runtime_api() {
     let emulator = Emulator::start();
@@ -107,13 +89,11 @@ async fn the_bootstrap_process_answers_cloudformation_through_the_runtime_api() 
 
     // 1. Projects Create: SUCCESS, the account/region id, the Terraform resource's values.
     let url = responses.url("create").await;
-    let create = event(
-        "Create",
-        "Custom::SageMakerProjectsEnablement",
-        &url,
-        "req-create",
-        json!({"PrincipalArns": [], "CreateServiceRoles": "true"}),
-    );
+    let create = EventBuilder::create("Custom::SageMakerProjectsEnablement")
+        .stack_id(STACK_ID)
+        .request("req-create", &url)
+        .properties(json!({"PrincipalArns": [], "CreateServiceRoles": "true"}))
+        .build();
     let id = api.invoke(create, Duration::from_secs(120));
     let done = api.wait_for(&id, Duration::from_secs(120));
     let first_poll = api.first_poll();
@@ -155,13 +135,13 @@ async fn the_bootstrap_process_answers_cloudformation_through_the_runtime_api() 
 
     // 2. A bad property: FAILED, the path in the Reason, nothing created; the process lives on.
     let url = responses.url("bad").await;
-    let bad = event(
-        "Create",
-        "Custom::SecureDsEnvironment",
-        &url,
-        "req-bad",
-        json!({"Name": "team-a", "Stage": "dev", "Network": {"VpcCidr": "10.0.0.0/33"}}),
-    );
+    let bad = EventBuilder::create("Custom::SecureDsEnvironment")
+        .stack_id(STACK_ID)
+        .request("req-bad", &url)
+        .properties(
+            json!({"Name": "team-a", "Stage": "dev", "Network": {"VpcCidr": "10.0.0.0/33"}}),
+        )
+        .build();
     let id = api.invoke(bad, Duration::from_secs(60));
     let done = api.wait_for(&id, Duration::from_secs(60)).unwrap();
     assert!(done.ok, "{}", done.body);
@@ -180,14 +160,12 @@ async fn the_bootstrap_process_answers_cloudformation_through_the_runtime_api() 
 
     // 3. The Delete of the Create's id: SUCCESS (projects stay enabled: DisableOnDestroy false).
     let url = responses.url("delete").await;
-    let mut delete = event(
-        "Delete",
-        "Custom::SageMakerProjectsEnablement",
-        &url,
-        "req-delete",
-        json!({"PrincipalArns": [], "CreateServiceRoles": "true"}),
-    );
-    delete["PhysicalResourceId"] = json!(format!("{ACCOUNT_ID}/{REGION}"));
+    let delete = EventBuilder::delete("Custom::SageMakerProjectsEnablement")
+        .stack_id(STACK_ID)
+        .request("req-delete", &url)
+        .physical_id(&format!("{ACCOUNT_ID}/{REGION}"))
+        .properties(json!({"PrincipalArns": [], "CreateServiceRoles": "true"}))
+        .build();
     let id = api.invoke(delete, Duration::from_secs(60));
     let done = api.wait_for(&id, Duration::from_secs(60)).unwrap();
     assert!(done.ok, "{}", done.body);
@@ -205,13 +183,11 @@ async fn the_bootstrap_process_answers_cloudformation_through_the_runtime_api() 
         "Studio": {"UserProfiles": ["alice=data_scientist"]}
     });
     let url = responses.url("env-create").await;
-    let create = event(
-        "Create",
-        "Custom::SecureDsEnvironment",
-        &url,
-        "req-env",
-        props.clone(),
-    );
+    let create = EventBuilder::create("Custom::SecureDsEnvironment")
+        .stack_id(STACK_ID)
+        .request("req-env", &url)
+        .properties(props.clone())
+        .build();
     let id = api.invoke(create, Duration::from_secs(300));
     let done = api.wait_for(&id, Duration::from_secs(300)).unwrap();
     assert!(done.ok, "{}", done.body);
@@ -225,14 +201,12 @@ async fn the_bootstrap_process_answers_cloudformation_through_the_runtime_api() 
         "{answer}"
     );
     let url = responses.url("env-delete").await;
-    let mut delete = event(
-        "Delete",
-        "Custom::SecureDsEnvironment",
-        &url,
-        "req-env-delete",
-        props,
-    );
-    delete["PhysicalResourceId"] = json!("proc-dev");
+    let delete = EventBuilder::delete("Custom::SecureDsEnvironment")
+        .stack_id(STACK_ID)
+        .request("req-env-delete", &url)
+        .physical_id("proc-dev")
+        .properties(props)
+        .build();
     let id = api.invoke(delete, Duration::from_secs(300));
     let done = api.wait_for(&id, Duration::from_secs(300)).unwrap();
     assert!(done.ok, "{}", done.body);
