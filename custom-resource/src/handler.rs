@@ -1,6 +1,6 @@
 //! One invocation: parse the event, pick the operation, run it under a watchdog within the
-//! invocation's [budget](crate::budget), then answer CloudFormation or hand the request to the
-//! next invocation. What an operation gets and decides is [`operation`](crate::operation).
+//! invocation's time budget (`budget.rs`), then answer CloudFormation or hand the request to
+//! the next invocation. What an operation gets and decides is in `operation.rs`.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
