@@ -12,6 +12,8 @@ call) they are InService, or gone. `Lifecycle` holds that; studio.settle() appli
 due transitions before each request is served, so every request sees the state
 as of its arrival.
 
+CreateUserProfile also checks AWS's IAM Identity Center rule (_check_sso).
+
 Shapes follow botocore's sagemaker/2017-07-24 model.
 """
 
@@ -280,12 +282,37 @@ def get_sagemaker_servicecatalog_portfolio_status(self: SageMakerResponse) -> Ac
 # --- user profiles -----------------------------------------------------------
 
 
+def _check_sso(domain: Domain, identifier: str | None, value: str | None) -> None:
+    """AWS's rule (CreateUserProfile API reference): in a domain whose AuthMode is SSO (IAM
+    Identity Center) SingleSignOnUserIdentifier ("UserName", the only value) and
+    SingleSignOnUserValue are required; in any other domain they cannot be specified."""
+    if identifier is not None and identifier != "UserName":
+        raise ValidationError(
+            f"1 validation error detected: Value '{identifier}' at 'singleSignOnUserIdentifier' failed to "
+            "satisfy constraint: Member must satisfy regular expression pattern: UserName"
+        )
+    if domain.auth_mode == "SSO":
+        if not identifier or not value:
+            raise ValidationError(
+                f"SingleSignOnUserIdentifier and SingleSignOnUserValue are required for a user profile in "
+                f"domain {domain.id}, whose AuthMode is SSO (IAM Identity Center)."
+            )
+    elif identifier is not None or value is not None:
+        raise ValidationError(
+            f"SingleSignOnUserIdentifier and SingleSignOnUserValue cannot be specified for a user profile in "
+            f"domain {domain.id}, whose AuthMode is {domain.auth_mode}."
+        )
+
+
 def create_user_profile(self: SageMakerResponse) -> ActionResult:
     backend = self.sagemaker_backend
     domain_id = self._get_param("DomainId")
     name = self._get_param("UserProfileName")
+    sso_identifier = self._get_param("SingleSignOnUserIdentifier")
+    sso_value = self._get_param("SingleSignOnUserValue")
     with LOCK:
-        require_domain_in_service(backend, domain_id)
+        domain = require_domain_in_service(backend, domain_id)
+        _check_sso(domain, sso_identifier, sso_value)
         st = sm_state(backend)
         if (domain_id, name) in st.user_profiles:
             raise ResourceInUseException(f"User profile {name} already exists in domain {domain_id}.")
@@ -295,8 +322,8 @@ def create_user_profile(self: SageMakerResponse) -> ActionResult:
             arn=sagemaker_arn(self, f"user-profile/{domain_id}/{name}"),
             home_efs_uid=str(st.next_uid),
             user_settings=self._get_param("UserSettings"),
-            sso_identifier=self._get_param("SingleSignOnUserIdentifier"),
-            sso_value=self._get_param("SingleSignOnUserValue"),
+            sso_identifier=sso_identifier,
+            sso_value=sso_value,
             tags=list(self._get_param("Tags") or []),
         )
         st.next_uid += 1

@@ -28,12 +28,7 @@ def aws(emulator: Emulator) -> SimpleNamespace:
 def create_domain(aws, name: str, wait: bool = True, subnets: int = 2, **kw) -> tuple[str, str, list[str]]:
     vpc, subnet_ids = studio_network(aws.ec2, subnets)
     domain_id = aws.sagemaker.create_domain(
-        DomainName=name,
-        AuthMode="IAM",
-        DefaultUserSettings={"ExecutionRole": ROLE},
-        SubnetIds=subnet_ids,
-        VpcId=vpc,
-        **kw,
+        **{"DomainName": name, "AuthMode": "IAM", "DefaultUserSettings": {"ExecutionRole": ROLE}, "SubnetIds": subnet_ids, "VpcId": vpc, **kw}
     )["DomainId"]
     if wait:
         wait_status(lambda: describe_domain(aws, domain_id), "InService")
@@ -531,3 +526,33 @@ def test_update_domain_network_access_settings_and_subnets(aws, name):
     wait_status(lambda: sm.describe_app(**app), "Deleted")
     sm.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly")
     assert describe_domain(aws, domain_id)["AppNetworkAccessType"] == "VpcOnly"
+
+
+# --- IAM Identity Center (SSO) domains ---------------------------------------------------
+
+
+def test_sso_domains_need_the_users_identity_and_iam_domains_refuse_it(aws, name):
+    sso, _, _ = create_domain(aws, name("sso"), AuthMode="SSO", HomeEfsFileSystemCreation="Disabled")
+    iam, _, _ = create_domain(aws, name("iam"), HomeEfsFileSystemCreation="Disabled")
+    sm = aws.sagemaker
+
+    for missing in ({}, {"SingleSignOnUserIdentifier": "UserName"}, {"SingleSignOnUserValue": "maria"}):
+        err = refused("ValidationException", sm.create_user_profile, DomainId=sso, UserProfileName="maria", **missing)
+        assert "SingleSignOnUserIdentifier and SingleSignOnUserValue are required" in err.response["Error"]["Message"]
+    err = refused(
+        "ValidationException", sm.create_user_profile, DomainId=sso, UserProfileName="maria",
+        SingleSignOnUserIdentifier="Email", SingleSignOnUserValue="maria@example.com",
+    )
+    assert "singleSignOnUserIdentifier" in err.response["Error"]["Message"]
+    assert sm.list_user_profiles(DomainIdEquals=sso)["UserProfiles"] == []
+
+    sm.create_user_profile(DomainId=sso, UserProfileName="maria", SingleSignOnUserIdentifier="UserName", SingleSignOnUserValue="maria")
+    profile = sm.describe_user_profile(DomainId=sso, UserProfileName="maria")
+    assert (profile["SingleSignOnUserIdentifier"], profile["SingleSignOnUserValue"]) == ("UserName", "maria")
+
+    err = refused(
+        "ValidationException", sm.create_user_profile, DomainId=iam, UserProfileName="lead",
+        SingleSignOnUserIdentifier="UserName", SingleSignOnUserValue="lead",
+    )
+    assert "cannot be specified" in err.response["Error"]["Message"]
+    sm.create_user_profile(DomainId=iam, UserProfileName="lead")
