@@ -6,13 +6,32 @@ methods) when install() runs; nothing here changes moto's files on disk.
 
 
 def install() -> None:
-    from . import cfn_custom, ec2_rules, endpoint_services, lambda_local, sagemaker, sc_provisioning, servicecatalog, studio
+    from . import (
+        cfn_custom,
+        cfn_settle,
+        ec2_rules,
+        ec2_settle,
+        efs_settle,
+        endpoint_services,
+        iam_propagation,
+        lambda_local,
+        latency_profile,
+        sagemaker,
+        sc_provisioning,
+        servicecatalog,
+        studio,
+    )
 
+    latency_profile.install()  # config keys first: a bad EMULATOR_LATENCY_* fails the start
     sagemaker.install()
     studio.install()
     servicecatalog.install()
     sc_provisioning.install()  # builds on servicecatalog (imports it; no install-order dependency)
     ec2_rules.install()
     endpoint_services.install()  # wraps ec2_rules' CreateVpcEndpoint
+    ec2_settle.install()  # wraps both: pending states on top of their checks
+    efs_settle.install()
+    iam_propagation.install()
     lambda_local.install()
     cfn_custom.install()
+    cfn_settle.install()

@@ -25,11 +25,48 @@ def _env_float(name: str, default: float) -> float:
     return float(raw)
 
 
+def _env_str(name: str, default: str) -> str:
+    raw = os.environ.get(name)
+    return default if raw is None or raw == "" else raw
+
+
+def _env_optional_float(name: str) -> float | None:
+    raw = os.environ.get(name)
+    return None if raw is None or raw == "" else float(raw)
+
+
+def _env_optional_int(name: str) -> int | None:
+    raw = os.environ.get(name)
+    return None if raw is None or raw == "" else int(raw)
+
+
+def _non_negative(key: str, value: Any) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{key} must be a non-negative number")
+    return float(value)
+
+
+def _optional_non_negative(key: str, value: Any) -> float | None:
+    return None if value is None else _non_negative(key, value)
+
+
+def _optional_seed(key: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{key} must be a non-negative integer or null")
+    return value
+
+
 class Config:
-    """Knobs that tests and demos may change at runtime (POST /_emulator/config)."""
+    """Knobs that tests and demos may change at runtime (POST /_emulator/config).
+
+    Each key has a validator; a key whose validator lives in another module
+    (latency_profile) is registered there, so the rules sit next to their use.
+    """
 
     def __init__(self) -> None:
-        self.defaults = {
+        self.defaults: dict[str, Any] = {
             # On AWS, EnableSagemakerServicecatalogPortfolio returns at once but the
             # portfolio share is accepted in the background: the portfolio shows up
             # in ListAcceptedPortfolioShares(AWS_SERVICECATALOG) some time later.
@@ -41,9 +78,39 @@ class Config:
             # SageMaker Studio resources (domains, user profiles, spaces, apps) pass through
             # Pending after a create and Deleting after a delete, as on AWS (minutes there):
             # this long after the call they become InService, or gone (apps: Deleted).
+            # Used while latency_profile is "none" (latency_profile.py has AWS's times).
             "studio_delay_seconds": _env_float("EMULATOR_STUDIO_DELAY_SECONDS", 0.3),
+            # latency_profile.py: "none" (the delays above, answers at once) or "aws".
+            "latency_profile": _env_str("EMULATOR_LATENCY_PROFILE", "none"),
+            # Emulator seconds per AWS second for settle times (0.01: an AWS minute in 0.6 s).
+            "latency_scale": _env_float("EMULATOR_LATENCY_SCALE", 0.01),
+            # The same for the 50-200 ms each AWS call takes; null: follow latency_scale.
+            "call_latency_scale": _env_optional_float("EMULATOR_CALL_LATENCY_SCALE"),
+            # null: the middle of each range; a number: a seeded draw within it.
+            "latency_seed": _env_optional_int("EMULATOR_LATENCY_SEED"),
         }
+        self.validators: dict[str, Any] = {
+            "sc_share_delay_seconds": _non_negative,
+            "request_delay_seconds": _non_negative,
+            "studio_delay_seconds": _non_negative,
+            "latency_scale": _non_negative,
+            "call_latency_scale": _optional_non_negative,
+            "latency_seed": _optional_seed,
+        }
+        self.listeners: list[Any] = []
         self.values = dict(self.defaults)
+        for key, check in self.validators.items():  # a bad environment variable fails the start
+            self.values[key] = check(key, self.values[key])
+
+    def validator(self, key: str, check: Any) -> None:
+        """Register the check for `key` (returns the value to store, or raises ValueError)
+        and validate the start-up value with it, so a bad environment variable fails the start."""
+        self.validators[key] = check
+        self.values[key] = check(key, self.values[key])
+
+    def on_change(self, listener: Any) -> None:
+        """Call listener(changed keys) after every successful update."""
+        self.listeners.append(listener)
 
     def get(self, key: str) -> Any:
         return self.values[key]
@@ -52,10 +119,14 @@ class Config:
         unknown = sorted(set(changes) - set(self.values))
         if unknown:
             raise ValueError(f"unknown config keys: {', '.join(unknown)}")
+        checked = {}
         for key, value in changes.items():
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"{key} must be a non-negative number")
-            self.values[key] = float(value)
+            check = self.validators.get(key, _non_negative)
+            checked[key] = check(key, value)
+        with LOCK:
+            self.values.update(checked)
+        for listener in self.listeners:
+            listener(set(checked))
         return dict(self.values)
 
 

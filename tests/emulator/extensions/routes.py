@@ -8,12 +8,19 @@ dispatcher sees the request, so moto's routing is never involved.
 
   GET  /_emulator/health     {"emulator": "aws-emulator", "pid": ..., "moto": "5.2.5"}
   GET  /_emulator/inventory  see inventory.py
-  GET  /_emulator/config     current runtime config
+  GET  /_emulator/config     current runtime config, plus "effective": the latency profile in force
   POST /_emulator/config     JSON object of settings to change, e.g. {"sc_share_delay_seconds": 0.2};
                              "request_delay_seconds" delays every AWS request (not these routes);
-                             "studio_delay_seconds" is how long Studio resources stay Pending/Deleting
+                             "studio_delay_seconds" is how long Studio resources stay Pending/Deleting;
+                             latency_profile/latency_scale/call_latency_scale/latency_seed
+                             (latency_profile.py)
+  GET  /_emulator/latency-profile  the settle times and call latency in force (latency_profile.describe)
   POST /_emulator/reset      drop every resource (moto's reset; extension state lives
                              on moto's backends so it goes too); config is kept
+
+Every other request is an AWS call (or moto's own): it waits request_delay_seconds plus the
+profile's per-call latency, then the due transitions are applied (pending.py, studio.settle)
+and moto answers.
 """
 
 import json
@@ -24,6 +31,7 @@ from typing import Any
 
 import moto
 
+from . import latency_profile, pending
 from .common import CONFIG, LOCK
 from .inventory import inventory
 from .studio import settle
@@ -36,7 +44,12 @@ def _reset() -> dict[str, Any]:
 
     with LOCK:
         moto_api_backend.reset()
+        pending.clear()
     return {"reset": True}
+
+
+def _config() -> dict[str, Any]:
+    return {**CONFIG.values, "effective": latency_profile.describe()}
 
 
 class EmulatorApp:
@@ -46,12 +59,7 @@ class EmulatorApp:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if not path.startswith(PREFIX):
-            delay = CONFIG.get("request_delay_seconds")
-            if delay > 0:
-                time.sleep(delay)
-            # Time-driven state (Studio's Pending/Deleting) catches up before moto sees the request.
-            settle()
-            return self.moto_app(environ, start_response)
+            return self.aws(environ, start_response)
         status, body = self.handle(environ.get("REQUEST_METHOD", "GET"), path[len(PREFIX) :].rstrip("/"), environ)
         data = json.dumps(body, indent=1, sort_keys=True).encode() + b"\n"
         start_response(
@@ -60,25 +68,41 @@ class EmulatorApp:
         )
         return [data]
 
+    def aws(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        delay = CONFIG.get("request_delay_seconds") + latency_profile.call_latency_seconds()
+        if delay > 0:
+            time.sleep(delay)
+        # Time-driven state (Studio's Pending/Deleting, pending.py's queue) catches up
+        # before moto sees the request.
+        pending.run_due()
+        settle()
+        return self.moto_app(environ, start_response)
+
     def handle(self, method: str, route: str, environ: dict[str, Any]) -> tuple[str, Any]:
         if route == "health" and method == "GET":
             return "200 OK", {"emulator": "aws-emulator", "pid": os.getpid(), "moto": moto.__version__}
         if route == "inventory" and method == "GET":
+            pending.run_due()
             settle()
             return "200 OK", inventory()
         if route == "config" and method == "GET":
-            return "200 OK", dict(CONFIG.values)
+            return "200 OK", _config()
         if route == "config" and method == "POST":
             try:
                 changes = json.loads(_read_body(environ) or b"{}")
                 if not isinstance(changes, dict):
                     raise ValueError("body must be a JSON object")
-                return "200 OK", CONFIG.update(changes)
+                if "effective" in changes:
+                    raise ValueError("effective is read-only (GET /_emulator/latency-profile)")
+                CONFIG.update(changes)
+                return "200 OK", _config()
             except ValueError as exc:
                 return "400 Bad Request", {"error": str(exc)}
         if route == "reset" and method == "POST":
             return "200 OK", _reset()
-        if route in {"health", "inventory", "config", "reset"}:
+        if route == "latency-profile" and method == "GET":
+            return "200 OK", latency_profile.describe()
+        if route in {"health", "inventory", "config", "reset", "latency-profile"}:
             return "405 Method Not Allowed", {"error": f"{method} not allowed on {PREFIX}{route}"}
         return "404 Not Found", {"error": f"no route {PREFIX}{route}"}
 

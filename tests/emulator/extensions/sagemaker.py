@@ -7,12 +7,14 @@ are taggable through moto's own AddTags/ListTags/DeleteTags (moto's ARN lookup
 cannot parse their ARNs; ours does).
 
 Studio resources have AWS's asynchronous lifecycle: a create leaves them Pending,
-a delete Deleting, and `studio_delay_seconds` later (the delay in force at the
-call) they are InService, or gone. `Lifecycle` holds that; studio.settle() applies
-due transitions before each request is served, so every request sees the state
-as of its arrival.
+a delete Deleting, and some time later (latency_profile.settle_seconds of the kind at
+the call: `studio_delay_seconds`, or AWS's scaled time with the "aws" profile) they
+are InService, or gone. `Lifecycle` holds that; studio.settle() applies due
+transitions before each request is served, so every request sees the state as of
+its arrival.
 
-CreateUserProfile also checks AWS's IAM Identity Center rule (_check_sso).
+CreateUserProfile also checks AWS's IAM Identity Center rule (_check_sso) and, with
+the "aws" profile, that its execution role has propagated (iam_propagation.py).
 
 Shapes follow botocore's sagemaker/2017-07-24 model.
 """
@@ -28,8 +30,8 @@ from moto.sagemaker.models import Domain, SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 from moto.utilities.utils import get_partition
 
-from . import servicecatalog
-from .common import CONFIG, LOCK, deep_merge, paginate, state
+from . import iam_propagation, latency_profile, servicecatalog
+from .common import LOCK, deep_merge, paginate, state
 
 # Lifecycle.next_status meaning "remove the resource" (apps instead become Deleted).
 GONE = "<gone>"
@@ -41,9 +43,10 @@ class Lifecycle:
     next_status: str | None = None
     due: float | None = None  # time.monotonic() at which next_status applies
 
-    def begin(self, status: str, then: str) -> None:
+    def begin(self, status: str, then: str, kind: str) -> None:
+        """`kind` is latency_profile's, e.g. "sagemaker:domain:delete": how long it takes."""
         self.status, self.next_status = status, then
-        self.due = time.monotonic() + CONFIG.get("studio_delay_seconds")
+        self.due = time.monotonic() + latency_profile.settle_seconds(kind)
 
     def advance(self, now: float) -> bool:
         """Apply the pending transition if it is due; True if the status changed."""
@@ -53,10 +56,15 @@ class Lifecycle:
         return True
 
 
-def new_lifecycle() -> Lifecycle:
-    life = Lifecycle()
-    life.begin("Pending", "InService")
-    return life
+def new_lifecycle(what: str) -> Any:
+    """A factory of Lifecycles that are Pending for as long as creating `what` takes."""
+
+    def make() -> Lifecycle:
+        life = Lifecycle()
+        life.begin("Pending", "InService", f"sagemaker:{what}:create")
+        return life
+
+    return make
 
 
 @dataclass
@@ -69,7 +77,7 @@ class UserProfile:
     sso_identifier: str | None
     sso_value: str | None
     tags: list[dict[str, str]] = field(default_factory=list)
-    life: Lifecycle = field(default_factory=new_lifecycle)
+    life: Lifecycle = field(default_factory=new_lifecycle("user_profile"))
     creation_time: Any = field(default_factory=utcnow)
     last_modified_time: Any = field(default_factory=utcnow)
 
@@ -112,7 +120,7 @@ class Space:
     sharing: dict[str, Any] | None
     display_name: str | None
     tags: list[dict[str, str]] = field(default_factory=list)
-    life: Lifecycle = field(default_factory=new_lifecycle)
+    life: Lifecycle = field(default_factory=new_lifecycle("space"))
     creation_time: Any = field(default_factory=utcnow)
     last_modified_time: Any = field(default_factory=utcnow)
 
@@ -165,7 +173,7 @@ class App:
     arn: str
     resource_spec: dict[str, Any] | None
     tags: list[dict[str, str]] = field(default_factory=list)
-    life: Lifecycle = field(default_factory=new_lifecycle)
+    life: Lifecycle = field(default_factory=new_lifecycle("app"))
     creation_time: Any = field(default_factory=utcnow)
 
     @property
@@ -197,7 +205,7 @@ class App:
 class DomainMeta:
     """What the emulator keeps for a domain beyond moto's Domain object."""
 
-    life: Lifecycle = field(default_factory=new_lifecycle)
+    life: Lifecycle = field(default_factory=new_lifecycle("domain"))
     # The home EFS and what SageMaker made for it (None/empty when not created).
     file_system_id: str | None = None
     inbound_group_id: str | None = None
@@ -313,6 +321,7 @@ def create_user_profile(self: SageMakerResponse) -> ActionResult:
     with LOCK:
         domain = require_domain_in_service(backend, domain_id)
         _check_sso(domain, sso_identifier, sso_value)
+        iam_propagation.check((self._get_param("UserSettings") or {}).get("ExecutionRole"))
         st = sm_state(backend)
         if (domain_id, name) in st.user_profiles:
             raise ResourceInUseException(f"User profile {name} already exists in domain {domain_id}.")
@@ -365,7 +374,7 @@ def delete_user_profile(self: SageMakerResponse) -> ActionResult:
                 f"User profile {profile.arn} cannot be deleted while it owns spaces: {', '.join(owned)}."
             )
         if profile.status != "Deleting":  # a repeated delete changes nothing
-            profile.life.begin("Deleting", GONE)
+            profile.life.begin("Deleting", GONE, "sagemaker:user_profile:delete")
             profile.last_modified_time = utcnow()
     return EmptyResult()
 

@@ -5,7 +5,7 @@ made-up EFS id, RetentionPolicy ignored, no spaces or apps. On AWS a domain is a
 set of real resources in the account, and a teardown that forgets one of them
 fails (the VPC cannot be deleted). Here, as there:
 
-CreateDomain (Pending, InService `studio_delay_seconds` later; id d- + 12
+CreateDomain (Pending, InService some time later (latency_profile.py); id d- + 12
 lowercase alphanumerics) makes, unless HomeEfsFileSystemCreation is Disabled:
   - two security groups in the domain's VPC,
       security-group-for-inbound-nfs-<domain id>   ingress TCP 2049 from the outbound group
@@ -51,6 +51,7 @@ from moto.sagemaker.models import Domain, SageMakerModelBackend, sagemaker_backe
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
 
+from . import iam_propagation
 from .common import LOCK, deep_merge, paginate
 from .sagemaker import (
     GONE,
@@ -231,6 +232,9 @@ def _create_domain(
             raise ResourceInUseException(
                 f"Resource Already Exists: Domain with name {domain_name} already exists. Choose a different name."
             )
+        iam_propagation.check(
+            (default_user_settings or {}).get("ExecutionRole"), (default_space_settings or {}).get("ExecutionRole")
+        )
         with_efs = home_efs_file_system_creation != "Disabled"
         subnets = _subnets(self, vpc_id, subnet_ids) if with_efs or vpc_id or subnet_ids else []
         key_arn = _efs_key_arn(self, kms_key_id or home_efs_file_system_kms_key_id) if with_efs else ""
@@ -328,7 +332,7 @@ def _delete_domain(self: SageMakerModelBackend, domain_id: str, retention_policy
         if meta.life.status == "Deleting":
             return  # already on its way out; the first call's retention holds
         meta.retention = retention
-        meta.life.begin("Deleting", GONE)
+        meta.life.begin("Deleting", GONE, "sagemaker:domain:delete")
         domain.status = "Deleting"
         domain.last_modified_time = utcnow()
 
@@ -457,7 +461,7 @@ def delete_space(self: SageMakerResponse) -> ActionResult:
         if sm_state(backend).active_apps(space.domain_id, "space", space.name):
             raise ResourceInUseException(f"Space {space.arn} cannot be deleted while it has apps that are not Deleted.")
         if space.status != "Deleting":
-            space.life.begin("Deleting", GONE)
+            space.life.begin("Deleting", GONE, "sagemaker:space:delete")
             space.last_modified_time = utcnow()
     return EmptyResult()
 
@@ -550,7 +554,7 @@ def delete_app(self: SageMakerResponse) -> ActionResult:
             # AWS's answer, which clients (e.g. Terraform's AWS provider) match on.
             raise ValidationError(f"App {app.arn} has already been deleted.")
         if app.status != "Deleting":
-            app.life.begin("Deleting", "Deleted")
+            app.life.begin("Deleting", "Deleted", "sagemaker:app:delete")
     return EmptyResult()
 
 

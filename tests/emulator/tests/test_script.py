@@ -148,18 +148,28 @@ def test_routes(own: Emulator):
     assert status == 200 and health["emulator"] == "aws-emulator" and health["moto"] == "5.2.5"
     assert health["pid"] == int((own.run_dir / str(own.port) / "server.pid").read_text())
 
-    assert own.http("GET", "/_emulator/config") == (
-        200,
-        {"request_delay_seconds": 0.0, "sc_share_delay_seconds": 1.0, "studio_delay_seconds": 0.3},
-    )
-    assert own.http("POST", "/_emulator/config", {"sc_share_delay_seconds": 0.5, "studio_delay_seconds": 0}) == (
-        200,
-        {"request_delay_seconds": 0.0, "sc_share_delay_seconds": 0.5, "studio_delay_seconds": 0.0},
-    )
+    defaults = {
+        "call_latency_scale": None,
+        "latency_profile": "none",
+        "latency_scale": 0.01,
+        "latency_seed": None,
+        "request_delay_seconds": 0.0,
+        "sc_share_delay_seconds": 1.0,
+        "studio_delay_seconds": 0.3,
+    }
+    status, config = own.http("GET", "/_emulator/config")
+    assert status == 200 and config.pop("effective")["profile"] == "none"
+    assert config == defaults
+    status, config = own.http("POST", "/_emulator/config", {"sc_share_delay_seconds": 0.5, "studio_delay_seconds": 0})
+    assert status == 200 and config.pop("effective")["settle_seconds"]["sagemaker:domain:create"] == 0.0
+    assert config == {**defaults, "sc_share_delay_seconds": 0.5, "studio_delay_seconds": 0.0}
     assert own.http("POST", "/_emulator/config", {"studio_delay_seconds": -0.1})[0] == 400
     assert own.http("POST", "/_emulator/config", {"sc_share_delay_seconds": -1})[0] == 400
     assert own.http("POST", "/_emulator/config", {"sc_share_delay_seconds": "1"})[0] == 400
     assert own.http("POST", "/_emulator/config", [1])[0] == 400
+    assert own.http("POST", "/_emulator/config", {"latency_profile": "fast"})[0] == 400
+    assert own.http("POST", "/_emulator/config", {"latency_seed": 1.5})[0] == 400
+    assert own.http("POST", "/_emulator/config", {"effective": {}})[0] == 400
     assert own.http("GET", "/_emulator/config")[1]["sc_share_delay_seconds"] == 0.5
     assert own.http("GET", "/_emulator/nothing")[0] == 404
     assert own.http("GET", "/_emulator/reset")[0] == 405
