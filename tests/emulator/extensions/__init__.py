@@ -13,6 +13,7 @@ def install() -> None:
         ec2_settle,
         efs_settle,
         endpoint_services,
+        faults,
         iam_propagation,
         lambda_local,
         latency_profile,
@@ -23,6 +24,7 @@ def install() -> None:
     )
 
     latency_profile.install()  # config keys first: a bad EMULATOR_LATENCY_* fails the start
+    faults.install()
     sagemaker.install()
     studio.install()
     servicecatalog.install()

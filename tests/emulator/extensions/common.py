@@ -62,7 +62,7 @@ class Config:
     """Knobs that tests and demos may change at runtime (POST /_emulator/config).
 
     Each key has a validator; a key whose validator lives in another module
-    (latency_profile) is registered there, so the rules sit next to their use.
+    (latency_profile, faults) is registered there, so the rules sit next to their use.
     """
 
     def __init__(self) -> None:
@@ -88,6 +88,8 @@ class Config:
             "call_latency_scale": _env_optional_float("EMULATOR_CALL_LATENCY_SCALE"),
             # null: the middle of each range; a number: a seeded draw within it.
             "latency_seed": _env_optional_int("EMULATOR_LATENCY_SEED"),
+            # faults.py: "throttle:0.1,5xx:0.05,seed=1", or "" for none.
+            "faults": _env_str("EMULATOR_FAULTS", ""),
         }
         self.validators: dict[str, Any] = {
             "sc_share_delay_seconds": _non_negative,

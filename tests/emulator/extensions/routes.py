@@ -13,25 +13,29 @@ dispatcher sees the request, so moto's routing is never involved.
                              "request_delay_seconds" delays every AWS request (not these routes);
                              "studio_delay_seconds" is how long Studio resources stay Pending/Deleting;
                              latency_profile/latency_scale/call_latency_scale/latency_seed
-                             (latency_profile.py)
+                             (latency_profile.py), faults (faults.py)
   GET  /_emulator/latency-profile  the settle times and call latency in force (latency_profile.describe)
+  GET  /_emulator/stats      AWS calls per service and operation, and faults injected (stats.py)
+  POST /_emulator/stats/reset  count from zero again
   POST /_emulator/reset      drop every resource (moto's reset; extension state lives
-                             on moto's backends so it goes too); config is kept
+                             on moto's backends so it goes too); config and stats are kept
 
-Every other request is an AWS call (or moto's own): it waits request_delay_seconds plus the
-profile's per-call latency, then the due transitions are applied (pending.py, studio.settle)
-and moto answers.
+Every other request is an AWS call (or moto's own): it is classified (aws_request.py) and
+counted, waits request_delay_seconds plus the profile's per-call latency, may get a fault
+(faults.py), then the due transitions are applied (pending.py, studio.settle) and moto answers.
 """
 
 import json
 import os
+import sys
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import moto
 
-from . import latency_profile, pending
+from . import aws_request, faults, latency_profile, pending, stats
 from .common import CONFIG, LOCK
 from .inventory import inventory
 from .studio import settle
@@ -69,9 +73,24 @@ class EmulatorApp:
         return [data]
 
     def aws(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        delay = CONFIG.get("request_delay_seconds") + latency_profile.call_latency_seconds()
+        try:
+            request = aws_request.classify(environ)
+        except Exception:  # never let bookkeeping break a call: serve it uncounted and unfaulted
+            traceback.print_exc(file=sys.stderr)
+            request = None
+        if request is not None:
+            stats.count(request)
+        delay = CONFIG.get("request_delay_seconds")
+        if request is not None and request.service is not None:
+            delay += latency_profile.call_latency_seconds()
         if delay > 0:
             time.sleep(delay)
+        fault = faults.draw(request) if request is not None else None
+        if fault is not None:
+            stats.count_fault(request, fault[0])
+            status, headers, body = faults.answer(request, fault[0], fault[1], environ)
+            start_response(status, headers)
+            return [body]
         # Time-driven state (Studio's Pending/Deleting, pending.py's queue) catches up
         # before moto sees the request.
         pending.run_due()
@@ -102,7 +121,12 @@ class EmulatorApp:
             return "200 OK", _reset()
         if route == "latency-profile" and method == "GET":
             return "200 OK", latency_profile.describe()
-        if route in {"health", "inventory", "config", "reset", "latency-profile"}:
+        if route == "stats" and method == "GET":
+            return "200 OK", stats.snapshot()
+        if route == "stats/reset" and method == "POST":
+            stats.reset()
+            return "200 OK", stats.snapshot()
+        if route in {"health", "inventory", "config", "reset", "latency-profile", "stats", "stats/reset"}:
             return "405 Method Not Allowed", {"error": f"{method} not allowed on {PREFIX}{route}"}
         return "404 Not Found", {"error": f"no route {PREFIX}{route}"}
 

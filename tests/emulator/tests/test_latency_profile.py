@@ -238,6 +238,7 @@ def test_the_profile_comes_from_the_environment(tmp_path: Path):
         "EMULATOR_LATENCY_SCALE": "0.02",
         "EMULATOR_CALL_LATENCY_SCALE": "0.001",
         "EMULATOR_LATENCY_SEED": "7",
+        "EMULATOR_FAULTS": "throttle:0.1,5xx:0.05,seed=3",
     }
     started = run_script("start", port=port, run_dir=tmp_path, env=env)
     assert started.returncode == 0, started.stderr
@@ -245,6 +246,7 @@ def test_the_profile_comes_from_the_environment(tmp_path: Path):
         emu = Emulator(started.stdout.strip(), port, tmp_path)
         config = emu.http("GET", "/_emulator/config")[1]
         assert (config["latency_profile"], config["latency_scale"], config["call_latency_scale"], config["latency_seed"]) == ("aws", 0.02, 0.001, 7)
+        assert config["faults"] == "throttle:0.1,5xx:0.05,seed=3"
         profile = emu.http("GET", "/_emulator/latency-profile")[1]
         assert profile["call_latency_ms"] == [pytest.approx(0.05), pytest.approx(0.2)]
         chosen = profile["aws"]["ec2:nat_gateway:create"]["chosen"]

@@ -150,6 +150,7 @@ def test_routes(own: Emulator):
 
     defaults = {
         "call_latency_scale": None,
+        "faults": "",
         "latency_profile": "none",
         "latency_scale": 0.01,
         "latency_seed": None,
@@ -169,6 +170,8 @@ def test_routes(own: Emulator):
     assert own.http("POST", "/_emulator/config", [1])[0] == 400
     assert own.http("POST", "/_emulator/config", {"latency_profile": "fast"})[0] == 400
     assert own.http("POST", "/_emulator/config", {"latency_seed": 1.5})[0] == 400
+    assert own.http("POST", "/_emulator/config", {"faults": "throttle:2"})[0] == 400
+    assert own.http("POST", "/_emulator/config", {"faults": "oops:0.1"})[0] == 400
     assert own.http("POST", "/_emulator/config", {"effective": {}})[0] == 400
     assert own.http("GET", "/_emulator/config")[1]["sc_share_delay_seconds"] == 0.5
     assert own.http("GET", "/_emulator/nothing")[0] == 404
