@@ -120,7 +120,9 @@ impl EnvironmentDriver {
     ) -> Result<Vec<String>, ChildError> {
         let cx = self.cx(&node.id);
         let inputs = inputs(node, ledger);
-        with_kind!(&node.kind, kind => drift_of(kind, &cx, &inputs, record).await)
+        // Boxed: each kind's future is large, and a match over 23 of them inline would be
+        // their size stacked into every caller's frame (tokio's worker stacks are 2 MiB).
+        with_kind!(&node.kind, kind => Box::pin(drift_of(kind, &cx, &inputs, record)).await)
     }
 
     /// True when `record`, kept under `node`'s logical id, is not the child `node` describes
@@ -137,7 +139,8 @@ impl ChildDriver<Child> for EnvironmentDriver {
     async fn ensure(&self, node: &Node<Child>, inputs: Ledger) -> Result<Record, ChildError> {
         let cx = self.cx(&node.id);
         let inputs = self::inputs(node, &inputs);
-        with_kind!(&node.kind, kind => ensure_of(kind, &cx, &inputs).await)
+        // Boxed, as in `drift`.
+        with_kind!(&node.kind, kind => Box::pin(ensure_of(kind, &cx, &inputs)).await)
     }
 
     /// Deletes by the record's kind (the node may have left the graph); what the user brought
