@@ -1,0 +1,223 @@
+//! Writes every policy document the engine writes for two quickstart environments (Studio on, two
+//! users of each persona) as JSON files, for the security tools in `tests/security/`.
+//!
+//! ```text
+//! cargo run -p secure-mlops-core --example dump_policies -- <dir>
+//! ```
+//!
+//! Built only from the pure builders of `secure_mlops_core::policy`, with fixed facts (account
+//! `123456789012`, `eu-west-1`, environments `team-a-dev` and `team-b-dev`), so the output is the
+//! same on every machine and needs no AWS. `<dir>/manifest.json` lists each document with what it
+//! is: `identity` (attached to `principals`), `trust`, `bucket`/`key` (resource policies of
+//! `resource`), `endpoint` (a VPC endpoint policy, `endpoint_id`) or `boundary`.
+
+use std::path::{Path, PathBuf};
+
+use secure_mlops_core::ids::{KeyPurpose, Persona};
+use secure_mlops_core::policy::environment::flow_logs::{
+    flow_logs_delivery_policy, flow_logs_trust_policy,
+};
+use secure_mlops_core::policy::environment::roles::{
+    permissions_policy, persona_role_name, trust_policy,
+};
+use secure_mlops_core::policy::environment::{
+    bucket_policy, guardrail_policy, key_policy, s3_endpoint_policy, BucketPolicyInput,
+    EnvironmentFacts,
+};
+use secure_mlops_core::policy::projects_roles::{LAUNCH_ROLE, USE_ROLE};
+use secure_mlops_core::spec::GuardrailSpec;
+use serde_json::{json, Value};
+
+/// The account both environments live in.
+const ACCOUNT: &str = "123456789012";
+/// Their region.
+const REGION: &str = "eu-west-1";
+/// The engine's own role (the custom-resource Lambda's, or a Terraform user's).
+const ENGINE_ROLE: &str = "arn:aws:iam::123456789012:role/secure-mlops-engine";
+
+/// One environment's fixed facts and the ids its children got.
+struct Env {
+    facts: EnvironmentFacts,
+    s3_endpoint_id: &'static str,
+}
+
+impl Env {
+    fn id(&self) -> String {
+        format!("{}-{}", self.facts.name, self.facts.stage)
+    }
+
+    fn bucket(&self, purpose: &str) -> String {
+        format!("{}-{REGION}-{ACCOUNT}-{purpose}", self.id())
+    }
+
+    fn role_arn(&self, persona: Persona) -> String {
+        format!(
+            "arn:aws:iam::{ACCOUNT}:role/{}",
+            persona_role_name(&self.id(), persona)
+        )
+    }
+}
+
+fn environments() -> Vec<Env> {
+    let facts = |name: &str| EnvironmentFacts {
+        partition: "aws".into(),
+        account_id: ACCOUNT.into(),
+        region: REGION.into(),
+        name: name.into(),
+        stage: "dev".into(),
+    };
+    vec![
+        Env {
+            facts: facts("team-a"),
+            s3_endpoint_id: "vpce-0a0000000000000a1",
+        },
+        Env {
+            facts: facts("team-b"),
+            s3_endpoint_id: "vpce-0b0000000000000b1",
+        },
+    ]
+}
+
+/// Collects documents and their manifest entries.
+struct Dump {
+    dir: PathBuf,
+    manifest: Vec<Value>,
+}
+
+impl Dump {
+    fn write(&mut self, relative: &str, document: &Value, entry: Value) -> std::io::Result<()> {
+        let path = self.dir.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, serde_json::to_string_pretty(document)? + "\n")?;
+        let mut entry = entry;
+        entry["path"] = json!(relative);
+        self.manifest.push(entry);
+        Ok(())
+    }
+}
+
+fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
+    let id = env.id();
+    let facts = &env.facts;
+    let buckets = vec![env.bucket("data"), env.bucket("models")];
+
+    for persona in Persona::ALL {
+        let role = env.role_arn(persona);
+        out.write(
+            &format!("{id}/roles/{}.trust.json", persona.key()),
+            &trust_policy(facts, persona),
+            json!({ "type": "trust", "env": id, "resource": role }),
+        )?;
+        out.write(
+            &format!("{id}/roles/{}.permissions.json", persona.key()),
+            &permissions_policy(facts, persona, &buckets),
+            json!({ "type": "identity", "env": id, "principals": [role] }),
+        )?;
+    }
+
+    if let Some(guardrails) = guardrail_policy(&GuardrailSpec::default()) {
+        // Attached to the roles people and SageMaker act as.
+        let attached: Vec<String> = [Persona::DataScientist, Persona::TeamAdmin, Persona::Execution]
+            .iter()
+            .map(|p| env.role_arn(*p))
+            .collect();
+        out.write(
+            &format!("{id}/guardrails.json"),
+            &guardrails,
+            json!({ "type": "identity", "env": id, "principals": attached }),
+        )?;
+    }
+
+    let mut key_users: Vec<String> = Persona::ALL.iter().map(|p| env.role_arn(*p)).collect();
+    key_users.push(ENGINE_ROLE.to_string());
+    for purpose in KeyPurpose::ALL {
+        let key_arn = key_arn(env, purpose);
+        out.write(
+            &format!("{id}/keys/{}.json", purpose.key()),
+            &key_policy(facts, purpose, &key_users),
+            json!({ "type": "key", "env": id, "resource": key_arn }),
+        )?;
+    }
+
+    for (purpose, name) in ["data", "models"].iter().zip(&buckets) {
+        let policy = bucket_policy(
+            facts,
+            &BucketPolicyInput {
+                bucket_name: name.clone(),
+                vpc_endpoint_id: env.s3_endpoint_id.to_string(),
+                service_role_arns: vec![ENGINE_ROLE.to_string()],
+            },
+        );
+        out.write(
+            &format!("{id}/buckets/{purpose}.json"),
+            &policy,
+            json!({ "type": "bucket", "env": id, "resource": format!("arn:aws:s3:::{name}") }),
+        )?;
+    }
+
+    out.write(
+        &format!("{id}/endpoints/s3.json"),
+        &s3_endpoint_policy(facts, &buckets),
+        json!({ "type": "endpoint", "env": id, "service": "s3", "endpoint_id": env.s3_endpoint_id }),
+    )?;
+
+    let flow_logs_role = format!("arn:aws:iam::{ACCOUNT}:role/{id}-vpc-flow-logs");
+    out.write(
+        &format!("{id}/roles/vpc_flow_logs.trust.json"),
+        &flow_logs_trust_policy(facts),
+        json!({ "type": "trust", "env": id, "resource": flow_logs_role }),
+    )?;
+    out.write(
+        &format!("{id}/roles/vpc_flow_logs.permissions.json"),
+        &flow_logs_delivery_policy(facts),
+        json!({ "type": "identity", "env": id, "principals": [flow_logs_role] }),
+    )?;
+    Ok(())
+}
+
+/// A fixed key ARN per environment and purpose (the real ones are random).
+fn key_arn(env: &Env, purpose: KeyPurpose) -> String {
+    let index = KeyPurpose::ALL.iter().position(|p| *p == purpose).unwrap_or(0);
+    let letter = &env.facts.name[env.facts.name.len() - 1..];
+    format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/{letter}{letter}{letter}{letter}000{index}-0000-4000-8000-000000000000")
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::env::args()
+        .nth(1)
+        .ok_or("usage: dump_policies <output directory>")?;
+    let dir = Path::new(&dir).to_path_buf();
+    std::fs::create_dir_all(&dir)?;
+    let mut out = Dump {
+        dir: dir.clone(),
+        manifest: Vec::new(),
+    };
+    for env in environments() {
+        dump_environment(&mut out, &env)?;
+    }
+    for role in [LAUNCH_ROLE, USE_ROLE] {
+        out.write(
+            &format!("account/{}.trust.json", role.name),
+            &role.trust_policy(),
+            json!({ "type": "trust", "env": null, "resource": role.arn("aws", ACCOUNT) }),
+        )?;
+    }
+    let manifest = json!({
+        "account": ACCOUNT,
+        "region": REGION,
+        "engine_role": ENGINE_ROLE,
+        "documents": out.manifest,
+    });
+    std::fs::write(
+        dir.join("manifest.json"),
+        serde_json::to_string_pretty(&manifest)? + "\n",
+    )?;
+    eprintln!(
+        "dump_policies: {} documents in {}",
+        manifest["documents"].as_array().map_or(0, Vec::len),
+        dir.display()
+    );
+    Ok(())
+}
