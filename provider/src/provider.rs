@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
-use secure_mlops_core::aws::{AssumeRole, AwsClients, ConnectionSettings};
+use secure_mlops_core::aws::{AssumeRole, AwsClients, ConnectionSettings, SERVICES};
 use secure_mlops_core::spec::{is_region_name, parse_iam_role_arn};
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::{AttributeType, NestedBlock, Schema};
@@ -23,12 +23,45 @@ pub(crate) struct AssumeRoleConfig {
     external_id: Value<String>,
 }
 
+/// The `endpoints` block: one URL per service, as terraform-provider-aws's block.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct EndpointsConfig {
+    ec2: Value<String>,
+    efs: Value<String>,
+    iam: Value<String>,
+    kms: Value<String>,
+    logs: Value<String>,
+    s3: Value<String>,
+    sagemaker: Value<String>,
+    servicecatalog: Value<String>,
+    sts: Value<String>,
+}
+
+impl EndpointsConfig {
+    /// Each service's value, by its key in [`SERVICES`].
+    fn by_service(&self) -> [(&'static str, &Value<String>); 9] {
+        [
+            ("ec2", &self.ec2),
+            ("efs", &self.efs),
+            ("iam", &self.iam),
+            ("kms", &self.kms),
+            ("logs", &self.logs),
+            ("s3", &self.s3),
+            ("sagemaker", &self.sagemaker),
+            ("servicecatalog", &self.servicecatalog),
+            ("sts", &self.sts),
+        ]
+    }
+}
+
 /// The provider block's values.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct ProviderConfig {
     region: Value<String>,
     profile: Value<String>,
     endpoint: Value<String>,
+    endpoints: Value<EndpointsConfig>,
     assume_role: Value<AssumeRoleConfig>,
     default_tags: Value<BTreeMap<String, Value<String>>>,
 }
@@ -79,6 +112,14 @@ impl Provider for SageMakerProvider {
             ],
             vec![],
         );
+        let endpoints = block(
+            "Endpoint URLs of single services (LocalStack for some, an emulator for others, VPC endpoint or proxy URLs). Each wins over `endpoint` for its service; a service left out uses `AWS_ENDPOINT_URL_<SERVICE>` when set (`AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`, `AWS_ENDPOINT_URL_SERVICE_CATALOG`, ...), else `endpoint`.",
+            SERVICES
+                .iter()
+                .map(|(key, _)| (*key, optional(AttributeType::String, "Endpoint URL of this service.")))
+                .collect(),
+            vec![],
+        );
         Some(Schema {
             version: 1,
             block: block(
@@ -90,7 +131,10 @@ impl Provider for SageMakerProvider {
                     ("endpoint", optional(AttributeType::String, "One endpoint URL for every AWS service (an emulator, LocalStack, or a proxy). Defaults to `AWS_ENDPOINT_URL` when set, else AWS's public endpoints.")),
                     ("default_tags", optional(map_of_strings(), "Tags added to every AWS resource the provider creates.")),
                 ],
-                vec![("assume_role", NestedBlock::Group(assume_role))],
+                vec![
+                    ("assume_role", NestedBlock::Group(assume_role)),
+                    ("endpoints", NestedBlock::Group(endpoints)),
+                ],
             ),
         })
     }
@@ -163,15 +207,11 @@ fn check_config(diags: &mut Diagnostics, config: &ProviderConfig) -> bool {
             );
         }
     }
-    if let Value::Value(endpoint) = &config.endpoint {
-        if !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
-            || endpoint.len() < 10
-        {
-            diags.error(
-                "Invalid Endpoint",
-                format!("endpoint: {endpoint:?} is not an http(s) URL such as \"http://127.0.0.1:4566\""),
-                AttributePath::new("endpoint"),
-            );
+    check_url(diags, "endpoint", AttributePath::new("endpoint"), &config.endpoint);
+    if let Value::Value(endpoints) = &config.endpoints {
+        for (service, value) in endpoints.by_service() {
+            let path = AttributePath::new("endpoints").attribute(service);
+            check_url(diags, &format!("endpoints.{service}"), path, value);
         }
     }
     if let Value::Value(assume) = &config.assume_role {
@@ -222,6 +262,19 @@ fn check_config(diags: &mut Diagnostics, config: &ProviderConfig) -> bool {
     diags.errors.len() == before
 }
 
+/// An endpoint URL must be http(s).
+fn check_url(diags: &mut Diagnostics, name: &str, path: AttributePath, value: &Value<String>) {
+    if let Value::Value(url) = value {
+        if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+            diags.error(
+                "Invalid Endpoint",
+                format!("{name}: {url:?} is not an http(s) URL such as \"http://127.0.0.1:4566\""),
+                path,
+            );
+        }
+    }
+}
+
 fn settings(config: &ProviderConfig) -> ConnectionSettings {
     let known = |v: &Value<String>| v.as_ref_option().cloned();
     let assume_role = config.assume_role.as_ref_option().and_then(|a| {
@@ -235,6 +288,16 @@ fn settings(config: &ProviderConfig) -> ConnectionSettings {
         region: known(&config.region),
         profile: known(&config.profile),
         endpoint: known(&config.endpoint),
+        service_endpoints: config
+            .endpoints
+            .as_ref_option()
+            .map(|e| {
+                e.by_service()
+                    .into_iter()
+                    .filter_map(|(service, v)| known(v).map(|url| (service.to_string(), url)))
+                    .collect()
+            })
+            .unwrap_or_default(),
         assume_role,
         default_tags: config
             .default_tags
@@ -279,6 +342,10 @@ mod tests {
         let config = ProviderConfig {
             region: Value::Value("moon-1".into()),
             endpoint: Value::Value("localhost:4566".into()),
+            endpoints: Value::Value(EndpointsConfig {
+                sts: Value::Value("ftp://x".into()),
+                ..Default::default()
+            }),
             assume_role: Value::Value(AssumeRoleConfig {
                 role_arn: Value::Value("arn:aws:iam::123456789012:user/bob".into()),
                 session_name: Value::Null,
@@ -288,8 +355,9 @@ mod tests {
         };
         let mut diags = Diagnostics::default();
         assert!(!check_config(&mut diags, &config));
-        assert_eq!(diags.errors.len(), 4);
+        assert_eq!(diags.errors.len(), 5);
         let text = format!("{:?}", diags.errors);
+        assert!(text.contains("endpoints.sts"), "{text}");
         assert!(text.contains("assume_role.role_arn"), "{text}");
         assert!(
             !text.contains("\"x\""),

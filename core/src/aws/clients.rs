@@ -42,10 +42,41 @@ pub struct ConnectionSettings {
     pub profile: Option<String>,
     /// One endpoint URL for every service (an emulator, LocalStack, a VPC endpoint proxy).
     pub endpoint: Option<String>,
+    /// Endpoint URLs of single services, by the keys of [`SERVICES`] (`ec2`, `sagemaker`,
+    /// ...); they win over `endpoint`. Services left out fall back to
+    /// `AWS_ENDPOINT_URL_<SERVICE>` (see [`SERVICES`]), then to `endpoint`.
+    pub service_endpoints: BTreeMap<String, String>,
     /// A role to assume.
     pub assume_role: Option<AssumeRole>,
     /// Tags added to every resource the engine creates.
     pub default_tags: BTreeMap<String, String>,
+}
+
+/// The services the engine calls: the key of each in [`ConnectionSettings::service_endpoints`]
+/// (and the provider's `endpoints` block), and the suffix of its standard
+/// `AWS_ENDPOINT_URL_<SERVICE>` environment variable.
+pub const SERVICES: &[(&str, &str)] = &[
+    ("ec2", "EC2"),
+    ("efs", "EFS"),
+    ("iam", "IAM"),
+    ("kms", "KMS"),
+    ("logs", "CLOUDWATCH_LOGS"),
+    ("s3", "S3"),
+    ("sagemaker", "SAGEMAKER"),
+    ("servicecatalog", "SERVICE_CATALOG"),
+    ("sts", "STS"),
+];
+
+/// The endpoint of `service` (a key of [`SERVICES`]): the one given in `given`, else the
+/// service's `AWS_ENDPOINT_URL_<SERVICE>` environment variable.
+pub fn service_endpoint(service: &str, given: &BTreeMap<String, String>) -> Option<String> {
+    if let Some(url) = given.get(service).filter(|u| !u.is_empty()) {
+        return Some(url.clone());
+    }
+    let (_, suffix) = SERVICES.iter().find(|(key, _)| *key == service)?;
+    std::env::var(format!("AWS_ENDPOINT_URL_{suffix}"))
+        .ok()
+        .filter(|u| !u.is_empty())
 }
 
 /// Why clients could not be built.
@@ -136,9 +167,16 @@ impl AwsClients {
 
         // Emulators and proxies answer on one host name: virtual-hosted bucket addressing
         // (`<bucket>.localhost`) would not resolve there.
-        let path_style =
-            settings.endpoint.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
-        Self::from_config(&config, settings.default_tags.clone(), path_style).await
+        let endpoints: BTreeMap<String, String> = SERVICES
+            .iter()
+            .filter_map(|(key, _)| {
+                service_endpoint(key, &settings.service_endpoints).map(|u| (key.to_string(), u))
+            })
+            .collect();
+        let path_style = settings.endpoint.is_some()
+            || endpoints.contains_key("s3")
+            || std::env::var_os("AWS_ENDPOINT_URL").is_some();
+        Self::from_parts(&config, &endpoints, settings.default_tags.clone(), path_style).await
     }
 
     /// The clients for an AWS configuration already loaded (its region and credentials), with
@@ -149,11 +187,29 @@ impl AwsClients {
         default_tags: BTreeMap<String, String>,
         path_style: bool,
     ) -> Result<Self, ConnectError> {
+        Self::from_parts(config, &BTreeMap::new(), default_tags, path_style).await
+    }
+
+    /// The clients for `config`, each service at its endpoint in `endpoints` when there is one.
+    async fn from_parts(
+        config: &aws_config::SdkConfig,
+        endpoints: &BTreeMap<String, String>,
+        default_tags: BTreeMap<String, String>,
+        path_style: bool,
+    ) -> Result<Self, ConnectError> {
+        // One configuration per service: the shared one, with the service's own endpoint.
+        let at = |service: &str| {
+            let mut builder = config.to_builder();
+            if let Some(url) = endpoints.get(service) {
+                builder = builder.endpoint_url(url);
+            }
+            builder.build()
+        };
         let region = config
             .region()
             .map(|r| r.to_string())
             .ok_or(ConnectError::NoRegion)?;
-        let sts = aws_sdk_sts::Client::new(config);
+        let sts = aws_sdk_sts::Client::new(&at("sts"));
         let identity = sts.get_caller_identity().send().await.map_err(|e| {
             ConnectError::Identity(AwsCallError::from_sdk("sts", "GetCallerIdentity", e))
         })?;
@@ -165,20 +221,20 @@ impl AwsClients {
             .to_string();
 
         let caller_arn = principal_arn(identity.arn().unwrap_or_default());
-        let s3_config = aws_sdk_s3::config::Builder::from(config)
+        let s3_config = aws_sdk_s3::config::Builder::from(&at("s3"))
             .force_path_style(path_style)
             .build();
 
         Ok(Self {
-            kms: aws_sdk_kms::Client::new(config),
+            kms: aws_sdk_kms::Client::new(&at("kms")),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(config),
-            efs: aws_sdk_efs::Client::new(config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&at("logs")),
+            efs: aws_sdk_efs::Client::new(&at("efs")),
             caller_arn,
-            ec2: aws_sdk_ec2::Client::new(config),
-            sagemaker: aws_sdk_sagemaker::Client::new(config),
-            servicecatalog: aws_sdk_servicecatalog::Client::new(config),
-            iam: aws_sdk_iam::Client::new(config),
+            ec2: aws_sdk_ec2::Client::new(&at("ec2")),
+            sagemaker: aws_sdk_sagemaker::Client::new(&at("sagemaker")),
+            servicecatalog: aws_sdk_servicecatalog::Client::new(&at("servicecatalog")),
+            iam: aws_sdk_iam::Client::new(&at("iam")),
             sts,
             region,
             account_id,

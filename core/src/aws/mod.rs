@@ -7,5 +7,7 @@
 mod clients;
 mod error;
 
-pub use clients::{AssumeRole, AwsClients, ConnectError, ConnectionSettings};
+pub use clients::{
+    service_endpoint, AssumeRole, AwsClients, ConnectError, ConnectionSettings, SERVICES,
+};
 pub use error::{AwsCallError, ErrorKind, NotFoundIsNone};
