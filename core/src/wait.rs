@@ -4,8 +4,11 @@
 //! from constants in here; the constants only shape how often we ask.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 /// First pause between two polls.
@@ -14,6 +17,66 @@ pub const FIRST_POLL_INTERVAL: Duration = Duration::from_millis(250);
 pub const MAX_POLL_INTERVAL: Duration = Duration::from_secs(10);
 /// Growth of the pause after each poll.
 pub const BACKOFF_FACTOR: f64 = 1.6;
+/// Environment variable scaling every pause between polls (default 1). For emulators that
+/// compress AWS's time (the project's emulator's latency profile at scale 0.01 makes a 6-minute
+/// domain take 4 s): with unscaled pauses a wait would overshoot by up to a pause, which is
+/// nothing on AWS and a quarter of the wait there.
+pub const POLL_SCALE_VARIABLE: &str = "SECURE_MLOPS_POLL_SCALE";
+
+/// The pause scale, read once.
+fn poll_scale() -> f64 {
+    static SCALE: OnceLock<f64> = OnceLock::new();
+    *SCALE.get_or_init(|| {
+        std::env::var(POLL_SCALE_VARIABLE)
+            .ok()
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .unwrap_or(1.0)
+    })
+}
+
+/// How many of the executor's children are waiting (between polls) rather than working. A
+/// child waiting for AWS to settle holds no concurrency slot: the executor starts another child
+/// in its place, so minutes of waiting on endpoints never delay the work of a longer chain.
+#[derive(Debug, Default)]
+pub struct Waiters {
+    waiting: AtomicUsize,
+    changed: Notify,
+}
+
+impl Waiters {
+    /// Children waiting now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+
+    /// Resolves when a child starts waiting (a slot may have come free).
+    pub async fn changed(&self) {
+        self.changed.notified().await;
+    }
+}
+
+tokio::task_local! {
+    static WAITERS: Arc<Waiters>;
+}
+
+/// Runs `work` counted in `waiters` while it sleeps between polls.
+pub async fn counting_waits<F: Future>(waiters: Arc<Waiters>, work: F) -> F::Output {
+    WAITERS.scope(waiters, work).await
+}
+
+/// Sleeps for `pause`, counted as waiting when inside [`counting_waits`].
+async fn idle(pause: Duration) {
+    let waiters = WAITERS.try_with(Arc::clone).ok();
+    if let Some(w) = &waiters {
+        w.waiting.fetch_add(1, Ordering::SeqCst);
+        w.changed.notify_one();
+    }
+    tokio::time::sleep(pause).await;
+    if let Some(w) = &waiters {
+        w.waiting.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 /// A point in time an operation must finish by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -75,7 +138,8 @@ where
     Fut: Future<Output = Result<Poll<T>, E>>,
 {
     let started = Instant::now();
-    let mut interval = FIRST_POLL_INTERVAL;
+    let scale = poll_scale();
+    let mut interval = FIRST_POLL_INTERVAL.mul_f64(scale);
     loop {
         let last_seen = match poll().await.map_err(WaitError::Failed)? {
             Poll::Ready(value) => return Ok(value),
@@ -90,8 +154,10 @@ where
             });
         }
         tracing::debug!(what, %last_seen, ?interval, "waiting");
-        tokio::time::sleep(interval.min(remaining)).await;
-        interval = interval.mul_f64(BACKOFF_FACTOR).min(MAX_POLL_INTERVAL);
+        idle(interval.min(remaining)).await;
+        interval = interval
+            .mul_f64(BACKOFF_FACTOR)
+            .min(MAX_POLL_INTERVAL.mul_f64(scale));
     }
 }
 

@@ -143,6 +143,10 @@ impl ChildDriver<Child> for EnvironmentDriver {
         with_kind!(&node.kind, kind => Box::pin(ensure_of(kind, &cx, &inputs)).await)
     }
 
+    fn expected_duration(&self, node: &Node<Child>) -> std::time::Duration {
+        node.kind.expected_duration()
+    }
+
     /// Deletes by the record's kind (the node may have left the graph); what the user brought
     /// is left alone.
     async fn delete(&self, _id: &str, record: &Record) -> Result<(), ChildError> {

@@ -4,12 +4,14 @@ use std::collections::BTreeSet;
 use std::future::Future;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::time::Instant;
 
 use super::ledger::{Ledger, Record};
 use crate::graph::{Graph, Node};
-use crate::wait::Deadline;
+use crate::wait::{counting_waits, Deadline, Waiters};
 
 /// Knows how to ensure and delete the children of one deployment kind.
 pub trait ChildDriver<K>: Sync {
@@ -25,6 +27,12 @@ pub trait ChildDriver<K>: Sync {
         node: &'a Node<K>,
         inputs: Ledger,
     ) -> impl Future<Output = Result<Record, Self::Error>> + Send + 'a;
+
+    /// How long the child usually takes to create on AWS, waits included: the executor starts
+    /// the children on the longest remaining chain first. Zero unless a driver knows better.
+    fn expected_duration(&self, _node: &Node<K>) -> Duration {
+        Duration::ZERO
+    }
 
     /// Deletes the child and waits until it is gone. Not-found counts as deleted.
     fn delete<'a>(
@@ -111,28 +119,29 @@ where
     let mut started: BTreeSet<&str> = BTreeSet::new();
     let mut errors = Vec::new();
     let mut running = FuturesUnordered::new();
-    let order = graph.creation_order();
+    let order = by_criticality(graph, driver);
     let limit = options.concurrency.max(1);
+    let waiters = Arc::new(Waiters::default());
 
     loop {
         if errors.is_empty() {
             for node in &order {
-                if running.len() >= limit {
+                if !slot_free(&running, &waiters, limit) {
                     break;
                 }
                 let ready = !started.contains(node.id.as_str())
                     && node.depends_on.iter().all(|d| done.contains(d.as_str()));
                 if ready {
                     started.insert(node.id.as_str());
-                    running.push(timed(
-                        node.id.as_str(),
-                        options.deadline,
-                        driver.ensure(node, ledger.clone()),
-                    ));
+                    let work = counting_waits(waiters.clone(), driver.ensure(node, ledger.clone()));
+                    running.push(timed(node.id.as_str(), options.deadline, work));
                 }
             }
         }
-        let Some((id, elapsed, outcome)) = running.next().await else {
+        let Some(finished) = next_finished(&mut running, &waiters).await else {
+            continue;
+        };
+        let Some((id, elapsed, outcome)) = finished else {
             break;
         };
         if let Some(mut record) = settle(&mut report, &mut errors, id, elapsed, outcome) {
@@ -205,11 +214,12 @@ where
     let mut started: BTreeSet<&str> = BTreeSet::new();
     let mut running = FuturesUnordered::new();
     let limit = options.concurrency.max(1);
+    let waiters = Arc::new(Waiters::default());
 
     loop {
         if errors.is_empty() {
             for (id, record) in snapshot.iter() {
-                if running.len() >= limit {
+                if !slot_free(&running, &waiters, limit) {
                     break;
                 }
                 // Deletable once nothing still recorded depends on it.
@@ -218,15 +228,15 @@ where
                     .any(|(other, r)| other != id && r.depends_on.iter().any(|d| d == id));
                 if !needed && !started.contains(id.as_str()) {
                     started.insert(id.as_str());
-                    running.push(timed(
-                        id.as_str(),
-                        options.deadline,
-                        driver.delete(id, record),
-                    ));
+                    let work = counting_waits(waiters.clone(), driver.delete(id, record));
+                    running.push(timed(id.as_str(), options.deadline, work));
                 }
             }
         }
-        let Some((id, elapsed, outcome)) = running.next().await else {
+        let Some(finished) = next_finished(&mut running, &waiters).await else {
+            continue;
+        };
+        let Some((id, elapsed, outcome)) = finished else {
             break;
         };
         if settle(&mut report, &mut errors, id, elapsed, outcome).is_some() {
@@ -243,6 +253,38 @@ where
             errors,
             report,
         })
+    }
+}
+
+/// The graph's nodes, those heading the longest chains of expected work first (ties in
+/// creation order): when slots are scarce, the chain that decides the run's length goes first.
+fn by_criticality<'g, K, D: ChildDriver<K>>(graph: &'g Graph<K>, driver: &D) -> Vec<&'g Node<K>> {
+    let ranks = graph.critical_ranks(|node| driver.expected_duration(node));
+    let mut order = graph.creation_order();
+    // A stable sort keeps creation order among equals.
+    order.sort_by_key(|node| std::cmp::Reverse(ranks.get(node.id.as_str()).copied()));
+    order
+}
+
+/// True while fewer than `limit` children are working (those waiting between polls do not
+/// count).
+fn slot_free<F>(running: &FuturesUnordered<F>, waiters: &Waiters, limit: usize) -> bool {
+    running.len().saturating_sub(waiters.waiting()) < limit
+}
+
+/// The next child to finish (`Some(None)` when none is running), or `None` when a running child
+/// started waiting first and a slot may be free.
+async fn next_finished<F: Future>(
+    running: &mut FuturesUnordered<F>,
+    waiters: &Waiters,
+) -> Option<Option<F::Output>> {
+    if running.is_empty() {
+        return Some(None);
+    }
+    tokio::select! {
+        biased;
+        finished = running.next() => Some(finished),
+        () = waiters.changed() => None,
     }
 }
 
@@ -307,6 +349,10 @@ mod tests {
         started: Mutex<Vec<(String, Duration)>>,
         deleted: Mutex<Vec<String>>,
         origin: Option<Instant>,
+        /// Children that wait for AWS (poll) instead of working for their time.
+        waits: HashSet<&'static str>,
+        /// Tell the executor each child's time, so it orders by critical path.
+        prioritise: bool,
     }
 
     impl FakeDriver {
@@ -342,7 +388,21 @@ mod tests {
             let at = self.origin.map(|o| o.elapsed()).unwrap_or_default();
             self.started.lock().unwrap().push((node.id.clone(), at));
             let secs = self.took.get(node.id.as_str()).copied().unwrap_or(1);
-            tokio::time::sleep(Duration::from_secs(secs)).await;
+            if self.waits.contains(node.id.as_str()) {
+                let until = Instant::now() + Duration::from_secs(secs);
+                let deadline = Deadline::after(Duration::from_secs(3600));
+                crate::wait::poll_until::<_, Injected, _, _>("settled", deadline, || async move {
+                    Ok(if Instant::now() >= until {
+                        crate::wait::Poll::Ready(())
+                    } else {
+                        crate::wait::Poll::Pending("settling".into())
+                    })
+                })
+                .await
+                .map_err(|_| Injected)?;
+            } else {
+                tokio::time::sleep(Duration::from_secs(secs)).await;
+            }
             if self.fail.contains(node.id.as_str()) {
                 return Err(Injected);
             }
@@ -353,6 +413,11 @@ mod tests {
                 attributes: BTreeMap::new(),
                 depends_on: vec![],
             })
+        }
+
+        fn expected_duration(&self, node: &Node<()>) -> Duration {
+            let secs = self.took.get(node.id.as_str()).copied().unwrap_or(1);
+            Duration::from_secs(if self.prioritise { secs } else { 0 })
         }
 
         async fn delete(&self, id: &str, _record: &Record) -> Result<(), Injected> {
@@ -405,6 +470,47 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(report.wall, Duration::from_secs(20));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn children_waiting_for_aws_hold_no_slot() {
+        let g = graph(vec![
+            node("endpoint-1", &[]),
+            node("endpoint-2", &[]),
+            node("endpoint-3", &[]),
+            node("work", &[]),
+        ]);
+        let mut driver = FakeDriver::new(&[
+            ("endpoint-1", 100),
+            ("endpoint-2", 100),
+            ("endpoint-3", 100),
+            ("work", 10),
+        ]);
+        driver.waits = ["endpoint-1", "endpoint-2", "endpoint-3"].into();
+        let (ledger, report) = apply(&g, &driver, Ledger::default(), options(1))
+            .await
+            .unwrap();
+        assert_eq!(ledger.len(), 4);
+        // One slot: sequential work would take 310 s. The waits overlap each other and the work.
+        assert!(report.wall < Duration::from_secs(120), "{:?}", report.wall);
+        assert!(driver.start_of("work") < Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_longest_chain_starts_first() {
+        let g = graph(vec![
+            node("short", &[]),
+            node("head", &[]),
+            node("tail", &["head"]),
+        ]);
+        let mut driver = FakeDriver::new(&[("short", 10), ("head", 1), ("tail", 30)]);
+        driver.prioritise = true;
+        let (_, report) = apply(&g, &driver, Ledger::default(), options(1))
+            .await
+            .unwrap();
+        assert_eq!(driver.start_of("head"), Duration::ZERO);
+        assert_eq!(driver.start_of("tail"), Duration::from_secs(1));
+        assert_eq!(report.wall, Duration::from_secs(41));
     }
 
     #[tokio::test(start_paused = true)]

@@ -102,6 +102,26 @@ impl<K> Graph<K> {
             .collect()
     }
 
+    /// For each node, the longest chain of work from it to the end of the graph (itself and
+    /// the longest of its dependents' chains), with each node's work given by `weight`. The
+    /// largest rank is the critical path: no run can be shorter.
+    pub fn critical_ranks(
+        &self,
+        weight: impl Fn(&Node<K>) -> std::time::Duration,
+    ) -> BTreeMap<&str, std::time::Duration> {
+        let mut ranks = BTreeMap::new();
+        for node in self.creation_order().into_iter().rev() {
+            let after = self
+                .dependents_of(&node.id)
+                .into_iter()
+                .filter_map(|d| ranks.get(d).copied())
+                .max()
+                .unwrap_or_default();
+            ranks.insert(node.id.as_str(), weight(node) + after);
+        }
+        ranks
+    }
+
     /// A dependency-respecting order (dependencies first); stable for equal graphs. Nodes on a
     /// cycle are left out, which [`Graph::new`] reports.
     pub fn creation_order(&self) -> Vec<&Node<K>> {
@@ -164,6 +184,32 @@ mod tests {
         assert!(pos("vpc") < pos("sg"));
         assert!(pos("subnet-a") < pos("endpoint") && pos("sg") < pos("endpoint"));
         assert_eq!(graph.dependents_of("vpc"), vec!["subnet-a", "sg"]);
+    }
+
+    #[test]
+    fn the_critical_rank_is_the_longest_chain_of_work_from_a_node() {
+        let graph = Graph::new(vec![
+            node("vpc", &[]),
+            node("subnet", &["vpc"]),
+            node("endpoint", &["subnet"]),
+            node("domain", &["subnet"]),
+            node("profile", &["domain"]),
+        ])
+        .unwrap();
+        let secs = |n: &Node<()>| {
+            std::time::Duration::from_secs(match n.id.as_str() {
+                "endpoint" => 180,
+                "domain" => 390,
+                "profile" => 60,
+                _ => 1,
+            })
+        };
+        let ranks = graph.critical_ranks(secs);
+        assert_eq!(ranks["profile"].as_secs(), 60);
+        assert_eq!(ranks["domain"].as_secs(), 450);
+        assert_eq!(ranks["subnet"].as_secs(), 451);
+        assert_eq!(ranks["vpc"].as_secs(), 452);
+        assert_eq!(ranks["endpoint"].as_secs(), 180);
     }
 
     #[test]

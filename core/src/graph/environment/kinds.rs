@@ -218,3 +218,41 @@ pub enum Child {
     /// See [`StudioUserProfile`].
     StudioUserProfile(StudioUserProfile),
 }
+
+impl Child {
+    /// How long this kind usually takes to be usable on AWS (the middle of the public reports
+    /// the project's emulator's latency profile cites): the executor starts the longest chains
+    /// first, and benchmarks compute the critical path from the same numbers.
+    pub fn expected_duration(&self) -> std::time::Duration {
+        let seconds = match self {
+            // Studio domain Pending -> InService: 5-8 minutes; a user profile about one.
+            Child::StudioDomain(_) => 390,
+            Child::StudioUserProfile(_) => 60,
+            // NAT gateway pending -> available: 1-3 minutes.
+            Child::NatGateway(_) => 120,
+            // Interface endpoint pending -> available: 2-4 minutes.
+            Child::InterfaceEndpoint(_) => 180,
+            // IAM: a role must propagate before SageMaker can assume it (seconds).
+            Child::Role(_) => 8,
+            Child::Vpc(_)
+            | Child::ExistingVpc(_)
+            | Child::Subnet(_)
+            | Child::ExistingSubnet(_)
+            | Child::InternetGateway(_)
+            | Child::NatAddress(_)
+            | Child::RouteTable(_)
+            | Child::SageMakerSecurityGroup(_)
+            | Child::EndpointSecurityGroup(_)
+            | Child::S3GatewayEndpoint(_)
+            | Child::ExistingS3Endpoint(_)
+            | Child::KmsKey(_)
+            | Child::Bucket(_)
+            | Child::ExistingRole(_)
+            | Child::GuardrailPolicy(_)
+            | Child::FlowLogGroup(_)
+            | Child::FlowLogRole(_)
+            | Child::FlowLog(_) => 1,
+        };
+        std::time::Duration::from_secs(seconds)
+    }
+}
