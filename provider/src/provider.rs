@@ -207,7 +207,12 @@ fn check_config(diags: &mut Diagnostics, config: &ProviderConfig) -> bool {
             );
         }
     }
-    check_url(diags, "endpoint", AttributePath::new("endpoint"), &config.endpoint);
+    check_url(
+        diags,
+        "endpoint",
+        AttributePath::new("endpoint"),
+        &config.endpoint,
+    );
     if let Value::Value(endpoints) = &config.endpoints {
         for (service, value) in endpoints.by_service() {
             let path = AttributePath::new("endpoints").attribute(service);

@@ -176,7 +176,13 @@ impl AwsClients {
         let path_style = settings.endpoint.is_some()
             || endpoints.contains_key("s3")
             || std::env::var_os("AWS_ENDPOINT_URL").is_some();
-        Self::from_parts(&config, &endpoints, settings.default_tags.clone(), path_style).await
+        Self::from_parts(
+            &config,
+            &endpoints,
+            settings.default_tags.clone(),
+            path_style,
+        )
+        .await
     }
 
     /// The clients for an AWS configuration already loaded (its region and credentials), with
