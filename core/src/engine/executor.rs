@@ -85,6 +85,19 @@ pub struct ExecReport {
     pub child_time_sum: Duration,
     /// Child operations run.
     pub operations: usize,
+    /// When each child operation started and finished, since the run began, by logical id.
+    pub timeline: Vec<ChildTiming>,
+}
+
+/// When one child operation ran, measured from the start of its run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildTiming {
+    /// The child's logical id.
+    pub id: String,
+    /// When it started.
+    pub started: Duration,
+    /// When it finished.
+    pub finished: Duration,
 }
 
 /// A run that stopped on errors: what exists now, and why.
@@ -144,7 +157,8 @@ where
         let Some((id, elapsed, outcome)) = finished else {
             break;
         };
-        if let Some(mut record) = settle(&mut report, &mut errors, id, elapsed, outcome) {
+        if let Some(mut record) = settle(&mut report, &mut errors, id, elapsed, outcome, started_at)
+        {
             if let Some(node) = graph.get(id) {
                 record.depends_on = node.depends_on.clone();
             }
@@ -180,6 +194,14 @@ where
         Ok(delete_report) => {
             report.operations += delete_report.operations;
             report.child_time_sum += delete_report.child_time_sum;
+            let offset = started_at.elapsed().saturating_sub(delete_report.wall);
+            report
+                .timeline
+                .extend(delete_report.timeline.into_iter().map(|t| ChildTiming {
+                    started: t.started + offset,
+                    finished: t.finished + offset,
+                    ..t
+                }));
             report.wall = started_at.elapsed();
             Ok((ledger, report))
         }
@@ -239,7 +261,7 @@ where
         let Some((id, elapsed, outcome)) = finished else {
             break;
         };
-        if settle(&mut report, &mut errors, id, elapsed, outcome).is_some() {
+        if settle(&mut report, &mut errors, id, elapsed, outcome, started_at).is_some() {
             tracing::debug!(child = id, ?elapsed, "child deleted");
             ledger.remove(id);
         }
@@ -296,9 +318,16 @@ fn settle<T, E: std::error::Error + 'static>(
     id: &str,
     elapsed: Duration,
     outcome: Option<Result<T, E>>,
+    run_started: Instant,
 ) -> Option<T> {
     report.operations += 1;
     report.child_time_sum += elapsed;
+    let finished = run_started.elapsed();
+    report.timeline.push(ChildTiming {
+        id: id.to_string(),
+        started: finished.saturating_sub(elapsed),
+        finished,
+    });
     match outcome {
         Some(Ok(value)) => Some(value),
         Some(Err(source)) => {

@@ -8,5 +8,7 @@
 mod executor;
 mod ledger;
 
-pub use executor::{apply, destroy, ChildDriver, ExecError, ExecFailure, ExecOptions, ExecReport};
+pub use executor::{
+    apply, destroy, ChildDriver, ChildTiming, ExecError, ExecFailure, ExecOptions, ExecReport,
+};
 pub use ledger::{Ledger, Record};
