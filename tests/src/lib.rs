@@ -8,7 +8,13 @@
 //! * [`Workdir`] is a Terraform working directory wired to both through `TF_CLI_CONFIG_FILE`
 //!   (`dev_overrides`) and `AWS_ENDPOINT_URL`; its methods run `terraform` and return what it
 //!   printed, so a test reads like the user story it checks.
+//! * [`EngineFixture`] is the setup every engine test shares: an emulator of the test's own, the
+//!   engine's clients for it (static credentials in the configuration, no environment
+//!   variable) and one environment's owner, tags and facts; [`ok`], [`twice!`],
+//!   [`assert_no_drift`] and [`assert_drift_names`] are the checks those tests repeat.
 
+use std::collections::BTreeMap;
+use std::fmt::{Debug, Display};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -209,7 +215,7 @@ impl Emulator {
     }
 
     /// How many ids of each of `kinds` the emulator holds (0 for a kind it does not list).
-    pub fn counts(&self, kinds: &[&str]) -> std::collections::BTreeMap<String, usize> {
+    pub fn counts(&self, kinds: &[&str]) -> BTreeMap<String, usize> {
         let inventory = self.inventory();
         kinds
             .iter()
@@ -263,7 +269,7 @@ impl Emulator {
 
     /// How many ids of each kind an environment makes the emulator holds
     /// ([`ENVIRONMENT_KINDS`]).
-    pub fn environment_counts(&self) -> std::collections::BTreeMap<String, usize> {
+    pub fn environment_counts(&self) -> BTreeMap<String, usize> {
         self.counts(ENVIRONMENT_KINDS)
     }
 
@@ -282,6 +288,115 @@ impl Drop for Emulator {
     fn drop(&mut self) {
         let _ = Self::script(self.port, self.run_dir.path(), &["stop"]);
     }
+}
+
+/// The setup every engine test shares: an emulator of its own, the engine's clients for it, and
+/// the environment (`<name>-<stage>`) whose children the test ensures, with the user's tags.
+/// Tests in one binary each start one and run side by side; the emulator stops on drop.
+pub struct EngineFixture {
+    /// The test's own emulator.
+    pub emulator: Emulator,
+    /// The engine's clients for it ([`Emulator::clients`]).
+    pub clients: secure_mlops_core::aws::AwsClients,
+    /// The environment's name, e.g. `team-a`.
+    pub name: &'static str,
+    /// The environment's stage, e.g. `dev`.
+    pub stage: &'static str,
+    /// `<name>-<stage>`, the environment id every child is tagged with.
+    pub env_id: String,
+    /// The tags the user asked for, passed to every ensure.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl EngineFixture {
+    /// Starts an emulator and builds the engine's clients for environment `<name>-<stage>`
+    /// tagged with `tags`.
+    pub async fn start(name: &'static str, stage: &'static str, tags: &[(&str, &str)]) -> Self {
+        let emulator = Emulator::start();
+        let clients = emulator.clients().await;
+        EngineFixture {
+            emulator,
+            clients,
+            name,
+            stage,
+            env_id: format!("{name}-{stage}"),
+            tags: tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    /// The owner of child `logical_id` of this environment.
+    pub fn owner<'a>(
+        &'a self,
+        logical_id: &'a str,
+    ) -> secure_mlops_core::children::ec2_tags::Owner<'a> {
+        secure_mlops_core::children::ec2_tags::Owner {
+            env_id: &self.env_id,
+            logical_id,
+        }
+    }
+
+    /// What the policies need to know about this environment and the emulator's account.
+    pub fn facts(&self) -> secure_mlops_core::policy::environment::EnvironmentFacts {
+        secure_mlops_core::policy::environment::EnvironmentFacts {
+            partition: self.clients.partition.clone(),
+            account_id: self.clients.account_id.clone(),
+            region: self.clients.region.clone(),
+            name: self.name.into(),
+            stage: self.stage.into(),
+        }
+    }
+
+    /// How many ids of each of `kinds` the emulator holds ([`Emulator::counts`]).
+    pub fn counts(&self, kinds: &[&str]) -> BTreeMap<String, usize> {
+        self.emulator.counts(kinds)
+    }
+}
+
+/// The value of `result`, or a test failure naming `what` with the error's message and details.
+pub fn ok<T, E: Display + Debug>(what: &str, result: Result<T, E>) -> T {
+    result.unwrap_or_else(|e| panic!("{what}: {e}\n{e:?}"))
+}
+
+/// A CIDR block of the spec, from text a test knows to be valid.
+pub fn cidr(text: &str) -> secure_mlops_core::spec::Cidr {
+    text.parse()
+        .unwrap_or_else(|e| panic!("{text} is not a CIDR: {e:?}"))
+}
+
+/// Asserts that a drift check of `what` found nothing.
+pub fn assert_no_drift(what: &str, drift: &[String]) {
+    assert!(drift.is_empty(), "{what} drifted: {drift:#?}");
+}
+
+/// Asserts that one message of `drift` names every one of `needles`.
+pub fn assert_drift_names(what: &str, drift: &[String], needles: &[&str]) {
+    assert!(
+        drift.iter().any(|d| needles.iter().all(|n| d.contains(n))),
+        "{what}: no drift message naming {needles:?} in {drift:#?}"
+    );
+}
+
+/// Runs an ensure (a future-returning expression) twice and checks that the second adopted
+/// what the first made (same physical id); yields the second record.
+#[macro_export]
+macro_rules! twice {
+    ($what:expr, $call:expr) => {{
+        let first = $call
+            .await
+            .unwrap_or_else(|e| panic!("{}: first ensure: {e}", $what));
+        let second = $call
+            .await
+            .unwrap_or_else(|e| panic!("{}: second ensure: {e}", $what));
+        assert_eq!(
+            first.physical_id, second.physical_id,
+            "{}: not adopted",
+            $what
+        );
+        second
+    }};
 }
 
 /// The outcome of one `terraform` run.
