@@ -2,16 +2,15 @@
 //! guardrail policy, KMS keys and buckets. Each is ensured twice (same ids, no duplicates),
 //! adopted after a simulated crash, read back with the plain SDK, drifted from outside and
 //! repaired, refused when a resource of its name is not its own, and deleted (twice) until the
-//! emulator holds nothing of it.
+//! emulator holds nothing of it. Each test starts its own emulator and ends with it holding
+//! what it held before.
 
 use std::collections::BTreeMap;
-use std::fmt::{Debug, Display};
 
-use acceptance::Emulator;
+use acceptance::{assert_drift_names, assert_no_drift, ok, EngineFixture};
 use aws_sdk_kms::types::KeyState;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{BucketVersioningStatus, ObjectOwnership, ServerSideEncryption};
-use secure_mlops_core::aws::AwsClients;
 use secure_mlops_core::children::ec2_tags::Owner;
 use secure_mlops_core::children::error::ChildError;
 use secure_mlops_core::children::tags::child_tags;
@@ -37,56 +36,296 @@ const KINDS: &[&str] = &[
     "s3:bucket",
 ];
 const VPC_ENDPOINT: &str = "vpce-0123456789abcdef0";
+const GUARDRAILS_ID: &str = "policy-guardrails";
 
-fn ok<T, E: Display + Debug>(what: &str, result: Result<T, E>) -> T {
-    result.unwrap_or_else(|e| panic!("{what}: {e}\n{e:?}"))
+/// Team A's environment before anything of it exists: the emulator's counts then, the facts its
+/// policies need and the names its two buckets (data, models) take.
+struct Team {
+    f: EngineFixture,
+    facts: EnvironmentFacts,
+    bucket_names: Vec<String>,
+    baseline: BTreeMap<String, usize>,
 }
 
-fn owner(logical_id: &str) -> Owner<'_> {
-    Owner {
-        env_id: ENV_ID,
-        logical_id,
+/// The guardrail policy as ensured on the roles it guards.
+struct Guardrails {
+    record: Record,
+    document: Value,
+    guarded: Vec<String>,
+}
+
+/// The three keys and the principals their policies let use them.
+struct Keys {
+    records: Vec<(KeyPurpose, Record)>,
+    users: Vec<String>,
+}
+
+impl Keys {
+    fn of(&self, purpose: KeyPurpose) -> Record {
+        self.records
+            .iter()
+            .find(|(p, _)| *p == purpose)
+            .map(|(_, r)| r.clone())
+            .unwrap_or_else(|| panic!("no {purpose:?} key"))
+    }
+
+    fn data_arn(&self) -> String {
+        self.of(KeyPurpose::Data)
+            .arn
+            .unwrap_or_else(|| panic!("no data key ARN"))
     }
 }
 
-fn user_tags() -> BTreeMap<String, String> {
-    BTreeMap::from([("team".to_string(), "a".to_string())])
+/// The data and models buckets with the policies they were ensured with.
+struct Buckets {
+    records: Vec<Record>,
+    policies: Vec<Value>,
 }
 
-fn assert_no_drift(what: &str, drift: Vec<String>) {
-    assert!(drift.is_empty(), "{what} drifted: {drift:#?}");
+/// What a test made, deleted at its end.
+#[derive(Default)]
+struct Made {
+    roles: Vec<(Persona, Record)>,
+    guardrails: Option<Guardrails>,
+    keys: Option<Keys>,
+    buckets: Option<Buckets>,
 }
 
-fn assert_drift_names(what: &str, drift: &[String], needles: &[&str]) {
-    assert!(
-        drift.iter().any(|d| needles.iter().all(|n| d.contains(n))),
-        "{what}: no drift message naming {needles:?} in {drift:#?}"
-    );
+impl Team {
+    async fn start() -> Self {
+        let f = EngineFixture::start("team-a", "dev", &[("team", "a")]).await;
+        assert_eq!(f.env_id, ENV_ID);
+        let facts = f.facts();
+        let account = f.clients.account_id.clone();
+        Team {
+            bucket_names: vec![
+                format!("{ENV_ID}-data-{account}"),
+                format!("{ENV_ID}-models-{account}"),
+            ],
+            baseline: f.counts(KINDS),
+            facts,
+            f,
+        }
+    }
+
+    fn counts(&self) -> BTreeMap<String, usize> {
+        self.f.counts(KINDS)
+    }
+
+    async fn ensure_roles(&self) -> Vec<(Persona, Record)> {
+        let mut out = Vec::new();
+        for persona in Persona::ALL {
+            let id = LogicalId::Role(persona).to_string();
+            let record = role::ensure(
+                &self.f.clients,
+                self.f.owner(&id),
+                &self.f.tags,
+                persona,
+                &self.facts,
+                &self.bucket_names,
+            )
+            .await;
+            out.push((persona, ok("role ensure", record)));
+        }
+        out
+    }
+
+    /// The guardrail policy with the default document on every role but the launch role's.
+    async fn guardrails(&self, roles: &[(Persona, Record)]) -> Guardrails {
+        let document = guardrail_document(&GuardrailSpec::default())
+            .unwrap_or_else(|| panic!("default guardrails are not empty"));
+        let guarded: Vec<String> = roles
+            .iter()
+            .filter(|(p, _)| *p != Persona::ScLaunch)
+            .map(|(_, r)| r.physical_id.clone())
+            .collect();
+        let record = ok(
+            "guardrail ensure",
+            guardrail_policy::ensure(
+                &self.f.clients,
+                self.f.owner(GUARDRAILS_ID),
+                &self.f.tags,
+                &document,
+                &guarded,
+            )
+            .await,
+        );
+        Guardrails {
+            record,
+            document,
+            guarded,
+        }
+    }
+
+    /// The roles' ARNs and the caller's: who may use the keys.
+    fn key_users(&self, roles: &[(Persona, Record)]) -> Vec<String> {
+        let mut users: Vec<String> = roles.iter().filter_map(|(_, r)| r.arn.clone()).collect();
+        users.push(self.f.clients.caller_arn.clone());
+        users
+    }
+
+    async fn ensure_keys(&self, users: &[String]) -> Vec<(KeyPurpose, Record)> {
+        let mut out = Vec::new();
+        for purpose in KeyPurpose::ALL {
+            let id = LogicalId::KmsKey(purpose).to_string();
+            let record = kms_key::ensure(
+                &self.f.clients,
+                self.f.owner(&id),
+                &self.f.tags,
+                purpose,
+                &key_policy(&self.facts, purpose, users),
+            )
+            .await;
+            out.push((purpose, ok("kms ensure", record)));
+        }
+        out
+    }
+
+    async fn keys(&self, roles: &[(Persona, Record)]) -> Keys {
+        let users = self.key_users(roles);
+        Keys {
+            records: self.ensure_keys(&users).await,
+            users,
+        }
+    }
+
+    /// A key tagged as child `logical_id` of this environment, made outside the engine.
+    async fn create_tagged_key(
+        &self,
+        what: &str,
+        logical_id: &str,
+        policy: Option<Value>,
+    ) -> String {
+        let tags = child_tags(self.f.owner(logical_id), &self.f.tags)
+            .into_iter()
+            .map(|(k, v)| {
+                aws_sdk_kms::types::Tag::builder()
+                    .tag_key(k)
+                    .tag_value(v)
+                    .build()
+                    .unwrap_or_else(|e| panic!("tag: {e}"))
+            })
+            .collect();
+        let out = ok(
+            what,
+            self.f
+                .clients
+                .kms
+                .create_key()
+                .set_policy(policy.map(|p| p.to_string()))
+                .set_tags(Some(tags))
+                .send()
+                .await,
+        );
+        out.key_metadata()
+            .map(|m| m.key_id().to_string())
+            .unwrap_or_else(|| panic!("no key id"))
+    }
+
+    fn bucket_policies(&self) -> Vec<Value> {
+        self.bucket_names
+            .iter()
+            .map(|name| {
+                bucket_policy(
+                    &self.facts,
+                    &BucketPolicyInput {
+                        bucket_name: name.clone(),
+                        vpc_endpoint_id: VPC_ENDPOINT.into(),
+                        service_role_arns: vec![self.f.clients.caller_arn.clone()],
+                    },
+                )
+            })
+            .collect()
+    }
+
+    async fn ensure_buckets(&self, key_arn: &str, policies: &[Value]) -> Vec<Record> {
+        let mut out = Vec::new();
+        let ids = ["bucket-data", "bucket-models"];
+        for ((id, name), policy) in ids.iter().zip(&self.bucket_names).zip(policies) {
+            let record = bucket::ensure(
+                &self.f.clients,
+                self.f.owner(id),
+                &self.f.tags,
+                name,
+                key_arn,
+                policy,
+            )
+            .await;
+            out.push(ok("bucket ensure", record));
+        }
+        out
+    }
+
+    /// Roles, keys and both buckets, the data bucket adopted from a crashed run and holding
+    /// objects.
+    async fn storage(&self) -> Made {
+        let roles = self.ensure_roles().await;
+        let keys = self.keys(&roles).await;
+        self.crash_after_create_bucket().await;
+        let policies = self.bucket_policies();
+        let records = self.ensure_buckets(&keys.data_arn(), &policies).await;
+        Made {
+            roles,
+            keys: Some(keys),
+            buckets: Some(Buckets { records, policies }),
+            ..Made::default()
+        }
+    }
+
+    /// Deletes what `made` holds (buckets with their objects), checks each key is pending
+    /// deletion, and that the emulator holds what it held before the test.
+    async fn finish(&self, made: &Made) {
+        let clients = &self.f.clients;
+        for record in made.buckets.iter().flat_map(|b| &b.records) {
+            ok("delete bucket", bucket::delete(clients, record, true).await);
+        }
+        if let Some(g) = &made.guardrails {
+            ok(
+                "delete guardrails",
+                guardrail_policy::delete(clients, &g.record).await,
+            );
+        }
+        for (_, record) in made.keys.iter().flat_map(|k| &k.records) {
+            ok("delete key", kms_key::delete(clients, record).await);
+            let key = ok(
+                "DescribeKey",
+                clients
+                    .kms
+                    .describe_key()
+                    .key_id(&record.physical_id)
+                    .send()
+                    .await,
+            );
+            assert_eq!(
+                key.key_metadata().and_then(|m| m.key_state()),
+                Some(&KeyState::PendingDeletion)
+            );
+        }
+        for (_, record) in &made.roles {
+            ok("delete role", role::delete(clients, record).await);
+        }
+        self.assert_nothing_left();
+    }
+
+    /// Keys pending deletion are not in the inventory, like on AWS they are on their way out.
+    fn assert_nothing_left(&self) {
+        assert_eq!(
+            self.counts(),
+            self.baseline,
+            "{:#}",
+            self.f.emulator.inventory()
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
-    let emulator = Emulator::start();
-    let clients = emulator.clients().await;
-    let baseline = emulator.counts(KINDS);
-    let facts = EnvironmentFacts {
-        partition: clients.partition.clone(),
-        account_id: clients.account_id.clone(),
-        region: clients.region.clone(),
-        name: "team-a".into(),
-        stage: "dev".into(),
-    };
-    let tags = user_tags();
-    let bucket_names = vec![
-        format!("{ENV_ID}-data-{}", clients.account_id),
-        format!("{ENV_ID}-models-{}", clients.account_id),
-    ];
-
-    // --- Roles ---------------------------------------------------------------------------
-    let roles = ensure_roles(&clients, &facts, &bucket_names).await;
-    let again = ensure_roles(&clients, &facts, &bucket_names).await;
+async fn persona_roles_are_ensured_once_with_their_permissions_policy_and_no_drift() {
+    let team = Team::start().await;
+    let clients = &team.f.clients;
+    let roles = team.ensure_roles().await;
+    let again = team.ensure_roles().await;
     assert_eq!(roles, again, "a second ensure must find the same roles");
-    assert_eq!(emulator.counts(KINDS)["iam:role"], baseline["iam:role"] + 4);
+    assert_eq!(team.counts()["iam:role"], team.baseline["iam:role"] + 4);
     for (persona, record) in &roles {
         let out = ok(
             "GetRole",
@@ -110,44 +349,37 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
                 .await,
         );
         assert_eq!(inline.policy_names(), [role::PERMISSIONS_POLICY_NAME]);
-        assert_no_drift(
-            r.role_name(),
-            ok(
-                "role drift",
-                role::drift(&clients, record, *persona, &facts, &bucket_names).await,
-            ),
-        );
+        let drift = role::drift(clients, record, *persona, &team.facts, &team.bucket_names).await;
+        assert_no_drift(r.role_name(), &ok("role drift", drift));
     }
-    let role_arns: Vec<String> = roles.iter().filter_map(|(_, r)| r.arn.clone()).collect();
-    let guarded: Vec<String> = roles
-        .iter()
-        .filter(|(p, _)| *p != Persona::ScLaunch)
-        .map(|(_, r)| r.physical_id.clone())
-        .collect();
+    team.finish(&Made {
+        roles,
+        ..Made::default()
+    })
+    .await;
+}
 
-    // --- Guardrail policy ------------------------------------------------------------------
-    let guardrails = guardrail_document(&GuardrailSpec::default())
-        .unwrap_or_else(|| panic!("default guardrails are not empty"));
-    let gp_owner = owner("policy-guardrails");
-    let gp = ok(
-        "guardrail ensure",
-        guardrail_policy::ensure(&clients, gp_owner, &tags, &guardrails, &guarded).await,
-    );
+#[tokio::test(flavor = "multi_thread")]
+async fn guardrails_guard_every_persona_but_launch_and_follow_document_changes() {
+    let team = Team::start().await;
+    let clients = &team.f.clients;
+    let roles = team.ensure_roles().await;
+    let g = team.guardrails(&roles).await;
+    let (gp, guardrails, guarded) = (&g.record, &g.document, &g.guarded);
+    let gp_owner = team.f.owner(GUARDRAILS_ID);
+    let tags = &team.f.tags;
     let gp_again = ok(
         "guardrail ensure again",
-        guardrail_policy::ensure(&clients, gp_owner, &tags, &guardrails, &guarded).await,
+        guardrail_policy::ensure(clients, gp_owner, tags, guardrails, guarded).await,
     );
-    assert_eq!(gp, gp_again);
+    assert_eq!(gp, &gp_again);
     assert_eq!(
         gp.physical_id,
-        guardrail_policy::policy_arn(&clients, ENV_ID)
+        guardrail_policy::policy_arn(clients, ENV_ID)
     );
-    assert_eq!(
-        emulator.counts(KINDS)["iam:policy"],
-        baseline["iam:policy"] + 1
-    );
+    assert_eq!(team.counts()["iam:policy"], team.baseline["iam:policy"] + 1);
     for (persona, record) in &roles {
-        let attached = attached_policies(&clients, &record.physical_id).await;
+        let attached = attached_policies(&team, &record.physical_id).await;
         assert_eq!(
             attached.contains(&gp.physical_id),
             *persona != Persona::ScLaunch,
@@ -159,9 +391,9 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
     let two = &guarded[..2];
     ok(
         "guardrail ensure on two roles",
-        guardrail_policy::ensure(&clients, gp_owner, &tags, &guardrails, two).await,
+        guardrail_policy::ensure(clients, gp_owner, tags, guardrails, two).await,
     );
-    assert!(!attached_policies(&clients, &guarded[2])
+    assert!(!attached_policies(&team, &guarded[2])
         .await
         .contains(&gp.physical_id));
     let narrower = guardrail_document(&GuardrailSpec {
@@ -173,19 +405,14 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
         let doc = if round % 2 == 0 {
             &narrower
         } else {
-            &guardrails
+            guardrails
         };
         ok(
             "guardrail ensure with a changed document",
-            guardrail_policy::ensure(&clients, gp_owner, &tags, doc, &guarded).await,
+            guardrail_policy::ensure(clients, gp_owner, tags, doc, guarded).await,
         );
-        assert_no_drift(
-            "guardrail policy",
-            ok(
-                "guardrail drift",
-                guardrail_policy::drift(&clients, &gp, doc, &guarded).await,
-            ),
-        );
+        let drift = guardrail_policy::drift(clients, gp, doc, guarded).await;
+        assert_no_drift("guardrail policy", &ok("guardrail drift", drift));
     }
     let versions = ok(
         "ListPolicyVersions",
@@ -198,72 +425,33 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
     );
     assert!(versions.versions().len() <= 5, "{versions:?}");
     // The last round left `guardrails` as the default.
-    assert_no_drift(
-        "guardrail policy",
-        ok(
-            "guardrail drift",
-            guardrail_policy::drift(&clients, &gp, &guardrails, &guarded).await,
-        ),
-    );
+    let drift = guardrail_policy::drift(clients, gp, guardrails, guarded).await;
+    assert_no_drift("guardrail policy", &ok("guardrail drift", drift));
+    team.finish(&Made {
+        roles,
+        guardrails: Some(g),
+        ..Made::default()
+    })
+    .await;
+}
 
-    // --- KMS keys ----------------------------------------------------------------------------
-    let mut key_users = role_arns.clone();
-    key_users.push(clients.caller_arn.clone());
+#[tokio::test(flavor = "multi_thread")]
+async fn kms_keys_adopt_a_crashed_runs_key_never_one_pending_deletion_and_rotate() {
+    let team = Team::start().await;
+    let clients = &team.f.clients;
+    let roles = team.ensure_roles().await;
+    let key_users = team.key_users(&roles);
     // A run that died between CreateKey and CreateAlias left the studio key behind, tagged.
     let studio_id = LogicalId::KmsKey(KeyPurpose::Studio).to_string();
-    let orphan = ok(
-        "CreateKey (crash)",
-        clients
-            .kms
-            .create_key()
-            .policy(key_policy(&facts, KeyPurpose::Studio, &key_users).to_string())
-            .set_tags(Some(
-                child_tags(owner(&studio_id), &tags)
-                    .into_iter()
-                    .map(|(k, v)| {
-                        aws_sdk_kms::types::Tag::builder()
-                            .tag_key(k)
-                            .tag_value(v)
-                            .build()
-                            .unwrap_or_else(|e| panic!("tag: {e}"))
-                    })
-                    .collect(),
-            ))
-            .send()
-            .await,
-    );
-    let orphan_id = orphan
-        .key_metadata()
-        .map(|m| m.key_id().to_string())
-        .unwrap_or_else(|| panic!("no key id"));
+    let studio_policy = key_policy(&team.facts, KeyPurpose::Studio, &key_users);
+    let orphan_id = team
+        .create_tagged_key("CreateKey (crash)", &studio_id, Some(studio_policy))
+        .await;
     // A key of this component that is pending deletion is never adopted.
-    let doomed = ok(
-        "CreateKey (doomed)",
-        clients
-            .kms
-            .create_key()
-            .set_tags(Some(
-                child_tags(
-                    owner(&LogicalId::KmsKey(KeyPurpose::Ebs).to_string()),
-                    &tags,
-                )
-                .into_iter()
-                .map(|(k, v)| {
-                    aws_sdk_kms::types::Tag::builder()
-                        .tag_key(k)
-                        .tag_value(v)
-                        .build()
-                        .unwrap_or_else(|e| panic!("tag: {e}"))
-                })
-                .collect(),
-            ))
-            .send()
-            .await,
-    );
-    let doomed_id = doomed
-        .key_metadata()
-        .map(|m| m.key_id().to_string())
-        .unwrap_or_else(|| panic!("no key id"));
+    let ebs_id = LogicalId::KmsKey(KeyPurpose::Ebs).to_string();
+    let doomed_id = team
+        .create_tagged_key("CreateKey (doomed)", &ebs_id, None)
+        .await;
     ok(
         "ScheduleKeyDeletion (doomed)",
         clients
@@ -274,23 +462,20 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
             .send()
             .await,
     );
-    let keys_before = emulator.counts(KINDS)["kms:key"];
-    let keys = ensure_keys(&clients, &facts, &key_users).await;
-    let keys_again = ensure_keys(&clients, &facts, &key_users).await;
+    let keys_before = team.counts()["kms:key"];
+    let keys = team.ensure_keys(&key_users).await;
+    let keys_again = team.ensure_keys(&key_users).await;
     assert_eq!(keys, keys_again, "a second ensure must find the same keys");
     // Two new keys (data, ebs) and the orphan adopted: no second studio key.
-    assert_eq!(emulator.counts(KINDS)["kms:key"], keys_before + 2);
-    assert_eq!(
-        emulator.counts(KINDS)["kms:alias"],
-        baseline["kms:alias"] + 3
-    );
-    let studio = keys
-        .iter()
-        .find(|(p, _)| *p == KeyPurpose::Studio)
-        .map(|(_, r)| r.clone())
-        .unwrap_or_else(|| panic!("no studio key"));
+    assert_eq!(team.counts()["kms:key"], keys_before + 2);
+    assert_eq!(team.counts()["kms:alias"], team.baseline["kms:alias"] + 3);
+    let keys = Keys {
+        records: keys,
+        users: key_users,
+    };
+    let studio = keys.of(KeyPurpose::Studio);
     assert_eq!(studio.physical_id, orphan_id, "the orphan must be adopted");
-    for (purpose, record) in &keys {
+    for (purpose, record) in &keys.records {
         assert_ne!(record.physical_id, doomed_id);
         let rotation = ok(
             "GetKeyRotationStatus",
@@ -302,14 +487,10 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
                 .await,
         );
         assert!(rotation.key_rotation_enabled(), "{purpose:?}");
+        let alias = kms_key::alias_name(ENV_ID, *purpose);
         let by_alias = ok(
             "DescribeKey by alias",
-            clients
-                .kms
-                .describe_key()
-                .key_id(kms_key::alias_name(ENV_ID, *purpose))
-                .send()
-                .await,
+            clients.kms.describe_key().key_id(alias).send().await,
         );
         assert_eq!(
             by_alias.key_metadata().map(|m| m.key_id()),
@@ -329,157 +510,69 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
             "key policy JSON",
             serde_json::from_str(policy.policy().unwrap_or_default()),
         );
-        assert!(policies_equivalent(
-            &policy,
-            &key_policy(&facts, *purpose, &key_users)
-        ));
-        assert_no_drift(
-            "kms key",
-            ok(
-                "kms drift",
-                kms_key::drift(&clients, record, &key_policy(&facts, *purpose, &key_users)).await,
-            ),
-        );
+        let expected = key_policy(&team.facts, *purpose, &keys.users);
+        assert!(policies_equivalent(&policy, &expected));
+        let drift = kms_key::drift(clients, record, &expected).await;
+        assert_no_drift("kms key", &ok("kms drift", drift));
     }
-    let data_key_arn = keys
-        .iter()
-        .find(|(p, _)| *p == KeyPurpose::Data)
-        .and_then(|(_, r)| r.arn.clone())
-        .unwrap_or_else(|| panic!("no data key ARN"));
+    team.finish(&Made {
+        roles,
+        keys: Some(keys),
+        ..Made::default()
+    })
+    .await;
+}
 
-    // --- Buckets ---------------------------------------------------------------------------
-    // A run that died right after CreateBucket of the data bucket: it exists, tagged, and got
-    // objects before any policy (the emulator applies the policy's denies unconditionally).
-    let data_name = &bucket_names[0];
-    ok(
-        "CreateBucket (crash)",
-        clients.s3.create_bucket().bucket(data_name).send().await,
-    );
-    ok(
-        "PutBucketTagging (crash)",
-        clients
-            .s3
-            .put_bucket_tagging()
-            .bucket(data_name)
-            .tagging(
-                aws_sdk_s3::types::Tagging::builder()
-                    .set_tag_set(Some(
-                        child_tags(owner("bucket-data"), &tags)
-                            .into_iter()
-                            .map(|(k, v)| {
-                                aws_sdk_s3::types::Tag::builder()
-                                    .key(k)
-                                    .value(v)
-                                    .build()
-                                    .unwrap_or_else(|e| panic!("tag: {e}"))
-                            })
-                            .collect(),
-                    ))
-                    .build()
-                    .unwrap_or_else(|e| panic!("tagging: {e}")),
-            )
-            .send()
-            .await,
-    );
-    ok(
-        "PutBucketVersioning (crash)",
-        clients
-            .s3
-            .put_bucket_versioning()
-            .bucket(data_name)
-            .versioning_configuration(
-                aws_sdk_s3::types::VersioningConfiguration::builder()
-                    .status(BucketVersioningStatus::Enabled)
-                    .build(),
-            )
-            .send()
-            .await,
-    );
-    for body in ["v1", "v2"] {
-        ok(
-            "PutObject",
-            clients
-                .s3
-                .put_object()
-                .bucket(data_name)
-                .key("datasets/train.csv")
-                .body(ByteStream::from_static(body.as_bytes()))
-                .send()
-                .await,
-        );
-    }
-    ok(
-        "DeleteObject (a delete marker)",
-        clients
-            .s3
-            .delete_object()
-            .bucket(data_name)
-            .key("datasets/train.csv")
-            .send()
-            .await,
-    );
-    ok(
-        "PutObject",
-        clients
-            .s3
-            .put_object()
-            .bucket(data_name)
-            .key("datasets/test.csv")
-            .body(ByteStream::from_static(b"x"))
-            .send()
-            .await,
-    );
-
-    let policies: Vec<Value> = bucket_names
-        .iter()
-        .map(|name| {
-            bucket_policy(
-                &facts,
-                &BucketPolicyInput {
-                    bucket_name: name.clone(),
-                    vpc_endpoint_id: VPC_ENDPOINT.into(),
-                    service_role_arns: vec![clients.caller_arn.clone()],
-                },
-            )
-        })
-        .collect();
-    let bucket_ids = ["bucket-data", "bucket-models"];
-    let buckets_before = emulator.counts(KINDS)["s3:bucket"];
-    let mut buckets = Vec::new();
-    for round in 0..2 {
-        let mut these = Vec::new();
-        for ((id, name), policy) in bucket_ids.iter().zip(&bucket_names).zip(&policies) {
-            these.push(ok(
-                "bucket ensure",
-                bucket::ensure(&clients, owner(id), &tags, name, &data_key_arn, policy).await,
-            ));
-        }
-        if round == 1 {
-            assert_eq!(buckets, these, "a second ensure must find the same buckets");
-        }
-        buckets = these;
-    }
+#[tokio::test(flavor = "multi_thread")]
+async fn buckets_adopt_a_crashed_runs_bucket_and_are_encrypted_private_versioned_and_vpc_only() {
+    let team = Team::start().await;
+    let clients = &team.f.clients;
+    let roles = team.ensure_roles().await;
+    let keys = team.keys(&roles).await;
+    let data_key_arn = keys.data_arn();
+    team.crash_after_create_bucket().await;
+    let policies = team.bucket_policies();
+    let buckets_before = team.counts()["s3:bucket"];
+    let buckets = team.ensure_buckets(&data_key_arn, &policies).await;
+    let again = team.ensure_buckets(&data_key_arn, &policies).await;
+    assert_eq!(buckets, again, "a second ensure must find the same buckets");
     // The crashed one adopted, the models bucket new.
-    assert_eq!(emulator.counts(KINDS)["s3:bucket"], buckets_before + 1);
-    for ((record, name), policy) in buckets.iter().zip(&bucket_names).zip(&policies) {
+    assert_eq!(team.counts()["s3:bucket"], buckets_before + 1);
+    for ((record, name), policy) in buckets.iter().zip(&team.bucket_names).zip(&policies) {
         assert_eq!(&record.physical_id, name);
         assert_eq!(
             record.arn.as_deref(),
             Some(format!("arn:aws:s3:::{name}").as_str())
         );
-        check_bucket(&clients, name, &data_key_arn, policy).await;
-        assert_no_drift(
-            name,
-            ok(
-                "bucket drift",
-                bucket::drift(&clients, record, &data_key_arn, policy).await,
-            ),
-        );
+        check_bucket(&team, name, &data_key_arn, policy).await;
+        let drift = bucket::drift(clients, record, &data_key_arn, policy).await;
+        assert_no_drift(name, &ok("bucket drift", drift));
     }
+    team.finish(&Made {
+        roles,
+        keys: Some(keys),
+        buckets: Some(Buckets {
+            records: buckets,
+            policies,
+        }),
+        ..Made::default()
+    })
+    .await;
+}
 
-    // --- Drift made outside, named, then repaired --------------------------------------------
-    let data = &buckets[0];
-    let mut loosened = policies[0].clone();
+#[tokio::test(flavor = "multi_thread")]
+async fn a_loosened_bucket_policy_and_suspended_versioning_are_named_and_repaired() {
+    let team = Team::start().await;
+    let clients = &team.f.clients;
+    let made = team.storage().await;
+    let data_key_arn = made.keys.as_ref().map(Keys::data_arn).unwrap_or_default();
+    let b = made
+        .buckets
+        .as_ref()
+        .unwrap_or_else(|| panic!("no buckets"));
+    let (data, policy) = (&b.records[0], &b.policies[0]);
+    let data_name = &team.bucket_names[0];
+    let mut loosened = policy.clone();
     if let Some(list) = loosened["Statement"].as_array_mut() {
         list.retain(|s| s["Sid"] != SID_DENY_INSECURE_TRANSPORT);
     }
@@ -493,79 +586,58 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
             .send()
             .await,
     );
-    ok(
-        "PutBucketVersioning (suspended)",
-        clients
-            .s3
-            .put_bucket_versioning()
-            .bucket(data_name)
-            .versioning_configuration(
-                aws_sdk_s3::types::VersioningConfiguration::builder()
-                    .status(BucketVersioningStatus::Suspended)
-                    .build(),
-            )
-            .send()
-            .await,
-    );
+    team.set_versioning(data_name, BucketVersioningStatus::Suspended)
+        .await;
     let drift = ok(
         "bucket drift",
-        bucket::drift(&clients, data, &data_key_arn, &policies[0]).await,
+        bucket::drift(clients, data, &data_key_arn, policy).await,
     );
-    assert_drift_names(
-        "bucket",
-        &drift,
-        &[
-            "bucket-data",
-            data_name,
-            SID_DENY_INSECURE_TRANSPORT,
-            "missing",
-        ],
-    );
+    let needles = [
+        "bucket-data",
+        data_name,
+        SID_DENY_INSECURE_TRANSPORT,
+        "missing",
+    ];
+    assert_drift_names("bucket", &drift, &needles);
     assert_drift_names("bucket", &drift, &["versioning", "Suspended"]);
     assert_eq!(drift.len(), 2, "{drift:#?}");
-    ok(
-        "bucket repair",
-        bucket::ensure(
-            &clients,
-            owner("bucket-data"),
-            &tags,
-            data_name,
-            &data_key_arn,
-            &policies[0],
-        )
-        .await,
-    );
-    assert_no_drift(
-        "repaired bucket",
-        ok(
-            "bucket drift",
-            bucket::drift(&clients, data, &data_key_arn, &policies[0]).await,
-        ),
-    );
+    let owner = team.f.owner("bucket-data");
+    let repaired = bucket::ensure(
+        clients,
+        owner,
+        &team.f.tags,
+        data_name,
+        &data_key_arn,
+        policy,
+    )
+    .await;
+    ok("bucket repair", repaired);
+    let drift = bucket::drift(clients, data, &data_key_arn, policy).await;
+    assert_no_drift("repaired bucket", &ok("bucket drift", drift));
+    team.finish(&made).await;
+}
 
-    let data_key = keys
-        .iter()
-        .find(|(p, _)| *p == KeyPurpose::Data)
-        .map(|(_, r)| r.clone())
-        .unwrap_or_else(|| panic!("no data key"));
-    let data_key_policy = key_policy(&facts, KeyPurpose::Data, &key_users);
+#[tokio::test(flavor = "multi_thread")]
+async fn a_disabled_unrotated_narrowed_key_is_named_and_repaired() {
+    let team = Team::start().await;
+    let clients = &team.f.clients;
+    let roles = team.ensure_roles().await;
+    let keys = team.keys(&roles).await;
+    let data_key = keys.of(KeyPurpose::Data);
+    let data_key_policy = key_policy(&team.facts, KeyPurpose::Data, &keys.users);
+    let key_id = &data_key.physical_id;
     ok(
         "DisableKeyRotation",
         clients
             .kms
             .disable_key_rotation()
-            .key_id(&data_key.physical_id)
+            .key_id(key_id)
             .send()
             .await,
     );
     ok(
         "DisableKey",
-        clients
-            .kms
-            .disable_key()
-            .key_id(&data_key.physical_id)
-            .send()
-            .await,
+        clients.kms.disable_key().key_id(key_id).send().await,
     );
     let mut narrowed = data_key_policy.clone();
     if let Some(list) = narrowed["Statement"].as_array_mut() {
@@ -576,7 +648,7 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
         clients
             .kms
             .put_key_policy()
-            .key_id(&data_key.physical_id)
+            .key_id(key_id)
             .policy_name("default")
             .policy(narrowed.to_string())
             .send()
@@ -584,121 +656,92 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
     );
     let drift = ok(
         "kms drift",
-        kms_key::drift(&clients, &data_key, &data_key_policy).await,
+        kms_key::drift(clients, &data_key, &data_key_policy).await,
     );
     assert_drift_names("kms key", &drift, &["rotation", "off"]);
     assert_drift_names("kms key", &drift, &["disabled"]);
-    assert_drift_names(
-        "kms key",
-        &drift,
-        &["AllowKeyUseByEnvironmentRoles", "missing"],
-    );
+    let needles = ["AllowKeyUseByEnvironmentRoles", "missing"];
+    assert_drift_names("kms key", &drift, &needles);
     assert_eq!(drift.len(), 3, "{drift:#?}");
-    ok(
-        "kms repair",
-        kms_key::ensure(
-            &clients,
-            owner(&LogicalId::KmsKey(KeyPurpose::Data).to_string()),
-            &tags,
-            KeyPurpose::Data,
-            &data_key_policy,
-        )
-        .await,
-    );
-    assert_no_drift(
-        "repaired key",
-        ok(
-            "kms drift",
-            kms_key::drift(&clients, &data_key, &data_key_policy).await,
-        ),
-    );
+    let id = LogicalId::KmsKey(KeyPurpose::Data).to_string();
+    let repaired = kms_key::ensure(
+        clients,
+        team.f.owner(&id),
+        &team.f.tags,
+        KeyPurpose::Data,
+        &data_key_policy,
+    )
+    .await;
+    ok("kms repair", repaired);
+    let drift = kms_key::drift(clients, &data_key, &data_key_policy).await;
+    assert_no_drift("repaired key", &ok("kms drift", drift));
+    team.finish(&Made {
+        roles,
+        keys: Some(keys),
+        ..Made::default()
+    })
+    .await;
+}
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backdoored_widened_role_without_its_guardrails_is_named_and_repaired() {
+    let team = Team::start().await;
+    let clients = &team.f.clients;
+    let roles = team.ensure_roles().await;
+    let g = team.guardrails(&roles).await;
     let (ds_persona, ds) = roles[0].clone();
-    ok(
-        "PutRolePolicy (extra)",
-        clients
-            .iam
-            .put_role_policy()
-            .role_name(&ds.physical_id)
-            .policy_name("backdoor")
-            .policy_document(
-                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
-            )
-            .send()
-            .await,
-    );
-    ok(
-        "UpdateAssumeRolePolicy (widened)",
-        clients
-            .iam
-            .update_assume_role_policy()
-            .role_name(&ds.physical_id)
-            .policy_document(
-                r#"{"Version":"2012-10-17","Statement":[{"Sid":"AllowAssumeRoleFromAccount","Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#,
-            )
-            .send()
-            .await,
-    );
-    ok(
-        "DetachRolePolicy (guardrails)",
-        clients
-            .iam
-            .detach_role_policy()
-            .role_name(&ds.physical_id)
-            .policy_arn(&gp.physical_id)
-            .send()
-            .await,
-    );
+    team.tamper_with_role(&ds.physical_id, &g.record.physical_id)
+        .await;
+    let (facts, bucket_names) = (&team.facts, &team.bucket_names);
     let drift = ok(
         "role drift",
-        role::drift(&clients, &ds, ds_persona, &facts, &bucket_names).await,
+        role::drift(clients, &ds, ds_persona, facts, bucket_names).await,
     );
     assert_drift_names("role", &drift, &["backdoor"]);
-    assert_drift_names(
-        "role",
-        &drift,
-        &["trust policy", "AllowAssumeRoleFromAccount"],
-    );
+    let needles = ["trust policy", "AllowAssumeRoleFromAccount"];
+    assert_drift_names("role", &drift, &needles);
     // The replacement trust document also lacks the SageMaker statement Studio needs.
     assert_drift_names("role", &drift, &["AllowAssumeRoleBySageMaker"]);
     assert_eq!(drift.len(), 3, "{drift:#?}");
     let drift = ok(
         "guardrail drift",
-        guardrail_policy::drift(&clients, &gp, &guardrails, &guarded).await,
+        guardrail_policy::drift(clients, &g.record, &g.document, &g.guarded).await,
     );
     assert_drift_names("guardrails", &drift, &["not attached", &ds.physical_id]);
-    ok(
-        "role repair",
-        role::ensure(
-            &clients,
-            owner(&LogicalId::Role(ds_persona).to_string()),
-            &tags,
-            ds_persona,
-            &facts,
-            &bucket_names,
-        )
-        .await,
-    );
-    ok(
-        "guardrail repair",
-        guardrail_policy::ensure(&clients, gp_owner, &tags, &guardrails, &guarded).await,
-    );
-    assert_no_drift(
-        "repaired role",
-        ok(
-            "role drift",
-            role::drift(&clients, &ds, ds_persona, &facts, &bucket_names).await,
-        ),
-    );
-    assert_no_drift(
-        "repaired guardrails",
-        ok(
-            "guardrail drift",
-            guardrail_policy::drift(&clients, &gp, &guardrails, &guarded).await,
-        ),
-    );
+    let id = LogicalId::Role(ds_persona).to_string();
+    let repaired = role::ensure(
+        clients,
+        team.f.owner(&id),
+        &team.f.tags,
+        ds_persona,
+        facts,
+        bucket_names,
+    )
+    .await;
+    ok("role repair", repaired);
+    let gp_owner = team.f.owner(GUARDRAILS_ID);
+    let repaired =
+        guardrail_policy::ensure(clients, gp_owner, &team.f.tags, &g.document, &g.guarded).await;
+    ok("guardrail repair", repaired);
+    let drift = role::drift(clients, &ds, ds_persona, facts, bucket_names).await;
+    assert_no_drift("repaired role", &ok("role drift", drift));
+    let drift = guardrail_policy::drift(clients, &g.record, &g.document, &g.guarded).await;
+    assert_no_drift("repaired guardrails", &ok("guardrail drift", drift));
+    team.finish(&Made {
+        roles,
+        guardrails: Some(g),
+        ..Made::default()
+    })
+    .await;
+}
 
-    // --- Refusals: names taken by something that is not this child ----------------------------
+#[tokio::test(flavor = "multi_thread")]
+async fn names_taken_by_others_are_refused_and_a_brought_role_is_never_deleted() {
+    let team = Team::start().await;
+    let clients = &team.f.clients;
+    let roles = team.ensure_roles().await;
+    let keys = team.keys(&roles).await;
+    let policies = team.bucket_policies();
     let foreign_bucket = format!("someone-elses-{}", clients.account_id);
     ok(
         "CreateBucket (foreign)",
@@ -709,10 +752,13 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
             .send()
             .await,
     );
+    let owner = team.f.owner("bucket-data");
+    let data_key_arn = keys.data_arn();
+    let tags = &team.f.tags;
     match bucket::ensure(
-        &clients,
-        owner("bucket-data"),
-        &tags,
+        clients,
+        owner,
+        tags,
         &foreign_bucket,
         &data_key_arn,
         &policies[0],
@@ -739,16 +785,18 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
             .send()
             .await,
     );
+    let team_b = Owner {
+        env_id: "team-b-dev",
+        logical_id: "role-data-scientist",
+    };
+    let (facts, bucket_names) = (&team.facts, &team.bucket_names);
     match role::ensure(
-        &clients,
-        Owner {
-            env_id: "team-b-dev",
-            logical_id: "role-data-scientist",
-        },
-        &tags,
+        clients,
+        team_b,
+        tags,
         Persona::DataScientist,
-        &facts,
-        &bucket_names,
+        facts,
+        bucket_names,
     )
     .await
     {
@@ -761,22 +809,17 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
     let foreign_arn = format!("arn:aws:iam::{}:role/{foreign_role}", clients.account_id);
     let existing = ok(
         "read_existing",
-        role::read_existing(&clients, "role-data-scientist", &foreign_arn).await,
+        role::read_existing(clients, "role-data-scientist", &foreign_arn).await,
     );
     assert_eq!(existing.kind, role::EXISTING_KIND);
     assert_eq!(existing.arn.as_deref(), Some(foreign_arn.as_str()));
-    ok("delete existing", role::delete(&clients, &existing).await);
+    ok("delete existing", role::delete(clients, &existing).await);
     ok(
         "GetRole after deleting an existing-role record",
         clients.iam.get_role().role_name(&foreign_role).send().await,
     );
-    match role::read_existing(
-        &clients,
-        "role-execution",
-        &format!("arn:aws:iam::{}:role/nobody", clients.account_id),
-    )
-    .await
-    {
+    let nobody = format!("arn:aws:iam::{}:role/nobody", clients.account_id);
+    match role::read_existing(clients, "role-execution", &nobody).await {
         Err(ChildError::ExistingNotFound { child, .. }) => assert_eq!(child, "role-execution"),
         other => panic!("a missing role must be ExistingNotFound, got {other:?}"),
     }
@@ -798,9 +841,25 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
             .send()
             .await,
     );
+    team.finish(&Made {
+        roles,
+        keys: Some(keys),
+        ..Made::default()
+    })
+    .await;
+}
 
-    // --- Delete --------------------------------------------------------------------------------
-    match bucket::delete(&clients, data, false).await {
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bucket_with_objects_is_deleted_only_with_force_destroy() {
+    let team = Team::start().await;
+    let clients = &team.f.clients;
+    let made = team.storage().await;
+    let buckets = made
+        .buckets
+        .as_ref()
+        .unwrap_or_else(|| panic!("no buckets"));
+    let data = &buckets.records[0];
+    match bucket::delete(clients, data, false).await {
         Err(ChildError::Refused { child, reason }) => {
             assert_eq!(child, "bucket-data");
             assert!(reason.contains("storage.force_destroy"), "{reason}");
@@ -809,138 +868,190 @@ async fn storage_and_iam_children_apply_adopt_drift_and_destroy() {
     }
     ok(
         "delete data bucket",
-        bucket::delete(&clients, data, true).await,
+        bucket::delete(clients, data, true).await,
     );
     ok(
         "delete models bucket",
-        bucket::delete(&clients, &buckets[1], false).await,
+        bucket::delete(clients, &buckets.records[1], false).await,
     );
-    ok(
-        "delete guardrails",
-        guardrail_policy::delete(&clients, &gp).await,
-    );
-    for (_, record) in &keys {
-        ok("delete key", kms_key::delete(&clients, record).await);
-        let key = ok(
-            "DescribeKey",
-            clients
-                .kms
-                .describe_key()
-                .key_id(&record.physical_id)
-                .send()
-                .await,
-        );
-        assert_eq!(
-            key.key_metadata().and_then(|m| m.key_state()),
-            Some(&KeyState::PendingDeletion)
-        );
-    }
-    for (_, record) in &roles {
-        ok("delete role", role::delete(&clients, record).await);
-    }
+    team.finish(&made).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deleting_twice_is_fine_and_what_was_deleted_reads_back_as_gone() {
+    let team = Team::start().await;
+    let clients = &team.f.clients;
+    let mut made = team.storage().await;
+    made.guardrails = Some(team.guardrails(&made.roles).await);
+    team.finish(&made).await;
     // Deleting again is fine: not found (or pending deletion) counts as deleted.
+    let (Some(buckets), Some(g), Some(keys)) = (&made.buckets, &made.guardrails, &made.keys) else {
+        panic!("storage() makes buckets, keys and guardrails");
+    };
+    let data = &buckets.records[0];
     ok(
         "delete data bucket again",
-        bucket::delete(&clients, data, true).await,
+        bucket::delete(clients, data, true).await,
     );
     ok(
         "delete guardrails again",
-        guardrail_policy::delete(&clients, &gp).await,
+        guardrail_policy::delete(clients, &g.record).await,
     );
-    for (_, record) in &keys {
-        ok("delete key again", kms_key::delete(&clients, record).await);
+    for (_, record) in &keys.records {
+        ok("delete key again", kms_key::delete(clients, record).await);
     }
-    for (_, record) in &roles {
-        ok("delete role again", role::delete(&clients, record).await);
+    for (_, record) in &made.roles {
+        ok("delete role again", role::delete(clients, record).await);
     }
     // Gone is drift, not an error.
+    let data_key_arn = keys.data_arn();
     let gone = ok(
         "drift of a deleted bucket",
-        bucket::drift(&clients, data, &data_key_arn, &policies[0]).await,
+        bucket::drift(clients, data, &data_key_arn, &buckets.policies[0]).await,
     );
     assert_drift_names("deleted bucket", &gone, &["gone"]);
+    let (ds_persona, ds) = &made.roles[0];
     let gone = ok(
         "drift of a deleted role",
-        role::drift(&clients, &ds, ds_persona, &facts, &bucket_names).await,
+        role::drift(clients, ds, *ds_persona, &team.facts, &team.bucket_names).await,
     );
     assert_drift_names("deleted role", &gone, &["gone"]);
     let gone = ok(
         "drift of a deleted policy",
-        guardrail_policy::drift(&clients, &gp, &guardrails, &guarded).await,
+        guardrail_policy::drift(clients, &g.record, &g.document, &g.guarded).await,
     );
     assert_drift_names("deleted guardrails", &gone, &["gone"]);
+    let data_key_policy = key_policy(&team.facts, KeyPurpose::Data, &keys.users);
     let pending = ok(
         "drift of a deleted key",
-        kms_key::drift(&clients, &data_key, &data_key_policy).await,
+        kms_key::drift(clients, &keys.of(KeyPurpose::Data), &data_key_policy).await,
     );
     assert_drift_names("deleted key", &pending, &["pending deletion"]);
-
-    // Keys pending deletion are not in the inventory, like on AWS they are on their way out.
-    assert_eq!(
-        emulator.counts(KINDS),
-        baseline,
-        "{:#}",
-        emulator.inventory()
-    );
+    team.assert_nothing_left();
 }
 
-async fn ensure_roles(
-    clients: &AwsClients,
-    facts: &EnvironmentFacts,
-    bucket_names: &[String],
-) -> Vec<(Persona, Record)> {
-    let mut out = Vec::new();
-    for persona in Persona::ALL {
-        let id = LogicalId::Role(persona).to_string();
-        out.push((
-            persona,
-            ok(
-                "role ensure",
-                role::ensure(
-                    clients,
-                    owner(&id),
-                    &user_tags(),
-                    persona,
-                    facts,
-                    bucket_names,
-                )
+impl Team {
+    /// A run that died right after CreateBucket of the data bucket: it exists, tagged, and got
+    /// objects before any policy (the emulator applies the policy's denies unconditionally).
+    async fn crash_after_create_bucket(&self) {
+        let s3 = &self.f.clients.s3;
+        let data_name = &self.bucket_names[0];
+        ok(
+            "CreateBucket (crash)",
+            s3.create_bucket().bucket(data_name).send().await,
+        );
+        let tags = child_tags(self.f.owner("bucket-data"), &self.f.tags)
+            .into_iter()
+            .map(|(k, v)| {
+                aws_sdk_s3::types::Tag::builder()
+                    .key(k)
+                    .value(v)
+                    .build()
+                    .unwrap_or_else(|e| panic!("tag: {e}"))
+            })
+            .collect();
+        let tagging = aws_sdk_s3::types::Tagging::builder()
+            .set_tag_set(Some(tags))
+            .build()
+            .unwrap_or_else(|e| panic!("tagging: {e}"));
+        ok(
+            "PutBucketTagging (crash)",
+            s3.put_bucket_tagging()
+                .bucket(data_name)
+                .tagging(tagging)
+                .send()
                 .await,
-            ),
-        ));
-    }
-    out
-}
-
-async fn ensure_keys(
-    clients: &AwsClients,
-    facts: &EnvironmentFacts,
-    users: &[String],
-) -> Vec<(KeyPurpose, Record)> {
-    let mut out = Vec::new();
-    for purpose in KeyPurpose::ALL {
-        let id = LogicalId::KmsKey(purpose).to_string();
-        out.push((
-            purpose,
-            ok(
-                "kms ensure",
-                kms_key::ensure(
-                    clients,
-                    owner(&id),
-                    &user_tags(),
-                    purpose,
-                    &key_policy(facts, purpose, users),
-                )
+        );
+        self.set_versioning(data_name, BucketVersioningStatus::Enabled)
+            .await;
+        for body in ["v1", "v2"] {
+            self.put_object(data_name, "datasets/train.csv", body).await;
+        }
+        ok(
+            "DeleteObject (a delete marker)",
+            s3.delete_object()
+                .bucket(data_name)
+                .key("datasets/train.csv")
+                .send()
                 .await,
-            ),
-        ));
+        );
+        self.put_object(data_name, "datasets/test.csv", "x").await;
     }
-    out
+
+    async fn put_object(&self, bucket: &str, key: &str, body: &'static str) {
+        ok(
+            "PutObject",
+            self.f
+                .clients
+                .s3
+                .put_object()
+                .bucket(bucket)
+                .key(key)
+                .body(ByteStream::from_static(body.as_bytes()))
+                .send()
+                .await,
+        );
+    }
+
+    async fn set_versioning(&self, bucket: &str, status: BucketVersioningStatus) {
+        let what = format!("PutBucketVersioning ({status:?})");
+        let configuration = aws_sdk_s3::types::VersioningConfiguration::builder()
+            .status(status)
+            .build();
+        ok(
+            &what,
+            self.f
+                .clients
+                .s3
+                .put_bucket_versioning()
+                .bucket(bucket)
+                .versioning_configuration(configuration)
+                .send()
+                .await,
+        );
+    }
+
+    /// Made outside the engine: an extra inline policy, a trust policy open to anyone (and
+    /// without the SageMaker statement), and the guardrails detached.
+    async fn tamper_with_role(&self, role_name: &str, guardrails_arn: &str) {
+        let iam = &self.f.clients.iam;
+        ok(
+            "PutRolePolicy (extra)",
+            iam.put_role_policy()
+                .role_name(role_name)
+                .policy_name("backdoor")
+                .policy_document(
+                    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
+                )
+                .send()
+                .await,
+        );
+        ok(
+            "UpdateAssumeRolePolicy (widened)",
+            iam.update_assume_role_policy()
+                .role_name(role_name)
+                .policy_document(
+                    r#"{"Version":"2012-10-17","Statement":[{"Sid":"AllowAssumeRoleFromAccount","Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#,
+                )
+                .send()
+                .await,
+        );
+        ok(
+            "DetachRolePolicy (guardrails)",
+            iam.detach_role_policy()
+                .role_name(role_name)
+                .policy_arn(guardrails_arn)
+                .send()
+                .await,
+        );
+    }
 }
 
-async fn attached_policies(clients: &AwsClients, role: &str) -> Vec<String> {
+async fn attached_policies(team: &Team, role: &str) -> Vec<String> {
     let out = ok(
         "ListAttachedRolePolicies",
-        clients
+        team.f
+            .clients
             .iam
             .list_attached_role_policies()
             .role_name(role)
@@ -953,8 +1064,8 @@ async fn attached_policies(clients: &AwsClients, role: &str) -> Vec<String> {
         .collect()
 }
 
-async fn check_bucket(clients: &AwsClients, name: &str, key_arn: &str, policy: &Value) {
-    let s3 = &clients.s3;
+async fn check_bucket(team: &Team, name: &str, key_arn: &str, policy: &Value) {
+    let s3 = &team.f.clients.s3;
     let enc = ok(
         "GetBucketEncryption",
         s3.get_bucket_encryption().bucket(name).send().await,
@@ -1006,7 +1117,10 @@ async fn check_bucket(clients: &AwsClients, name: &str, key_arn: &str, policy: &
         s3.get_bucket_versioning().bucket(name).send().await,
     );
     assert_eq!(versioning.status(), Some(&BucketVersioningStatus::Enabled));
+    check_bucket_policy(s3, name, policy).await;
+}
 
+async fn check_bucket_policy(s3: &aws_sdk_s3::Client, name: &str, policy: &Value) {
     let got = ok(
         "GetBucketPolicy",
         s3.get_bucket_policy().bucket(name).send().await,

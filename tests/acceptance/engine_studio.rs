@@ -3,20 +3,18 @@
 //! groups that reference each other, and statuses change over time. The domain and its user
 //! profiles are ensured twice (same ids), drifted from outside and repaired, and torn down with a
 //! user's app still running, until the VPC, its subnets and its security group delete without a
-//! dependency violation. Each test starts its own emulator.
+//! dependency violation. Each test starts its own emulator and ends with the network deleted.
 
 use std::collections::BTreeMap;
-use std::fmt::{Debug, Display};
 use std::future::Future;
 use std::time::Duration;
 
-use acceptance::{Emulator, REGION};
+use acceptance::{assert_drift_names, cidr, ok, EngineFixture, REGION};
 use aws_sdk_sagemaker::types::{
     AppNetworkAccessType, AppStatus, AppType, RetentionPolicy, RetentionType,
 };
 use secure_mlops_core::aws::AwsClients;
 use secure_mlops_core::children::domain::{self, DomainSettings};
-use secure_mlops_core::children::ec2_tags::Owner;
 use secure_mlops_core::children::error::ChildError;
 use secure_mlops_core::children::security_group::{self, Ingress};
 use secure_mlops_core::children::{studio_leftovers, subnet, user_profile, vpc};
@@ -40,10 +38,6 @@ const STUDIO_KINDS: &[&str] = &[
 /// Long enough for every wait against the emulator; a test that needs it has a bug.
 const BUDGET: Duration = Duration::from_secs(60);
 
-fn ok<T, E: Display + Debug>(what: &str, result: Result<T, E>) -> T {
-    result.unwrap_or_else(|e| panic!("{what}: {e}\n{e:?}"))
-}
-
 fn deadline() -> Deadline {
     Deadline::after(BUDGET)
 }
@@ -56,28 +50,10 @@ async fn within<T>(what: &str, call: impl Future<Output = T>) -> T {
         .unwrap_or_else(|_| panic!("{what}: still running after {BUDGET:?}"))
 }
 
-fn owner(logical_id: &str) -> Owner<'_> {
-    Owner {
-        env_id: ENV_ID,
-        logical_id,
-    }
-}
-
-fn user_tags() -> BTreeMap<String, String> {
-    BTreeMap::from([("team".to_string(), "a".to_string())])
-}
-
-fn assert_drift_names(what: &str, drift: &[String], needles: &[&str]) {
-    assert!(
-        drift.iter().any(|d| needles.iter().all(|n| d.contains(n))),
-        "{what}: no drift message naming {needles:?} in {drift:#?}"
-    );
-}
-
 /// Everything the tests need besides Studio: a VPC with two subnets in two zones, the SageMaker
 /// security group, a key and two roles.
 struct World {
-    emulator: Emulator,
+    f: EngineFixture,
     clients: AwsClients,
     vpc_id: String,
     subnet_ids: Vec<String>,
@@ -89,19 +65,13 @@ struct World {
 
 impl World {
     async fn new() -> Self {
-        let emulator = Emulator::start();
-        emulator.set_config(r#"{"studio_delay_seconds": 0.05}"#);
-        let clients = emulator.clients().await;
-        let tags = user_tags();
+        let f = EngineFixture::start("team-a", "dev", &[("team", "a")]).await;
+        assert_eq!(f.env_id, ENV_ID);
+        f.emulator.set_config(r#"{"studio_delay_seconds": 0.05}"#);
+        let (clients, tags) = (f.clients.clone(), &f.tags);
         let vpc = ok(
             "vpc",
-            vpc::ensure(
-                &clients,
-                owner("vpc"),
-                &tags,
-                ok("cidr", "10.0.0.0/16".parse()),
-            )
-            .await,
+            vpc::ensure(&clients, f.owner("vpc"), tags, cidr("10.0.0.0/16")).await,
         );
         let mut subnet_ids = Vec::new();
         for (i, zone) in ["a", "b"].iter().enumerate() {
@@ -110,11 +80,11 @@ impl World {
                 "subnet",
                 subnet::ensure(
                     &clients,
-                    owner(&logical),
-                    &tags,
+                    f.owner(&logical),
+                    tags,
                     &vpc.physical_id,
                     &format!("{REGION}{zone}"),
-                    ok("cidr", format!("10.0.{i}.0/24").parse()),
+                    cidr(&format!("10.0.{i}.0/24")),
                 )
                 .await,
             );
@@ -124,8 +94,8 @@ impl World {
             "security group",
             security_group::ensure(
                 &clients,
-                owner("sg-sagemaker"),
-                &tags,
+                f.owner("sg-sagemaker"),
+                tags,
                 &vpc.physical_id,
                 "Studio apps",
                 &[Ingress::AllFromSelf],
@@ -149,7 +119,7 @@ impl World {
         let execution_role = role(&clients, "team-a-dev-execution").await;
         let data_scientist_role = role(&clients, "team-a-dev-data-scientist").await;
         World {
-            emulator,
+            f,
             clients,
             vpc_id: vpc.physical_id,
             subnet_ids,
@@ -173,37 +143,59 @@ impl World {
     }
 
     fn counts(&self) -> BTreeMap<String, usize> {
-        self.emulator.counts(STUDIO_KINDS)
+        self.f.counts(STUDIO_KINDS)
+    }
+
+    /// One domain ensure as child `logical_id` with `settings`. Boxed: the domain's futures
+    /// are large, and the test thread's stack is not.
+    async fn domain_ensure(
+        &self,
+        logical_id: &str,
+        settings: &DomainSettings,
+    ) -> Result<Record, ChildError> {
+        let owner = self.f.owner(logical_id);
+        Box::pin(domain::ensure(
+            &self.clients,
+            owner,
+            &self.f.tags,
+            settings,
+            deadline(),
+        ))
+        .await
     }
 
     async fn ensure_domain(&self) -> Record {
         ok(
             "domain ensure",
-            domain::ensure(
-                &self.clients,
-                owner(DOMAIN_ID),
-                &user_tags(),
-                &self.settings(),
-                deadline(),
-            )
-            .await,
+            self.domain_ensure(DOMAIN_ID, &self.settings()).await,
         )
+    }
+
+    async fn domain_drift(&self, d: &Record) -> Vec<String> {
+        let drift = Box::pin(domain::drift(&self.clients, d, &self.settings())).await;
+        ok("domain drift", drift)
+    }
+
+    /// Deletes the domain (boxed, as [`World::domain_ensure`]), returning the kept file system.
+    async fn delete_domain(&self, d: &Record, retention: EfsRetention) -> Option<String> {
+        let delete = domain::delete_returning_kept_efs(&self.clients, d, retention, deadline());
+        ok("domain delete", Box::pin(delete).await)
     }
 
     async fn ensure_profile(&self, domain_id: &str, name: &str) -> Record {
         let logical = format!("user-profile-{name}");
         ok(
             "user profile ensure",
-            user_profile::ensure(
+            Box::pin(user_profile::ensure(
                 &self.clients,
-                owner(&logical),
-                &user_tags(),
+                self.f.owner(&logical),
+                &self.f.tags,
                 domain_id,
                 name,
                 &self.data_scientist_role,
                 &self.group_id,
                 deadline(),
-            )
+            ))
             .await,
         )
     }
@@ -274,7 +266,7 @@ impl World {
             "vpc delete",
             within("vpc delete", vpc::delete(&self.clients, &self.vpc_id)).await,
         );
-        let inventory = self.emulator.inventory();
+        let inventory = self.f.emulator.inventory();
         for kind in [
             "ec2:vpc",
             "ec2:subnet",
@@ -356,14 +348,51 @@ async fn wait_domain_gone(clients: &AwsClients, domain_id: &str) {
     panic!("domain {domain_id} is still there");
 }
 
+impl World {
+    /// Deletes `profiles` and the domain with its home file system, checks that nothing of
+    /// Studio is left (the VPC's own security group aside), then deletes the network.
+    async fn teardown(&self, before: &BTreeMap<String, usize>, d: &Record, profiles: &[&Record]) {
+        for p in profiles {
+            let delete = user_profile::delete(&self.clients, p, deadline());
+            ok("profile delete", Box::pin(delete).await);
+        }
+        assert_eq!(self.delete_domain(d, EfsRetention::Delete).await, None);
+        let after = self.counts();
+        for kind in STUDIO_KINDS.iter().filter(|k| **k != "ec2:security_group") {
+            assert_eq!(after[*kind], 0, "{kind}: {after:?}");
+        }
+        assert_eq!(after["ec2:security_group"], before["ec2:security_group"]);
+        self.delete_network().await;
+    }
+
+    /// Alice's and Bob's profiles in domain `d`.
+    async fn alice_and_bob(&self, d: &Record) -> (Record, Record) {
+        let alice = self.ensure_profile(&d.physical_id, "alice").await;
+        let bob = self.ensure_profile(&d.physical_id, "bob").await;
+        (alice, bob)
+    }
+
+    /// Bob's profile deleted outside the engine.
+    async fn delete_bob_outside(&self, d: &Record) {
+        ok(
+            "DeleteUserProfile (outside)",
+            self.clients
+                .sagemaker
+                .delete_user_profile()
+                .domain_id(&d.physical_id)
+                .user_profile_name("bob")
+                .send()
+                .await,
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn studio_apply_drift_and_teardown_keeping_the_home_file_system() {
+async fn a_domain_is_vpc_only_with_its_home_file_system_and_found_again_by_name() {
     let w = World::new().await;
     let before = w.counts();
-    let baseline_groups = w.group_names().await;
-    assert_eq!(baseline_groups, ["team-a-dev-sg-sagemaker"]);
-
-    // --- Domain: created, then found again by name with nothing recorded --------------------
+    assert_eq!(w.group_names().await, ["team-a-dev-sg-sagemaker"]);
+    // Created, then found again by name with nothing recorded.
     let d = w.ensure_domain().await;
     assert_eq!(d.kind, domain::KIND);
     assert!(d.physical_id.starts_with("d-"), "{d:?}");
@@ -413,16 +442,16 @@ async fn studio_apply_drift_and_teardown_keeping_the_home_file_system() {
     let again = w.ensure_domain().await;
     assert_eq!(again, d, "a second ensure must adopt the same domain");
     assert_eq!(w.counts(), created);
+    w.teardown(&before, &d, &[]).await;
+}
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_domain_not_its_own_or_moved_to_other_subnets_is_refused() {
+    let w = World::new().await;
+    let before = w.counts();
+    let d = w.ensure_domain().await;
     // A same-named domain that is not this child's is refused, not taken over.
-    let refused = domain::ensure(
-        &w.clients,
-        owner("another-domain"),
-        &user_tags(),
-        &w.settings(),
-        deadline(),
-    )
-    .await;
+    let refused = w.domain_ensure("another-domain", &w.settings()).await;
     assert!(
         matches!(&refused, Err(ChildError::Refused { reason, .. }) if reason.contains("not tagged")),
         "{refused:?}"
@@ -430,22 +459,20 @@ async fn studio_apply_drift_and_teardown_keeping_the_home_file_system() {
     // What AWS cannot change in place is refused with the way out.
     let mut moved = w.settings();
     moved.subnet_ids.pop();
-    let refused = domain::ensure(
-        &w.clients,
-        owner(DOMAIN_ID),
-        &user_tags(),
-        &moved,
-        deadline(),
-    )
-    .await;
+    let refused = w.domain_ensure(DOMAIN_ID, &moved).await;
     assert!(
         matches!(&refused, Err(ChildError::Refused { reason, .. }) if reason.contains("must be replaced")),
         "{refused:?}"
     );
+    w.teardown(&before, &d, &[]).await;
+}
 
-    // --- User profiles ------------------------------------------------------------------------
-    let alice = w.ensure_profile(&d.physical_id, "alice").await;
-    let bob = w.ensure_profile(&d.physical_id, "bob").await;
+#[tokio::test(flavor = "multi_thread")]
+async fn user_profiles_are_ensured_once_and_one_deleted_outside_is_drift() {
+    let w = World::new().await;
+    let before = w.counts();
+    let d = w.ensure_domain().await;
+    let (alice, bob) = w.alice_and_bob(&d).await;
     assert_eq!(alice.kind, user_profile::KIND);
     assert_eq!(alice.physical_id, "alice");
     assert_eq!(alice.attributes["domain_id"], d.physical_id);
@@ -459,15 +486,20 @@ async fn studio_apply_drift_and_teardown_keeping_the_home_file_system() {
         ok("profile drift", w.profile_drift(&alice).await),
         Vec::<String>::new()
     );
+    // A profile deleted outside is drift, not an error.
+    w.delete_bob_outside(&d).await;
+    let drift = ok("profile drift", w.profile_drift(&bob).await);
+    assert_drift_names("profile", &drift, &["bob", "outside the engine"]);
+    assert_eq!(drift.len(), 1, "{drift:#?}");
+    w.teardown(&before, &d, &[&alice, &bob]).await;
+}
 
-    // --- Drift: a domain opened to the internet is reported and repaired ----------------------
-    assert_eq!(
-        ok(
-            "domain drift",
-            domain::drift(&w.clients, &d, &w.settings()).await
-        ),
-        Vec::<String>::new()
-    );
+#[tokio::test(flavor = "multi_thread")]
+async fn a_domain_opened_to_the_internet_is_named_and_repaired() {
+    let w = World::new().await;
+    let before = w.counts();
+    let d = w.ensure_domain().await;
+    assert_eq!(w.domain_drift(&d).await, Vec::<String>::new());
     ok(
         "UpdateDomain (outside)",
         w.clients
@@ -478,10 +510,7 @@ async fn studio_apply_drift_and_teardown_keeping_the_home_file_system() {
             .send()
             .await,
     );
-    let drift = ok(
-        "domain drift",
-        domain::drift(&w.clients, &d, &w.settings()).await,
-    );
+    let drift = w.domain_drift(&d).await;
     assert_drift_names(
         "domain",
         &drift,
@@ -489,48 +518,31 @@ async fn studio_apply_drift_and_teardown_keeping_the_home_file_system() {
     );
     assert_eq!(drift.len(), 1, "{drift:#?}");
     assert_eq!(w.ensure_domain().await, d);
-    assert_eq!(
-        ok(
-            "domain drift",
-            domain::drift(&w.clients, &d, &w.settings()).await
-        ),
-        Vec::<String>::new()
-    );
+    assert_eq!(w.domain_drift(&d).await, Vec::<String>::new());
+    w.teardown(&before, &d, &[]).await;
+}
 
+#[tokio::test(flavor = "multi_thread")]
+async fn teardown_with_a_running_app_keeps_only_the_home_file_system_and_frees_the_network() {
+    let w = World::new().await;
+    let before = w.counts();
+    let baseline_groups = w.group_names().await;
+    let d = w.ensure_domain().await;
+    let efs_id = d.attributes[domain::EFS_ATTRIBUTE].clone();
+    let (alice, bob) = w.alice_and_bob(&d).await;
     // A user opens Studio: a running app, which blocks deleting the profile and the domain.
     w.start_app(&d.physical_id, "alice").await;
     assert_eq!(w.counts()["sagemaker:app"], 1);
+    w.delete_bob_outside(&d).await;
 
-    // A profile deleted outside is drift, not an error.
-    ok(
-        "DeleteUserProfile (outside)",
-        w.clients
-            .sagemaker
-            .delete_user_profile()
-            .domain_id(&d.physical_id)
-            .user_profile_name("bob")
-            .send()
-            .await,
-    );
-    let drift = ok("profile drift", w.profile_drift(&bob).await);
-    assert_drift_names("profile", &drift, &["bob", "outside the engine"]);
-    assert_eq!(drift.len(), 1, "{drift:#?}");
-
-    // --- Teardown in the executor's order: profiles, then the domain --------------------------
+    // In the executor's order: profiles (one already gone), then the domain.
     for p in [&alice, &bob] {
-        ok(
-            "profile delete",
-            user_profile::delete(&w.clients, p, deadline()).await,
-        );
+        let delete = user_profile::delete(&w.clients, p, deadline());
+        ok("profile delete", Box::pin(delete).await);
     }
-    ok(
-        "profile delete again",
-        user_profile::delete(&w.clients, &alice, deadline()).await,
-    );
-    let kept = ok(
-        "domain delete",
-        domain::delete_returning_kept_efs(&w.clients, &d, EfsRetention::Retain, deadline()).await,
-    );
+    let delete = user_profile::delete(&w.clients, &alice, deadline());
+    ok("profile delete again", Box::pin(delete).await);
+    let kept = w.delete_domain(&d, EfsRetention::Retain).await;
     assert_eq!(kept.as_deref(), Some(efs_id.as_str()));
     let after = w.counts();
     for kind in [
@@ -544,7 +556,7 @@ async fn studio_apply_drift_and_teardown_keeping_the_home_file_system() {
         assert_eq!(after[kind], 0, "{kind}: {after:?}");
     }
     assert_eq!(
-        w.emulator.inventory_of("efs:file_system"),
+        w.f.emulator.inventory_of("efs:file_system"),
         std::slice::from_ref(&efs_id),
         "only the kept home file system stays"
     );
@@ -556,22 +568,17 @@ async fn studio_apply_drift_and_teardown_keeping_the_home_file_system() {
     assert_eq!(after["ec2:security_group"], before["ec2:security_group"]);
 
     // Running it all again changes nothing and still names the kept file system.
-    ok(
-        "domain delete again",
-        domain::delete(&w.clients, &d, EfsRetention::Retain, deadline()).await,
+    let delete = domain::delete(&w.clients, &d, EfsRetention::Retain, deadline());
+    ok("domain delete again", Box::pin(delete).await);
+    let cleanup = studio_leftovers::after_domain_deleted(
+        &w.clients,
+        d.arn.as_deref().unwrap_or_default(),
+        &w.vpc_id,
+        Some(&efs_id),
+        EfsRetention::Retain,
+        deadline(),
     );
-    let kept_again = ok(
-        "cleanup again",
-        studio_leftovers::after_domain_deleted(
-            &w.clients,
-            d.arn.as_deref().unwrap_or_default(),
-            &w.vpc_id,
-            Some(&efs_id),
-            EfsRetention::Retain,
-            deadline(),
-        )
-        .await,
-    );
+    let kept_again = ok("cleanup again", Box::pin(cleanup).await);
     assert_eq!(kept_again.as_deref(), Some(efs_id.as_str()));
     assert_eq!(w.counts(), after);
 
@@ -590,36 +597,29 @@ async fn studio_teardown_deleting_the_home_file_system_finishes_an_interrupted_r
     assert_eq!(w.counts()["sagemaker:app"], 1);
 
     // A run whose time is up part way (as when killed) fails with a timeout ...
-    let interrupted = domain::delete(
+    let interrupted = Box::pin(domain::delete(
         &w.clients,
         &d,
         EfsRetention::Delete,
         Deadline::after(Duration::ZERO),
-    )
+    ))
     .await;
     assert!(
         matches!(&interrupted, Err(ChildError::Wait(_))),
         "{interrupted:?}"
     );
     // ... and the next run finishes the job.
-    let kept = ok(
-        "domain delete",
-        domain::delete_returning_kept_efs(&w.clients, &d, EfsRetention::Delete, deadline()).await,
-    );
+    let kept = w.delete_domain(&d, EfsRetention::Delete).await;
     assert_eq!(kept, None);
     let after = w.counts();
     for kind in STUDIO_KINDS.iter().filter(|k| **k != "ec2:security_group") {
         assert_eq!(after[*kind], 0, "{kind}: {after:?}");
     }
     assert_eq!(after["ec2:security_group"], before["ec2:security_group"]);
-    ok(
-        "domain delete again",
-        domain::delete(&w.clients, &d, EfsRetention::Delete, deadline()).await,
-    );
-    ok(
-        "profile delete after its domain",
-        user_profile::delete(&w.clients, &carol, deadline()).await,
-    );
+    let delete = domain::delete(&w.clients, &d, EfsRetention::Delete, deadline());
+    ok("domain delete again", Box::pin(delete).await);
+    let delete = user_profile::delete(&w.clients, &carol, deadline());
+    ok("profile delete after its domain", Box::pin(delete).await);
     assert_eq!(w.counts(), after);
     w.delete_network().await;
 }
@@ -650,10 +650,7 @@ async fn studio_cleanup_runs_when_the_domain_was_already_deleted() {
     assert_eq!(w.group_names().await.len(), 3, "the NFS groups stay");
 
     // The record alone (ARN, file system, VPC) is enough to finish.
-    let kept = ok(
-        "domain delete",
-        domain::delete_returning_kept_efs(&w.clients, &d, EfsRetention::Delete, deadline()).await,
-    );
+    let kept = w.delete_domain(&d, EfsRetention::Delete).await;
     assert_eq!(kept, None);
     let after = w.counts();
     for kind in [
