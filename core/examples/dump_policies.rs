@@ -119,10 +119,14 @@ fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
 
     if let Some(guardrails) = guardrail_policy(&GuardrailSpec::default()) {
         // Attached to the roles people and SageMaker act as.
-        let attached: Vec<String> = [Persona::DataScientist, Persona::TeamAdmin, Persona::Execution]
-            .iter()
-            .map(|p| env.role_arn(*p))
-            .collect();
+        let attached: Vec<String> = [
+            Persona::DataScientist,
+            Persona::TeamAdmin,
+            Persona::Execution,
+        ]
+        .iter()
+        .map(|p| env.role_arn(*p))
+        .collect();
         out.write(
             &format!("{id}/guardrails.json"),
             &guardrails,
@@ -179,7 +183,10 @@ fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
 
 /// A fixed key ARN per environment and purpose (the real ones are random).
 fn key_arn(env: &Env, purpose: KeyPurpose) -> String {
-    let index = KeyPurpose::ALL.iter().position(|p| *p == purpose).unwrap_or(0);
+    let index = KeyPurpose::ALL
+        .iter()
+        .position(|p| *p == purpose)
+        .unwrap_or(0);
     let letter = &env.facts.name[env.facts.name.len() - 1..];
     format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/{letter}{letter}{letter}{letter}000{index}-0000-4000-8000-000000000000")
 }
