@@ -14,6 +14,7 @@ def install() -> None:
         efs_settle,
         endpoint_services,
         faults,
+        iam_fixes,
         iam_propagation,
         lambda_local,
         latency_profile,
@@ -33,6 +34,7 @@ def install() -> None:
     endpoint_services.install()  # wraps ec2_rules' CreateVpcEndpoint
     ec2_settle.install()  # wraps both: pending states on top of their checks
     efs_settle.install()
+    iam_fixes.install()
     iam_propagation.install()
     lambda_local.install()
     cfn_custom.install()
