@@ -345,6 +345,20 @@ impl RecordKind {
         RecordKind::StudioUserProfile,
     ];
 
+    /// How long deleting one usually takes on AWS, waits included (the middle of the ranges
+    /// the emulator's latency profile cites): destroy starts the longest chains first.
+    pub fn expected_delete_duration(&self) -> std::time::Duration {
+        let seconds = match self {
+            // Domain Deleting: 3-5 minutes, then its EFS mount targets (about a minute).
+            RecordKind::StudioDomain => 240 + 60,
+            RecordKind::StudioUserProfile => 60,
+            RecordKind::NatGateway => 120,
+            RecordKind::InterfaceEndpoint => 90,
+            _ => 0,
+        };
+        std::time::Duration::from_secs(seconds)
+    }
+
     /// The text in the ledger. Never change one: ledgers of existing environments hold them.
     pub fn as_str(&self) -> &str {
         match self {

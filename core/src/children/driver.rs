@@ -147,6 +147,10 @@ impl ChildDriver<Child> for EnvironmentDriver {
         node.kind.expected_duration()
     }
 
+    fn expected_delete_duration(&self, record: &Record) -> std::time::Duration {
+        record.kind.expected_delete_duration()
+    }
+
     /// Deletes by the record's kind (the node may have left the graph); what the user brought
     /// is left alone.
     async fn delete(&self, _id: &str, record: &Record) -> Result<(), ChildError> {
