@@ -55,6 +55,13 @@ pub enum Outcome {
         /// Why.
         why: String,
     },
+    /// The request's `ResponseURL` is not CloudFormation's (see [`crate::response::ResponseUrl::check`]):
+    /// nothing was run and nothing answered, since the answer would go to someone else. The
+    /// Lambda invocation fails with `why`, which never quotes the URL's query.
+    Refused {
+        /// Why (names the host at most).
+        why: String,
+    },
 }
 
 /// The custom-resource handler: one per process, shared by its invocations.
@@ -156,6 +163,12 @@ impl Handler {
             .duration_since(UNIX_EPOCH)
             .unwrap_or(Duration::ZERO)
             .as_secs();
+        if let Err(refused) = request
+            .response_url
+            .check(&self.settings.allowed_response_hosts)
+        {
+            return refuse(&request, refused);
+        }
         let first_started = continuation.map_or(unix_now, |c| c.started_at);
         let count = continuation.map_or(0, |c| c.count);
         log_request(&request, count, remaining);
@@ -190,6 +203,12 @@ impl Handler {
         let Some(request) = Request::salvage(payload) else {
             return Outcome::Ignored { why };
         };
+        if let Err(refused) = request
+            .response_url
+            .check(&self.settings.allowed_response_hosts)
+        {
+            return refuse(&request, refused);
+        }
         let answer = if request.kind == RequestKind::Delete {
             // Nothing this function made can be named by a broken event.
             Answer::success(
@@ -396,6 +415,22 @@ fn log_request(request: &Request, count: u32, remaining: Duration) {
     );
 }
 
+/// A request whose response URL is not CloudFormation's: logged (the request's ids and the
+/// reason, which names the host at most), not run, not answered.
+fn refuse(request: &Request, refused: crate::response::RefusedUrl) -> Outcome {
+    let why = refused.to_string();
+    tracing::error!(
+        request_type = request.kind.as_str(),
+        resource_type = %request.resource_type,
+        logical_resource_id = %request.logical_resource_id,
+        stack_id = %request.stack_id,
+        request_id = %request.request_id,
+        error = %why,
+        "refused the request: its response URL is not CloudFormation's; nothing was run or answered"
+    );
+    Outcome::Refused { why }
+}
+
 /// The id to answer with when the run itself could not say (panic, watchdog).
 fn fallback_id(request: &Request, claimed: &Mutex<Option<String>>) -> String {
     let claimed = claimed.lock().ok().and_then(|c| c.clone());
@@ -420,6 +455,7 @@ fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::response::AllowedResponseHosts;
     use serde_json::json;
 
     struct NoInvoker;
@@ -441,6 +477,7 @@ mod tests {
                 endpoint: Some("http://127.0.0.1:9".into()),
                 ..Default::default()
             },
+            allowed_response_hosts: AllowedResponseHosts::parse("127.0.0.1:9"),
             ..Settings::default()
         };
         Arc::new(Handler::new(settings, Arc::new(NoInvoker)))
@@ -487,6 +524,28 @@ mod tests {
                 .contains("internal error: injected"),
             "reason"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_request_with_a_foreign_response_url_is_refused_before_any_work() {
+        for url in [
+            "https://evil.com/x?X-Amz-Signature=secret",
+            "http://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x?X-Amz-Signature=secret",
+            "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com@evil.com/?X-Amz-Signature=secret",
+        ] {
+            // A panic in the run would be answered FAILED: a refusal never gets there.
+            let mut e = event("Custom::TestPanic");
+            e["ResponseURL"] = json!(url);
+            let outcome = handler().handle(e, invocation(3000)).await;
+            let Outcome::Refused { why } = outcome else {
+                panic!("{url}: {outcome:?}")
+            };
+            assert!(!why.contains("secret"), "{why}");
+            // A malformed event is not answered at a foreign URL either.
+            let broken = json!({"RequestType": "Create", "ResponseURL": url});
+            let outcome = handler().handle(broken, invocation(3000)).await;
+            assert!(matches!(outcome, Outcome::Refused { .. }), "{outcome:?}");
+        }
     }
 
     #[tokio::test(flavor = "multi_thread")]

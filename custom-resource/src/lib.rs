@@ -60,6 +60,19 @@
 //! is cut to 4096 bytes (`Reason` first, then the least important `Data`); the response URL
 //! is never logged, nor are properties or `Data` values.
 //!
+//! # Whom it answers
+//!
+//! The `ResponseURL` is checked before anything runs ([`response::ResponseUrl::check`]): it
+//! must be HTTPS to CloudFormation's response bucket of a region,
+//! `cloudformation-custom-resource-response-<region>.s3.amazonaws.com`,
+//! `...s3.<region>.amazonaws.com` or `...s3-<region>.amazonaws.com` (`.amazonaws.com.cn` in
+//! China), with no user information and no port but 443. Anything else is refused: the
+//! request is not run, not answered (the answer would tell a stranger about the account), and
+//! the invocation fails with a log line naming the request and the URL's host, never its
+//! query. `SECURE_MLOPS_ALLOWED_RESPONSE_HOST` (comma-separated `host[:port]`) adds hosts
+//! accepted over HTTP or HTTPS: the emulator's local CloudFormation and the tests set it to
+//! their own address. Never set it in an AWS account.
+//!
 //! # Long operations: continuing in a new invocation
 //!
 //! A Studio environment can take longer than one invocation may run (15 minutes at most). The
@@ -100,4 +113,4 @@ pub mod store;
 pub use continuation::{Continuation, Invoker, LambdaInvoker, CONTINUATION_KEY};
 pub use handler::{Handler, Invocation, Outcome, Settings};
 pub use request::{CREATE_FAILED_ID, ENVIRONMENT_TYPE, PROJECTS_TYPE};
-pub use response::Status;
+pub use response::{AllowedResponseHosts, Status};

@@ -4,7 +4,9 @@
 //! and `AWS_ENDPOINT_URL` the standard way), then serves the Lambda Runtime API
 //! (`AWS_LAMBDA_RUNTIME_API`) with [`Handler::handle`]. Every invocation returns success to
 //! Lambda once CloudFormation has been answered (or the request handed to the next
-//! invocation): a Lambda-level retry would only deliver the event again.
+//! invocation): a Lambda-level retry would only deliver the event again. The exception is a
+//! request whose `ResponseURL` is not CloudFormation's ([`Outcome::Refused`]): nothing can be
+//! answered, so the invocation fails.
 
 use std::sync::Arc;
 
@@ -13,7 +15,7 @@ use lambda_runtime::tracing::subscriber::{
     util::SubscriberInitExt, Layer,
 };
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use secure_mlops_custom_resource::{Handler, Invocation, Settings};
+use secure_mlops_custom_resource::{Handler, Invocation, Outcome, Settings};
 use serde_json::Value;
 
 /// Logs to stdout (CloudWatch Logs), at `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG` (default INFO),
@@ -70,6 +72,11 @@ async fn main() -> Result<(), Error> {
             };
             let outcome = handler.handle(event.payload, invocation).await;
             lambda_runtime::tracing::debug!(?outcome, "invocation done");
+            // A request whose ResponseURL is not CloudFormation's fails the invocation (its
+            // reason never quotes the URL's query), so it shows in the function's errors.
+            if let Outcome::Refused { why } = outcome {
+                return Err(Error::from(why));
+            }
             Ok::<(), Error>(())
         }
     }))

@@ -47,6 +47,134 @@ impl ResponseUrl {
     }
 }
 
+/// Hosts a response URL may name besides CloudFormation's response buckets
+/// (`SECURE_MLOPS_ALLOWED_RESPONSE_HOST`: a comma-separated list of `host` or `host:port`, for
+/// an emulator's local CloudFormation; empty in a real account).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowedResponseHosts(Vec<String>);
+
+impl AllowedResponseHosts {
+    /// No host beyond CloudFormation's buckets.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Reads `host[:port]` entries separated by commas (blank entries ignored, case folded).
+    pub fn parse(text: &str) -> Self {
+        Self(
+            text.split(',')
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect(),
+        )
+    }
+
+    /// Whether `authority` (`host` or `host:port`, no user info) is listed.
+    fn allows(&self, authority: &str) -> bool {
+        let authority = authority.to_ascii_lowercase();
+        self.0.contains(&authority)
+    }
+}
+
+/// Why a response URL is refused. Names the host at most, never the query (a signature).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("refused the ResponseURL: {0}; the function answers only CloudFormation's response buckets (https://cloudformation-custom-resource-response-<region>.s3[.-<region>].amazonaws.com[.cn]/), or a host listed in SECURE_MLOPS_ALLOWED_RESPONSE_HOST")]
+pub struct RefusedUrl(String);
+
+/// The bucket CloudFormation signs custom-resource response URLs for, in each region: its
+/// name ends with the region, written without dashes (`useast1`) or with them.
+const RESPONSE_BUCKET_PREFIX: &str = "cloudformation-custom-resource-response-";
+
+/// `true` for a region name with its dashes: `us-east-1`, `cn-north-1`, `us-gov-west-1`.
+fn is_region(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
+}
+
+/// `true` for the region in a response bucket's name: written without dashes (`useast1`, as
+/// CloudFormation names its buckets) or with them.
+fn is_bucket_region(text: &str) -> bool {
+    let digits = text.trim_start_matches(|c: char| c.is_ascii_lowercase());
+    let letters = text.len() - digits.len();
+    is_region(text)
+        || (letters >= 4 && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `true` for a virtual-hosted S3 name of CloudFormation's response bucket:
+/// `cloudformation-custom-resource-response-<region>` followed by `.s3.amazonaws.com`,
+/// `.s3.<region>.amazonaws.com` or `.s3-<region>.amazonaws.com`, in the `aws` and `aws-us-gov`
+/// partitions (`amazonaws.com`) and in China (`amazonaws.com.cn`).
+pub fn is_cloudformation_response_host(host: &str) -> bool {
+    let Some(rest) = host.strip_prefix(RESPONSE_BUCKET_PREFIX) else {
+        return false;
+    };
+    let Some(endpoint) = rest
+        .strip_suffix(".amazonaws.com")
+        .or_else(|| rest.strip_suffix(".amazonaws.com.cn"))
+    else {
+        return false;
+    };
+    // endpoint: <bucket region>.s3 | <bucket region>.s3.<region> | <bucket region>.s3-<region>
+    let Some((bucket_region, s3)) = endpoint.split_once('.') else {
+        return false;
+    };
+    if !is_bucket_region(bucket_region) {
+        return false;
+    }
+    match s3 {
+        "s3" => true,
+        _ => s3
+            .strip_prefix("s3.")
+            .or_else(|| s3.strip_prefix("s3-"))
+            .is_some_and(is_region),
+    }
+}
+
+impl ResponseUrl {
+    /// Checks that the URL is one CloudFormation gives: HTTPS to its response bucket in S3,
+    /// no user info, no port but 443. A host listed in `allowed` is accepted over HTTP or
+    /// HTTPS (a local emulator). The check reads the URL with the parser the PUT uses
+    /// ([`http::Uri`]), so the host checked is the host called.
+    pub fn check(&self, allowed: &AllowedResponseHosts) -> Result<(), RefusedUrl> {
+        let uri: http::Uri = self
+            .0
+            .parse()
+            .map_err(|_| RefusedUrl("it is not a valid URL".into()))?;
+        let scheme = uri.scheme_str().unwrap_or("");
+        let authority = uri
+            .authority()
+            .ok_or_else(|| RefusedUrl("it names no host".into()))?;
+        if authority.as_str().contains('@') {
+            return Err(RefusedUrl(
+                "it carries user information before its host".into(),
+            ));
+        }
+        let host = authority.host().to_ascii_lowercase();
+        if allowed.allows(authority.as_str()) && (scheme == "http" || scheme == "https") {
+            return Ok(());
+        }
+        if scheme != "https" {
+            return Err(RefusedUrl(format!(
+                "its scheme is {scheme:?}, not https (host {host})"
+            )));
+        }
+        if authority.port_u16().is_some_and(|p| p != 443) {
+            return Err(RefusedUrl(format!("it names a port on host {host}")));
+        }
+        if !is_cloudformation_response_host(&host) {
+            return Err(RefusedUrl(format!(
+                "host {host} is not a CloudFormation response bucket"
+            )));
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Debug for ResponseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ResponseUrl(<redacted>)")
@@ -325,6 +453,97 @@ mod tests {
         assert!(v["Data"]["Key000"].is_string(), "the first keys stay");
         assert!(!dropped.is_empty());
         assert_eq!(dropped.last().map(String::as_str), Some("Key099"));
+    }
+
+    fn check(url: &str) -> Result<(), RefusedUrl> {
+        ResponseUrl::new(url).check(&AllowedResponseHosts::none())
+    }
+
+    const QUERY: &str = "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2F20240101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240101T000000Z&X-Amz-Expires=7200&X-Amz-SignedHeaders=host&X-Amz-Signature=abcdef0123";
+
+    #[test]
+    fn cloudformations_response_urls_are_accepted() {
+        for host in [
+            // us-east-1: the global endpoint, the region written without dashes.
+            "cloudformation-custom-resource-response-useast1.s3.amazonaws.com",
+            "cloudformation-custom-resource-response-useast1.s3.us-east-1.amazonaws.com",
+            // eu-west-1: the older dash form and the dotted one.
+            "cloudformation-custom-resource-response-euwest1.s3-eu-west-1.amazonaws.com",
+            "cloudformation-custom-resource-response-euwest1.s3.eu-west-1.amazonaws.com",
+            "cloudformation-custom-resource-response-eu-west-1.s3.eu-west-1.amazonaws.com",
+            // China and GovCloud.
+            "cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn",
+            "cloudformation-custom-resource-response-cnnorth1.s3-cn-north-1.amazonaws.com.cn",
+            "cloudformation-custom-resource-response-usgovwest1.s3.us-gov-west-1.amazonaws.com",
+        ] {
+            let url = format!("https://{host}/arn%3Aaws%3Acloudformation%3Aus-east-1%3A123456789012%3Astack/s/1%7CEnv%7Creq-1{QUERY}");
+            assert_eq!(check(&url), Ok(()), "{host}");
+            let upper = format!("https://{}/x{QUERY}", host.to_uppercase());
+            assert_eq!(check(&upper), Ok(()), "hosts are case-insensitive: {upper}");
+            assert_eq!(check(&format!("https://{host}:443/x")), Ok(()));
+        }
+    }
+
+    #[test]
+    fn other_urls_are_refused() {
+        for url in [
+            "http://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x",
+            "ftp://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x",
+            "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com:8443/x",
+            "https://evil.com/?x=s3.amazonaws.com",
+            "https://evil.com/cloudformation-custom-resource-response-useast1.s3.amazonaws.com",
+            "https://cloudformation-custom-resource-response-us-east-1.s3.amazonaws.com@evil.com/",
+            "https://user:pw@cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x",
+            "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com.evil.com/x",
+            "https://cloudformation-custom-resource-response-useast1.evil.com/x",
+            "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.co/x",
+            "https://attacker-bucket.s3.amazonaws.com/x",
+            "https://s3.amazonaws.com/cloudformation-custom-resource-response-useast1/x",
+            "https://xcloudformation-custom-resource-response-useast1.s3.amazonaws.com/x",
+            "https://cloudformation-custom-resource-response-.s3.amazonaws.com/x",
+            "https://cloudformation-custom-resource-response-useast1.s3.evil.amazonaws.com/x",
+            "https://cloudformation-custom-resource-response-useast1.s3.us-east-1.s3.amazonaws.com/x",
+            "https://cloudformation-custom-resource-response-useast1.s3-.amazonaws.com/x",
+            "https://127.0.0.1:4566/x",
+            "/relative/path",
+            "",
+            "not a url",
+        ] {
+            assert!(check(url).is_err(), "{url} must be refused");
+        }
+    }
+
+    #[test]
+    fn an_allowed_host_is_accepted_over_http_and_only_that_host() {
+        let allowed = AllowedResponseHosts::parse(" 127.0.0.1:4566 , localhost:5000,");
+        let ok = |u: &str| ResponseUrl::new(u).check(&allowed);
+        assert_eq!(
+            ok("http://127.0.0.1:4566/cloudformation_us-east-1/cfnresponse?q=1"),
+            Ok(())
+        );
+        assert_eq!(ok("https://127.0.0.1:4566/x"), Ok(()));
+        assert_eq!(ok("http://LOCALHOST:5000/x"), Ok(()));
+        assert!(ok("http://127.0.0.1:4567/x").is_err(), "another port");
+        assert!(
+            ok("http://127.0.0.1/x").is_err(),
+            "no port is another authority"
+        );
+        assert!(ok("http://evil.com:4566/x").is_err());
+        assert!(ok("http://127.0.0.1:4566@evil.com/x").is_err());
+        assert!(ok("file://127.0.0.1:4566/x").is_err());
+        // The real buckets stay accepted next to the allowed host.
+        assert_eq!(
+            ok("https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x"),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_refusal_never_quotes_the_query() {
+        let e = check("https://evil.com/x?X-Amz-Signature=secret").unwrap_err();
+        let text = e.to_string();
+        assert!(!text.contains("secret"), "{text}");
+        assert!(text.contains("evil.com"), "names the host: {text}");
     }
 
     #[test]

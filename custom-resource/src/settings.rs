@@ -4,7 +4,11 @@ use std::time::Duration;
 
 use secure_mlops_core::aws::ConnectionSettings;
 
+use crate::response::AllowedResponseHosts;
 use crate::store::DEFAULT_PREFIX;
+
+/// The variable naming hosts a response may go to besides CloudFormation's response buckets.
+const ALLOWED_RESPONSE_HOST_VAR: &str = "SECURE_MLOPS_ALLOWED_RESPONSE_HOST";
 
 /// How the handler runs. [`Settings::from_env`] reads the Lambda's environment.
 #[derive(Debug, Clone)]
@@ -27,6 +31,11 @@ pub struct Settings {
     /// Time kept back from the request's `ServiceTimeout` (default one hour) for the final
     /// answer: past it, no continuation starts and FAILED is answered (default 60 s).
     pub service_timeout_margin: Duration,
+    /// Hosts (`host` or `host:port`, comma-separated) a `ResponseURL` may name besides
+    /// CloudFormation's response buckets, over HTTP or HTTPS
+    /// (`SECURE_MLOPS_ALLOWED_RESPONSE_HOST`, default none). Only for an emulator's local
+    /// CloudFormation: never set it in an AWS account.
+    pub allowed_response_hosts: AllowedResponseHosts,
 }
 
 impl Default for Settings {
@@ -38,6 +47,7 @@ impl Default for Settings {
             answer_reserve: Duration::from_secs(5),
             max_continuations: 30,
             service_timeout_margin: Duration::from_secs(60),
+            allowed_response_hosts: AllowedResponseHosts::none(),
         }
     }
 }
@@ -56,6 +66,9 @@ impl Settings {
         }
         if let Some(n) = var("SECURE_MLOPS_MAX_CONTINUATIONS").and_then(|v| v.parse().ok()) {
             s.max_continuations = n;
+        }
+        if let Some(hosts) = var(ALLOWED_RESPONSE_HOST_VAR) {
+            s.allowed_response_hosts = AllowedResponseHosts::parse(&hosts);
         }
         s
     }

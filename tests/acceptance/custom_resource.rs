@@ -18,7 +18,8 @@ use acceptance::{role_arn, Emulator, ACCOUNT_ID, ENVIRONMENT_KINDS, REGION};
 use secure_mlops_core::aws::ConnectionSettings;
 use secure_mlops_custom_resource::continuation::BoxFuture;
 use secure_mlops_custom_resource::{
-    Handler, Invocation, Invoker, Outcome, Settings, Status, CREATE_FAILED_ID,
+    AllowedResponseHosts, Handler, Invocation, Invoker, Outcome, Settings, Status,
+    CREATE_FAILED_ID, PROJECTS_TYPE,
 };
 use serde_json::{json, Value};
 
@@ -61,6 +62,11 @@ impl ResponseServer {
             puts,
             attempts,
         }
+    }
+
+    /// `127.0.0.1:<port>`: the host the handler is allowed to answer besides CloudFormation's.
+    fn authority(&self) -> &str {
+        self.base.trim_start_matches("http://")
     }
 
     /// A fresh response URL, with a query like a pre-signed URL's.
@@ -283,12 +289,16 @@ async fn custom_resource_events_for_both_types_against_the_emulator() {
     std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
     std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
     let emulator = Emulator::start();
+    let server = ResponseServer::start();
     let settings = Settings {
         connection: ConnectionSettings {
             region: Some(REGION.into()),
             endpoint: Some(emulator.endpoint.clone()),
             ..Default::default()
         },
+        // The local stand-in for CloudFormation's response bucket, as the emulator's
+        // CloudFormation sets SECURE_MLOPS_ALLOWED_RESPONSE_HOST for its Lambda.
+        allowed_response_hosts: AllowedResponseHosts::parse(server.authority()),
         // Small margins, so a short first invocation makes the engine stop and continue.
         margin: Duration::from_secs(3),
         answer_reserve: Duration::from_secs(2),
@@ -310,7 +320,7 @@ async fn custom_resource_events_for_both_types_against_the_emulator() {
     ));
     let f = Fixture {
         emulator,
-        server: ResponseServer::start(),
+        server,
         handler,
         invoker,
         next: Mutex::new(0),
@@ -608,6 +618,25 @@ async fn unusable_events(f: &Fixture, offline: &Arc<Handler>) {
         .handle(json!({"hello": "world"}), invocation(60))
         .await;
     assert!(matches!(outcome, Outcome::Ignored { .. }), "{outcome:?}");
+
+    // A ResponseURL that is not CloudFormation's (nor the allowed local host): nothing runs,
+    // nothing is answered, the reason never quotes the signature.
+    let (rid, name) = f.request_name("foreign-url");
+    let foreign = f.server.url(&name).replace("127.0.0.1", "localhost");
+    let outcome = offline
+        .handle(
+            EventBuilder::create(PROJECTS_TYPE)
+                .request(&rid, &foreign)
+                .properties(json!({"PrincipalArns": []}))
+                .build(),
+            invocation(60),
+        )
+        .await;
+    let Outcome::Refused { why } = outcome else {
+        panic!("a foreign ResponseURL must be refused: {outcome:?}")
+    };
+    assert!(!why.contains("not-for-logs"), "{why}");
+    assert!(f.server.puts_for(&name).is_empty(), "nothing was answered");
 }
 
 fn environment_props(name: &str, profiles: &[(&str, &str)]) -> Value {

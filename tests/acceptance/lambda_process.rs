@@ -81,6 +81,14 @@ async fn the_bootstrap_process_answers_cloudformation_through_the_runtime_api() 
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_ENDPOINT_URL", &emulator.endpoint)
+        // The pre-signed URLs below are the emulator's S3, not CloudFormation's buckets.
+        .env(
+            "SECURE_MLOPS_ALLOWED_RESPONSE_HOST",
+            emulator
+                .endpoint
+                .trim_start_matches("http://")
+                .trim_end_matches('/'),
+        )
         .stdout(logs.reopen().unwrap())
         .stderr(logs.reopen().unwrap())
         .stdin(Stdio::null())

@@ -125,10 +125,10 @@ def readme_data_keys() -> dict[str, dict[str, str]]:
     return keys
 
 
-def engine_operations() -> set[str]:
+def engine_operations(crates: tuple[str, ...] = ("core", "custom-resource")) -> set[str]:
     """`service:Operation` of every AWS call in core/src and custom-resource/src."""
     found = set()
-    for crate in ("core", "custom-resource"):
+    for crate in crates:
         for dirpath, _, files in os.walk(os.path.join(ROOT, crate, "src")):
             for name in files:
                 if not name.endswith(".rs"):
@@ -225,6 +225,65 @@ class ExecutionRoleCoversTheEngine(unittest.TestCase):
     def test_no_statement_allows_a_whole_service(self) -> None:
         for action in allowed_actions(load("custom-resource.yaml")):
             self.assertFalse(action.endswith(":*") or action == "*", action)
+
+
+def deployer_documents() -> dict[str, dict]:
+    """examples/iam/terraform-deployer-*.json, by file name."""
+    import glob
+    import json
+
+    docs = {}
+    for path in sorted(glob.glob(os.path.join(ROOT, "examples", "iam", "terraform-deployer-*.json"))):
+        with open(path) as f:
+            docs[os.path.basename(path)] = json.load(f)
+    return docs
+
+
+def missing_operations(operations: set[str], allowed: list[str]) -> list[str]:
+    missing = []
+    for operation in sorted(operations):
+        service, op = operation.split(":")
+        needs = IAM_ACTIONS_OF.get(operation, [f"{IAM_PREFIX.get(service, service)}:{op}"])
+        for action in needs:
+            if not any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in allowed):
+                missing.append(f"{action} (for {operation})")
+    return missing
+
+
+class TerraformDeployerPolicyCoversTheEngine(unittest.TestCase):
+    """examples/iam/: what a Terraform user of the provider needs, in managed-policy sizes."""
+
+    def test_every_aws_operation_the_engine_calls_is_allowed(self) -> None:
+        docs = deployer_documents()
+        self.assertEqual(
+            sorted(docs),
+            [f"terraform-deployer-{p}.json" for p in ("iam", "keys-buckets-logs", "network", "sagemaker")],
+        )
+        allowed = []
+        for doc in docs.values():
+            for statement in doc["Statement"]:
+                if statement["Effect"] == "Allow":
+                    action = statement["Action"]
+                    allowed.extend([action] if isinstance(action, str) else action)
+        operations = engine_operations(("core",))
+        self.assertGreater(len(operations), 50)
+        self.assertEqual(missing_operations(operations, allowed), [], "add these to examples/iam/")
+
+    def test_each_fits_a_managed_policy_and_matches_the_engine_role(self) -> None:
+        import json
+
+        roles = {
+            p["PolicyName"]: p["PolicyDocument"]
+            for p in load("custom-resource.yaml")["Resources"]["ExecutionRole"]["Properties"]["Policies"]
+        }
+        for name, doc in deployer_documents().items():
+            with self.subTest(policy=name):
+                # Managed policies: at most 6,144 characters, white space not counted.
+                self.assertLessEqual(len(re.sub(r"\s", "", json.dumps(doc))), 6144)
+                engine = "engine-" + name[len("terraform-deployer-"):-len(".json")]
+                self.assertIn(engine, roles, "each file mirrors one policy of the engine role")
+                sids = [s.get("Sid") for s in doc["Statement"]]
+                self.assertEqual(sids, [s.get("Sid") for s in roles[engine]["Statement"]])
 
 
 class FunctionIsTheDesignedOne(unittest.TestCase):

@@ -228,6 +228,9 @@ def _environment(fn: LambdaFunction, api_port: int, task_root: str) -> dict[str,
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_ENDPOINT_URL": f"http://127.0.0.1:{os.environ.get('MOTO_PORT', '4566')}",
+            # The custom-resource Lambda answers only CloudFormation's response buckets, and
+            # hosts listed here: cfn_custom.py's ResponseURL is this emulator's own address.
+            "SECURE_MLOPS_ALLOWED_RESPONSE_HOST": f"127.0.0.1:{os.environ.get('MOTO_PORT', '4566')}",
         }
     )
     return env
