@@ -78,9 +78,15 @@ fn target_dir() -> PathBuf {
 /// The harness does not build it: a `cargo build` from inside a test run resolves features
 /// differently from the outer `cargo test` and rebuilds the AWS SDK. `make test` builds the
 /// workspace first; when running tests by hand, run `cargo build --workspace --all-targets`.
+/// `PROVIDER_DIR` names another directory holding `terraform-provider-sagemaker`, unchecked.
 pub fn provider_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
+        // A copy of the provider elsewhere, unchecked: two checkouts sharing one target
+        // directory overwrite each other's target/debug binaries.
+        if let Some(dir) = std::env::var_os("PROVIDER_DIR").filter(|d| !d.is_empty()) {
+            return PathBuf::from(dir);
+        }
         let binary = built_binary("terraform-provider-sagemaker", &["provider", "core"]);
         binary.parent().map(Path::to_path_buf).unwrap_or_default()
     })
