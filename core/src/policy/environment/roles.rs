@@ -202,13 +202,29 @@ pub fn execution_role_arn(facts: &EnvironmentFacts) -> String {
     )
 }
 
+/// What a person's session may do when it assumes a people role: assume it, carry the source
+/// identity it was given (so CloudTrail names the person behind every call the role makes), and
+/// carry session tags (the identity provider passes [`USER_TAG`], which Studio sign-in compares
+/// with the profile's tag).
+pub const PEOPLE_TRUST_ACTIONS: &[&str] =
+    &["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"];
+
+/// What SageMaker may do on the roles it assumes: assume them and, with the domain's
+/// `ExecutionRoleIdentityConfig = USER_PROFILE_NAME`, set the profile name as source identity.
+pub const SAGEMAKER_TRUST_ACTIONS: &[&str] = &["sts:AssumeRole", "sts:SetSourceIdentity"];
+
 /// Who may assume the role of `persona`.
+///
+/// SageMaker is trusted only on behalf of this account (`aws:SourceAccount`), the confused-deputy
+/// protection AWS documents for service roles: a SageMaker resource of another account cannot be
+/// made to run as these roles.
 pub fn trust_policy(facts: &EnvironmentFacts, persona: Persona) -> Value {
     let sagemaker = json!({
         "Sid": SID_TRUST_SAGEMAKER,
         "Effect": "Allow",
         "Principal": { "Service": "sagemaker.amazonaws.com" },
-        "Action": "sts:AssumeRole"
+        "Action": SAGEMAKER_TRUST_ACTIONS,
+        "Condition": { "StringEquals": { "aws:SourceAccount": facts.account_id } }
     });
     let statements = match persona {
         // A separate statement, not a second principal in the account one, so that drift names
@@ -218,7 +234,7 @@ pub fn trust_policy(facts: &EnvironmentFacts, persona: Persona) -> Value {
                 "Sid": SID_TRUST_ACCOUNT,
                 "Effect": "Allow",
                 "Principal": { "AWS": facts.account_root_arn() },
-                "Action": "sts:AssumeRole"
+                "Action": PEOPLE_TRUST_ACTIONS
             }),
             sagemaker,
         ],
@@ -640,9 +656,36 @@ mod tests {
             let doc = trust_policy(&f, persona);
             assert_well_formed(&doc);
             for s in statements(&doc) {
-                assert_eq!(s["Action"], "sts:AssumeRole");
+                assert!(strings(&s["Action"]).contains(&"sts:AssumeRole"));
             }
         }
+    }
+
+    #[test]
+    fn people_sessions_carry_source_identity_and_services_act_only_for_this_account() {
+        let f = facts();
+        for persona in [Persona::DataScientist, Persona::TeamAdmin] {
+            let doc = trust_policy(&f, persona);
+            let people = strings(&statement(&doc, SID_TRUST_ACCOUNT)["Action"]);
+            assert!(people.contains(&"sts:SetSourceIdentity"), "{persona:?}");
+            assert!(people.contains(&"sts:TagSession"), "{persona:?}");
+        }
+        for persona in Persona::ALL {
+            let doc = trust_policy(&f, persona);
+            let sagemaker = statements(&doc)
+                .iter()
+                .filter(|s| s["Principal"]["Service"] == "sagemaker.amazonaws.com");
+            for s in sagemaker {
+                assert_eq!(
+                    s["Condition"]["StringEquals"]["aws:SourceAccount"], "123456789012",
+                    "{persona:?} {}",
+                    s["Sid"]
+                );
+            }
+        }
+        let exec = trust_policy(&f, Persona::Execution);
+        assert!(strings(&statement(&exec, SID_TRUST_SAGEMAKER)["Action"])
+            .contains(&"sts:SetSourceIdentity"));
     }
 
     #[test]
