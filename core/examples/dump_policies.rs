@@ -145,6 +145,7 @@ fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
                 bucket_name: name.clone(),
                 vpc_endpoint_id: env.s3_endpoint_id.to_string(),
                 service_role_arns: vec![ENGINE_ROLE.to_string()],
+                kms_key_arn: key_arn(env, KeyPurpose::Data),
             },
         );
         out.write(

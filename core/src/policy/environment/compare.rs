@@ -383,6 +383,7 @@ mod tests {
                     "arn:aws:iam::123456789012:role/a".into(),
                     "arn:aws:iam::123456789012:role/b".into(),
                 ],
+                kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/1".into(),
             },
         );
         let docs = [
