@@ -118,15 +118,8 @@ fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
     }
 
     if let Some(guardrails) = guardrail_policy(&GuardrailSpec::default()) {
-        // Attached to the roles people and SageMaker act as.
-        let attached: Vec<String> = [
-            Persona::DataScientist,
-            Persona::TeamAdmin,
-            Persona::Execution,
-        ]
-        .iter()
-        .map(|p| env.role_arn(*p))
-        .collect();
+        // Attached to every role the environment creates.
+        let attached: Vec<String> = Persona::ALL.iter().map(|p| env.role_arn(*p)).collect();
         out.write(
             &format!("{id}/guardrails.json"),
             &guardrails,
@@ -152,6 +145,7 @@ fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
                 bucket_name: name.clone(),
                 vpc_endpoint_id: env.s3_endpoint_id.to_string(),
                 service_role_arns: vec![ENGINE_ROLE.to_string()],
+                kms_key_arn: key_arn(env, KeyPurpose::Data),
             },
         );
         out.write(

@@ -12,6 +12,11 @@ use std::str::FromStr;
 pub const COMPONENT_TAG: &str = "secure-mlops:component";
 /// Tag key naming the environment (`<name>-<stage>`) a child belongs to.
 pub const ENVIRONMENT_TAG: &str = "secure-mlops:environment";
+/// Tag key naming the person a Studio user profile belongs to (value: the profile's name).
+///
+/// The same key is expected as a session tag (`aws:PrincipalTag`) on the people roles, passed by
+/// the company's identity provider; Studio sign-in compares the two.
+pub const USER_TAG: &str = "secure-mlops:user";
 
 /// Which persona a role serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -222,7 +222,7 @@ impl Team {
             .unwrap_or_else(|| panic!("no key id"))
     }
 
-    fn bucket_policies(&self) -> Vec<Value> {
+    fn bucket_policies(&self, data_key_arn: &str) -> Vec<Value> {
         self.bucket_names
             .iter()
             .map(|name| {
@@ -232,6 +232,7 @@ impl Team {
                         bucket_name: name.clone(),
                         vpc_endpoint_id: VPC_ENDPOINT.into(),
                         service_role_arns: vec![self.f.clients.caller_arn.clone()],
+                        kms_key_arn: data_key_arn.to_string(),
                     },
                 )
             })
@@ -262,7 +263,7 @@ impl Team {
         let roles = self.ensure_roles().await;
         let keys = self.keys(&roles).await;
         self.crash_after_create_bucket().await;
-        let policies = self.bucket_policies();
+        let policies = self.bucket_policies(&keys.data_arn());
         let records = self.ensure_buckets(&keys.data_arn(), &policies).await;
         Made {
             roles,
@@ -531,7 +532,7 @@ async fn buckets_adopt_a_crashed_runs_bucket_and_are_encrypted_private_versioned
     let keys = team.keys(&roles).await;
     let data_key_arn = keys.data_arn();
     team.crash_after_create_bucket().await;
-    let policies = team.bucket_policies();
+    let policies = team.bucket_policies(&data_key_arn);
     let buckets_before = team.counts()["s3:bucket"];
     let buckets = team.ensure_buckets(&data_key_arn, &policies).await;
     let again = team.ensure_buckets(&data_key_arn, &policies).await;
@@ -741,7 +742,7 @@ async fn names_taken_by_others_are_refused_and_a_brought_role_is_never_deleted()
     let clients = &team.f.clients;
     let roles = team.ensure_roles().await;
     let keys = team.keys(&roles).await;
-    let policies = team.bucket_policies();
+    let policies = team.bucket_policies(&keys.data_arn());
     let foreign_bucket = format!("someone-elses-{}", clients.account_id);
     ok(
         "CreateBucket (foreign)",

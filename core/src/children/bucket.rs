@@ -634,6 +634,7 @@ impl ChildKind for kinds::Bucket {
 
     fn desired(&self, cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<BucketSettings, ChildError> {
         let name = cx.env.bucket_names.of(self.purpose).to_string();
+        let kms_key_arn = inputs.arn(&LogicalId::KmsKey(KeyPurpose::Data))?;
         let policy = bucket_policy(
             &cx.env.facts,
             &BucketPolicyInput {
@@ -643,11 +644,12 @@ impl ChildKind for kinds::Bucket {
                 // buckets on destroy. SageMaker jobs and Studio run in the VPC and come
                 // through the endpoint.
                 service_role_arns: vec![cx.clients.caller_arn.clone()],
+                kms_key_arn: kms_key_arn.clone(),
             },
         );
         Ok(BucketSettings {
             name,
-            kms_key_arn: inputs.arn(&LogicalId::KmsKey(KeyPurpose::Data))?,
+            kms_key_arn,
             policy,
         })
     }

@@ -3,7 +3,10 @@
 //!
 //! A profile's name is its identity within the domain, so it is found again by
 //! `DescribeUserProfile` and adopted only when its tags say it is this child; its tags go into
-//! `CreateUserProfile` itself, so a run killed right after the create finds it tagged.
+//! `CreateUserProfile` itself, so a run killed right after the create finds it tagged. Besides the
+//! environment's tags a profile carries [`USER_TAG`] = its name: Studio sign-in allows a person
+//! only the profile whose tag equals their session's tag (`policy::environment::roles`); an
+//! adopted profile without it gets it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,6 +26,7 @@ use crate::engine::Record;
 use crate::graph::environment as kinds;
 use crate::ids::LogicalId;
 use crate::ids::RecordKind;
+use crate::ids::USER_TAG;
 use crate::wait::{poll_until, Deadline, Poll};
 
 /// Record kind of a Studio user profile.
@@ -44,7 +48,9 @@ pub async fn ensure(
     security_group_id: &str,
     deadline: Deadline,
 ) -> Result<Record, ChildError> {
+    let tags = &profile_tags(tags, name);
     let mut existing = describe(clients, domain_id, name).await?;
+    let adopted = existing.is_some();
     if let Some(profile) = &existing {
         check_ours(clients, owner, domain_id, name, profile).await?;
         // One of ours on its way out cannot be adopted: wait, then make a new one.
@@ -87,6 +93,9 @@ pub async fn ensure(
             missing: "UserProfileArn",
         })?
         .to_string();
+    if adopted {
+        tag_user(clients, owner, tags, &arn, name).await?;
+    }
     Ok(Record {
         kind: KIND,
         physical_id: name.to_string(),
@@ -247,6 +256,39 @@ async fn check_ours(
             owner.logical_id
         ),
     })
+}
+
+/// The tags of profile `name`: the environment's, and [`USER_TAG`] = the name, the person's
+/// identity Studio sign-in compares with the caller's session tag.
+fn profile_tags(tags: &BTreeMap<String, String>, name: &str) -> BTreeMap<String, String> {
+    let mut all = tags.clone();
+    all.insert(USER_TAG.to_string(), name.to_string());
+    all
+}
+
+/// Tags a profile made before profiles carried [`USER_TAG`] (or stripped of it) with its name.
+/// All the child's tags go in the call: the engine's role may tag only with the environment tag
+/// in the request (`cfn/custom-resource.yaml`, `TagInCreateCalls`).
+async fn tag_user(
+    clients: &AwsClients,
+    owner: Owner<'_>,
+    tags: &BTreeMap<String, String>,
+    arn: &str,
+    name: &str,
+) -> Result<(), ChildError> {
+    let current = sagemaker_tags(clients, arn).await?;
+    if current.get(USER_TAG).map(String::as_str) == Some(name) {
+        return Ok(());
+    }
+    clients
+        .sagemaker
+        .add_tags()
+        .resource_arn(arn)
+        .set_tags(Some(new_tags(owner, tags)))
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("sagemaker", "AddTags", e))?;
+    Ok(())
 }
 
 async fn create(
@@ -446,6 +488,17 @@ impl ChildKind for kinds::StudioUserProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn profiles_are_tagged_with_their_person() {
+        let tags = BTreeMap::from([("team".to_string(), "a".to_string())]);
+        let all = profile_tags(&tags, "alice");
+        assert_eq!(
+            all.get("secure-mlops:user").map(String::as_str),
+            Some("alice")
+        );
+        assert_eq!(all.get("team").map(String::as_str), Some("a"));
+    }
 
     #[test]
     fn role_and_groups_are_compared_as_sets() {

@@ -213,9 +213,9 @@ fn keys_and_roles(spec: &EnvironmentSpec, nodes: &mut Nodes) {
             Some(arn) => nodes.add(id, Child::ExistingRole(ExistingRole { persona, arn }), []),
             None => {
                 nodes.add(id.clone(), Child::Role(Role { persona }), []);
-                if persona != Persona::ScLaunch {
-                    guarded.push(id);
-                }
+                // Every role the environment creates, the launch role too: the stacks Service
+                // Catalog launches make SageMaker resources as it.
+                guarded.push(id);
             }
         }
     }

@@ -18,6 +18,9 @@ use super::{document, EnvironmentFacts};
 
 /// Sid of the statement denying requests without TLS.
 pub const SID_DENY_INSECURE_TRANSPORT: &str = "DenyInsecureTransport";
+/// Sid of the statement denying uploads encrypted with another key than the environment's `data`
+/// key.
+pub const SID_DENY_OTHER_KMS_KEY: &str = "DenyUploadsWithOtherKmsKey";
 /// Sid of the statement denying object access that bypasses the VPC endpoint.
 pub const SID_DENY_OUTSIDE_VPC_ENDPOINT: &str = "DenyObjectAccessOutsideVpcEndpoint";
 
@@ -51,6 +54,8 @@ pub struct BucketPolicyInput {
     /// empties the bucket, ...). Role ARNs as IAM reports them, path included; `aws:PrincipalArn`
     /// of an assumed-role session is this role ARN.
     pub service_role_arns: Vec<String>,
+    /// ARN of the environment's `data` key, the only key uploads may name.
+    pub kms_key_arn: String,
 }
 
 /// The bucket policy of a data or model bucket.
@@ -101,7 +106,22 @@ pub fn bucket_policy(facts: &EnvironmentFacts, input: &BucketPolicyInput) -> Val
         "Condition": condition
     });
 
-    document(vec![tls_only, endpoint_only])
+    // An upload naming another key (one of the uploader's own account, which it could then read
+    // from anywhere) is denied; one naming none gets the bucket's default encryption, the data
+    // key, so `IfExists`. Keys must be named by ARN, as KMS reports them.
+    let data_key_only = json!({
+        "Sid": SID_DENY_OTHER_KMS_KEY,
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": format!("{bucket}/*"),
+        "Condition": {
+            "StringNotEqualsIfExists": {
+                "s3:x-amz-server-side-encryption-aws-kms-key-id": input.kms_key_arn
+            }
+        }
+    });
+    document(vec![tls_only, endpoint_only, data_key_only])
 }
 
 #[cfg(test)]
@@ -117,7 +137,24 @@ mod tests {
                 "arn:aws:iam::123456789012:role/service-role/glue".into(),
                 "arn:aws:iam::123456789012:role/engine".into(),
             ],
+            kms_key_arn: KEY.into(),
         }
+    }
+
+    const KEY: &str = "arn:aws:kms:eu-west-1:123456789012:key/1111";
+
+    #[test]
+    fn uploads_may_only_name_the_data_key() {
+        let doc = bucket_policy(&facts(), &input());
+        let s = statement(&doc, SID_DENY_OTHER_KMS_KEY);
+        assert_eq!(s["Effect"], "Deny");
+        assert_eq!(s["Action"], "s3:PutObject");
+        assert_eq!(s["Resource"], "arn:aws:s3:::team-a-dev-data/*");
+        assert_eq!(
+            s["Condition"]["StringNotEqualsIfExists"]
+                ["s3:x-amz-server-side-encryption-aws-kms-key-id"],
+            KEY
+        );
     }
 
     fn both_resources() -> Value {
@@ -133,7 +170,11 @@ mod tests {
         assert_well_formed(&doc);
         assert_eq!(
             sids(&doc),
-            [SID_DENY_INSECURE_TRANSPORT, SID_DENY_OUTSIDE_VPC_ENDPOINT]
+            [
+                SID_DENY_INSECURE_TRANSPORT,
+                SID_DENY_OUTSIDE_VPC_ENDPOINT,
+                SID_DENY_OTHER_KMS_KEY
+            ]
         );
         for s in statements(&doc) {
             assert_eq!(s["Effect"], "Deny");

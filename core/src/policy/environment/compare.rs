@@ -33,6 +33,10 @@ const PRINCIPAL_ELEMENTS: &[&str] = &["Principal", "NotPrincipal"];
 /// * Every condition value becomes a sorted, deduplicated list of strings (`true` and `"true"`
 ///   are the same to IAM).
 /// * Objects are rebuilt with sorted keys, so the form's serialisation is canonical too.
+/// * `Version` is dropped when the document uses no policy variable (`${...}`): the two versions
+///   read such a document identically, and LocalStack drops the element of the endpoint policies
+///   it stores, which would otherwise be drift forever. With a variable the version decides
+///   whether `${aws:username}` is a variable or literal text, so it is kept.
 pub fn normalize_policy(v: &Value) -> Value {
     match v {
         Value::String(text) => match serde_json::from_str::<Value>(text) {
@@ -53,7 +57,11 @@ fn normalize_document(doc: &Value) -> Value {
     let Value::Object(fields) = doc else {
         return canonical(doc);
     };
-    sorted_object(fields.iter().map(|(k, v)| {
+    let version_matters = doc.to_string().contains("${");
+    let fields = fields
+        .iter()
+        .filter(|(k, _)| version_matters || k.as_str() != "Version");
+    sorted_object(fields.map(|(k, v)| {
         let v = if k == "Statement" {
             normalize_statements(v)
         } else {
@@ -375,6 +383,7 @@ mod tests {
                     "arn:aws:iam::123456789012:role/a".into(),
                     "arn:aws:iam::123456789012:role/b".into(),
                 ],
+                kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/1".into(),
             },
         );
         let docs = [
@@ -420,5 +429,22 @@ mod tests {
             .unwrap()
             .push(json!("arn:aws:iam::123456789012:role/intruder"));
         assert!(!policies_equivalent(&bucket, &excepted));
+    }
+
+    #[test]
+    fn version_is_ignored_only_without_policy_variables() {
+        let statement =
+            json!({ "Sid": "A", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*" });
+        let with = json!({ "Version": "2012-10-17", "Statement": [statement.clone()] });
+        let without = json!({ "Statement": [statement.clone()] });
+        let old = json!({ "Version": "2008-10-17", "Statement": [statement] });
+        assert!(policies_equivalent(&with, &without));
+        assert!(policies_equivalent(&with, &old));
+
+        let variable = json!({ "Sid": "A", "Effect": "Allow", "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::b/${aws:username}/*" });
+        let with = json!({ "Version": "2012-10-17", "Statement": [variable.clone()] });
+        let without = json!({ "Statement": [variable] });
+        assert!(!policies_equivalent(&with, &without));
     }
 }

@@ -11,13 +11,13 @@
 //!   `sagemaker-<region>-<account>`, but only while it is in the environment's account: bucket
 //!   names are global and a bucket of that name in another account would otherwise be an
 //!   exfiltration target.
-//! * [`SID_READ_SAGEMAKER_BUCKETS`]: read and list on SageMaker's and JumpStart's buckets.
+//! * [`SID_READ_SAGEMAKER_BUCKETS`]: read and list on the AWS-owned buckets Studio and the
+//!   SageMaker SDK read, named exactly (see [`aws_owned_read_buckets`]).
 //! * [`SID_READ_ECR_IMAGE_LAYERS`]: image layer downloads, which ECR serves from S3.
 //!
-//! The `sagemaker-*`/`*sagemaker*` patterns are read-only on purpose: anyone can create a bucket
-//! with such a name, so allowing writes there would let data leave the VPC. `*sagemaker*` also
-//! matches object keys containing `sagemaker` in any bucket (`*` spans `/`); read-only, that
-//! cannot move data out.
+//! No name pattern (`*sagemaker*`, `sagemaker-*`) is allowed: anyone can create a bucket with
+//! such a name, and `*` also spans `/`, so a pattern reaches objects of any bucket. Buckets of
+//! the environment's account are reached only through their exact names.
 
 use serde_json::{json, Value};
 
@@ -48,6 +48,23 @@ pub const READ_WRITE_ACTIONS: &[&str] = &[
 
 /// What is needed to read from a bucket: objects, listing, the region lookup.
 pub const READ_ACTIONS: &[&str] = &["s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket"];
+
+/// The AWS-owned buckets Studio and the SageMaker SDK read from inside the VPC, read-only:
+///
+/// | bucket | what for |
+/// | --- | --- |
+/// | `jumpstart-cache-prod-<region>` | JumpStart models, scripts and notebooks |
+/// | `sagemaker-sample-files` | the SDK's and Studio's sample data sets and notebooks |
+/// | `prod-<region>-starport-layer-bucket` | ECR image layers ([`SID_READ_ECR_IMAGE_LAYERS`], `GetObject` only) |
+///
+/// Anything else a team needs from outside (a conda mirror, a partner's data set) is a decision
+/// for the platform team: copied into the environment's buckets, not read across the perimeter.
+pub fn aws_owned_read_buckets(region: &str) -> Vec<String> {
+    vec![
+        format!("jumpstart-cache-prod-{region}"),
+        "sagemaker-sample-files".to_string(),
+    ]
+}
 
 /// The S3 gateway endpoint policy for an environment whose buckets are `bucket_names` (data,
 /// model, ...).
@@ -88,20 +105,20 @@ pub fn s3_endpoint_policy(facts: &EnvironmentFacts, bucket_names: &[String]) -> 
         "Condition": { "StringEquals": { "aws:ResourceAccount": facts.account_id } }
     }));
 
+    let aws_owned: Vec<String> = aws_owned_read_buckets(region)
+        .iter()
+        .flat_map(|b| {
+            let arn = facts.bucket_arn(b);
+            [format!("{arn}/*"), arn]
+        })
+        .collect();
     statements.push(json!({
         "Sid": SID_READ_SAGEMAKER_BUCKETS,
         "Effect": "Allow",
         "Principal": "*",
         "Action": READ_ACTIONS,
-        // A trailing `*` covers the objects too; JumpStart's bucket needs its `/*` spelled out.
-        "Resource": [
-            format!("arn:{p}:s3:::sagemaker-*"),
-            format!("arn:{p}:s3:::*sagemaker*"),
-            format!("arn:{p}:s3:::jumpstart-cache-prod-{region}"),
-            format!("arn:{p}:s3:::jumpstart-cache-prod-{region}/*"),
-        ]
+        "Resource": aws_owned
     }));
-
     // ECR's documented requirement for pulling images through an S3 gateway endpoint: only
     // `GetObject`, only on the regional layer bucket's objects.
     statements.push(json!({
@@ -204,14 +221,15 @@ mod tests {
         let doc = s3_endpoint_policy(&facts(), &buckets());
         let s = statement(&doc, SID_READ_SAGEMAKER_BUCKETS);
         let resources = strings(&s["Resource"]);
-        for r in [
-            "arn:aws:s3:::sagemaker-*",
-            "arn:aws:s3:::*sagemaker*",
-            "arn:aws:s3:::jumpstart-cache-prod-eu-west-1",
-            "arn:aws:s3:::jumpstart-cache-prod-eu-west-1/*",
-        ] {
-            assert!(resources.contains(&r), "{r}");
-        }
+        assert_eq!(
+            resources,
+            [
+                "arn:aws:s3:::jumpstart-cache-prod-eu-west-1/*",
+                "arn:aws:s3:::jumpstart-cache-prod-eu-west-1",
+                "arn:aws:s3:::sagemaker-sample-files/*",
+                "arn:aws:s3:::sagemaker-sample-files"
+            ]
+        );
         assert_eq!(s["Action"], json!(READ_ACTIONS));
         let ecr = statement(&doc, SID_READ_ECR_IMAGE_LAYERS);
         assert_eq!(ecr["Action"], "s3:GetObject");
@@ -228,6 +246,20 @@ mod tests {
             for r in strings(&s["Resource"]) {
                 assert!(!glob_matches(r, "arn:aws:s3:::attacker-bucket"), "{r}");
                 assert!(!glob_matches(r, "arn:aws:s3:::attacker-bucket/loot"), "{r}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_bucket_name_pattern_is_allowed() {
+        let doc = s3_endpoint_policy(&facts(), &buckets());
+        for s in statements(&doc) {
+            for r in strings(&s["Resource"]) {
+                let name = r.trim_start_matches("arn:aws:s3:::");
+                let bucket = name.split('/').next().unwrap_or_default();
+                assert!(!bucket.contains('*'), "{} allows {r}", s["Sid"]);
+                assert!(!glob_matches(r, "arn:aws:s3:::foreign/sagemaker/x"), "{r}");
+                assert!(!glob_matches(r, "arn:aws:s3:::sagemaker-attacker"), "{r}");
             }
         }
     }

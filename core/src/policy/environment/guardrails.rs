@@ -34,6 +34,12 @@ pub const SID_DENY_NOTEBOOK_ROOT_ACCESS: &str = "DenyNotebookWithRootAccess";
 pub const SID_DENY_ENABLING_NOTEBOOK_ROOT_ACCESS: &str = "DenyEnablingNotebookRootAccess";
 /// Sid of the statement denying notebook instances created without direct internet disabled.
 pub const SID_DENY_NOTEBOOK_DIRECT_INTERNET: &str = "DenyNotebookWithDirectInternetAccess";
+/// Sid of the statement denying jobs whose network and keys IAM cannot see (no condition keys).
+pub const SID_DENY_UNVERIFIABLE_JOBS: &str = "DenyJobsWithoutVerifiableVpc";
+/// Sid of the statement denying Studio domains created with public internet access.
+pub const SID_DENY_DOMAIN_PUBLIC_INTERNET: &str = "DenyDomainWithPublicInternet";
+/// Sid of the statement denying switching a Studio domain to public internet access.
+pub const SID_DENY_ENABLING_DOMAIN_PUBLIC_INTERNET: &str = "DenyEnablingDomainPublicInternet";
 /// Sid of the statement denying compute on instance types outside the allowed list.
 pub const SID_DENY_DISALLOWED_INSTANCE_TYPES: &str = "DenyComputeOnDisallowedInstanceTypes";
 /// Sid of the statement denying Studio apps on instance types outside the allowed list.
@@ -74,6 +80,7 @@ pub const VOLUME_KMS_REQUIRED_ACTIONS: &[&str] = &[
     "sagemaker:CreateAutoMLJobV2",
     "sagemaker:CreateDataQualityJobDefinition",
     "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:CreateLabelingJob",
     "sagemaker:CreateModelBiasJobDefinition",
     "sagemaker:CreateModelExplainabilityJobDefinition",
     "sagemaker:CreateModelQualityJobDefinition",
@@ -92,12 +99,23 @@ pub const OUTPUT_KMS_REQUIRED_ACTIONS: &[&str] = &[
     "sagemaker:CreateAutoMLJobV2",
     "sagemaker:CreateDataQualityJobDefinition",
     "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:CreateLabelingJob",
     "sagemaker:CreateModelBiasJobDefinition",
     "sagemaker:CreateModelExplainabilityJobDefinition",
     "sagemaker:CreateModelQualityJobDefinition",
     "sagemaker:CreateProcessingJob",
     "sagemaker:CreateTrainingJob",
     "sagemaker:CreateTransformJob",
+];
+
+/// Calls that start compute with a VPC configuration but carry neither VPC nor KMS condition keys
+/// (the Service Authorization Reference lists only tag keys for them), so IAM cannot tell a job
+/// in the environment's subnets from one on the internet. With `require_vpc` they are denied
+/// outright; a team that needs them compiles or packages models through a role of its own.
+pub const UNVERIFIABLE_JOB_ACTIONS: &[&str] = &[
+    "sagemaker:CreateCompilationJob",
+    "sagemaker:CreateEdgePackagingJob",
+    "sagemaker:CreateOptimizationJob",
 ];
 
 /// Calls that choose instance types and carry `sagemaker:InstanceTypes`.
@@ -145,6 +163,34 @@ pub fn guardrail_policy(settings: &GuardrailSpec) -> Option<Value> {
             VPC_REQUIRED_ACTIONS,
             "sagemaker:VpcSecurityGroupIds",
         ));
+    }
+
+    if settings.require_vpc {
+        statements.push(json!({
+            "Sid": SID_DENY_UNVERIFIABLE_JOBS,
+            "Effect": "Deny",
+            "Action": UNVERIFIABLE_JOB_ACTIONS,
+            "Resource": "*"
+        }));
+        // A domain left without the setting gets `PublicInternetOnly`, so the create must say
+        // `VpcOnly`; an update without it keeps the current setting, so only turning public
+        // internet on is denied (as for notebook root access below).
+        statements.push(json!({
+            "Sid": SID_DENY_DOMAIN_PUBLIC_INTERNET,
+            "Effect": "Deny",
+            "Action": "sagemaker:CreateDomain",
+            "Resource": "*",
+            "Condition": { "StringNotEquals": { "sagemaker:AppNetworkAccessType": "VpcOnly" } }
+        }));
+        statements.push(json!({
+            "Sid": SID_DENY_ENABLING_DOMAIN_PUBLIC_INTERNET,
+            "Effect": "Deny",
+            "Action": "sagemaker:UpdateDomain",
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": { "sagemaker:AppNetworkAccessType": "PublicInternetOnly" }
+            }
+        }));
     }
 
     if settings.require_kms {
@@ -302,7 +348,15 @@ mod tests {
                 "VpcSubnets",
             ],
         ),
+        ("CreateCompilationJob", &[]),
+        (
+            "CreateDomain",
+            &["AppNetworkAccessType", "VpcSecurityGroupIds", "VpcSubnets"],
+        ),
+        ("CreateEdgePackagingJob", &[]),
+        ("CreateLabelingJob", &["OutputKmsKey", "VolumeKmsKey"]),
         ("CreateModel", &["VpcSecurityGroupIds", "VpcSubnets"]),
+        ("CreateOptimizationJob", &[]),
         (
             "CreateModelBiasJobDefinition",
             &[
@@ -388,6 +442,10 @@ mod tests {
                 "VpcSubnets",
             ],
         ),
+        (
+            "UpdateDomain",
+            &["AppNetworkAccessType", "VpcSecurityGroupIds", "VpcSubnets"],
+        ),
         ("UpdateNotebookInstance", &["InstanceTypes", "RootAccess"]),
     ];
 
@@ -415,8 +473,8 @@ mod tests {
     fn condition_keys(s: &Value) -> Vec<String> {
         s["Condition"]
             .as_object()
-            .unwrap()
-            .values()
+            .into_iter()
+            .flat_map(|c| c.values())
             .flat_map(|keys| keys.as_object().unwrap().keys())
             .map(|k| k.strip_prefix("sagemaker:").unwrap().to_string())
             .collect()
@@ -436,6 +494,35 @@ mod tests {
     }
 
     #[test]
+    fn studio_domains_stay_vpc_only_and_jobs_iam_cannot_check_are_denied() {
+        let doc = guardrail_policy(&GuardrailSpec::default()).unwrap();
+        let create = statement(&doc, SID_DENY_DOMAIN_PUBLIC_INTERNET);
+        assert_eq!(create["Action"], "sagemaker:CreateDomain");
+        assert_eq!(
+            create["Condition"]["StringNotEquals"]["sagemaker:AppNetworkAccessType"],
+            "VpcOnly"
+        );
+        let update = statement(&doc, SID_DENY_ENABLING_DOMAIN_PUBLIC_INTERNET);
+        assert_eq!(update["Action"], "sagemaker:UpdateDomain");
+        assert_eq!(
+            update["Condition"]["StringEquals"]["sagemaker:AppNetworkAccessType"],
+            "PublicInternetOnly"
+        );
+        let jobs = strings(&statement(&doc, SID_DENY_UNVERIFIABLE_JOBS)["Action"]);
+        for a in [
+            "sagemaker:CreateCompilationJob",
+            "sagemaker:CreateEdgePackagingJob",
+            "sagemaker:CreateOptimizationJob",
+        ] {
+            assert!(jobs.contains(&a), "{a}");
+        }
+        let volume = strings(&statement(&doc, SID_DENY_WITHOUT_VOLUME_KMS_KEY)["Action"]);
+        assert!(volume.contains(&"sagemaker:CreateLabelingJob"));
+        let output = strings(&statement(&doc, SID_DENY_WITHOUT_OUTPUT_KMS_KEY)["Action"]);
+        assert!(output.contains(&"sagemaker:CreateLabelingJob"));
+    }
+
+    #[test]
     fn all_guards_on_gives_every_statement_once() {
         let doc = guardrail_policy(&all_on()).unwrap();
         assert_well_formed(&doc);
@@ -444,6 +531,9 @@ mod tests {
             [
                 SID_DENY_WITHOUT_VPC_SUBNETS,
                 SID_DENY_WITHOUT_VPC_SECURITY_GROUPS,
+                SID_DENY_UNVERIFIABLE_JOBS,
+                SID_DENY_DOMAIN_PUBLIC_INTERNET,
+                SID_DENY_ENABLING_DOMAIN_PUBLIC_INTERNET,
                 SID_DENY_WITHOUT_VOLUME_KMS_KEY,
                 SID_DENY_WITHOUT_OUTPUT_KMS_KEY,
                 SID_DENY_NOTEBOOK_ROOT_ACCESS,
@@ -599,6 +689,9 @@ mod tests {
                 &[
                     SID_DENY_WITHOUT_VPC_SUBNETS,
                     SID_DENY_WITHOUT_VPC_SECURITY_GROUPS,
+                    SID_DENY_UNVERIFIABLE_JOBS,
+                    SID_DENY_DOMAIN_PUBLIC_INTERNET,
+                    SID_DENY_ENABLING_DOMAIN_PUBLIC_INTERNET,
                 ],
             ),
             (

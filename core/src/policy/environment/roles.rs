@@ -21,6 +21,7 @@ use serde_json::{json, Value};
 use super::{document, EnvironmentFacts};
 use crate::children::ENVIRONMENT_TAG;
 use crate::graph::environment::Persona;
+use crate::ids::USER_TAG;
 
 /// Sid of the trust statement letting the account's principals assume a people role.
 pub const SID_TRUST_ACCOUNT: &str = "AllowAssumeRoleFromAccount";
@@ -34,12 +35,27 @@ pub const SID_TRUST_SERVICE_CATALOG: &str = "AllowAssumeRoleByServiceCatalog";
 pub const SID_SAGEMAKER_DESCRIBE: &str = "DescribeSageMakerResources";
 /// Sid: list and search SageMaker resources (these calls take no resource).
 pub const SID_SAGEMAKER_LIST: &str = "ListSageMakerResources";
-/// Sid: open Studio (presigned domain URLs).
-pub const SID_STUDIO_SIGN_IN: &str = "OpenStudio";
-/// Sid: create and delete Studio apps and spaces.
-pub const SID_STUDIO_APPS: &str = "ManageStudioAppsAndSpaces";
-/// Sid: run jobs, models, pipelines and experiments.
+/// Sid: describe the environment's Studio apps and spaces (Studio's own UI reads them).
+pub const SID_STUDIO_DESCRIBE: &str = "DescribeStudioAppsAndSpaces";
+/// Sid: open Studio (presigned domain URLs), only one's own profile of this environment.
+pub const SID_STUDIO_SIGN_IN: &str = "OpenOwnStudioProfile";
+/// Sid: create and delete the Studio apps of one's own profile.
+pub const SID_STUDIO_APPS: &str = "ManageOwnStudioApps";
+/// Sid: create, change and delete one's own Studio spaces and their apps.
+pub const SID_STUDIO_SPACES: &str = "ManageOwnStudioSpaces";
+/// Sid: tag SageMaker resources as part of creating them (not afterwards).
+pub const SID_TAG_ON_CREATE: &str = "TagSageMakerResourcesOnCreate";
+/// Sid: create jobs, models, pipelines and experiments tagged as the environment's.
+pub const SID_SAGEMAKER_CREATE: &str = "CreateEnvironmentSageMakerResources";
+/// Sid: run, change and delete the environment's jobs, models, pipelines and experiments.
 pub const SID_SAGEMAKER_WORK: &str = "RunSageMakerJobsPipelinesAndExperiments";
+/// Sid (deny): add the environment or user tag to a resource that already belongs to an
+/// environment.
+pub const SID_DENY_RETAGGING: &str = "DenyChangingEnvironmentTags";
+/// Sid (deny): remove the environment or user tag.
+pub const SID_DENY_UNTAGGING: &str = "DenyRemovingEnvironmentTags";
+/// Sid (deny, data scientist and execution role): approve a model package.
+pub const SID_DENY_MODEL_APPROVAL: &str = "DenyApprovingModelPackages";
 /// Sid: hand the environment's execution role to SageMaker.
 pub const SID_PASS_EXECUTION_ROLE: &str = "PassExecutionRoleToSageMaker";
 /// Sid: list the environment's buckets.
@@ -50,8 +66,10 @@ pub const SID_BUCKETS_OBJECTS: &str = "ReadWriteEnvironmentBucketObjects";
 pub const SID_KMS_USE: &str = "UseEnvironmentKeys";
 /// Sid: let AWS services use the environment's keys for resources they create.
 pub const SID_KMS_GRANTS: &str = "GrantEnvironmentKeysToAwsServices";
-/// Sid: read SageMaker's log groups.
-pub const SID_LOGS_READ: &str = "ReadSageMakerLogs";
+/// Sid: read the environment's log groups.
+pub const SID_LOGS_READ: &str = "ReadEnvironmentLogs";
+/// Sid: read the log streams of the environment's SageMaker jobs.
+pub const SID_LOGS_READ_JOBS: &str = "ReadEnvironmentJobLogStreams";
 /// Sid (team admin): create user profiles tagged as the environment's.
 pub const SID_CREATE_USER_PROFILES: &str = "CreateEnvironmentUserProfiles";
 /// Sid (team admin): change and delete user profiles tagged as the environment's.
@@ -105,9 +123,11 @@ pub const BUCKET_LIST_ACTIONS: &[&str] = &[
     "s3:ListBucketMultipartUploads",
 ];
 
-/// Studio apps and spaces.
-pub const STUDIO_APP_ACTIONS: &[&str] = &[
-    "sagemaker:AddTags",
+/// Studio apps of a user profile.
+pub const STUDIO_APP_ACTIONS: &[&str] = &["sagemaker:CreateApp", "sagemaker:DeleteApp"];
+
+/// Studio spaces and the apps in them.
+pub const STUDIO_SPACE_ACTIONS: &[&str] = &[
     "sagemaker:CreateApp",
     "sagemaker:CreateSpace",
     "sagemaker:DeleteApp",
@@ -116,9 +136,11 @@ pub const STUDIO_APP_ACTIONS: &[&str] = &[
 ];
 
 /// Jobs, models, pipelines, experiments and model registry.
+///
+/// The `Create*` calls among them are allowed only with the environment's tag in the request
+/// ([`SID_SAGEMAKER_CREATE`]), every other call only on resources carrying it.
 pub const SAGEMAKER_WORK_ACTIONS: &[&str] = &[
     "sagemaker:AddAssociation",
-    "sagemaker:AddTags",
     "sagemaker:AssociateTrialComponent",
     "sagemaker:BatchPutMetrics",
     "sagemaker:CreateAutoMLJob",
@@ -202,13 +224,29 @@ pub fn execution_role_arn(facts: &EnvironmentFacts) -> String {
     )
 }
 
+/// What a person's session may do when it assumes a people role: assume it, carry the source
+/// identity it was given (so CloudTrail names the person behind every call the role makes), and
+/// carry session tags (the identity provider passes [`USER_TAG`], which Studio sign-in compares
+/// with the profile's tag).
+pub const PEOPLE_TRUST_ACTIONS: &[&str] =
+    &["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"];
+
+/// What SageMaker may do on the roles it assumes: assume them and, with the domain's
+/// `ExecutionRoleIdentityConfig = USER_PROFILE_NAME`, set the profile name as source identity.
+pub const SAGEMAKER_TRUST_ACTIONS: &[&str] = &["sts:AssumeRole", "sts:SetSourceIdentity"];
+
 /// Who may assume the role of `persona`.
+///
+/// SageMaker is trusted only on behalf of this account (`aws:SourceAccount`), the confused-deputy
+/// protection AWS documents for service roles: a SageMaker resource of another account cannot be
+/// made to run as these roles.
 pub fn trust_policy(facts: &EnvironmentFacts, persona: Persona) -> Value {
     let sagemaker = json!({
         "Sid": SID_TRUST_SAGEMAKER,
         "Effect": "Allow",
         "Principal": { "Service": "sagemaker.amazonaws.com" },
-        "Action": "sts:AssumeRole"
+        "Action": SAGEMAKER_TRUST_ACTIONS,
+        "Condition": { "StringEquals": { "aws:SourceAccount": facts.account_id } }
     });
     let statements = match persona {
         // A separate statement, not a second principal in the account one, so that drift names
@@ -218,7 +256,7 @@ pub fn trust_policy(facts: &EnvironmentFacts, persona: Persona) -> Value {
                 "Sid": SID_TRUST_ACCOUNT,
                 "Effect": "Allow",
                 "Principal": { "AWS": facts.account_root_arn() },
-                "Action": "sts:AssumeRole"
+                "Action": PEOPLE_TRUST_ACTIONS
             }),
             sagemaker,
         ],
@@ -245,17 +283,19 @@ pub fn permissions_policy(
     match persona {
         Persona::DataScientist => {
             statements.extend(sagemaker_user(facts));
+            statements.push(deny_model_approval());
             statements.push(studio_sign_in(facts));
-            statements.push(logs_read(facts));
+            statements.extend(logs_read(facts));
         }
         Persona::TeamAdmin => {
             statements.extend(sagemaker_user(facts));
             statements.push(studio_sign_in(facts));
-            statements.push(logs_read(facts));
+            statements.extend(logs_read(facts));
             statements.extend(user_profile_management(facts));
         }
         Persona::Execution => {
             statements.extend(sagemaker_user(facts));
+            statements.push(deny_model_approval());
             statements.extend(execution_runtime(facts));
         }
         Persona::ScLaunch => {
@@ -285,17 +325,60 @@ fn log_groups_arn(facts: &EnvironmentFacts) -> String {
 
 /// What anyone working in the environment's SageMaker needs: read, Studio apps, jobs and
 /// pipelines, and passing the execution role to them.
+///
+/// **The environment boundary is the environment tag** ([`ENVIRONMENT_TAG`] = `<name>-<stage>`):
+/// SageMaker resource names are the user's choice and domain ids are only known after these
+/// roles exist, so no ARN pattern tells environments apart. Creates must carry the tag
+/// (`aws:RequestTag`), every other call needs it on the resource (`aws:ResourceTag`), tags can
+/// only be written as part of a create (`sagemaker:TaggingAction`), and nobody may add the tag to
+/// a resource that already has one or remove it ([`SID_DENY_RETAGGING`], [`SID_DENY_UNTAGGING`]).
+/// So a resource of another environment can neither be read, changed nor adopted. Callers (the
+/// SageMaker SDK, pipelines) pass the tag on every create.
+///
+/// **Apps and spaces belong to a person**: a profile's apps are named by the profile in their ARN
+/// (`app/<domain>/<profile>/...`) and a private space's owner is `sagemaker:OwnerUserProfileArn`.
+/// The profile is the caller's own when its name is the caller's [`USER_TAG`] session tag (signed
+/// in from outside) or the session's source identity (inside Studio, with the domain's
+/// `ExecutionRoleIdentityConfig = USER_PROFILE_NAME`). Domain ids are not known here, so a
+/// person with profiles of the same name in two domains of the account reaches both.
 fn sagemaker_user(facts: &EnvironmentFacts) -> Vec<Value> {
+    let env = env_id(facts);
     let work_resources: Vec<String> = SAGEMAKER_WORK_RESOURCE_TYPES
         .iter()
         .map(|t| sagemaker_arn(facts, &format!("{t}/*")))
         .collect();
+    let creates: Vec<&str> = SAGEMAKER_WORK_ACTIONS
+        .iter()
+        .copied()
+        .filter(|a| a.starts_with("sagemaker:Create"))
+        .collect();
+    let others: Vec<&str> = SAGEMAKER_WORK_ACTIONS
+        .iter()
+        .copied()
+        .filter(|a| !a.starts_with("sagemaker:Create"))
+        .collect();
+    let own_profiles: Vec<String> = OWN_PROFILE_VARIABLES
+        .iter()
+        .map(|v| sagemaker_arn(facts, &format!("user-profile/*/{v}")))
+        .collect();
+    let own_apps: Vec<String> = OWN_PROFILE_VARIABLES
+        .iter()
+        .map(|v| sagemaker_arn(facts, &format!("app/*/{v}/*")))
+        .collect();
+    let environment_tag = format!("aws:ResourceTag/{ENVIRONMENT_TAG}");
     vec![
         json!({
             "Sid": SID_SAGEMAKER_DESCRIBE,
             "Effect": "Allow",
             "Action": ["sagemaker:Describe*", "sagemaker:Get*", "sagemaker:BatchDescribe*"],
-            "Resource": sagemaker_arn(facts, "*")
+            "Resource": sagemaker_arn(facts, "*"),
+            "Condition": { "StringEquals": { environment_tag.clone(): env } }
+        }),
+        json!({
+            "Sid": SID_STUDIO_DESCRIBE,
+            "Effect": "Allow",
+            "Action": ["sagemaker:DescribeApp", "sagemaker:DescribeSpace"],
+            "Resource": [sagemaker_arn(facts, "app/*"), sagemaker_arn(facts, "space/*")]
         }),
         json!({
             "Sid": SID_SAGEMAKER_LIST,
@@ -307,19 +390,77 @@ fn sagemaker_user(facts: &EnvironmentFacts) -> Vec<Value> {
             "Sid": SID_STUDIO_APPS,
             "Effect": "Allow",
             "Action": STUDIO_APP_ACTIONS,
-            "Resource": [
-                sagemaker_arn(facts, "app/*"),
-                sagemaker_arn(facts, "space/*"),
-            ]
+            "Resource": own_apps
+        }),
+        json!({
+            "Sid": SID_STUDIO_SPACES,
+            "Effect": "Allow",
+            "Action": STUDIO_SPACE_ACTIONS,
+            "Resource": [sagemaker_arn(facts, "app/*"), sagemaker_arn(facts, "space/*")],
+            "Condition": { "ArnLike": { "sagemaker:OwnerUserProfileArn": own_profiles } }
+        }),
+        json!({
+            "Sid": SID_TAG_ON_CREATE,
+            "Effect": "Allow",
+            "Action": "sagemaker:AddTags",
+            "Resource": sagemaker_arn(facts, "*"),
+            "Condition": { "Null": { "sagemaker:TaggingAction": "false" } }
+        }),
+        json!({
+            "Sid": SID_SAGEMAKER_CREATE,
+            "Effect": "Allow",
+            "Action": creates,
+            "Resource": work_resources,
+            "Condition": { "StringEquals": { format!("aws:RequestTag/{ENVIRONMENT_TAG}"): env } }
         }),
         json!({
             "Sid": SID_SAGEMAKER_WORK,
             "Effect": "Allow",
-            "Action": SAGEMAKER_WORK_ACTIONS,
-            "Resource": work_resources
+            "Action": others,
+            "Resource": work_resources,
+            "Condition": { "StringEquals": { environment_tag: env } }
+        }),
+        json!({
+            "Sid": SID_DENY_RETAGGING,
+            "Effect": "Deny",
+            "Action": "sagemaker:AddTags",
+            "Resource": "*",
+            "Condition": {
+                "ForAnyValue:StringEquals": { "aws:TagKeys": [ENVIRONMENT_TAG, USER_TAG] },
+                "Null": { format!("aws:ResourceTag/{ENVIRONMENT_TAG}"): "false" }
+            }
+        }),
+        json!({
+            "Sid": SID_DENY_UNTAGGING,
+            "Effect": "Deny",
+            "Action": "sagemaker:DeleteTags",
+            "Resource": "*",
+            "Condition": {
+                "ForAnyValue:StringEquals": { "aws:TagKeys": [ENVIRONMENT_TAG, USER_TAG] }
+            }
         }),
         pass_execution_role(facts),
     ]
+}
+
+/// The policy variables naming the caller's own profile: the session tag the identity provider
+/// passes when a person assumes a people role, and the source identity SageMaker sets on the
+/// sessions of Studio apps.
+const OWN_PROFILE_VARIABLES: &[&str] = &[
+    "${aws:PrincipalTag/secure-mlops:user}",
+    "${aws:SourceIdentity}",
+];
+
+/// Only the team admin approves models: a data scientist or a pipeline running as the execution
+/// role cannot create or change a model package to `Approved`, which deployments act on.
+fn deny_model_approval() -> Value {
+    json!({
+        "Sid": SID_DENY_MODEL_APPROVAL,
+        "Effect": "Deny",
+        "Action": ["sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage"],
+        "Resource": "*",
+        "Condition": { "StringEquals": { "sagemaker:ModelApprovalStatus": "Approved" } }
+    })
 }
 
 fn pass_execution_role(facts: &EnvironmentFacts) -> Value {
@@ -334,22 +475,51 @@ fn pass_execution_role(facts: &EnvironmentFacts) -> Value {
     })
 }
 
+/// Studio sign-in: only to one's own profile of this environment.
+///
+/// AWS's documented pattern for per-user Studio access: the profile carries the person's
+/// identity as a tag ([`USER_TAG`] = the profile name; the engine sets it on every profile it
+/// creates) and the caller's session carries the same key as a session tag from the identity
+/// provider (SAML/OIDC attribute `https://aws.amazon.com/SAML/Attributes/PrincipalTag:secure-mlops:user`,
+/// or IAM Identity Center's attributes for access control). A session without the tag matches
+/// no profile. The profile must also carry the environment's tag, so another environment's
+/// profile (of the same user name) is not reachable with this role.
 fn studio_sign_in(facts: &EnvironmentFacts) -> Value {
     json!({
         "Sid": SID_STUDIO_SIGN_IN,
         "Effect": "Allow",
         "Action": "sagemaker:CreatePresignedDomainUrl",
-        "Resource": sagemaker_arn(facts, "user-profile/*")
+        "Resource": sagemaker_arn(facts, "user-profile/*/*"),
+        "Condition": { "StringEquals": {
+            format!("aws:ResourceTag/{ENVIRONMENT_TAG}"): env_id(facts),
+            format!("aws:ResourceTag/{USER_TAG}"): format!("${{aws:PrincipalTag/{USER_TAG}}}")
+        } }
     })
 }
 
-fn logs_read(facts: &EnvironmentFacts) -> Value {
-    json!({
-        "Sid": SID_LOGS_READ,
-        "Effect": "Allow",
-        "Action": ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"],
-        "Resource": log_groups_arn(facts)
-    })
+/// Reading logs: the environment's own log groups, and the streams SageMaker writes for the
+/// environment's jobs in its shared groups (`/aws/sagemaker/TrainingJobs`, ...), which are named
+/// after the job, so only for jobs whose name starts with the environment id. Whole SageMaker
+/// groups are not searchable (`FilterLogEvents` works on a group, the group is shared by every
+/// environment of the account).
+fn logs_read(facts: &EnvironmentFacts) -> Vec<Value> {
+    vec![
+        json!({
+            "Sid": SID_LOGS_READ,
+            "Effect": "Allow",
+            "Action": ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"],
+            "Resource": facts.log_group_arn_pattern()
+        }),
+        json!({
+            "Sid": SID_LOGS_READ_JOBS,
+            "Effect": "Allow",
+            "Action": "logs:GetLogEvents",
+            "Resource": format!(
+                "arn:{}:logs:{}:{}:log-group:/aws/sagemaker/*:log-stream:{}-*",
+                facts.partition, facts.region, facts.account_id, env_id(facts)
+            )
+        }),
+    ]
 }
 
 /// The team admin manages user profiles, but only the environment's: a new profile must carry
@@ -640,9 +810,36 @@ mod tests {
             let doc = trust_policy(&f, persona);
             assert_well_formed(&doc);
             for s in statements(&doc) {
-                assert_eq!(s["Action"], "sts:AssumeRole");
+                assert!(strings(&s["Action"]).contains(&"sts:AssumeRole"));
             }
         }
+    }
+
+    #[test]
+    fn people_sessions_carry_source_identity_and_services_act_only_for_this_account() {
+        let f = facts();
+        for persona in [Persona::DataScientist, Persona::TeamAdmin] {
+            let doc = trust_policy(&f, persona);
+            let people = strings(&statement(&doc, SID_TRUST_ACCOUNT)["Action"]);
+            assert!(people.contains(&"sts:SetSourceIdentity"), "{persona:?}");
+            assert!(people.contains(&"sts:TagSession"), "{persona:?}");
+        }
+        for persona in Persona::ALL {
+            let doc = trust_policy(&f, persona);
+            let sagemaker = statements(&doc)
+                .iter()
+                .filter(|s| s["Principal"]["Service"] == "sagemaker.amazonaws.com");
+            for s in sagemaker {
+                assert_eq!(
+                    s["Condition"]["StringEquals"]["aws:SourceAccount"], "123456789012",
+                    "{persona:?} {}",
+                    s["Sid"]
+                );
+            }
+        }
+        let exec = trust_policy(&f, Persona::Execution);
+        assert!(strings(&statement(&exec, SID_TRUST_SAGEMAKER)["Action"])
+            .contains(&"sts:SetSourceIdentity"));
     }
 
     #[test]
@@ -654,9 +851,15 @@ mod tests {
         };
         let user = [
             SID_SAGEMAKER_DESCRIBE,
+            SID_STUDIO_DESCRIBE,
             SID_SAGEMAKER_LIST,
             SID_STUDIO_APPS,
+            SID_STUDIO_SPACES,
+            SID_TAG_ON_CREATE,
+            SID_SAGEMAKER_CREATE,
             SID_SAGEMAKER_WORK,
+            SID_DENY_RETAGGING,
+            SID_DENY_UNTAGGING,
             SID_PASS_EXECUTION_ROLE,
         ];
         let data = [
@@ -666,13 +869,19 @@ mod tests {
             SID_KMS_GRANTS,
         ];
         let mut ds: Vec<&str> = user.to_vec();
-        ds.extend([SID_STUDIO_SIGN_IN, SID_LOGS_READ]);
+        ds.extend([
+            SID_DENY_MODEL_APPROVAL,
+            SID_STUDIO_SIGN_IN,
+            SID_LOGS_READ,
+            SID_LOGS_READ_JOBS,
+        ]);
         ds.extend(data);
         assert_eq!(sids_of(Persona::DataScientist), ds);
         let mut admin: Vec<&str> = user.to_vec();
         admin.extend([
             SID_STUDIO_SIGN_IN,
             SID_LOGS_READ,
+            SID_LOGS_READ_JOBS,
             SID_CREATE_USER_PROFILES,
             SID_CHANGE_USER_PROFILES,
         ]);
@@ -680,6 +889,7 @@ mod tests {
         assert_eq!(sids_of(Persona::TeamAdmin), admin);
         let mut exec: Vec<&str> = user.to_vec();
         exec.extend([
+            SID_DENY_MODEL_APPROVAL,
             SID_ECR_AUTH,
             SID_ECR_PULL,
             SID_LOGS_WRITE,
@@ -872,8 +1082,11 @@ mod tests {
                     );
                 }
             }
-            // Statements on every resource only hold calls that take none.
-            for s in statements(&doc).iter().filter(|s| s["Resource"] == "*") {
+            // Allow statements on every resource only hold calls that take none.
+            let on_everything = statements(&doc)
+                .iter()
+                .filter(|s| s["Resource"] == "*" && s["Effect"] == "Allow");
+            for s in on_everything {
                 for a in strings(&s["Action"]) {
                     assert!(
                         a.starts_with("sagemaker:List")
@@ -890,6 +1103,159 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn studio_sign_in_is_only_to_ones_own_profile_of_this_environment() {
+        for persona in [Persona::DataScientist, Persona::TeamAdmin] {
+            let doc = permissions_policy(&facts(), persona, &bucket_names());
+            let signing_in = allowing(&doc, "sagemaker:CreatePresignedDomainUrl");
+            assert_eq!(signing_in.len(), 1, "{persona:?}");
+            let s = signing_in[0];
+            assert_eq!(
+                s["Resource"],
+                "arn:aws:sagemaker:eu-west-1:123456789012:user-profile/*/*"
+            );
+            let equals = &s["Condition"]["StringEquals"];
+            assert_eq!(
+                equals["aws:ResourceTag/secure-mlops:user"],
+                "${aws:PrincipalTag/secure-mlops:user}"
+            );
+            assert_eq!(
+                equals["aws:ResourceTag/secure-mlops:environment"],
+                "team-a-dev"
+            );
+            assert_eq!(s["Condition"].as_object().map(|c| c.len()), Some(1));
+        }
+        assert_eq!(USER_TAG, "secure-mlops:user");
+        assert!(OWN_PROFILE_VARIABLES[0].contains(USER_TAG));
+    }
+
+    #[test]
+    fn sagemaker_work_is_bounded_by_the_environment_tag() {
+        for persona in [
+            Persona::DataScientist,
+            Persona::TeamAdmin,
+            Persona::Execution,
+        ] {
+            let doc = permissions_policy(&facts(), persona, &bucket_names());
+            for action in [
+                "sagemaker:DescribeTrainingJob",
+                "sagemaker:GetRecord",
+                "sagemaker:StartPipelineExecution",
+                "sagemaker:DeletePipeline",
+                "sagemaker:UpdatePipeline",
+            ] {
+                for s in allowing(&doc, action) {
+                    assert_eq!(
+                        s["Condition"]["StringEquals"]["aws:ResourceTag/secure-mlops:environment"],
+                        "team-a-dev",
+                        "{persona:?} {action} in {}",
+                        s["Sid"]
+                    );
+                }
+                assert!(!allowing(&doc, action).is_empty(), "{persona:?} {action}");
+            }
+            for action in ["sagemaker:CreateTrainingJob", "sagemaker:CreatePipeline"] {
+                let creating = allowing(&doc, action);
+                assert_eq!(creating.len(), 1);
+                assert_eq!(
+                    creating[0]["Condition"]["StringEquals"]
+                        ["aws:RequestTag/secure-mlops:environment"],
+                    "team-a-dev"
+                );
+            }
+            // Tags are written only with a create; the environment and user tags never change.
+            for s in allowing(&doc, "sagemaker:AddTags") {
+                if s["Sid"] == SID_CREATE_USER_PROFILES {
+                    continue;
+                }
+                assert_eq!(s["Condition"]["Null"]["sagemaker:TaggingAction"], "false");
+            }
+            let retag = statement(&doc, SID_DENY_RETAGGING);
+            assert_eq!(retag["Effect"], "Deny");
+            assert_eq!(
+                retag["Condition"]["ForAnyValue:StringEquals"]["aws:TagKeys"],
+                json!(["secure-mlops:environment", "secure-mlops:user"])
+            );
+            assert_eq!(
+                retag["Condition"]["Null"]["aws:ResourceTag/secure-mlops:environment"],
+                "false"
+            );
+            let untag = statement(&doc, SID_DENY_UNTAGGING);
+            assert_eq!(untag["Effect"], "Deny");
+            assert_eq!(untag["Action"], "sagemaker:DeleteTags");
+        }
+    }
+
+    #[test]
+    fn apps_and_spaces_are_limited_to_the_callers_own_profile() {
+        let doc = permissions_policy(&facts(), Persona::DataScientist, &bucket_names());
+        for action in ["sagemaker:DeleteApp", "sagemaker:CreateApp"] {
+            for s in allowing(&doc, action) {
+                if s["Sid"] == SID_STUDIO_SPACES {
+                    continue;
+                }
+                for r in strings(&s["Resource"]) {
+                    assert!(
+                        r.ends_with("/${aws:PrincipalTag/secure-mlops:user}/*")
+                            || r.ends_with("/${aws:SourceIdentity}/*"),
+                        "{action} on {r}"
+                    );
+                }
+            }
+        }
+        for action in [
+            "sagemaker:CreateSpace",
+            "sagemaker:UpdateSpace",
+            "sagemaker:DeleteSpace",
+        ] {
+            let granting = allowing(&doc, action);
+            assert_eq!(granting.len(), 1, "{action}");
+            assert_eq!(
+                granting[0]["Condition"]["ArnLike"]["sagemaker:OwnerUserProfileArn"],
+                json!([
+                    "arn:aws:sagemaker:eu-west-1:123456789012:user-profile/*/${aws:PrincipalTag/secure-mlops:user}",
+                    "arn:aws:sagemaker:eu-west-1:123456789012:user-profile/*/${aws:SourceIdentity}"
+                ])
+            );
+        }
+    }
+
+    #[test]
+    fn logs_are_read_only_from_the_environment() {
+        for persona in [Persona::DataScientist, Persona::TeamAdmin] {
+            let doc = permissions_policy(&facts(), persona, &bucket_names());
+            assert_eq!(
+                statement(&doc, SID_LOGS_READ)["Resource"],
+                "arn:aws:logs:eu-west-1:123456789012:log-group:/secure-mlops/team-a/dev/*"
+            );
+            for s in allowing(&doc, "logs:FilterLogEvents") {
+                assert_eq!(s["Sid"], SID_LOGS_READ);
+            }
+            assert_eq!(
+                statement(&doc, SID_LOGS_READ_JOBS)["Resource"],
+                "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/sagemaker/*:log-stream:team-a-dev-*"
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_team_admin_approves_models() {
+        for persona in [Persona::DataScientist, Persona::Execution] {
+            let doc = permissions_policy(&facts(), persona, &bucket_names());
+            let s = statement(&doc, SID_DENY_MODEL_APPROVAL);
+            assert_eq!(s["Effect"], "Deny");
+            assert!(strings(&s["Action"]).contains(&"sagemaker:UpdateModelPackage"));
+            assert!(strings(&s["Action"]).contains(&"sagemaker:CreateModelPackage"));
+            assert_eq!(
+                s["Condition"]["StringEquals"]["sagemaker:ModelApprovalStatus"],
+                "Approved"
+            );
+        }
+        let admin = permissions_policy(&facts(), Persona::TeamAdmin, &bucket_names());
+        assert!(!sids(&admin).contains(&SID_DENY_MODEL_APPROVAL));
+        assert!(!allowing(&admin, "sagemaker:UpdateModelPackage").is_empty());
     }
 
     #[test]
