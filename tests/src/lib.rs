@@ -245,6 +245,34 @@ impl Emulator {
         );
     }
 
+    /// AWS calls and injected faults since the start or the last [`Emulator::reset_stats`]
+    /// (`GET /_emulator/stats`: `total_calls`, `calls`, `faults` {`throttle`, `5xx`},
+    /// `faulted_calls`).
+    pub fn stats(&self) -> serde_json::Value {
+        let out = Self::script(self.port, self.run_dir.path(), &["stats"]);
+        assert!(
+            out.status.success(),
+            "stats failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stats are not JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// Starts the call and fault counts again.
+    pub fn reset_stats(&self) {
+        let out = Self::script(self.port, self.run_dir.path(), &["stats", "reset"]);
+        assert!(
+            out.status.success(),
+            "stats reset failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// An AWS SDK configuration pointing at this emulator, for checks made "outside Terraform".
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
