@@ -160,7 +160,10 @@ where
                     "{what} did not converge in {} runs: {text}",
                     phase.runs
                 );
-                eprintln!("{what}: run {} stopped, retries exhausted: {text}", phase.runs);
+                eprintln!(
+                    "{what}: run {} stopped, retries exhausted: {text}",
+                    phase.runs
+                );
                 phase.exhausted += errors;
                 ledger = failed.ledger;
             }
