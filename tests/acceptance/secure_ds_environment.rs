@@ -743,6 +743,71 @@ async fn a_provider_killed_at_seeded_points_is_repaired_by_the_next_run() {
     eprintln!("kill points tried: {tried:?}");
 }
 
+/// The lines of a `TF_LOG` output at `[INFO]` that contain `needle`.
+fn info_lines<'a>(log: &'a str, needle: &str) -> Vec<&'a str> {
+    log.lines()
+        .filter(|l| l.contains("[INFO]") && l.contains(needle))
+        .collect()
+}
+
+/// With `TF_LOG=INFO`, Terraform's log shows each child's start and finish (logical id, kind,
+/// time taken) and the waits of the long ones, on apply and on destroy; no secret in it.
+#[test]
+fn tf_log_info_shows_each_child_starting_and_finishing() {
+    let emulator = Emulator::start();
+    let before = counts(&emulator);
+    let secret = "Sekr3tAccessKeyThatMustNeverBeLogged0";
+    let work = Workdir::new(&emulator.endpoint)
+        .with_env("TF_LOG", "INFO")
+        .with_env("AWS_SECRET_ACCESS_KEY", secret);
+    work.write_config(&config(&Options {
+        name: "logs",
+        endpoints: Some(vec!["sts"]),
+        ..Default::default()
+    }));
+    let apply = work.apply();
+    let destroy = work.destroy();
+    for (run, verb) in [(&apply, "applied"), (&destroy, "deleted")] {
+        let log = &run.stderr;
+        let starting = if verb == "applied" {
+            "applying"
+        } else {
+            "deleting"
+        };
+        for (child, kind) in [("vpc", "vpc"), ("studio-domain", "studio-domain")] {
+            for step in [
+                format!("{child} ({kind}): {starting}"),
+                format!("{child} ({kind}): {verb} in "),
+            ] {
+                let lines = info_lines(log, &step);
+                assert_eq!(lines.len(), 1, "no single INFO line {step:?} in:\n{log}");
+                assert!(lines[0].contains(&format!("child={child}")), "{}", lines[0]);
+            }
+        }
+        assert!(!log.contains("[DEBUG]"), "TF_LOG=INFO shows no debug line");
+        for leak in [
+            secret,
+            "X-Amz-Signature",
+            "X-Amz-Credential",
+            "X-Amz-Security-Token",
+            "Signature=",
+        ] {
+            assert!(!log.contains(leak), "{leak} in the log:\n{log}");
+        }
+    }
+    let waits = info_lines(&apply.stderr, "studio-domain: waiting for ");
+    assert!(
+        !waits.is_empty(),
+        "no wait of the domain in:\n{}",
+        apply.stderr
+    );
+    for line in info_lines(&apply.stderr, "): applied in ").iter().take(3) {
+        eprintln!("{line}");
+    }
+    eprintln!("{}", waits[0]);
+    assert_eq!(counts(&emulator), before);
+}
+
 /// One invalid configuration: resource name, the body, and the attribute path the error names.
 const INVALID: &[(&str, &str, &str)] = &[
     ("bad_name", r#"name = "Team_A""#, "name"),

@@ -456,6 +456,7 @@ pub struct Workdir {
     dir: tempfile::TempDir,
     cli_config: PathBuf,
     endpoint: String,
+    env: Vec<(String, String)>,
 }
 
 impl Workdir {
@@ -473,7 +474,15 @@ impl Workdir {
             dir,
             cli_config,
             endpoint: endpoint.to_string(),
+            env: Vec::new(),
         }
+    }
+
+    /// Sets an environment variable for every `terraform` run here (`TF_LOG`, which runs
+    /// otherwise go without; credentials, which win over the test ones).
+    pub fn with_env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_string(), value.to_string()));
+        self
     }
 
     /// The directory.
@@ -515,6 +524,7 @@ impl Workdir {
             .env("AWS_REGION", REGION)
             .env_remove("AWS_PROFILE")
             .env_remove("TF_LOG");
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
         command
     }
 
