@@ -17,6 +17,10 @@ pub const FIRST_POLL_INTERVAL: Duration = Duration::from_millis(250);
 pub const MAX_POLL_INTERVAL: Duration = Duration::from_secs(10);
 /// Growth of the pause after each poll.
 pub const BACKOFF_FACTOR: f64 = 1.6;
+/// Shortest time between two progress lines (info) of one wait: the first poll that finds the
+/// thing pending logs one, then at most one per interval, so a Studio domain's minutes show in
+/// Terraform's `TF_LOG=INFO` output without a line per poll.
+pub const WAIT_LOG_INTERVAL: Duration = Duration::from_secs(30);
 /// Environment variable scaling every pause between polls (default 1). For emulators that
 /// compress AWS's time (the project's emulator's latency profile at scale 0.01 makes a 6-minute
 /// domain take 4 s): with unscaled pauses a wait would overshoot by up to a pause, which is
@@ -58,6 +62,44 @@ impl Waiters {
 
 tokio::task_local! {
     static WAITERS: Arc<Waiters>;
+    static CHILD: Arc<str>;
+}
+
+/// Runs `work` as the work of child `id` (its logical id): the progress lines of its waits
+/// name it.
+pub async fn in_child<F: Future>(id: &str, work: F) -> F::Output {
+    CHILD.scope(Arc::from(id), work).await
+}
+
+/// A duration as progress lines show it: `0.4s`, `12.5s`, `2m10s`, `1h05m`.
+pub fn human(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs < 60 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else if secs < 3600 {
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    } else {
+        format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60)
+    }
+}
+
+/// When a wait last wrote a progress line: due at the first pending poll, then once per
+/// [`WAIT_LOG_INTERVAL`].
+#[derive(Debug, Default)]
+struct WaitLog {
+    last: Option<Instant>,
+}
+
+impl WaitLog {
+    fn due(&mut self, now: Instant) -> bool {
+        let due = self
+            .last
+            .is_none_or(|last| now.saturating_duration_since(last) >= WAIT_LOG_INTERVAL);
+        if due {
+            self.last = Some(now);
+        }
+        due
+    }
 }
 
 /// Runs `work` counted in `waiters` while it sleeps between polls.
@@ -140,6 +182,7 @@ where
     let started = Instant::now();
     let scale = poll_scale();
     let mut interval = FIRST_POLL_INTERVAL.mul_f64(scale);
+    let mut progress = WaitLog::default();
     loop {
         let last_seen = match poll().await.map_err(WaitError::Failed)? {
             Poll::Ready(value) => return Ok(value),
@@ -152,6 +195,16 @@ where
                 waited: started.elapsed(),
                 last_seen,
             });
+        }
+        if progress.due(Instant::now()) {
+            let waited = human(started.elapsed());
+            match CHILD.try_with(Arc::clone) {
+                Ok(child) => tracing::info!(child = %child, what, %last_seen, %waited,
+                    "{child}: waiting for {what} ({waited})"),
+                Err(_) => {
+                    tracing::info!(what, %last_seen, %waited, "waiting for {what} ({waited})")
+                }
+            }
         }
         tracing::debug!(what, %last_seen, ?interval, "waiting");
         idle(interval.min(remaining)).await;
@@ -168,6 +221,24 @@ mod tests {
     #[derive(Debug, thiserror::Error)]
     #[error("boom")]
     struct Boom;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(human(Duration::from_millis(400)), "0.4s");
+        assert_eq!(human(Duration::from_secs(130)), "2m10s");
+        assert_eq!(human(Duration::from_secs(3900)), "1h05m");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_logs_its_progress_at_most_once_per_interval() {
+        let mut log = WaitLog::default();
+        let start = Instant::now();
+        let polls: Vec<bool> = (0..=120)
+            .map(|s| log.due(start + Duration::from_secs(s)))
+            .collect();
+        let logged: Vec<usize> = (0..polls.len()).filter(|&s| polls[s]).collect();
+        assert_eq!(logged, vec![0, 30, 60, 90, 120]);
+    }
 
     #[tokio::test(start_paused = true)]
     async fn returns_when_ready() {

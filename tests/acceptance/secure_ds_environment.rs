@@ -659,7 +659,16 @@ fn kill_when(work: &Workdir, args: &[&str], reached: impl Fn() -> bool) -> bool 
     let mut run = work.spawn(args);
     loop {
         if let Some(status) = run.try_wait().unwrap_or_else(|e| panic!("wait: {e}")) {
-            assert!(status.success(), "{args:?} failed before the kill point");
+            if !status.success() {
+                let out = run
+                    .wait_with_output()
+                    .unwrap_or_else(|e| panic!("output: {e}"));
+                panic!(
+                    "{args:?} failed before the kill point:\n{}\n{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
             return false;
         }
         if reached() {
@@ -677,70 +686,246 @@ fn kill_when(work: &Workdir, args: &[&str], reached: impl Fn() -> bool) -> bool 
     }
 }
 
-/// Kills the provider at seeded points of applies and destroys of an environment with Studio;
-/// each next run converges: no duplicate VPC, key, bucket, role, domain or profile, nothing
-/// orphaned after the final destroy. `CRASH_SEED` picks other points; the seed in use is printed
-/// so a failure can be replayed.
+/// Kill points per sweep: 3 waves of 4 killed applies, 2 waves of 4 killed destroys (20 in all).
+const APPLY_WAVES: usize = 3;
+const DESTROY_WAVES: usize = 2;
+const KILLS_PER_WAVE: usize = 4;
+
+/// A crash sweep's emulator, working directory and seeded kill points.
+struct Sweep {
+    emulator: Emulator,
+    before: BTreeMap<String, usize>,
+    work: Workdir,
+    rng: Seeded,
+    tried: Vec<String>,
+    /// How many resources of the kinds counted a full apply makes (42 measured; measured again
+    /// at each full apply).
+    total: usize,
+}
+
+const APPLY: [&str; 3] = ["apply", "-auto-approve", "-no-color"];
+const DESTROY: [&str; 3] = ["destroy", "-auto-approve", "-no-color"];
+
+impl Sweep {
+    /// `CRASH_SEED` picks other points (`salt` keeps the two sweeps' points apart); the seed in
+    /// use is printed so a failure can be replayed.
+    fn start(salt: u64) -> Self {
+        let seed: u64 = std::env::var("CRASH_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(20261128);
+        eprintln!("CRASH_SEED={seed}");
+        let emulator = Emulator::start();
+        let before = counts(&emulator);
+        let work = Workdir::new(&emulator.endpoint);
+        work.write_config(&config(&Options {
+            name: "crash",
+            endpoints: Some(vec!["sts", "sagemaker.api", "studio"]),
+            ..Default::default()
+        }));
+        Sweep {
+            emulator,
+            before,
+            work,
+            rng: Seeded(seed.wrapping_add(salt).max(1)),
+            tried: Vec::new(),
+            total: 42,
+        }
+    }
+
+    /// Every AWS answer slowed down, so kills land inside the runs (or not).
+    fn slow(&self, on: bool) {
+        let delay = if on { 0.03 } else { 0.0 };
+        self.emulator
+            .set_config(&format!(r#"{{"request_delay_seconds": {delay}}}"#));
+    }
+
+    fn created(&self) -> usize {
+        created_since(&self.emulator, &self.before)
+    }
+
+    /// A wave's kill points: `KILLS_PER_WAVE` seeded resource counts in `1..total`, ascending.
+    fn points(&mut self) -> Vec<usize> {
+        let below = self.total.saturating_sub(1).max(1);
+        let mut points: Vec<usize> = (0..KILLS_PER_WAVE).map(|_| self.rng.pick(below)).collect();
+        points.sort_unstable();
+        points
+    }
+
+    /// An apply killed once `point` resources exist (once one more than now, if as many exist
+    /// already: a kill before it creates anything).
+    fn killed_apply(&mut self, point: usize) {
+        let now = self.created();
+        let point = point.max(now + 1);
+        let (emulator, before) = (&self.emulator, &self.before);
+        let killed = kill_when(&self.work, &APPLY, || {
+            created_since(emulator, before) >= point
+        });
+        eprintln!("apply killed once {point} resources existed (from {now}): {killed}");
+        self.tried.push(format!("apply@{point}:{killed}"));
+    }
+
+    /// A destroy killed once `left` resources are left (one fewer than now, if fewer are left
+    /// already).
+    fn killed_destroy(&mut self, left: usize) {
+        let now = self.created();
+        let left = left.min(now.saturating_sub(1));
+        let (emulator, before) = (&self.emulator, &self.before);
+        let killed = kill_when(&self.work, &DESTROY, || {
+            created_since(emulator, before) <= left
+        });
+        eprintln!("destroy killed with {left} resources left (from {now}): {killed}");
+        self.tried.push(format!("destroy@{left}:{killed}"));
+    }
+
+    /// A complete apply, which must converge: no duplicate VPC, key, bucket, role, domain or
+    /// profile; an empty plan after it.
+    fn full_apply(&mut self) {
+        self.work.apply();
+        let full = counts(&self.emulator);
+        let grew = |kind: &str| full[kind] - self.before[kind];
+        let tried = &self.tried;
+        for (kind, n) in [
+            ("ec2:vpc", 1),
+            ("kms:key", 3),
+            ("kms:alias", 3),
+            ("s3:bucket", 2),
+            ("iam:role", 5),
+            ("ec2:subnet", 2),
+            ("ec2:vpc_endpoint", 4),
+            ("ec2:flow_log", 1),
+            ("sagemaker:domain", 1),
+            ("sagemaker:user_profile", 2),
+            ("efs:mount_target", 2),
+        ] {
+            assert_eq!(grew(kind), n, "{kind} after {tried:?}: {full:?}");
+        }
+        self.work.assert_plan_empty("after the repairing apply");
+        self.total = self.created();
+    }
+
+    /// A complete destroy, which must leave nothing.
+    fn full_destroy(&self) {
+        self.work.destroy();
+        assert_eq!(
+            counts(&self.emulator),
+            self.before,
+            "left behind after {:?}",
+            self.tried
+        );
+    }
+}
+
+/// Kills the provider at 12 seeded points of applies of an environment with Studio (3 waves
+/// from nothing, each point later in the apply than the resources that already exist); each
+/// next run converges: no duplicate VPC, key, bucket, role, domain or profile, nothing orphaned
+/// after each wave's destroy.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_provider_killed_at_seeded_points_is_repaired_by_the_next_run() {
-    let seed: u64 = std::env::var("CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(20261128);
-    eprintln!("CRASH_SEED={seed}");
-    let mut rng = Seeded(seed.max(1));
+async fn a_provider_killed_at_seeded_points_of_applies_is_repaired_by_the_next_run() {
+    let started = Instant::now();
+    let mut sweep = Sweep::start(0);
+    for _ in 0..APPLY_WAVES {
+        sweep.slow(true);
+        for point in sweep.points() {
+            sweep.killed_apply(point);
+        }
+        sweep.slow(false);
+        sweep.full_apply();
+        sweep.full_destroy();
+    }
+    eprintln!(
+        "apply kill points tried: {:?} in {:.0?}",
+        sweep.tried,
+        started.elapsed()
+    );
+}
+
+/// Kills the provider at 8 seeded points of destroys of an environment with Studio (2 waves
+/// from a full apply, each point with fewer resources left than the last); the next destroy
+/// leaves nothing, and the environment can be applied again in between.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_provider_killed_at_seeded_points_of_destroys_is_repaired_by_the_next_run() {
+    let started = Instant::now();
+    let mut sweep = Sweep::start(1);
+    for _ in 0..DESTROY_WAVES {
+        sweep.full_apply();
+        sweep.slow(true);
+        for left in sweep.points().into_iter().rev() {
+            sweep.killed_destroy(left);
+        }
+        sweep.slow(false);
+        sweep.full_destroy();
+    }
+    eprintln!(
+        "destroy kill points tried: {:?} in {:.0?}",
+        sweep.tried,
+        started.elapsed()
+    );
+}
+
+/// The lines of a `TF_LOG` output at `[INFO]` that contain `needle`.
+fn info_lines<'a>(log: &'a str, needle: &str) -> Vec<&'a str> {
+    log.lines()
+        .filter(|l| l.contains("[INFO]") && l.contains(needle))
+        .collect()
+}
+
+/// With `TF_LOG=INFO`, Terraform's log shows each child's start and finish (logical id, kind,
+/// time taken) and the waits of the long ones, on apply and on destroy; no secret in it.
+#[test]
+fn tf_log_info_shows_each_child_starting_and_finishing() {
     let emulator = Emulator::start();
     let before = counts(&emulator);
-    let work = Workdir::new(&emulator.endpoint);
-    let options = Options {
-        name: "crash",
-        endpoints: Some(vec!["sts", "sagemaker.api", "studio"]),
+    let secret = "Sekr3tAccessKeyThatMustNeverBeLogged0";
+    let work = Workdir::new(&emulator.endpoint)
+        .with_env("TF_LOG", "INFO")
+        .with_env("AWS_SECRET_ACCESS_KEY", secret);
+    work.write_config(&config(&Options {
+        name: "logs",
+        endpoints: Some(vec!["sts"]),
         ..Default::default()
-    };
-    work.write_config(&config(&options));
-    let apply = ["apply", "-auto-approve", "-no-color"];
-    let destroy = ["destroy", "-auto-approve", "-no-color"];
-
-    // Every AWS answer slowed down, so kills land inside the runs.
-    emulator.set_config(r#"{"request_delay_seconds": 0.02}"#);
-    // About 45 resources of the kinds counted exist after a full apply.
-    let mut tried = Vec::new();
-    for round in 0..3 {
-        let point = rng.pick(40);
-        let killed = kill_when(&work, &apply, || created_since(&emulator, &before) >= point);
-        eprintln!("round {round}: apply killed after {point} resources existed: {killed}");
-        tried.push(format!("apply@{point}:{killed}"));
+    }));
+    let apply = work.apply();
+    let destroy = work.destroy();
+    for (run, verb) in [(&apply, "applied"), (&destroy, "deleted")] {
+        let log = &run.stderr;
+        let starting = if verb == "applied" {
+            "applying"
+        } else {
+            "deleting"
+        };
+        for (child, kind) in [("vpc", "vpc"), ("studio-domain", "studio-domain")] {
+            for step in [
+                format!("{child} ({kind}): {starting}"),
+                format!("{child} ({kind}): {verb} in "),
+            ] {
+                let lines = info_lines(log, &step);
+                assert_eq!(lines.len(), 1, "no single INFO line {step:?} in:\n{log}");
+                assert!(lines[0].contains(&format!("child={child}")), "{}", lines[0]);
+            }
+        }
+        assert!(!log.contains("[DEBUG]"), "TF_LOG=INFO shows no debug line");
+        for leak in [
+            secret,
+            "X-Amz-Signature",
+            "X-Amz-Credential",
+            "X-Amz-Security-Token",
+            "Signature=",
+        ] {
+            assert!(!log.contains(leak), "{leak} in the log:\n{log}");
+        }
     }
-    work.apply();
-    let full = counts(&emulator);
-    eprintln!("after the repairing apply: {full:?}");
-    let grew = |kind: &str| full[kind] - before[kind];
-    assert_eq!(grew("ec2:vpc"), 1, "{full:?}");
-    assert_eq!(grew("kms:key"), 3, "{full:?}");
-    assert_eq!(grew("kms:alias"), 3, "{full:?}");
-    assert_eq!(grew("s3:bucket"), 2, "{full:?}");
-    assert_eq!(grew("iam:role"), 5, "{full:?}");
-    assert_eq!(grew("ec2:subnet"), 2, "{full:?}");
-    assert_eq!(grew("ec2:vpc_endpoint"), 4, "{full:?}");
-    assert_eq!(grew("ec2:flow_log"), 1, "{full:?}");
-    assert_eq!(grew("sagemaker:domain"), 1, "{full:?}");
-    assert_eq!(grew("sagemaker:user_profile"), 2, "{full:?}");
-    assert_eq!(grew("efs:mount_target"), 2, "{full:?}");
-    work.assert_plan_empty("after the repairing apply");
-
-    let total = created_since(&emulator, &before);
-    for round in 0..2 {
-        let left = rng.pick(total.saturating_sub(1));
-        let killed = kill_when(&work, &destroy, || {
-            created_since(&emulator, &before) <= left
-        });
-        eprintln!("round {round}: destroy killed with {left} resources left: {killed}");
-        tried.push(format!("destroy@{left}:{killed}"));
+    let waits = info_lines(&apply.stderr, "studio-domain: waiting for ");
+    assert!(
+        !waits.is_empty(),
+        "no wait of the domain in:\n{}",
+        apply.stderr
+    );
+    for line in info_lines(&apply.stderr, "): applied in ").iter().take(3) {
+        eprintln!("{line}");
     }
-    emulator.set_config(r#"{"request_delay_seconds": 0}"#);
-    work.destroy();
-    assert_eq!(counts(&emulator), before, "left behind after {tried:?}");
-    eprintln!("kill points tried: {tried:?}");
+    eprintln!("{}", waits[0]);
+    assert_eq!(counts(&emulator), before);
 }
 
 /// One invalid configuration: resource name, the body, and the attribute path the error names.

@@ -245,6 +245,34 @@ impl Emulator {
         );
     }
 
+    /// AWS calls and injected faults since the start or the last [`Emulator::reset_stats`]
+    /// (`GET /_emulator/stats`: `total_calls`, `calls`, `faults` {`throttle`, `5xx`},
+    /// `faulted_calls`).
+    pub fn stats(&self) -> serde_json::Value {
+        let out = Self::script(self.port, self.run_dir.path(), &["stats"]);
+        assert!(
+            out.status.success(),
+            "stats failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stats are not JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// Starts the call and fault counts again.
+    pub fn reset_stats(&self) {
+        let out = Self::script(self.port, self.run_dir.path(), &["stats", "reset"]);
+        assert!(
+            out.status.success(),
+            "stats reset failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// An AWS SDK configuration pointing at this emulator, for checks made "outside Terraform".
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -428,6 +456,7 @@ pub struct Workdir {
     dir: tempfile::TempDir,
     cli_config: PathBuf,
     endpoint: String,
+    env: Vec<(String, String)>,
 }
 
 impl Workdir {
@@ -445,7 +474,15 @@ impl Workdir {
             dir,
             cli_config,
             endpoint: endpoint.to_string(),
+            env: Vec::new(),
         }
+    }
+
+    /// Sets an environment variable for every `terraform` run here (`TF_LOG`, which runs
+    /// otherwise go without; credentials, which win over the test ones).
+    pub fn with_env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_string(), value.to_string()));
+        self
     }
 
     /// The directory.
@@ -487,6 +524,7 @@ impl Workdir {
             .env("AWS_REGION", REGION)
             .env_remove("AWS_PROFILE")
             .env_remove("TF_LOG");
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
         command
     }
 

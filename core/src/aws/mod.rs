@@ -8,6 +8,7 @@ mod clients;
 mod error;
 
 pub use clients::{
-    service_endpoint, AssumeRole, AwsClients, ConnectError, ConnectionSettings, SERVICES,
+    service_endpoint, AssumeRole, AwsClients, ConnectError, ConnectionSettings, MAX_ATTEMPTS,
+    SERVICES,
 };
 pub use error::{AwsCallError, ErrorKind, NotFoundIsNone};

@@ -147,6 +147,10 @@ impl ChildDriver<Child> for EnvironmentDriver {
         node.kind.expected_duration()
     }
 
+    fn kind_name(&self, node: &Node<Child>) -> &'static str {
+        node.kind.kind_name()
+    }
+
     fn expected_delete_duration(&self, record: &Record) -> std::time::Duration {
         record.kind.expected_delete_duration()
     }

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::ledger::{Ledger, Record};
 use crate::graph::{Graph, Node};
-use crate::wait::{counting_waits, Deadline, Waiters};
+use crate::wait::{counting_waits, human, in_child, Deadline, Waiters};
 
 /// Knows how to ensure and delete the children of one deployment kind.
 pub trait ChildDriver<K>: Sync {
@@ -32,6 +32,12 @@ pub trait ChildDriver<K>: Sync {
     /// the children on the longest remaining chain first. Zero unless a driver knows better.
     fn expected_duration(&self, _node: &Node<K>) -> Duration {
         Duration::ZERO
+    }
+
+    /// The child's kind as progress logs name it (`vpc`, `studio-domain`); `child` unless a
+    /// driver knows better.
+    fn kind_name(&self, _node: &Node<K>) -> &'static str {
+        "child"
     }
 
     /// How long deleting the recorded child usually takes on AWS, waits included: destroy
@@ -153,7 +159,10 @@ where
                     && node.depends_on.iter().all(|d| done.contains(d.as_str()));
                 if ready {
                     started.insert(node.id.as_str());
-                    let work = counting_waits(waiters.clone(), driver.ensure(node, ledger.clone()));
+                    let kind = driver.kind_name(node);
+                    tracing::info!(child = %node.id, kind, "{} ({kind}): applying", node.id);
+                    let work = in_child(&node.id, driver.ensure(node, ledger.clone()));
+                    let work = counting_waits(waiters.clone(), work);
                     running.push(timed(node.id.as_str(), options.deadline, work));
                 }
             }
@@ -164,8 +173,14 @@ where
         let Some((id, elapsed, outcome)) = finished else {
             break;
         };
-        if let Some(mut record) = settle(&mut report, &mut errors, id, elapsed, outcome, started_at)
-        {
+        let kind = graph.get(id).map_or("child", |node| driver.kind_name(node));
+        let done_as = Done {
+            id,
+            kind,
+            verb: "applied",
+            elapsed,
+        };
+        if let Some(mut record) = settle(&mut report, &mut errors, done_as, outcome, started_at) {
             if let Some(node) = graph.get(id) {
                 record.depends_on = node.depends_on.clone();
             }
@@ -258,7 +273,10 @@ where
                     .any(|(other, r)| other != id && r.depends_on.iter().any(|d| d == id));
                 if !needed && !started.contains(id.as_str()) {
                     started.insert(id.as_str());
-                    let work = counting_waits(waiters.clone(), driver.delete(id, record));
+                    let kind = &record.kind;
+                    tracing::info!(child = %id, %kind, "{id} ({kind}): deleting");
+                    let work = in_child(id, driver.delete(id, record));
+                    let work = counting_waits(waiters.clone(), work);
                     running.push(timed(id.as_str(), options.deadline, work));
                 }
             }
@@ -269,7 +287,14 @@ where
         let Some((id, elapsed, outcome)) = finished else {
             break;
         };
-        if settle(&mut report, &mut errors, id, elapsed, outcome, started_at).is_some() {
+        let kind = snapshot.get(id).map(|r| r.kind.to_string());
+        let done_as = Done {
+            id,
+            kind: kind.as_deref().unwrap_or("child"),
+            verb: "deleted",
+            elapsed,
+        };
+        if settle(&mut report, &mut errors, done_as, outcome, started_at).is_some() {
             tracing::debug!(child = id, ?elapsed, "child deleted");
             ledger.remove(id);
         }
@@ -364,16 +389,31 @@ async fn next_finished<F: Future>(
     }
 }
 
+/// One finished child operation, as the progress log names it.
+struct Done<'a> {
+    id: &'a str,
+    kind: &'a str,
+    /// `applied` or `deleted`.
+    verb: &'a str,
+    elapsed: Duration,
+}
+
 /// Accounts one finished child operation: its time in the report, its failure (or timeout) in
-/// `errors`; the value on success.
+/// `errors`; the value on success. Logs how it ended (info; a failure at warn).
 fn settle<T, E: std::error::Error + 'static>(
     report: &mut ExecReport,
     errors: &mut Vec<ExecError<E>>,
-    id: &str,
-    elapsed: Duration,
+    done: Done<'_>,
     outcome: Option<Result<T, E>>,
     run_started: Instant,
 ) -> Option<T> {
+    let Done {
+        id,
+        kind,
+        verb,
+        elapsed,
+    } = done;
+    let took = human(elapsed);
     report.operations += 1;
     report.child_time_sum += elapsed;
     let finished = run_started.elapsed();
@@ -383,8 +423,12 @@ fn settle<T, E: std::error::Error + 'static>(
         finished,
     });
     match outcome {
-        Some(Ok(value)) => Some(value),
+        Some(Ok(value)) => {
+            tracing::info!(child = id, kind, elapsed = %took, "{id} ({kind}): {verb} in {took}");
+            Some(value)
+        }
         Some(Err(source)) => {
+            tracing::warn!(child = id, kind, elapsed = %took, error = %source, "{id} ({kind}): failed after {took}");
             errors.push(ExecError::Child {
                 id: id.to_string(),
                 source,
@@ -392,6 +436,7 @@ fn settle<T, E: std::error::Error + 'static>(
             None
         }
         None => {
+            tracing::warn!(child = id, kind, elapsed = %took, "{id} ({kind}): not finished when the deadline passed ({took})");
             errors.push(ExecError::TimedOut {
                 id: id.to_string(),
                 after: elapsed,

@@ -220,6 +220,35 @@ pub enum Child {
 }
 
 impl Child {
+    /// The kind's name in logs, as the ledger writes the kind of its record (`vpc`,
+    /// `interface-endpoint`, `studio-domain`).
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Child::Vpc(_) => "vpc",
+            Child::ExistingVpc(_) => "existing-vpc",
+            Child::Subnet(_) => "subnet",
+            Child::ExistingSubnet(_) => "existing-subnet",
+            Child::InternetGateway(_) => "internet-gateway",
+            Child::NatAddress(_) => "nat-address",
+            Child::NatGateway(_) => "nat-gateway",
+            Child::RouteTable(_) => "route-table",
+            Child::SageMakerSecurityGroup(_) | Child::EndpointSecurityGroup(_) => "security-group",
+            Child::S3GatewayEndpoint(_) => "s3-gateway-endpoint",
+            Child::ExistingS3Endpoint(_) => "existing-s3-endpoint",
+            Child::InterfaceEndpoint(_) => "interface-endpoint",
+            Child::KmsKey(_) => "kms-key",
+            Child::Bucket(_) => "bucket",
+            Child::Role(_) => "role",
+            Child::ExistingRole(_) => "existing-role",
+            Child::GuardrailPolicy(_) => "guardrail-policy",
+            Child::FlowLogGroup(_) => "flow-log-group",
+            Child::FlowLogRole(_) => "flow-log-role",
+            Child::FlowLog(_) => "flow-log",
+            Child::StudioDomain(_) => "studio-domain",
+            Child::StudioUserProfile(_) => "studio-user-profile",
+        }
+    }
+
     /// How long this kind usually takes to be usable on AWS (the middle of the public reports
     /// the project's emulator's latency profile cites): the executor starts the longest chains
     /// first, and benchmarks compute the critical path from the same numbers.
