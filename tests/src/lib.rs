@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+pub mod localstack;
 pub mod runtime_api;
 
 /// The emulator's account id (moto's default).

@@ -222,22 +222,27 @@ impl AwsClients {
         default_tags: BTreeMap<String, String>,
         path_style: bool,
     ) -> Result<Self, ConnectError> {
-        // One configuration per service: the shared one, with the service's own endpoint and
-        // the engine's retry policy.
-        let at = |service: &str| {
-            let mut builder = config
-                .to_builder()
-                .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
-            if let Some(url) = endpoints.get(service) {
-                builder = builder.endpoint_url(url);
-            }
-            builder.build()
-        };
+        // The shared configuration with the engine's retry policy; each service's own endpoint
+        // goes on that service's configuration, where it wins over `AWS_ENDPOINT_URL` (the SDK
+        // reads that variable per service, over an endpoint set on the shared configuration).
+        let base = config
+            .to_builder()
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+            .build();
+        macro_rules! client {
+            ($sdk:ident, $key:literal) => {{
+                let mut builder = $sdk::config::Builder::from(&base);
+                if let Some(url) = endpoints.get($key) {
+                    builder = builder.endpoint_url(url);
+                }
+                builder
+            }};
+        }
         let region = config
             .region()
             .map(|r| r.to_string())
             .ok_or(ConnectError::NoRegion)?;
-        let sts = aws_sdk_sts::Client::new(&at("sts"));
+        let sts = aws_sdk_sts::Client::from_conf(client!(aws_sdk_sts, "sts").build());
         let identity = sts.get_caller_identity().send().await.map_err(|e| {
             ConnectError::Identity(AwsCallError::from_sdk("sts", "GetCallerIdentity", e))
         })?;
@@ -249,20 +254,26 @@ impl AwsClients {
             .to_string();
 
         let caller_arn = principal_arn(identity.arn().unwrap_or_default());
-        let s3_config = aws_sdk_s3::config::Builder::from(&at("s3"))
+        let s3_config = client!(aws_sdk_s3, "s3")
             .force_path_style(path_style)
             .build();
 
         Ok(Self {
-            kms: aws_sdk_kms::Client::new(&at("kms")),
+            kms: aws_sdk_kms::Client::from_conf(client!(aws_sdk_kms, "kms").build()),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&at("logs")),
-            efs: aws_sdk_efs::Client::new(&at("efs")),
+            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
+                client!(aws_sdk_cloudwatchlogs, "logs").build(),
+            ),
+            efs: aws_sdk_efs::Client::from_conf(client!(aws_sdk_efs, "efs").build()),
             caller_arn,
-            ec2: aws_sdk_ec2::Client::new(&at("ec2")),
-            sagemaker: aws_sdk_sagemaker::Client::new(&at("sagemaker")),
-            servicecatalog: aws_sdk_servicecatalog::Client::new(&at("servicecatalog")),
-            iam: aws_sdk_iam::Client::new(&at("iam")),
+            ec2: aws_sdk_ec2::Client::from_conf(client!(aws_sdk_ec2, "ec2").build()),
+            sagemaker: aws_sdk_sagemaker::Client::from_conf(
+                client!(aws_sdk_sagemaker, "sagemaker").build(),
+            ),
+            servicecatalog: aws_sdk_servicecatalog::Client::from_conf(
+                client!(aws_sdk_servicecatalog, "servicecatalog").build(),
+            ),
+            iam: aws_sdk_iam::Client::from_conf(client!(aws_sdk_iam, "iam").build()),
             sts,
             region,
             account_id,

@@ -175,8 +175,34 @@ async fn check_endpoint_services(
     }
 }
 
-/// The zones each of `names` is offered in, for the services that exist.
+/// The zones each of `names` is offered in, for the services that exist. Asks by
+/// `ServiceNames`, which AWS answers with `InvalidServiceName` when one of them does not exist;
+/// then each name is asked on its own, so one unknown name does not hide the others' zones.
+/// (The `service-name` filter would answer for the known ones only, but LocalStack fails on
+/// it with an internal error; `ServiceNames` works on AWS, LocalStack and the emulator alike.)
 async fn offered_zones(
+    clients: &AwsClients,
+    names: &[String],
+) -> Result<BTreeMap<String, BTreeSet<String>>, AwsCallError> {
+    match services_by_name(clients, names).await {
+        Err(e) if e.code == "InvalidServiceName" && names.len() > 1 => {
+            let mut offered = BTreeMap::new();
+            for name in names {
+                match services_by_name(clients, std::slice::from_ref(name)).await {
+                    Ok(one) => offered.extend(one),
+                    Err(e) if e.code == "InvalidServiceName" => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(offered)
+        }
+        Err(e) if e.code == "InvalidServiceName" => Ok(BTreeMap::new()),
+        other => other,
+    }
+}
+
+/// `DescribeVpcEndpointServices` for `names`, every page: each service's zones.
+async fn services_by_name(
     clients: &AwsClients,
     names: &[String],
 ) -> Result<BTreeMap<String, BTreeSet<String>>, AwsCallError> {
@@ -186,7 +212,7 @@ async fn offered_zones(
         let out = clients
             .ec2
             .describe_vpc_endpoint_services()
-            .filters(filter_values("service-name", names))
+            .set_service_names(Some(names.to_vec()))
             .set_next_token(token.take())
             .send()
             .await
