@@ -157,31 +157,48 @@ impl ChildDriver<Child> for EnvironmentDriver {
 
     /// Deletes by the record's kind (the node may have left the graph); what the user brought
     /// is left alone.
+    /// Each kind's future is boxed, as in `ensure`: the match's future would otherwise be the
+    /// size of the largest (a Studio domain's teardown), and a debug build's worker thread
+    /// overflowed its stack polling it.
     async fn delete(&self, _id: &str, record: &Record) -> Result<(), ChildError> {
         let clients = &self.clients;
         let id = record.physical_id.as_str();
         match &record.kind {
-            RecordKind::Vpc => vpc::delete(clients, id).await,
-            RecordKind::Subnet => subnet::delete(clients, id).await,
-            RecordKind::RouteTable => route_table::delete(clients, id).await,
-            RecordKind::SecurityGroup => security_group::delete(clients, id).await,
+            RecordKind::Vpc => Box::pin(vpc::delete(clients, id)).await,
+            RecordKind::Subnet => Box::pin(subnet::delete(clients, id)).await,
+            RecordKind::RouteTable => Box::pin(route_table::delete(clients, id)).await,
+            RecordKind::SecurityGroup => Box::pin(security_group::delete(clients, id)).await,
             RecordKind::S3GatewayEndpoint | RecordKind::InterfaceEndpoint => {
-                vpc_endpoint::delete(clients, id).await
+                Box::pin(vpc_endpoint::delete(clients, id)).await
             }
-            RecordKind::InternetGateway => internet_gateway::delete(clients, record).await,
-            RecordKind::NatGateway => nat_gateway::delete(clients, record).await,
-            RecordKind::NatAddress => nat_gateway::delete_address(clients, record).await,
-            RecordKind::KmsKey => kms_key::delete(clients, record).await,
-            RecordKind::Role | RecordKind::FlowLogRole => role::delete(clients, record).await,
-            RecordKind::GuardrailPolicy => guardrail_policy::delete(clients, record).await,
-            RecordKind::Bucket => bucket::delete(clients, record, self.env.force_destroy).await,
-            RecordKind::FlowLogGroup => flow_log::delete_group(clients, record).await,
-            RecordKind::FlowLog => flow_log::delete(clients, record).await,
+            RecordKind::InternetGateway => {
+                Box::pin(internet_gateway::delete(clients, record)).await
+            }
+            RecordKind::NatGateway => Box::pin(nat_gateway::delete(clients, record)).await,
+            RecordKind::NatAddress => Box::pin(nat_gateway::delete_address(clients, record)).await,
+            RecordKind::KmsKey => Box::pin(kms_key::delete(clients, record)).await,
+            RecordKind::Role | RecordKind::FlowLogRole => {
+                Box::pin(role::delete(clients, record)).await
+            }
+            RecordKind::GuardrailPolicy => {
+                Box::pin(guardrail_policy::delete(clients, record)).await
+            }
+            RecordKind::Bucket => {
+                Box::pin(bucket::delete(clients, record, self.env.force_destroy)).await
+            }
+            RecordKind::FlowLogGroup => Box::pin(flow_log::delete_group(clients, record)).await,
+            RecordKind::FlowLog => Box::pin(flow_log::delete(clients, record)).await,
             RecordKind::StudioDomain => {
-                domain::delete(clients, record, self.env.efs_retention, self.deadline).await
+                Box::pin(domain::delete(
+                    clients,
+                    record,
+                    self.env.efs_retention,
+                    self.deadline,
+                ))
+                .await
             }
             RecordKind::StudioUserProfile => {
-                user_profile::delete(clients, record, self.deadline).await
+                Box::pin(user_profile::delete(clients, record, self.deadline)).await
             }
             // Brought by the user: theirs to keep.
             RecordKind::ExistingVpc
