@@ -426,7 +426,7 @@ pub async fn delete(
                 if !force_destroy {
                     return Err(ChildError::Refused {
                         child: tags
-                            .get(super::COMPONENT_TAG)
+                            .get(crate::ids::COMPONENT_TAG)
                             .cloned()
                             .unwrap_or_else(|| record.physical_id.clone()),
                         reason: format!(

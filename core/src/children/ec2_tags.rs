@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 
-use super::{COMPONENT_TAG, ENVIRONMENT_TAG};
 use crate::aws::AwsCallError;
+use crate::ids::{COMPONENT_TAG, ENVIRONMENT_TAG};
 use crate::wait::{poll_until, Deadline, Poll, WaitError};
 
 /// Longest client token EC2 accepts.

@@ -17,12 +17,12 @@ use super::error::ChildError;
 use super::kind::{ChildKind, Cx, Inputs};
 use super::role::{iam_tags, tag_map};
 use super::tags::{iam_document, owned_by, policy_differences};
-use super::ENVIRONMENT_TAG;
 use crate::aws::{AwsCallError, AwsClients, ErrorKind};
 use crate::engine::Record;
 use crate::graph::environment as kinds;
 use crate::ids::LogicalId;
 use crate::ids::RecordKind;
+use crate::ids::ENVIRONMENT_TAG;
 use crate::policy::environment::guardrail_policy as guardrail_document;
 
 /// Record kind of the guardrail policy.

@@ -20,7 +20,7 @@ use super::tags::{built, child_tags, owned_by, policy_differences};
 use crate::aws::{AwsCallError, AwsClients, ErrorKind};
 use crate::engine::Record;
 use crate::graph::environment as kinds;
-use crate::graph::environment::KeyPurpose;
+use crate::ids::KeyPurpose;
 use crate::ids::RecordKind;
 use crate::ids::{LogicalId, Persona};
 use crate::policy::environment::key_policy;

@@ -26,5 +26,3 @@ pub mod tags;
 pub mod user_profile;
 pub mod vpc;
 pub mod vpc_endpoint;
-
-pub use crate::ids::{COMPONENT_TAG, ENVIRONMENT_TAG};

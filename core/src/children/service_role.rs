@@ -5,7 +5,7 @@ use aws_sdk_iam::types::Tag;
 use crate::aws::{AwsCallError, AwsClients};
 use crate::policy::projects_roles::{ServiceRoleDefinition, SERVICE_ROLE_PATH};
 
-use super::COMPONENT_TAG;
+use crate::ids::COMPONENT_TAG;
 
 /// Value of [`COMPONENT_TAG`] on service roles this engine created.
 pub const SERVICE_ROLE_COMPONENT: &str = "sagemaker-projects-service-role";

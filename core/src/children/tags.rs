@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::ec2_tags::Owner;
-use super::{COMPONENT_TAG, ENVIRONMENT_TAG};
+use crate::ids::{COMPONENT_TAG, ENVIRONMENT_TAG};
 use crate::policy::environment::normalize_policy;
 
 /// The tags a child gets: `extra` (the spec's and the provider's default tags), then `Name`

@@ -11,11 +11,8 @@ mod tests;
 
 pub use kinds::*;
 
-// Kept for the policy modules until they import from `ids` directly.
-pub use crate::ids::{KeyPurpose, Persona};
-
 use super::{Graph, GraphError, Node};
-use crate::ids::{BucketPurpose, LogicalId};
+use crate::ids::{BucketPurpose, KeyPurpose, LogicalId, Persona};
 use crate::policy::environment::guardrail_policy;
 use crate::spec::EnvironmentSpec;
 

@@ -184,7 +184,7 @@ fn sorted_object(fields: impl IntoIterator<Item = (String, Value)>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::environment::KeyPurpose;
+    use crate::ids::KeyPurpose;
     use crate::policy::environment::test_support::facts;
     use crate::policy::environment::{
         bucket_policy, guardrail_policy, key_policy, s3_endpoint_policy, BucketPolicyInput,

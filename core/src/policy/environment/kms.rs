@@ -25,7 +25,7 @@
 use serde_json::{json, Value};
 
 use super::{document, EnvironmentFacts};
-use crate::graph::environment::KeyPurpose;
+use crate::ids::KeyPurpose;
 
 /// Sid of the statement giving the account key administration.
 pub const SID_KEY_ADMINISTRATION: &str = "AllowKeyAdministrationByAccount";

@@ -19,8 +19,8 @@
 use serde_json::{json, Value};
 
 use super::{document, EnvironmentFacts};
-use crate::children::ENVIRONMENT_TAG;
-use crate::graph::environment::Persona;
+use crate::ids::Persona;
+use crate::ids::ENVIRONMENT_TAG;
 use crate::ids::USER_TAG;
 
 /// Sid of the trust statement letting the account's principals assume a people role.
