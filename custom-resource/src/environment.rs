@@ -27,7 +27,12 @@ pub(crate) async fn run(aws: &Aws, ctx: &Ctx) -> Step {
 /// defaults, zones, every check, those that need AWS included). The error is the `Reason`, with
 /// every problem at once on its property path.
 async fn resolve(aws: &Aws, props: &Value) -> Result<EnvironmentSpec, String> {
-    let (spec, mut errors) = properties::read_environment(props);
+    let (mut spec, mut errors) = properties::read_environment(props);
+    // The function's own boundary (the template creates it and allows roles only with it),
+    // unless the properties name one.
+    if spec.iam.permissions_boundary_arn.is_none() {
+        spec.iam.permissions_boundary_arn = aws.permissions_boundary_arn.clone();
+    }
     if !errors.0.is_empty() {
         let mut more = secure_mlops_core::spec::ValidationErrors::default();
         spec.check(&mut more);

@@ -126,7 +126,11 @@ impl Handler {
                     self.settings.ledger_prefix.clone(),
                 );
                 tracing::info!(account = %clients.account_id, region = %clients.region, "connected to AWS");
-                Ok(Arc::new(Aws { clients, store }))
+                Ok(Arc::new(Aws {
+                    clients,
+                    store,
+                    permissions_boundary_arn: self.settings.permissions_boundary_arn.clone(),
+                }))
             })
             .await
             .cloned()

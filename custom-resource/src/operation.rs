@@ -18,6 +18,9 @@ use crate::store::{Record, SsmStore, StoreError};
 pub(crate) struct Aws {
     pub(crate) clients: AwsClients,
     pub(crate) store: SsmStore,
+    /// The permissions boundary for environments whose properties name none
+    /// ([`Settings::permissions_boundary_arn`](crate::settings::Settings)).
+    pub(crate) permissions_boundary_arn: Option<String>,
 }
 
 impl Aws {

@@ -487,6 +487,7 @@ fn read_iam(root: &mut Object<'_>, e: &mut PropertyErrors) -> IamSpec {
         team_admin_role_arn: iam.string("TeamAdminRoleArn", e),
         execution_role_arn: iam.string("ExecutionRoleArn", e),
         sc_launch_role_arn: iam.string("ScLaunchRoleArn", e),
+        permissions_boundary_arn: iam.string("PermissionsBoundaryArn", e),
     };
     iam.finish(&[], e);
     spec

@@ -10,6 +10,10 @@ use crate::store::DEFAULT_PREFIX;
 /// The variable naming hosts a response may go to besides CloudFormation's response buckets.
 const ALLOWED_RESPONSE_HOST_VAR: &str = "SECURE_MLOPS_ALLOWED_RESPONSE_HOST";
 
+/// The variable naming the permissions boundary of the roles environments create, when the
+/// properties give none (`cfn/custom-resource.yaml` sets it to the boundary it creates).
+pub(crate) const PERMISSIONS_BOUNDARY_VAR: &str = "SECURE_MLOPS_PERMISSIONS_BOUNDARY_ARN";
+
 /// How the handler runs. [`Settings::from_env`] reads the Lambda's environment.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -36,6 +40,10 @@ pub struct Settings {
     /// (`SECURE_MLOPS_ALLOWED_RESPONSE_HOST`, default none). Only for an emulator's local
     /// CloudFormation: never set it in an AWS account.
     pub allowed_response_hosts: AllowedResponseHosts,
+    /// The permissions boundary of the roles an environment creates when its `Iam` properties
+    /// name none (`SECURE_MLOPS_PERMISSIONS_BOUNDARY_ARN`, default none: the environment then
+    /// creates its own boundary policy).
+    pub permissions_boundary_arn: Option<String>,
 }
 
 impl Default for Settings {
@@ -48,6 +56,7 @@ impl Default for Settings {
             max_continuations: 30,
             service_timeout_margin: Duration::from_secs(60),
             allowed_response_hosts: AllowedResponseHosts::none(),
+            permissions_boundary_arn: None,
         }
     }
 }
@@ -70,6 +79,7 @@ impl Settings {
         if let Some(hosts) = var(ALLOWED_RESPONSE_HOST_VAR) {
             s.allowed_response_hosts = AllowedResponseHosts::parse(&hosts);
         }
+        s.permissions_boundary_arn = var(PERMISSIONS_BOUNDARY_VAR);
         s
     }
 }

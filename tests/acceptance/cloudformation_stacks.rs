@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use acceptance::{bootstrap_binary, repo_root, role_arn, Emulator, ENVIRONMENT_KINDS};
+use acceptance::{bootstrap_binary, environment_role_arn, repo_root, Emulator, ENVIRONMENT_KINDS};
 use aws_sdk_cloudformation::types::{Capability, Parameter, StackStatus};
 use aws_sdk_servicecatalog::types::{
     ProductType, ProvisioningArtifactProperties, ProvisioningArtifactType, ProvisioningParameter,
@@ -248,7 +248,10 @@ async fn products_deploy_as_stacks_and_through_service_catalog() {
     assert!(env["VpcId"].starts_with("vpc-"), "{env:?}");
     assert!(env["DomainId"].starts_with("d-"), "{env:?}");
     assert!(env["DataKmsKeyArn"].starts_with("arn:aws:kms:"), "{env:?}");
-    assert_eq!(env["ExecutionRoleArn"], role_arn("e2e-dev-execution"));
+    assert_eq!(
+        env["ExecutionRoleArn"],
+        environment_role_arn("e2e-dev-execution")
+    );
     assert_eq!(emulator.inventory_of("sagemaker:user_profile").len(), 1);
     let vpcs = emulator.inventory_of("ec2:vpc");
     assert!(vpcs.contains(&env["VpcId"]), "{vpcs:?}");
@@ -298,7 +301,10 @@ async fn products_deploy_as_stacks_and_through_service_catalog() {
         .await;
     assert_eq!(replaced["EnvironmentId"], "e2e-test");
     assert_ne!(replaced["VpcId"], env["VpcId"]);
-    assert_eq!(replaced["ExecutionRoleArn"], role_arn("e2e-test-execution"));
+    assert_eq!(
+        replaced["ExecutionRoleArn"],
+        environment_role_arn("e2e-test-execution")
+    );
     assert!(!emulator.inventory_of("ec2:vpc").contains(&env["VpcId"]));
     assert_eq!(emulator.counts(ENVIRONMENT_KINDS), one_environment);
 

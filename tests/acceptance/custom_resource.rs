@@ -14,7 +14,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use acceptance::{role_arn, Emulator, ACCOUNT_ID, ENVIRONMENT_KINDS, REGION};
+use acceptance::{environment_role_arn, role_arn, Emulator, ACCOUNT_ID, ENVIRONMENT_KINDS, REGION};
 use secure_mlops_core::aws::ConnectionSettings;
 use secure_mlops_custom_resource::continuation::BoxFuture;
 use secure_mlops_custom_resource::{
@@ -782,7 +782,10 @@ async fn environment_lifecycle(f: &Fixture, offline: &Arc<Handler>) {
     assert_eq!(d["PublicSubnetIds"], "");
     assert!(d["DataKmsKeyArn"].starts_with("arn:aws:kms:"), "{d:?}");
     assert!(d["StudioKmsKeyArn"].starts_with("arn:aws:kms:"), "{d:?}");
-    assert_eq!(d["ExecutionRoleArn"], role_arn("crteam-dev-execution"));
+    assert_eq!(
+        d["ExecutionRoleArn"],
+        environment_role_arn("crteam-dev-execution")
+    );
     assert_eq!(
         d["DataBucketName"],
         format!("crteam-dev-{REGION}-{ACCOUNT_ID}-data")

@@ -334,7 +334,7 @@ impl Network {
         let owner = self.owner("flow-log-role");
         let role = twice!(
             "flow-log-role",
-            flow_log::ensure_role(clients, owner, &self.f.tags, &self.f.facts())
+            flow_log::ensure_role(clients, owner, &self.f.tags, &self.f.facts(), None)
         );
         assert_eq!(role.physical_id, "team-n-dev-vpc-flow-logs");
         FlowLogSetup {
@@ -781,7 +781,7 @@ async fn a_flow_log_role_of_another_environment_is_never_taken_over() {
         name: "team-x".into(),
         ..net.f.facts()
     };
-    let refused = flow_log::ensure_role(clients, team_x, &net.f.tags, &facts).await;
+    let refused = flow_log::ensure_role(clients, team_x, &net.f.tags, &facts, None).await;
     assert!(
         matches!(&refused, Err(ChildError::Refused { reason, .. }) if reason.contains("team-x-dev-vpc-flow-logs")),
         "{refused:?}"

@@ -37,6 +37,10 @@ const KINDS: &[&str] = &[
 ];
 const VPC_ENDPOINT: &str = "vpce-0123456789abcdef0";
 const GUARDRAILS_ID: &str = "policy-guardrails";
+/// The permissions boundary the roles carry (the emulator's account; the deployer's boundary
+/// of `examples/iam/`).
+const BOUNDARY: &str =
+    "arn:aws:iam::123456789012:policy/secure-mlops/secure-mlops-boundary-us-east-1";
 
 /// Team A's environment before anything of it exists: the emulator's counts then, the facts its
 /// policies need and the names its two buckets (data, models) take.
@@ -123,6 +127,7 @@ impl Team {
                 persona,
                 &self.facts,
                 &self.bucket_names,
+                Some(BOUNDARY),
             )
             .await;
             out.push((persona, ok("role ensure", record)));
@@ -340,6 +345,20 @@ async fn persona_roles_are_ensured_once_with_their_permissions_policy_and_no_dri
         let r = out.role().unwrap_or_else(|| panic!("no role"));
         assert_eq!(Some(r.arn()), record.arn.as_deref());
         assert_eq!(r.role_name(), role::role_name(ENV_ID, *persona));
+        assert_eq!(r.path(), "/secure-mlops/");
+        assert_eq!(
+            r.arn(),
+            format!(
+                "arn:aws:iam::{}:role/secure-mlops/{}",
+                clients.account_id,
+                r.role_name()
+            )
+        );
+        assert_eq!(
+            r.permissions_boundary()
+                .and_then(|b| b.permissions_boundary_arn()),
+            Some(BOUNDARY)
+        );
         let inline = ok(
             "ListRolePolicies",
             clients
@@ -350,7 +369,15 @@ async fn persona_roles_are_ensured_once_with_their_permissions_policy_and_no_dri
                 .await,
         );
         assert_eq!(inline.policy_names(), [role::PERMISSIONS_POLICY_NAME]);
-        let drift = role::drift(clients, record, *persona, &team.facts, &team.bucket_names).await;
+        let drift = role::drift(
+            clients,
+            record,
+            *persona,
+            &team.facts,
+            &team.bucket_names,
+            Some(BOUNDARY),
+        )
+        .await;
         assert_no_drift(r.role_name(), &ok("role drift", drift));
     }
     team.finish(&Made {
@@ -696,7 +723,15 @@ async fn a_backdoored_widened_role_without_its_guardrails_is_named_and_repaired(
     let (facts, bucket_names) = (&team.facts, &team.bucket_names);
     let drift = ok(
         "role drift",
-        role::drift(clients, &ds, ds_persona, facts, bucket_names).await,
+        role::drift(
+            clients,
+            &ds,
+            ds_persona,
+            facts,
+            bucket_names,
+            Some(BOUNDARY),
+        )
+        .await,
     );
     assert_drift_names("role", &drift, &["backdoor"]);
     let needles = ["trust policy", "AllowAssumeRoleFromAccount"];
@@ -717,6 +752,7 @@ async fn a_backdoored_widened_role_without_its_guardrails_is_named_and_repaired(
         ds_persona,
         facts,
         bucket_names,
+        Some(BOUNDARY),
     )
     .await;
     ok("role repair", repaired);
@@ -724,7 +760,15 @@ async fn a_backdoored_widened_role_without_its_guardrails_is_named_and_repaired(
     let repaired =
         guardrail_policy::ensure(clients, gp_owner, &team.f.tags, &g.document, &g.guarded).await;
     ok("guardrail repair", repaired);
-    let drift = role::drift(clients, &ds, ds_persona, facts, bucket_names).await;
+    let drift = role::drift(
+        clients,
+        &ds,
+        ds_persona,
+        facts,
+        bucket_names,
+        Some(BOUNDARY),
+    )
+    .await;
     assert_no_drift("repaired role", &ok("role drift", drift));
     let drift = guardrail_policy::drift(clients, &g.record, &g.document, &g.guarded).await;
     assert_no_drift("repaired guardrails", &ok("guardrail drift", drift));
@@ -798,6 +842,7 @@ async fn names_taken_by_others_are_refused_and_a_brought_role_is_never_deleted()
         Persona::DataScientist,
         facts,
         bucket_names,
+        Some(BOUNDARY),
     )
     .await
     {
@@ -914,7 +959,15 @@ async fn deleting_twice_is_fine_and_what_was_deleted_reads_back_as_gone() {
     let (ds_persona, ds) = &made.roles[0];
     let gone = ok(
         "drift of a deleted role",
-        role::drift(clients, ds, *ds_persona, &team.facts, &team.bucket_names).await,
+        role::drift(
+            clients,
+            ds,
+            *ds_persona,
+            &team.facts,
+            &team.bucket_names,
+            Some(BOUNDARY),
+        )
+        .await,
     );
     assert_drift_names("deleted role", &gone, &["gone"]);
     let gone = ok(

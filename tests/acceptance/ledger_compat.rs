@@ -145,3 +145,353 @@ async fn an_old_ledger_has_the_shape_this_version_writes_and_destroys_cleanly() 
     assert_eq!(emulator.environment_counts(), before);
     assert_eq!(emulator.inventory_of("efs:file_system").len(), 1);
 }
+
+/// Turns an environment this version made into what versions before the `/secure-mlops/` path
+/// left: every role it created deleted and made again at `/` (same trust, tags and inline
+/// policies, no boundary), the guardrail policy at `/` attached to them, the domain, the user
+/// profiles and the keys naming the roles by their old ARNs, and a ledger recording old ARNs.
+async fn downgrade_to_root_path(emulator: &Emulator, ledger: &Ledger) -> Ledger {
+    let config = emulator.sdk_config().await;
+    let iam = aws_sdk_iam::Client::new(&config);
+    let sagemaker = aws_sdk_sagemaker::Client::new(&config);
+    let kms = aws_sdk_kms::Client::new(&config);
+    let old = |arn: &str| {
+        arn.replace(":role/secure-mlops/", ":role/")
+            .replace(":policy/secure-mlops/", ":policy/")
+    };
+
+    let guardrails = ledger
+        .iter()
+        .find(|(_, r)| r.kind == RecordKind::GuardrailPolicy)
+        .map(|(_, r)| r.physical_id.clone())
+        .unwrap_or_else(|| panic!("no guardrail policy"));
+    let policy = iam.get_policy().policy_arn(&guardrails).send().await;
+    let policy = policy.unwrap_or_else(|e| panic!("GetPolicy: {e:?}"));
+    let policy = policy.policy().unwrap_or_else(|| panic!("no policy"));
+    let version = iam
+        .get_policy_version()
+        .policy_arn(&guardrails)
+        .version_id(policy.default_version_id().unwrap_or("v1"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GetPolicyVersion: {e:?}"));
+    let document = version
+        .policy_version()
+        .and_then(|v| v.document())
+        .map(|d| urlencoding_decode(d))
+        .unwrap_or_else(|| panic!("no document"));
+    let policy_tags = iam
+        .list_policy_tags()
+        .policy_arn(&guardrails)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("ListPolicyTags: {e:?}"))
+        .tags()
+        .to_vec();
+    let guarded: Vec<String> = iam
+        .list_entities_for_policy()
+        .policy_arn(&guardrails)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("ListEntitiesForPolicy: {e:?}"))
+        .policy_roles()
+        .iter()
+        .filter_map(|r| r.role_name().map(str::to_string))
+        .collect();
+    for role in &guarded {
+        iam.detach_role_policy()
+            .role_name(role)
+            .policy_arn(&guardrails)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("DetachRolePolicy: {e:?}"));
+    }
+    iam.delete_policy()
+        .policy_arn(&guardrails)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DeletePolicy: {e:?}"));
+
+    for (_, record) in ledger.iter() {
+        if !matches!(record.kind, RecordKind::Role | RecordKind::FlowLogRole) {
+            continue;
+        }
+        let name = record.physical_id.as_str();
+        let got = iam.get_role().role_name(name).send().await;
+        let got = got.unwrap_or_else(|e| panic!("GetRole {name}: {e:?}"));
+        let role = got.role().unwrap_or_else(|| panic!("no role {name}"));
+        assert_eq!(role.path(), "/secure-mlops/", "{name}");
+        let trust = urlencoding_decode(role.assume_role_policy_document().unwrap_or_default());
+        let tags = role.tags().to_vec();
+        let mut inline = Vec::new();
+        let names = iam.list_role_policies().role_name(name).send().await;
+        for policy in names.unwrap_or_else(|e| panic!("{e:?}")).policy_names() {
+            let doc = iam
+                .get_role_policy()
+                .role_name(name)
+                .policy_name(policy)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("GetRolePolicy: {e:?}"));
+            inline.push((policy.clone(), urlencoding_decode(doc.policy_document())));
+            iam.delete_role_policy()
+                .role_name(name)
+                .policy_name(policy)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("DeleteRolePolicy: {e:?}"));
+        }
+        iam.delete_role()
+            .role_name(name)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("DeleteRole {name}: {e:?}"));
+        iam.create_role()
+            .role_name(name)
+            .assume_role_policy_document(trust)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("CreateRole {name} at /: {e:?}"));
+        for (policy, doc) in inline {
+            iam.put_role_policy()
+                .role_name(name)
+                .policy_name(policy)
+                .policy_document(old(&doc))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("PutRolePolicy: {e:?}"));
+        }
+    }
+
+    let name = guardrails.rsplit('/').next().unwrap_or_default();
+    iam.create_policy()
+        .policy_name(name)
+        .policy_document(document)
+        .set_tags(Some(policy_tags))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreatePolicy at /: {e:?}"));
+    for role in &guarded {
+        iam.attach_role_policy()
+            .role_name(role)
+            .policy_arn(old(&guardrails))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("AttachRolePolicy: {e:?}"));
+    }
+
+    for (_, record) in ledger.iter() {
+        match record.kind {
+            RecordKind::KmsKey => {
+                let key = record.physical_id.as_str();
+                let got = kms
+                    .get_key_policy()
+                    .key_id(key)
+                    .policy_name("default")
+                    .send()
+                    .await;
+                let text = got.unwrap_or_else(|e| panic!("GetKeyPolicy: {e:?}"));
+                kms.put_key_policy()
+                    .key_id(key)
+                    .policy_name("default")
+                    .policy(old(text.policy().unwrap_or_default()))
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("PutKeyPolicy: {e:?}"));
+            }
+            RecordKind::StudioDomain => {
+                let domain = record.physical_id.as_str();
+                let got = sagemaker.describe_domain().domain_id(domain).send().await;
+                let got = got.unwrap_or_else(|e| panic!("DescribeDomain: {e:?}"));
+                let role = got
+                    .default_user_settings()
+                    .and_then(|s| s.execution_role())
+                    .unwrap_or_else(|| panic!("no execution role"));
+                sagemaker
+                    .update_domain()
+                    .domain_id(domain)
+                    .default_user_settings(
+                        aws_sdk_sagemaker::types::UserSettings::builder()
+                            .execution_role(old(role))
+                            .set_security_groups(
+                                got.default_user_settings()
+                                    .map(|s| s.security_groups().to_vec()),
+                            )
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("UpdateDomain: {e:?}"));
+            }
+            RecordKind::StudioUserProfile => {
+                let domain = record.attributes["domain_id"].as_str();
+                let profile = record.physical_id.as_str();
+                let got = sagemaker
+                    .describe_user_profile()
+                    .domain_id(domain)
+                    .user_profile_name(profile)
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("DescribeUserProfile: {e:?}"));
+                let settings = got.user_settings().unwrap_or_else(|| panic!("no settings"));
+                sagemaker
+                    .update_user_profile()
+                    .domain_id(domain)
+                    .user_profile_name(profile)
+                    .user_settings(
+                        aws_sdk_sagemaker::types::UserSettings::builder()
+                            .execution_role(old(settings.execution_role().unwrap_or_default()))
+                            .set_security_groups(Some(settings.security_groups().to_vec()))
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("UpdateUserProfile: {e:?}"));
+            }
+            _ => {}
+        }
+    }
+
+    let text = serde_json::to_string(ledger).unwrap_or_else(|e| panic!("{e}"));
+    serde_json::from_str(&old(&text)).unwrap_or_else(|e| panic!("old ledger: {e}"))
+}
+
+/// IAM returns policy documents URL-encoded.
+fn urlencoding_decode(text: &str) -> String {
+    if text.trim_start().starts_with('{') {
+        return text.to_string();
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("00");
+                out.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// An environment whose roles and guardrail policy an earlier version made at `/` is migrated
+/// by apply: the roles are made again under `/secure-mlops/` with the boundary, the guardrail
+/// policy too, the domain (the same one, updated in place) and the profiles run as the new
+/// ARNs, nothing drifts afterwards, and destroy leaves nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn roles_at_the_root_path_are_migrated_under_secure_mlops_by_apply() {
+    let emulator = Emulator::start();
+    emulator.set_config(r#"{"studio_delay_seconds": 0.05}"#);
+    let clients = emulator.clients().await;
+    let iam = aws_sdk_iam::Client::new(&emulator.sdk_config().await);
+    iam.create_role()
+        .role_name(BROUGHT_ROLE)
+        .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[]}"#)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateRole: {e:?}"));
+    let before = emulator.environment_counts();
+    let deadline = Deadline::after(Duration::from_secs(300));
+    let spec = spec();
+
+    let (ledger, _) = environment::apply(&clients, &spec, Ledger::default(), deadline)
+        .await
+        .unwrap_or_else(|e| panic!("apply: {e}"));
+    let old = downgrade_to_root_path(&emulator, &ledger).await;
+    assert!(old.iter().all(|(_, r)| {
+        let arn = r.arn.as_deref().unwrap_or_default();
+        !arn.contains(":role/secure-mlops/") && !arn.contains(":policy/secure-mlops/")
+    }));
+
+    let drift = environment::drift(&clients, &spec, &old)
+        .await
+        .unwrap_or_else(|e| panic!("drift: {e}"));
+    let text: Vec<String> = drift
+        .iter()
+        .map(|d| format!("{}: {}", d.child, d.detail))
+        .collect();
+    for child in [
+        "role-data-scientist",
+        "role-team-admin",
+        "role-execution",
+        "flow-log-role",
+        "policy-guardrails",
+    ] {
+        assert!(
+            text.iter()
+                .any(|d| d.starts_with(child) && d.contains("/secure-mlops/")),
+            "{child} must show the move under /secure-mlops/: {text:#?}"
+        );
+    }
+
+    let (migrated, _) = environment::apply(&clients, &spec, old.clone(), deadline)
+        .await
+        .unwrap_or_else(|e| panic!("apply over the old ledger: {e}"));
+    let domain = |l: &Ledger| {
+        l.iter()
+            .find(|(_, r)| r.kind == RecordKind::StudioDomain)
+            .map(|(_, r)| r.physical_id.clone())
+    };
+    assert_eq!(
+        domain(&migrated),
+        domain(&old),
+        "the domain is updated, not replaced"
+    );
+    for (id, record) in migrated.iter() {
+        if matches!(record.kind, RecordKind::Role | RecordKind::FlowLogRole) {
+            let arn = record.arn.as_deref().unwrap_or_default();
+            assert!(arn.contains(":role/secure-mlops/"), "{id}: {arn}");
+            let got = iam.get_role().role_name(&record.physical_id).send().await;
+            let got = got.unwrap_or_else(|e| panic!("GetRole: {e:?}"));
+            let role = got.role().unwrap_or_else(|| panic!("no role"));
+            assert_eq!(role.path(), "/secure-mlops/", "{id}");
+            assert_eq!(role.arn(), arn, "{id}");
+        }
+        if record.kind == RecordKind::GuardrailPolicy {
+            assert!(record.physical_id.contains(":policy/secure-mlops/"));
+        }
+    }
+    let root_policy = format!("arn:aws:iam::{ACCOUNT_ID}:policy/quick-dev-guardrails");
+    assert!(
+        iam.get_policy()
+            .policy_arn(&root_policy)
+            .send()
+            .await
+            .is_err(),
+        "the guardrail policy at / is deleted"
+    );
+    let sagemaker = aws_sdk_sagemaker::Client::new(&emulator.sdk_config().await);
+    let domain_id = domain(&migrated).unwrap_or_else(|| panic!("no domain"));
+    let described = sagemaker
+        .describe_domain()
+        .domain_id(&domain_id)
+        .send()
+        .await;
+    let described = described.unwrap_or_else(|e| panic!("DescribeDomain: {e:?}"));
+    assert_eq!(
+        described
+            .default_user_settings()
+            .and_then(|s| s.execution_role()),
+        Some(format!("arn:aws:iam::{ACCOUNT_ID}:role/secure-mlops/quick-dev-execution").as_str())
+    );
+    let drift = environment::drift(&clients, &spec, &migrated)
+        .await
+        .unwrap_or_else(|e| panic!("drift: {e}"));
+    assert!(drift.is_empty(), "no drift after the migration: {drift:#?}");
+
+    environment::destroy(&clients, &spec, migrated, deadline)
+        .await
+        .unwrap_or_else(|e| panic!("destroy: {e}"));
+    assert_eq!(emulator.environment_counts(), before);
+}

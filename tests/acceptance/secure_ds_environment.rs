@@ -229,7 +229,7 @@ async fn quickstart_lifecycle_apply_import_update_drift_destroy() {
     assert_eq!(values["role_arns"].as_object().map(|m| m.len()), Some(4));
     assert_eq!(
         values["role_arns"]["execution"],
-        format!("arn:aws:iam::{ACCOUNT_ID}:role/fraud-dev-execution")
+        format!("arn:aws:iam::{ACCOUNT_ID}:role/secure-mlops/fraud-dev-execution")
     );
     let data_bucket = format!("fraud-dev-{REGION}-{ACCOUNT_ID}-data");
     assert_eq!(

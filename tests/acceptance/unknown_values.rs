@@ -87,8 +87,8 @@ resource "sagemaker_projects_enablement" "all" {{
     assert_eq!(
         principals,
         vec![
-            format!("arn:aws:iam::{ACCOUNT_ID}:role/alpha-dev-execution"),
-            format!("arn:aws:iam::{ACCOUNT_ID}:role/beta-dev-execution"),
+            format!("arn:aws:iam::{ACCOUNT_ID}:role/secure-mlops/alpha-dev-execution"),
+            format!("arn:aws:iam::{ACCOUNT_ID}:role/secure-mlops/beta-dev-execution"),
         ]
     );
 

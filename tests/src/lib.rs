@@ -597,6 +597,11 @@ pub fn role_arn(name: &str) -> String {
     format!("arn:aws:iam::{ACCOUNT_ID}:role/{name}")
 }
 
+/// The ARN of a role an environment creates (under the path `/secure-mlops/`).
+pub fn environment_role_arn(name: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT_ID}:role/secure-mlops/{name}")
+}
+
 /// Kills (SIGKILL) every `terraform-provider-sagemaker` process descended from `pid`, as a
 /// crash or an OOM kill would; returns how many. Only this test's processes are touched, so
 /// tests running in parallel keep theirs.

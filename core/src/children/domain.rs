@@ -727,7 +727,8 @@ mod tests {
             vpc_id: "vpc-1".into(),
             subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
             kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/1234-abcd".into(),
-            execution_role_arn: "arn:aws:iam::123456789012:role/team-a-dev-execution".into(),
+            execution_role_arn: "arn:aws:iam::123456789012:role/secure-mlops/team-a-dev-execution"
+                .into(),
             security_group_id: "sg-1".into(),
         }
     }

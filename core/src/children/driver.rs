@@ -87,6 +87,7 @@ impl EnvironmentDriver {
             guardrails: spec.guardrails.clone(),
             force_destroy: spec.storage.force_destroy,
             efs_retention: spec.studio.efs_retention,
+            permissions_boundary_arn: spec.iam.permissions_boundary_arn.clone(),
         };
         EnvironmentDriver {
             env,

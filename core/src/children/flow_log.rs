@@ -250,6 +250,23 @@ async fn describe_group(
 
 // --- role ------------------------------------------------------------------------------------
 
+/// The flow-log role of environment `env_id`.
+fn role_definition(
+    env_id: &str,
+    facts: &EnvironmentFacts,
+    boundary: Option<&str>,
+) -> role::RoleDefinition {
+    role::RoleDefinition {
+        name: role_name(env_id),
+        description: "VPC flow logs deliver to the environment's log group with this role"
+            .to_string(),
+        trust: flow_logs_trust_policy(facts),
+        policy_name: DELIVERY_POLICY_NAME,
+        permissions: flow_logs_delivery_policy(facts),
+        boundary: boundary.map(str::to_string),
+    }
+}
+
 /// Creates the flow-log role ([`role_name`]) or adopts it when it exists and carries this
 /// environment's tags (another role of that name is refused); its trust policy and inline
 /// delivery policy are made what they should be, which repairs drift. The same code as the
@@ -259,15 +276,9 @@ pub async fn ensure_role(
     owner: Owner<'_>,
     tags: &BTreeMap<String, String>,
     facts: &EnvironmentFacts,
+    boundary: Option<&str>,
 ) -> Result<Record, ChildError> {
-    let definition = role::RoleDefinition {
-        name: role_name(owner.env_id),
-        description: "VPC flow logs deliver to the environment's log group with this role"
-            .to_string(),
-        trust: flow_logs_trust_policy(facts),
-        policy_name: DELIVERY_POLICY_NAME,
-        permissions: flow_logs_delivery_policy(facts),
-    };
+    let definition = role_definition(owner.env_id, facts, boundary);
     let arn = role::ensure_defined(clients, owner, tags, &definition).await?;
     Ok(Record {
         kind: ROLE_KIND,
@@ -587,19 +598,39 @@ impl ChildKind for kinds::FlowLogGroup {
 }
 
 impl ChildKind for kinds::FlowLogRole {
-    type Desired = ();
+    /// The permissions boundary.
+    type Desired = Option<String>;
 
-    fn desired(&self, _cx: &Cx<'_>, _inputs: &Inputs<'_>) -> Result<(), ChildError> {
-        Ok(())
+    fn desired(&self, cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<Option<String>, ChildError> {
+        Ok(role::desired_boundary(cx, inputs))
     }
 
-    async fn ensure(&self, cx: &Cx<'_>, _: &()) -> Result<Record, ChildError> {
-        ensure_role(cx.clients, cx.owner(), cx.tags(), &cx.env.facts).await
+    async fn ensure(&self, cx: &Cx<'_>, boundary: &Option<String>) -> Result<Record, ChildError> {
+        let (clients, facts) = (cx.clients, &cx.env.facts);
+        ensure_role(clients, cx.owner(), cx.tags(), facts, boundary.as_deref()).await
     }
 
-    /// Its trust and delivery policies are put back on every apply.
-    async fn drift(&self, _: &Cx<'_>, _: &Record, _: &()) -> Result<Vec<String>, ChildError> {
-        Ok(Vec::new())
+    /// Its trust and delivery policies are put back on every apply; its path and boundary
+    /// cannot be, so a role at another path or with another boundary is drift (apply makes it
+    /// again).
+    async fn drift(
+        &self,
+        cx: &Cx<'_>,
+        record: &Record,
+        boundary: &Option<String>,
+    ) -> Result<Vec<String>, ChildError> {
+        let name = record.physical_id.as_str();
+        let Some(found) = role::get_role(cx.clients, name).await? else {
+            return Ok(vec![format!(
+                "role {name}: the role is gone; apply creates it again"
+            )]);
+        };
+        let definition = role_definition(&cx.env.env_id, &cx.env.facts, boundary.as_deref());
+        Ok(definition
+            .must_recreate(&found)
+            .map(|why| format!("role {name}: {why}"))
+            .into_iter()
+            .collect())
     }
 
     fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {

@@ -2,8 +2,10 @@
 //! [`guardrail_policy`](crate::policy::environment::guardrail_policy)) attached to the roles the
 //! environment creates for people and SageMaker.
 //!
-//! Its name is deterministic (`<env id>-guardrails`, on the default path), so its ARN is too and
-//! it is found again by ARN; it is adopted only if its tags say it is this child. A changed
+//! Its name is deterministic (`<env id>-guardrails`, under the path `/secure-mlops/`), so its
+//! ARN is too and it is found again by ARN; it is adopted only if its tags say it is this child.
+//! Versions before the path made it at `/`: that policy, when it is this child, is deleted
+//! before the new one is created (IAM policy names are unique whatever the path). A changed
 //! document becomes a new default version (IAM keeps at most five, so the oldest non-default one
 //! goes first).
 
@@ -24,6 +26,7 @@ use crate::ids::LogicalId;
 use crate::ids::RecordKind;
 use crate::ids::ENVIRONMENT_TAG;
 use crate::policy::environment::guardrail_policy as guardrail_document;
+use crate::policy::environment::roles::{environment_policy_arn, IAM_PATH};
 
 /// Record kind of the guardrail policy.
 pub const KIND: RecordKind = RecordKind::GuardrailPolicy;
@@ -35,8 +38,17 @@ pub fn policy_name(env_id: &str) -> String {
     format!("{env_id}-guardrails")
 }
 
-/// The ARN of the environment's guardrail policy.
+/// The ARN of the environment's guardrail policy (under [`IAM_PATH`]).
 pub fn policy_arn(clients: &AwsClients, env_id: &str) -> String {
+    environment_policy_arn(
+        &clients.partition,
+        &clients.account_id,
+        &policy_name(env_id),
+    )
+}
+
+/// The ARN versions before [`IAM_PATH`] gave the guardrail policy (the root path).
+fn legacy_policy_arn(clients: &AwsClients, env_id: &str) -> String {
     format!(
         "arn:{}:iam::{}:policy/{}",
         clients.partition,
@@ -62,6 +74,7 @@ pub async fn ensure(
         check_ours(clients, owner, &arn).await?;
         false
     } else {
+        retire_legacy(clients, owner).await?;
         create(clients, owner, tags, &name, &arn, document).await?
     };
     if !created {
@@ -103,6 +116,25 @@ pub async fn ensure(
         attributes: BTreeMap::from([("name".to_string(), name)]),
         depends_on: Vec::new(),
     })
+}
+
+/// Deletes this child's policy at the root path, where versions before [`IAM_PATH`] made it
+/// (detached from everyone first, as [`delete`] does). A policy there that is not this child's
+/// is left alone; creating ours then fails on the name, and says so.
+async fn retire_legacy(clients: &AwsClients, owner: Owner<'_>) -> Result<(), ChildError> {
+    let legacy = legacy_policy_arn(clients, owner.env_id);
+    if !exists(clients, &legacy).await? || check_ours(clients, owner, &legacy).await.is_err() {
+        return Ok(());
+    }
+    tracing::info!(policy = %legacy, "deleting the guardrail policy an earlier version made at /");
+    let record = Record {
+        kind: KIND,
+        physical_id: legacy.clone(),
+        arn: Some(legacy),
+        attributes: BTreeMap::new(),
+        depends_on: Vec::new(),
+    };
+    delete(clients, &record).await
 }
 
 /// What differs from the desired policy, in words; empty when compliant. A policy that is gone
@@ -223,6 +255,7 @@ async fn create(
         .iam
         .create_policy()
         .policy_name(name)
+        .path(IAM_PATH)
         .description(format!(
             "secure-mlops environment {}: guardrails for SageMaker compute",
             owner.env_id
@@ -502,11 +535,21 @@ impl ChildKind for kinds::GuardrailPolicy {
         record: &Record,
         guard: &Guardrails,
     ) -> Result<Vec<String>, ChildError> {
-        drift(cx.clients, record, &guard.document, &guard.role_names).await
+        let mut out = drift(cx.clients, record, &guard.document, &guard.role_names).await?;
+        let arn = policy_arn(cx.clients, &cx.env.env_id);
+        if record.physical_id != arn {
+            out.push(format!(
+                "guardrail policy {}: not under {IAM_PATH}; apply makes it again as {arn}",
+                record.physical_id
+            ));
+        }
+        Ok(out)
     }
 
-    fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
-        false
+    /// A record of the policy at another ARN (an earlier version's, at the root path) is not
+    /// this child any more: it is deleted and the policy made again under [`IAM_PATH`].
+    fn is_stale(&self, cx: &Cx<'_>, record: &Record) -> bool {
+        record.physical_id != policy_arn(cx.clients, &cx.env.env_id)
     }
 }
 

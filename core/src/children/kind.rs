@@ -38,6 +38,8 @@ pub struct EnvironmentContext {
     pub force_destroy: bool,
     /// What happens to Studio's home file system when the domain is deleted.
     pub efs_retention: EfsRetention,
+    /// The permissions boundary the spec names for the roles the environment creates.
+    pub permissions_boundary_arn: Option<String>,
 }
 
 /// The names of the environment's two buckets.

@@ -22,7 +22,9 @@ use crate::aws::{AwsCallError, AwsClients, ErrorKind};
 use crate::engine::Record;
 use crate::graph::environment as kinds;
 use crate::ids::{LogicalId, Persona, RecordKind};
-use crate::policy::environment::roles::{permissions_policy, persona_role_name, trust_policy};
+use crate::policy::environment::roles::{
+    environment_role_arn, permissions_policy, persona_role_name, trust_policy, IAM_PATH,
+};
 use crate::policy::environment::EnvironmentFacts;
 
 /// Record kind of a role the environment created.
@@ -54,6 +56,8 @@ pub struct RoleDefinition {
     pub policy_name: &'static str,
     /// That policy's document.
     pub permissions: Value,
+    /// The managed policy the role carries as its permissions boundary.
+    pub boundary: Option<String>,
 }
 
 impl RoleDefinition {
@@ -63,6 +67,7 @@ impl RoleDefinition {
         persona: Persona,
         facts: &EnvironmentFacts,
         bucket_names: &[String],
+        boundary: Option<&str>,
     ) -> Self {
         RoleDefinition {
             name: role_name(env_id, persona),
@@ -70,7 +75,33 @@ impl RoleDefinition {
             trust: trust_policy(facts, persona),
             policy_name: PERMISSIONS_POLICY_NAME,
             permissions: permissions_policy(facts, persona, bucket_names),
+            boundary: boundary.map(str::to_string),
         }
+    }
+
+    /// Why `role` (found by this definition's name) cannot be kept and must be made again:
+    /// it is not under [`IAM_PATH`] (made by a version before the path), or its permissions
+    /// boundary is not the definition's. IAM changes neither a role's path nor, for the
+    /// engine's own permissions, its boundary (`cfn/custom-resource.yaml` denies
+    /// `PutRolePermissionsBoundary`), so the role is deleted and created again.
+    pub fn must_recreate(&self, role: &Role) -> Option<String> {
+        let path = role.path();
+        if path != IAM_PATH {
+            return Some(format!(
+                "path is {path} instead of {IAM_PATH}; apply makes the role again under {IAM_PATH}"
+            ));
+        }
+        let boundary = role
+            .permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn());
+        if boundary != self.boundary.as_deref() {
+            return Some(format!(
+                "permissions boundary is {} instead of {}; apply makes the role again with it",
+                boundary.unwrap_or("none"),
+                self.boundary.as_deref().unwrap_or("none")
+            ));
+        }
+        None
     }
 }
 
@@ -83,8 +114,9 @@ pub async fn ensure(
     persona: Persona,
     facts: &EnvironmentFacts,
     bucket_names: &[String],
+    boundary: Option<&str>,
 ) -> Result<Record, ChildError> {
-    let definition = RoleDefinition::persona(owner.env_id, persona, facts, bucket_names);
+    let definition = RoleDefinition::persona(owner.env_id, persona, facts, bucket_names, boundary);
     let arn = ensure_defined(clients, owner, tags, &definition).await?;
     Ok(record(KIND, definition.name, arn, persona))
 }
@@ -92,6 +124,12 @@ pub async fn ensure(
 /// Adopts the role `definition` names if it is this child (else refuses), or creates it; then
 /// makes its trust policy, tags and inline policy what the definition says and removes any
 /// other inline policy (they can only widen it). Returns its ARN.
+///
+/// A role of this child at another path (one an earlier version made at `/`) or with another
+/// permissions boundary is deleted (as [`delete`] does) and made again: role names are unique
+/// whatever the path, and neither can be changed in place with the engine's permissions. Its
+/// ARN changes with the path, and whatever names the role (domain, user profiles, keys,
+/// guardrail attachment) is updated by its own child, which depends on this one.
 pub async fn ensure_defined(
     clients: &AwsClients,
     owner: Owner<'_>,
@@ -102,7 +140,14 @@ pub async fn ensure_defined(
     let role = match get_role(clients, name).await? {
         Some(role) => {
             check_ours(owner, &role)?;
-            Some(role)
+            match definition.must_recreate(&role) {
+                None => Some(role),
+                Some(why) => {
+                    tracing::info!(role = name, %why, "making the role again");
+                    delete_named(clients, name).await?;
+                    create(clients, owner, tags, definition).await?
+                }
+            }
         }
         None => create(clients, owner, tags, definition).await?,
     };
@@ -204,6 +249,7 @@ pub async fn drift(
     persona: Persona,
     facts: &EnvironmentFacts,
     bucket_names: &[String],
+    boundary: Option<&str>,
 ) -> Result<Vec<String>, ChildError> {
     if record.kind == EXISTING_KIND {
         return Ok(Vec::new());
@@ -216,7 +262,10 @@ pub async fn drift(
     };
     let subject = subject("role", name, &tag_map(role.tags()));
     let mut out = Vec::new();
-    let definition = RoleDefinition::persona("", persona, facts, bucket_names);
+    let definition = RoleDefinition::persona("", persona, facts, bucket_names, boundary);
+    if let Some(why) = definition.must_recreate(&role) {
+        out.push(format!("{subject}: {why}"));
+    }
     let trust = iam_document(role.assume_role_policy_document().unwrap_or_default());
     for d in policy_differences(&definition.trust, &trust) {
         out.push(format!("{subject}: trust policy {d}; apply restores it"));
@@ -254,7 +303,11 @@ pub async fn delete(clients: &AwsClients, record: &Record) -> Result<(), ChildEr
     if record.kind.is_brought() {
         return Ok(());
     }
-    let name = record.physical_id.as_str();
+    delete_named(clients, &record.physical_id).await
+}
+
+/// Deletes the role `name` (see [`delete`]), whatever its path.
+async fn delete_named(clients: &AwsClients, name: &str) -> Result<(), ChildError> {
     // Twice at most: something attaching a policy between our cleanup and the delete makes IAM
     // refuse with DeleteConflict; a second cleanup settles it.
     for attempt in 0..2 {
@@ -332,12 +385,9 @@ async fn clean_up(clients: &AwsClients, name: &str) -> Result<(), ChildError> {
     Ok(())
 }
 
-/// The ARN IAM gives a role named `name` on the default path.
+/// The ARN IAM gives a role named `name` the environment creates (under [`IAM_PATH`]).
 fn role_arn(clients: &AwsClients, name: &str) -> String {
-    format!(
-        "arn:{}:iam::{}:role/{name}",
-        clients.partition, clients.account_id
-    )
+    environment_role_arn(&clients.partition, &clients.account_id, name)
 }
 
 fn record(kind: RecordKind, name: String, arn: String, persona: Persona) -> Record {
@@ -385,6 +435,8 @@ async fn create(
         .iam
         .create_role()
         .role_name(&definition.name)
+        .path(IAM_PATH)
+        .set_permissions_boundary(definition.boundary.clone())
         .description(&definition.description)
         .assume_role_policy_document(definition.trust.to_string())
         .set_tags(Some(iam_tags(owner, tags)))
@@ -404,7 +456,7 @@ async fn create(
     }
 }
 
-async fn get_role(clients: &AwsClients, name: &str) -> Result<Option<Role>, ChildError> {
+pub(crate) async fn get_role(clients: &AwsClients, name: &str) -> Result<Option<Role>, ChildError> {
     match clients.iam.get_role().role_name(name).send().await {
         Ok(out) => Ok(out.role().cloned()),
         Err(e) => {
@@ -517,14 +569,21 @@ pub(crate) fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
 
 // --- the contract ----------------------------------------------------------------------------
 
-impl ChildKind for kinds::Role {
-    type Desired = ();
+/// The permissions boundary the environment's roles carry: the spec's, else the one the
+/// environment created (the role's input).
+pub(crate) fn desired_boundary(cx: &Cx<'_>, _inputs: &Inputs<'_>) -> Option<String> {
+    cx.env.permissions_boundary_arn.clone()
+}
 
-    fn desired(&self, _cx: &Cx<'_>, _inputs: &Inputs<'_>) -> Result<(), ChildError> {
-        Ok(())
+impl ChildKind for kinds::Role {
+    /// The permissions boundary.
+    type Desired = Option<String>;
+
+    fn desired(&self, cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<Option<String>, ChildError> {
+        Ok(desired_boundary(cx, inputs))
     }
 
-    async fn ensure(&self, cx: &Cx<'_>, _: &()) -> Result<Record, ChildError> {
+    async fn ensure(&self, cx: &Cx<'_>, boundary: &Option<String>) -> Result<Record, ChildError> {
         let env = cx.env;
         let buckets = env.bucket_names.all();
         ensure(
@@ -534,11 +593,17 @@ impl ChildKind for kinds::Role {
             self.persona,
             &env.facts,
             &buckets,
+            boundary.as_deref(),
         )
         .await
     }
 
-    async fn drift(&self, cx: &Cx<'_>, record: &Record, _: &()) -> Result<Vec<String>, ChildError> {
+    async fn drift(
+        &self,
+        cx: &Cx<'_>,
+        record: &Record,
+        boundary: &Option<String>,
+    ) -> Result<Vec<String>, ChildError> {
         let env = cx.env;
         drift(
             cx.clients,
@@ -546,6 +611,7 @@ impl ChildKind for kinds::Role {
             self.persona,
             &env.facts,
             &env.bucket_names.all(),
+            boundary.as_deref(),
         )
         .await
     }

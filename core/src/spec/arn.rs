@@ -75,9 +75,85 @@ pub fn parse_iam_role_arn(arn: &str) -> Result<IamRoleArn, String> {
     })
 }
 
+/// Checks an IAM managed policy ARN (`arn:aws:iam::123456789012:policy/path/Name`, or an AWS
+/// managed policy, `arn:aws:iam::aws:policy/...`), or says what is wrong with it.
+pub fn parse_iam_policy_arn(arn: &str) -> Result<(), String> {
+    let expected = "arn:aws:iam::<account-id>:policy/<path/><name>";
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [prefix, partition, service, region, account_id, resource] = parts.as_slice() else {
+        return Err(format!("{arn:?} is not an ARN; expected {expected}"));
+    };
+    if *prefix != "arn" {
+        return Err(format!("{arn:?} does not start with \"arn:\""));
+    }
+    if !matches!(
+        *partition,
+        "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b"
+    ) {
+        return Err(format!("{arn:?} has an unknown partition {partition:?}"));
+    }
+    if *service != "iam" {
+        return Err(format!(
+            "{arn:?} is an ARN of service {service:?}, not an IAM policy ARN ({expected})"
+        ));
+    }
+    if !region.is_empty() {
+        return Err(format!(
+            "{arn:?} has a region, but IAM ARNs have none ({expected})"
+        ));
+    }
+    let account_ok = *account_id == "aws"
+        || (account_id.len() == 12 && account_id.bytes().all(|b| b.is_ascii_digit()));
+    if !account_ok {
+        return Err(format!(
+            "{arn:?} has account id {account_id:?}; it must be 12 digits (or aws)"
+        ));
+    }
+    let Some(path_and_name) = resource.strip_prefix("policy/") else {
+        return Err(format!(
+            "{arn:?} is an IAM ARN but not of a managed policy (the resource must start with \"policy/\")"
+        ));
+    };
+    let name = path_and_name.rsplit('/').next().unwrap_or_default();
+    let name_ok = !name.is_empty()
+        && name.len() <= 128
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
+    let path_ok = path_and_name.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    if !name_ok || !path_ok {
+        return Err(format!(
+            "{arn:?} has policy name {name:?}; a policy name is 1-128 letters, digits or +=,.@_-"
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn policy_arns_are_checked() {
+        for good in [
+            "arn:aws:iam::123456789012:policy/secure-mlops/secure-mlops-boundary-eu-west-1",
+            "arn:aws:iam::123456789012:policy/Boundary",
+            "arn:aws-cn:iam::aws:policy/PowerUserAccess",
+        ] {
+            assert_eq!(parse_iam_policy_arn(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "policy/x",
+            "arn:aws:iam::123456789012:role/x",
+            "arn:aws:iam:eu-west-1:123456789012:policy/x",
+            "arn:aws:iam::12345:policy/x",
+            "arn:aws:s3:::policy/x",
+            "arn:aws:iam::123456789012:policy/",
+            "arn:aws:iam::123456789012:policy/has space",
+        ] {
+            assert!(parse_iam_policy_arn(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn accepts_role_arns_with_and_without_path() {

@@ -10,7 +10,7 @@ mod environment;
 mod path;
 mod projects;
 
-pub use arn::{parse_iam_role_arn, IamRoleArn};
+pub use arn::{parse_iam_policy_arn, parse_iam_role_arn, IamRoleArn};
 pub use choice::{AuthMode, Choice, EfsRetention, ProfilePersona, Stage, TrafficType};
 pub use cidr::Cidr;
 pub use environment::{

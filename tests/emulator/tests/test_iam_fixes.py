@@ -50,3 +50,26 @@ def test_list_entities_for_policy_pages_over_what_matched(iam, name):
     rest = iam.list_entities_for_policy(PolicyArn=arn, MaxItems=10, Marker=first["Marker"])
     assert rest["IsTruncated"] is False
     assert sorted(r["RoleName"] for r in first["PolicyRoles"] + rest["PolicyRoles"]) == roles
+
+
+def test_roles_keep_their_path_and_permissions_boundary(iam, name):
+    """The engine reads both back from GetRole to decide whether a role must be made again."""
+    name = name("iam")
+    boundary = iam.create_policy(PolicyName=f"{name}-boundary", Path="/secure-mlops/", PolicyDocument=POLICY)
+    boundary_arn = boundary["Policy"]["Arn"]
+    assert boundary_arn.endswith(f":policy/secure-mlops/{name}-boundary")
+    created = iam.create_role(
+        RoleName=f"{name}-bounded", Path="/secure-mlops/", PermissionsBoundary=boundary_arn,
+        AssumeRolePolicyDocument=TRUST,
+    )["Role"]
+    assert created["Arn"].endswith(f":role/secure-mlops/{name}-bounded")
+    role = iam.get_role(RoleName=f"{name}-bounded")["Role"]
+    assert role["Path"] == "/secure-mlops/"
+    assert role["Arn"] == created["Arn"]
+    assert role["PermissionsBoundary"] == {
+        "PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": boundary_arn,
+    }
+    plain = iam.create_role(RoleName=f"{name}-plain", AssumeRolePolicyDocument=TRUST)["Role"]
+    got = iam.get_role(RoleName=f"{name}-plain")["Role"]
+    assert got["Path"] == "/" and "PermissionsBoundary" not in got
+    assert plain["Arn"].endswith(f":role/{name}-plain")

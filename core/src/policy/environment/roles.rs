@@ -211,16 +211,29 @@ pub fn alias_prefix(facts: &EnvironmentFacts) -> String {
     format!("alias/secure-mlops/{}/", env_id(facts))
 }
 
+/// The IAM path of every role and managed policy the environment creates. The engine's own
+/// permissions (`cfn/custom-resource.yaml`, `examples/iam/`) allow creating roles only under it.
+pub const IAM_PATH: &str = "/secure-mlops/";
+
+/// The ARN of the role `name` the environment creates (under [`IAM_PATH`]).
+pub fn environment_role_arn(partition: &str, account_id: &str, name: &str) -> String {
+    format!("arn:{partition}:iam::{account_id}:role{IAM_PATH}{name}")
+}
+
+/// The ARN of the managed policy `name` the environment creates (under [`IAM_PATH`]).
+pub fn environment_policy_arn(partition: &str, account_id: &str, name: &str) -> String {
+    format!("arn:{partition}:iam::{account_id}:policy{IAM_PATH}{name}")
+}
+
 /// The ARN of the environment's own execution role.
 ///
 /// The permission policies name this role for `iam:PassRole`. An environment that brings its own
 /// execution role passes that one instead, which these policies do not allow.
 pub fn execution_role_arn(facts: &EnvironmentFacts) -> String {
-    format!(
-        "arn:{}:iam::{}:role/{}",
-        facts.partition,
-        facts.account_id,
-        persona_role_name(&env_id(facts), Persona::Execution)
+    environment_role_arn(
+        &facts.partition,
+        &facts.account_id,
+        &persona_role_name(&env_id(facts), Persona::Execution),
     )
 }
 
@@ -772,7 +785,7 @@ mod tests {
         );
         assert_eq!(
             execution_role_arn(&facts()),
-            "arn:aws:iam::123456789012:role/team-a-dev-execution"
+            "arn:aws:iam::123456789012:role/secure-mlops/team-a-dev-execution"
         );
         assert_eq!(alias_prefix(&facts()), "alias/secure-mlops/team-a-dev/");
     }
@@ -1005,7 +1018,7 @@ mod tests {
             assert_eq!(passing.len(), 1, "{persona:?}");
             assert_eq!(
                 passing[0]["Resource"],
-                "arn:aws:iam::123456789012:role/team-a-dev-execution"
+                "arn:aws:iam::123456789012:role/secure-mlops/team-a-dev-execution"
             );
             assert_eq!(
                 passing[0]["Condition"]["StringEquals"]["iam:PassedToService"],

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::super::{parse_iam_role_arn, AttrPath, ValidationErrors};
+use super::super::{parse_iam_policy_arn, parse_iam_role_arn, AttrPath, ValidationErrors};
 use super::{GuardrailSpec, IamSpec, StorageSpec, StudioSpec, MAX_NAME_LEN};
 
 pub(super) fn check_name(name: &str, errors: &mut ValidationErrors) {
@@ -63,6 +63,15 @@ pub(super) fn check_iam(iam: &IamSpec, errors: &mut ValidationErrors) {
             if let Err(why) = parse_iam_role_arn(arn) {
                 errors.push(AttrPath::attr("iam").then(name), "Invalid Role ARN", why);
             }
+        }
+    }
+    if let Some(arn) = &iam.permissions_boundary_arn {
+        if let Err(why) = parse_iam_policy_arn(arn) {
+            errors.push(
+                AttrPath::attr("iam").then("permissions_boundary_arn"),
+                "Invalid Policy ARN",
+                why,
+            );
         }
     }
 }

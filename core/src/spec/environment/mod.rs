@@ -114,6 +114,9 @@ pub struct IamSpec {
     pub execution_role_arn: Option<String>,
     /// Service Catalog launch role.
     pub sc_launch_role_arn: Option<String>,
+    /// The permissions boundary every role the environment creates carries (an IAM managed
+    /// policy ARN). `None`: the environment creates its own boundary policy.
+    pub permissions_boundary_arn: Option<String>,
 }
 
 /// The `storage` block.

@@ -213,6 +213,13 @@ fn invalid_inputs_name_their_attribute_path() {
             }),
         ),
         (
+            "iam.permissions_boundary_arn",
+            Box::new(|s| {
+                s.iam.permissions_boundary_arn =
+                    Some("arn:aws:iam::123456789012:role/boundary".into())
+            }),
+        ),
+        (
             "storage.data_bucket_name",
             Box::new(|s| s.storage.data_bucket_name = Some("My_Bucket".into())),
         ),

@@ -44,7 +44,7 @@ pub(crate) fn schema() -> Schema {
                 ("kms_key_arns", computed(map_of_strings(), "KMS key ARNs by purpose: `data` (buckets, logs), `ebs` (volumes), `studio` (Studio's file system).")),
                 ("data_bucket_arn", computed(AttributeType::String, "ARN of the data bucket.")),
                 ("model_bucket_arn", computed(AttributeType::String, "ARN of the model bucket.")),
-                ("role_arns", computed(map_of_strings(), "Role ARNs by persona: `data_scientist`, `team_admin`, `execution`, `sc_launch` (created or yours).")),
+                ("role_arns", computed(map_of_strings(), "Role ARNs by persona: `data_scientist`, `team_admin`, `execution`, `sc_launch` (created or yours). Created roles are under the path `/secure-mlops/`: `arn:<partition>:iam::<account>:role/secure-mlops/<name>-<stage>-<persona>`.")),
                 ("domain_id", computed(AttributeType::String, "The Studio domain's id (null without Studio).")),
                 ("domain_arn", computed(AttributeType::String, "The Studio domain's ARN.")),
                 ("domain_url", computed(AttributeType::String, "The Studio domain's URL.")),
@@ -108,12 +108,13 @@ fn network() -> Block {
 /// `iam`.
 fn iam() -> Block {
     block(
-        "Persona and service roles. A role given here is used as it is (separation of duties: the environment neither creates nor changes it, nor attaches guardrails to it); the others are created as `<name>-<stage>-<persona>`.",
+        "Persona and service roles. A role given here is used as it is (separation of duties: the environment neither creates nor changes it, nor attaches guardrails to it); the others are created as `<name>-<stage>-<persona>` under the path `/secure-mlops/`, each with the permissions boundary.",
         vec![
             ("data_scientist_role_arn", optional(AttributeType::String, "Role data scientists work as in Studio.")),
             ("team_admin_role_arn", optional(AttributeType::String, "Role of the team's administrator.")),
             ("execution_role_arn", optional(AttributeType::String, "SageMaker execution role for Studio, jobs and pipelines.")),
             ("sc_launch_role_arn", optional(AttributeType::String, "Service Catalog launch role for the team's products.")),
+            ("permissions_boundary_arn", optional(AttributeType::String, "ARN of the managed policy every role the environment creates carries as its permissions boundary (e.g. `secure-mlops-boundary.json` of `examples/iam/`, which the least-privilege deployer policies require). Unset: the environment creates its own boundary policy, `<name>-<stage>-boundary` under `/secure-mlops/`. A change recreates the roles.")),
         ],
         vec![],
     )

@@ -52,6 +52,7 @@ pub(crate) struct Iam {
     pub(crate) team_admin_role_arn: Value<String>,
     pub(crate) execution_role_arn: Value<String>,
     pub(crate) sc_launch_role_arn: Value<String>,
+    pub(crate) permissions_boundary_arn: Value<String>,
 }
 
 /// `storage`.
@@ -369,6 +370,10 @@ fn iam_spec(r: &mut Reader, state: &State) -> IamSpec {
         team_admin_role_arn: r.string("iam.team_admin_role_arn", &iam.team_admin_role_arn),
         execution_role_arn: r.string("iam.execution_role_arn", &iam.execution_role_arn),
         sc_launch_role_arn: r.string("iam.sc_launch_role_arn", &iam.sc_launch_role_arn),
+        permissions_boundary_arn: r.string(
+            "iam.permissions_boundary_arn",
+            &iam.permissions_boundary_arn,
+        ),
     }
 }
 
