@@ -9,11 +9,15 @@
 //! `123456789012`, `eu-west-1`, environments `team-a-dev` and `team-b-dev`), so the output is the
 //! same on every machine and needs no AWS. `<dir>/manifest.json` lists each document with what it
 //! is: `identity` (attached to `principals`), `trust`, `bucket`/`key` (resource policies of
-//! `resource`), `endpoint` (a VPC endpoint policy, `endpoint_id`) or `boundary`.
+//! `resource`), `endpoint` (a VPC endpoint policy: the S3 gateway endpoint's, `endpoint_id`, or
+//! one interface endpoint policy and the `services` whose endpoints carry it) or `boundary`.
 
 use std::path::{Path, PathBuf};
 
 use secure_mlops_core::ids::{KeyPurpose, Persona};
+use secure_mlops_core::policy::environment::endpoint::{
+    interface_endpoint_scope, InterfaceEndpointScope,
+};
 use secure_mlops_core::policy::environment::flow_logs::{
     flow_logs_delivery_policy, flow_logs_trust_policy,
 };
@@ -21,11 +25,11 @@ use secure_mlops_core::policy::environment::roles::{
     permissions_policy, persona_role_name, trust_policy,
 };
 use secure_mlops_core::policy::environment::{
-    bucket_policy, guardrail_policy, key_policy, s3_endpoint_policy, BucketPolicyInput,
-    EnvironmentFacts,
+    bucket_policy, guardrail_policy, interface_endpoint_policy, key_policy, s3_endpoint_policy,
+    BucketPolicyInput, EnvironmentFacts,
 };
 use secure_mlops_core::policy::projects_roles::{LAUNCH_ROLE, USE_ROLE};
-use secure_mlops_core::spec::GuardrailSpec;
+use secure_mlops_core::spec::{GuardrailSpec, DEFAULT_INTERFACE_ENDPOINTS};
 use serde_json::{json, Value};
 
 /// The account both environments live in.
@@ -48,6 +52,11 @@ impl Env {
 
     fn bucket(&self, purpose: &str) -> String {
         format!("{}-{REGION}-{ACCOUNT}-{purpose}", self.id())
+    }
+
+    /// The environment's letter (`a`, `b`), for its fixed ids.
+    fn letter(&self) -> &str {
+        &self.facts.name[self.facts.name.len() - 1..]
     }
 
     fn role_arn(&self, persona: Persona) -> String {
@@ -161,6 +170,30 @@ fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
         json!({ "type": "endpoint", "env": id, "service": "s3", "endpoint_id": env.s3_endpoint_id }),
     )?;
 
+    // The interface endpoints' policies depend only on the service's scope, so each distinct
+    // document is written once, listing the services it is set on.
+    let mut interface: Vec<(String, Value, Vec<&str>)> = Vec::new();
+    for service in DEFAULT_INTERFACE_ENDPOINTS {
+        let Some(policy) = interface_endpoint_policy(facts, service) else {
+            continue;
+        };
+        let scope = match interface_endpoint_scope(service) {
+            InterfaceEndpointScope::OwnAccount => "own-account",
+            _ => "own-principals",
+        };
+        match interface.iter_mut().find(|(_, doc, _)| *doc == policy) {
+            Some((_, _, services)) => services.push(service),
+            None => interface.push((scope.to_string(), policy, vec![service])),
+        }
+    }
+    for (scope, policy, services) in interface {
+        out.write(
+            &format!("{id}/endpoints/interface-{scope}.json"),
+            &policy,
+            json!({ "type": "endpoint", "env": id, "services": services }),
+        )?;
+    }
+
     let flow_logs_role = format!("arn:aws:iam::{ACCOUNT}:role/{id}-vpc-flow-logs");
     out.write(
         &format!("{id}/roles/vpc_flow_logs.trust.json"),
@@ -181,7 +214,7 @@ fn key_arn(env: &Env, purpose: KeyPurpose) -> String {
         .iter()
         .position(|p| *p == purpose)
         .unwrap_or(0);
-    let letter = &env.facts.name[env.facts.name.len() - 1..];
+    let letter = env.letter();
     format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/{letter}{letter}{letter}{letter}000{index}-0000-4000-8000-000000000000")
 }
 

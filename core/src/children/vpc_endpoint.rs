@@ -14,7 +14,9 @@ use crate::engine::Record;
 use crate::graph::environment as kinds;
 use crate::ids::LogicalId;
 use crate::ids::RecordKind;
-use crate::policy::environment::{policies_equivalent, s3_endpoint_policy};
+use crate::policy::environment::{
+    interface_endpoint_policy, policies_equivalent, s3_endpoint_policy,
+};
 use crate::wait::{poll_until, Deadline, Poll};
 
 /// Record kind of the S3 gateway endpoint the environment created.
@@ -60,14 +62,17 @@ pub enum EndpointSettings {
         subnet_ids: Vec<String>,
         /// The endpoint security group id.
         security_group_id: String,
+        /// The endpoint policy (JSON); `None` leaves AWS's default (the Studio UI endpoints, see
+        /// [`crate::policy::environment::endpoint`]).
+        policy: Option<String>,
     },
 }
 
 /// Adopts the endpoint tagged as `owner` in the VPC, or creates it (with a deterministic client
 /// token), then waits until it is available. An adopted endpoint is repaired: a gateway endpoint
 /// gets any of `route_table_ids` it lacks and its policy back when it is not equivalent to
-/// `policy`; an interface endpoint gets missing subnets, exactly its security group, and private
-/// DNS on.
+/// `policy`; an interface endpoint gets missing subnets, exactly its security group, private
+/// DNS on, and its policy back when it has one and the endpoint's is not equivalent.
 pub async fn ensure(
     clients: &AwsClients,
     owner: Owner<'_>,
@@ -101,11 +106,13 @@ pub async fn ensure(
                 EndpointSettings::Interface {
                     subnet_ids,
                     security_group_id,
+                    policy,
                 } => call
                     .vpc_endpoint_type(VpcEndpointType::Interface)
                     .set_subnet_ids(Some(subnet_ids.clone()))
                     .security_group_ids(security_group_id)
-                    .private_dns_enabled(true),
+                    .private_dns_enabled(true)
+                    .set_policy_document(policy.clone()),
             };
             let out = call
                 .send()
@@ -132,7 +139,7 @@ pub async fn ensure(
 
 /// What differs between the endpoint in `record` and `settings`, one line each; empty when it
 /// complies. Gateway: the policy (compared semantically) and missing route tables. Interface:
-/// private DNS, missing subnets, the security groups. An endpoint deleted outside the engine is
+/// the policy (when it has one), private DNS, missing subnets, the security groups. An endpoint deleted outside the engine is
 /// drift too.
 pub async fn drift(
     clients: &AwsClients,
@@ -202,17 +209,20 @@ fn differences(found: &VpcEndpoint, settings: &EndpointSettings) -> Vec<Differen
             .cloned()
             .collect()
     };
+    let policy_differs = |policy: &String| {
+        let current = found.policy_document().unwrap_or_default();
+        !policies_equivalent(
+            &Value::String(current.to_string()),
+            &Value::String(policy.clone()),
+        )
+    };
     let mut out = Vec::new();
     match settings {
         EndpointSettings::Gateway {
             route_table_ids,
             policy,
         } => {
-            let current = found.policy_document().unwrap_or_default();
-            if !policies_equivalent(
-                &Value::String(current.to_string()),
-                &Value::String(policy.clone()),
-            ) {
+            if policy_differs(policy) {
                 out.push(Difference::Policy);
             }
             let missing = absent(route_table_ids, found.route_table_ids());
@@ -223,7 +233,11 @@ fn differences(found: &VpcEndpoint, settings: &EndpointSettings) -> Vec<Differen
         EndpointSettings::Interface {
             subnet_ids,
             security_group_id,
+            policy,
         } => {
+            if policy.as_ref().is_some_and(policy_differs) {
+                out.push(Difference::Policy);
+            }
             if found.private_dns_enabled() != Some(true) {
                 out.push(Difference::PrivateDnsOff);
             }
@@ -262,16 +276,21 @@ async fn repair(
     let mut call = clients.ec2.modify_vpc_endpoint().vpc_endpoint_id(id);
     for difference in found_differences {
         call = match (difference, settings) {
-            (Difference::Policy, EndpointSettings::Gateway { policy, .. }) => {
-                call.policy_document(policy)
-            }
+            (Difference::Policy, EndpointSettings::Gateway { policy, .. })
+            | (
+                Difference::Policy,
+                EndpointSettings::Interface {
+                    policy: Some(policy),
+                    ..
+                },
+            ) => call.policy_document(policy),
             (Difference::RouteTablesMissing(ids), _) => call.set_add_route_table_ids(Some(ids)),
             (Difference::PrivateDnsOff, _) => call.private_dns_enabled(true),
             (Difference::SubnetsMissing(ids), _) => call.set_add_subnet_ids(Some(ids)),
             (Difference::SecurityGroups { extra, missing }, _) => call
                 .set_add_security_group_ids((!missing.is_empty()).then_some(missing))
                 .set_remove_security_group_ids((!extra.is_empty()).then_some(extra)),
-            (Difference::Policy, EndpointSettings::Interface { .. }) => call,
+            (Difference::Policy, EndpointSettings::Interface { policy: None, .. }) => call,
         };
     }
     call.send()
@@ -528,7 +547,8 @@ impl ChildKind for kinds::S3GatewayEndpoint {
 impl ChildKind for kinds::InterfaceEndpoint {
     type Desired = EndpointPlan;
 
-    /// In every private subnet, behind the endpoint security group.
+    /// In every private subnet, behind the endpoint security group, with a policy limiting it
+    /// to the environment's account ([`interface_endpoint_policy`]).
     fn desired(&self, cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<EndpointPlan, ChildError> {
         let subnet_ids = inputs.dependency_ids(|id| matches!(id, LogicalId::PrivateSubnet(_)))?;
         Ok(EndpointPlan {
@@ -537,6 +557,8 @@ impl ChildKind for kinds::InterfaceEndpoint {
             settings: EndpointSettings::Interface {
                 subnet_ids,
                 security_group_id: inputs.physical_id(&LogicalId::EndpointSecurityGroup)?,
+                policy: interface_endpoint_policy(&cx.env.facts, &self.service)
+                    .map(|p| p.to_string()),
             },
         })
     }
@@ -627,6 +649,7 @@ mod tests {
         let settings = EndpointSettings::Interface {
             subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
             security_group_id: "sg-endpoints".into(),
+            policy: None,
         };
         let found = VpcEndpoint::builder()
             .private_dns_enabled(false)
@@ -653,5 +676,52 @@ mod tests {
             found_differences[2].to_string(),
             "security groups differ (extra: [sg-default], missing: [sg-endpoints]); apply sets them"
         );
+    }
+
+    #[test]
+    fn an_interface_endpoint_with_a_policy_drifts_when_the_policy_is_another() {
+        use aws_sdk_ec2::types::SecurityGroupIdentifier;
+        let facts = crate::policy::environment::EnvironmentFacts {
+            partition: "aws".into(),
+            account_id: "123456789012".into(),
+            region: "eu-west-1".into(),
+            name: "team-a".into(),
+            stage: "dev".into(),
+        };
+        let policy = interface_endpoint_policy(&facts, "ssm")
+            .unwrap()
+            .to_string();
+        let settings = EndpointSettings::Interface {
+            subnet_ids: vec!["subnet-1".into()],
+            security_group_id: "sg-endpoints".into(),
+            policy: Some(policy.clone()),
+        };
+        let endpoint = |document: &str| {
+            VpcEndpoint::builder()
+                .private_dns_enabled(true)
+                .subnet_ids("subnet-1")
+                .groups(
+                    SecurityGroupIdentifier::builder()
+                        .group_id("sg-endpoints")
+                        .build(),
+                )
+                .policy_document(document)
+                .build()
+        };
+        // AWS's default full-access policy, what every interface endpoint had before.
+        let full =
+            r#"{"Statement":[{"Action":"*","Effect":"Allow","Principal":"*","Resource":"*"}]}"#;
+        assert_eq!(
+            differences(&endpoint(full), &settings),
+            [Difference::Policy]
+        );
+        assert_eq!(differences(&endpoint(&policy), &settings), []);
+        // The Studio UI endpoints keep AWS's default: no policy drift reported.
+        let studio = EndpointSettings::Interface {
+            subnet_ids: vec!["subnet-1".into()],
+            security_group_id: "sg-endpoints".into(),
+            policy: interface_endpoint_policy(&facts, "studio").map(|p| p.to_string()),
+        };
+        assert_eq!(differences(&endpoint(full), &studio), []);
     }
 }

@@ -1,4 +1,5 @@
-//! Policy of the environment's S3 gateway endpoint.
+//! Policies of the environment's VPC endpoints: the S3 gateway endpoint
+//! ([`s3_endpoint_policy`]) and the interface endpoints ([`interface_endpoint_policy`]).
 //!
 //! An endpoint policy grants nothing by itself; it caps what any request through the endpoint may
 //! do, whoever makes it. Everything in the VPC reaches S3 through this endpoint (there is no other
@@ -18,6 +19,33 @@
 //! No name pattern (`*sagemaker*`, `sagemaker-*`) is allowed: anyone can create a bucket with
 //! such a name, and `*` also spans `/`, so a pattern reaches objects of any bucket. Buckets of
 //! the environment's account are reached only through their exact names.
+//!
+//! # Interface endpoints
+//!
+//! Without a policy an interface endpoint carries any request, so from Studio a user could
+//! `git push` to a repository of their own account, `PutLogEvents` or `PutParameter` into it
+//! with credentials brought in a notebook. [`interface_endpoint_policy`] caps every endpoint to
+//! principals of the environment's account (`aws:PrincipalAccount`), and where the service's
+//! resources are the customer's, to resources of that account too (`aws:ResourceAccount`):
+//!
+//! | service | principals | resources | why |
+//! | --- | --- | --- | --- |
+//! | `codebuild`, `codepipeline` | this account | this account | builds and pipelines of SageMaker Projects are the account's |
+//! | `codecommit`, `git-codecommit` | this account | this account | a push to another account's repository is exfiltration |
+//! | `kms` | this account | this account | the environment's keys; another account's key would let data leave encrypted for someone else |
+//! | `logs` | this account | this account | `PutLogEvents` into another account's group is exfiltration |
+//! | `sagemaker.runtime`, `sagemaker.featurestore-runtime` | this account | this account | invoking another account's endpoint or writing its feature group carries data out |
+//! | `ssm` | this account | this account | `PutParameter` into another account; AWS's public parameters (`/aws/service/...`) are not reachable |
+//! | `ecr.api`, `ecr.dkr` | this account | any | SageMaker's framework and Deep Learning Container images live in AWS-owned accounts; pulls cannot carry data out |
+//! | `sagemaker.api` | this account | any | JumpStart's public hub and SageMaker's images are AWS-owned; the roles' IAM policies keep writes on the environment's tagged resources |
+//! | `servicecatalog` | this account | any | SageMaker's project templates are products AWS shares with the account |
+//! | `monitoring` | this account | any | `PutMetricData` takes no resource; metrics always land in the caller's account |
+//! | `sts` | this account | any | `GetCallerIdentity` takes no resource; credentials of another account's role are refused by every other endpoint (principal of this account only) and by the S3 gateway endpoint's bucket list |
+//! | `studio`, `notebook` | no policy | no policy | these carry the browser's Studio session, authenticated by the presigned URL rather than a signed API request; sign-in is controlled by `sagemaker:CreatePresignedDomainUrl` in IAM |
+//! | any other service named in the spec | this account | any | its resources are not known here |
+//!
+//! The policy allows `*` within these conditions: an endpoint policy grants nothing, it is a
+//! ceiling on what the caller's own IAM policies allow.
 
 use serde_json::{json, Value};
 
@@ -31,6 +59,81 @@ pub const SID_SAGEMAKER_DEFAULT_BUCKET: &str = "AllowSageMakerDefaultBucketInAcc
 pub const SID_READ_SAGEMAKER_BUCKETS: &str = "AllowReadSageMakerBuckets";
 /// Sid of the statement allowing ECR image layer downloads.
 pub const SID_READ_ECR_IMAGE_LAYERS: &str = "AllowReadEcrImageLayers";
+
+/// Sid of an interface endpoint statement allowing this account's principals on this account's
+/// resources.
+pub const SID_OWN_ACCOUNT_ONLY: &str = "AllowThisAccountsPrincipalsOnThisAccountsResources";
+/// Sid of an interface endpoint statement allowing this account's principals on any resource.
+pub const SID_OWN_PRINCIPALS: &str = "AllowThisAccountsPrincipals";
+
+/// What an interface endpoint's policy limits (see the module's table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InterfaceEndpointScope {
+    /// Principals and resources of the environment's account.
+    OwnAccount,
+    /// Principals of the environment's account; resources of any account (AWS-owned ones).
+    OwnPrincipals,
+    /// No policy (AWS's default): the Studio and notebook UI endpoints.
+    NoPolicy,
+}
+
+/// Services whose resources are the customer's: their endpoints also require
+/// `aws:ResourceAccount`.
+pub const OWN_RESOURCE_SERVICES: &[&str] = &[
+    "codebuild",
+    "codecommit",
+    "codepipeline",
+    "git-codecommit",
+    "kms",
+    "logs",
+    "sagemaker.featurestore-runtime",
+    "sagemaker.runtime",
+    "ssm",
+];
+
+/// Endpoints left without a policy: they carry Studio's browser session, not signed API calls.
+pub const NO_POLICY_SERVICES: &[&str] = &["notebook", "studio"];
+
+/// What the policy of the interface endpoint of `service` (`ssm`, `ecr.dkr`, ...) limits.
+pub fn interface_endpoint_scope(service: &str) -> InterfaceEndpointScope {
+    if NO_POLICY_SERVICES.contains(&service) {
+        InterfaceEndpointScope::NoPolicy
+    } else if OWN_RESOURCE_SERVICES.contains(&service) {
+        InterfaceEndpointScope::OwnAccount
+    } else {
+        InterfaceEndpointScope::OwnPrincipals
+    }
+}
+
+/// The policy of the environment's interface endpoint of `service`, or `None` for the endpoints
+/// left with AWS's default (see the module's table).
+pub fn interface_endpoint_policy(facts: &EnvironmentFacts, service: &str) -> Option<Value> {
+    let account = &facts.account_id;
+    let (sid, condition) = match interface_endpoint_scope(service) {
+        InterfaceEndpointScope::NoPolicy => return None,
+        InterfaceEndpointScope::OwnAccount => (
+            SID_OWN_ACCOUNT_ONLY,
+            json!({ "StringEquals": {
+                "aws:PrincipalAccount": account,
+                "aws:ResourceAccount": account
+            } }),
+        ),
+        InterfaceEndpointScope::OwnPrincipals => (
+            SID_OWN_PRINCIPALS,
+            json!({ "StringEquals": { "aws:PrincipalAccount": account } }),
+        ),
+    };
+    // `aws:PrincipalAccount` is absent from an unsigned request, so `StringEquals` also refuses
+    // those (nothing inside the VPC needs one).
+    Some(document(vec![json!({
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": condition
+    })]))
+}
 
 /// What SageMaker jobs, Studio apps and the SageMaker SDK do on a bucket they read and write:
 /// objects, listing (and the SDK's region lookup), and multipart uploads of large artifacts.
@@ -261,6 +364,98 @@ mod tests {
                 assert!(!glob_matches(r, "arn:aws:s3:::foreign/sagemaker/x"), "{r}");
                 assert!(!glob_matches(r, "arn:aws:s3:::sagemaker-attacker"), "{r}");
             }
+        }
+    }
+
+    #[test]
+    fn interface_endpoints_carry_only_this_accounts_principals() {
+        for service in crate::spec::DEFAULT_INTERFACE_ENDPOINTS {
+            let Some(doc) = interface_endpoint_policy(&facts(), service) else {
+                assert!(
+                    NO_POLICY_SERVICES.contains(service),
+                    "{service} has no policy"
+                );
+                continue;
+            };
+            // Not `assert_well_formed`: that refuses `"Action": "*"` in an Allow, right for an
+            // identity policy; here the `*` is the ceiling the conditions narrow.
+            assert_eq!(doc["Version"], "2012-10-17");
+            let [s] = &statements(&doc)[..] else {
+                panic!("{service}: one statement")
+            };
+            assert_eq!(s["Effect"], "Allow");
+            assert_eq!(
+                s["Condition"]["StringEquals"]["aws:PrincipalAccount"], "123456789012",
+                "{service}"
+            );
+            // Only `StringEquals`: no `IfExists`, no other operator that could loosen it.
+            assert_eq!(
+                s["Condition"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .collect::<Vec<_>>(),
+                ["StringEquals"],
+                "{service}"
+            );
+        }
+    }
+
+    #[test]
+    fn endpoints_of_the_customers_services_reach_only_this_accounts_resources() {
+        // The exfiltration paths of the finding: git push, PutLogEvents, PutParameter into
+        // another account, and the other services whose resources are the account's.
+        for service in [
+            "codecommit",
+            "git-codecommit",
+            "logs",
+            "ssm",
+            "kms",
+            "codebuild",
+            "codepipeline",
+            "sagemaker.runtime",
+            "sagemaker.featurestore-runtime",
+        ] {
+            assert_eq!(
+                interface_endpoint_scope(service),
+                InterfaceEndpointScope::OwnAccount
+            );
+            let doc = interface_endpoint_policy(&facts(), service).unwrap();
+            let s = statement(&doc, SID_OWN_ACCOUNT_ONLY);
+            assert_eq!(
+                s["Condition"],
+                json!({ "StringEquals": {
+                    "aws:PrincipalAccount": "123456789012",
+                    "aws:ResourceAccount": "123456789012"
+                } }),
+                "{service}"
+            );
+        }
+    }
+
+    #[test]
+    fn endpoints_reading_aws_owned_resources_do_not_require_the_resource_account() {
+        // Deep Learning Container images live in AWS's accounts; JumpStart's hub is AWS's.
+        for service in ["ecr.api", "ecr.dkr", "sagemaker.api", "sts", "monitoring"] {
+            let doc = interface_endpoint_policy(&facts(), service).unwrap();
+            let s = statement(&doc, SID_OWN_PRINCIPALS);
+            assert_eq!(
+                s["Condition"],
+                json!({ "StringEquals": { "aws:PrincipalAccount": "123456789012" } }),
+                "{service}"
+            );
+        }
+        // A service the engine does not know: principals only.
+        assert_eq!(
+            interface_endpoint_scope("bedrock-runtime"),
+            InterfaceEndpointScope::OwnPrincipals
+        );
+    }
+
+    #[test]
+    fn the_studio_ui_endpoints_keep_the_default() {
+        for service in ["studio", "notebook"] {
+            assert!(interface_endpoint_policy(&facts(), service).is_none());
         }
     }
 

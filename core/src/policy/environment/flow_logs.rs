@@ -3,10 +3,12 @@
 //! * [`flow_logs_trust_policy`]: only the VPC Flow Logs service may assume the role, and only on
 //!   behalf of flow logs of the environment's own account and region (confused-deputy guard:
 //!   another account's flow log cannot name this role and write into our log group).
-//! * [`flow_logs_delivery_policy`]: what delivery needs (create streams, put events, and the two
-//!   describe calls it makes first), only on the environment's log groups: the names under
+//! * [`flow_logs_delivery_policy`]: what delivery needs (create streams, put events, describe
+//!   the streams), only on the environment's log groups: the names under
 //!   [`EnvironmentFacts::log_group_name_prefix`], which are also the only groups the data key
-//!   encrypts.
+//!   encrypts. `logs:DescribeLogGroups` is a list call that takes no resource (IAM matches it
+//!   only against `"*"`; on a log-group ARN it would never be allowed), so it has its own
+//!   statement; it returns names and settings of the account's log groups, no log data.
 
 use serde_json::{json, Value};
 
@@ -16,6 +18,8 @@ use super::{document, EnvironmentFacts};
 pub const SID_FLOW_LOGS_ASSUME_ROLE: &str = "AllowVpcFlowLogsAssumeRole";
 /// Sid of the statement allowing delivery into the environment's log groups.
 pub const SID_FLOW_LOGS_DELIVERY: &str = "AllowFlowLogDeliveryToEnvironmentLogGroups";
+/// Sid of the statement allowing the log-group listing delivery makes first.
+pub const SID_FLOW_LOGS_DESCRIBE_GROUPS: &str = "AllowFlowLogDescribeLogGroups";
 
 /// The service principal of VPC flow logs.
 pub const FLOW_LOGS_SERVICE: &str = "vpc-flow-logs.amazonaws.com";
@@ -23,10 +27,12 @@ pub const FLOW_LOGS_SERVICE: &str = "vpc-flow-logs.amazonaws.com";
 /// What flow-log delivery calls on the log group and its streams.
 pub const DELIVERY_ACTIONS: &[&str] = &[
     "logs:CreateLogStream",
-    "logs:DescribeLogGroups",
     "logs:DescribeLogStreams",
     "logs:PutLogEvents",
 ];
+
+/// The list call delivery makes first; it takes no resource.
+pub const DESCRIBE_GROUPS_ACTION: &str = "logs:DescribeLogGroups";
 
 /// The trust policy of the flow-log role: `vpc-flow-logs.amazonaws.com`, for flow logs of the
 /// environment's account (and, by ARN, region) only.
@@ -52,12 +58,20 @@ pub fn flow_logs_trust_policy(facts: &EnvironmentFacts) -> Value {
 /// streams, nothing else.
 pub fn flow_logs_delivery_policy(facts: &EnvironmentFacts) -> Value {
     let groups = facts.log_group_arn_pattern();
-    document(vec![json!({
-        "Sid": SID_FLOW_LOGS_DELIVERY,
-        "Effect": "Allow",
-        "Action": DELIVERY_ACTIONS,
-        "Resource": [groups.clone(), format!("{groups}:*")],
-    })])
+    document(vec![
+        json!({
+            "Sid": SID_FLOW_LOGS_DELIVERY,
+            "Effect": "Allow",
+            "Action": DELIVERY_ACTIONS,
+            "Resource": [groups.clone(), format!("{groups}:*")],
+        }),
+        json!({
+            "Sid": SID_FLOW_LOGS_DESCRIBE_GROUPS,
+            "Effect": "Allow",
+            "Action": DESCRIBE_GROUPS_ACTION,
+            "Resource": "*",
+        }),
+    ])
 }
 
 #[cfg(test)]
@@ -102,7 +116,14 @@ mod tests {
     fn delivery_is_limited_to_the_environments_log_groups() {
         let doc = flow_logs_delivery_policy(&facts());
         assert_well_formed(&doc);
-        assert_eq!(sids(&doc), [SID_FLOW_LOGS_DELIVERY]);
+        assert_eq!(
+            sids(&doc),
+            [SID_FLOW_LOGS_DELIVERY, SID_FLOW_LOGS_DESCRIBE_GROUPS]
+        );
+        // The list call alone on "*": it names no log group, so it cannot be scoped to one.
+        let describe = statement(&doc, SID_FLOW_LOGS_DESCRIBE_GROUPS);
+        assert_eq!(strings(&describe["Action"]), ["logs:DescribeLogGroups"]);
+        assert_eq!(describe["Resource"], "*");
         let s = statement(&doc, SID_FLOW_LOGS_DELIVERY);
         assert_eq!(s["Effect"], "Allow");
         let mut actions = strings(&s["Action"]);
@@ -111,7 +132,6 @@ mod tests {
             actions,
             [
                 "logs:CreateLogStream",
-                "logs:DescribeLogGroups",
                 "logs:DescribeLogStreams",
                 "logs:PutLogEvents"
             ]

@@ -11,13 +11,14 @@
 //! **No `kms:*` for the account.** AWS's default key policy gives the account principal `kms:*`,
 //! which hands the key to any IAM policy in the account. Here the account gets administration
 //! only, so use is limited to the roles this policy names. That cannot lock the key out: the
-//! account keeps `kms:PutKeyPolicy` (through `kms:Put*`), which is what KMS's lockout safety check
+//! account keeps `kms:PutKeyPolicy`, which is what KMS's lockout safety check
 //! requires, so an IAM administrator can always rewrite the policy.
 //!
-//! **`kms:CreateAlias` instead of `kms:Create*`.** `kms:Create*` includes `kms:CreateGrant`, and a
+//! **`kms:CreateAlias` instead of `kms:Create*`** (and every administration action named, no
+//! wildcard). `kms:Create*` includes `kms:CreateGrant`, and a
 //! grant can give its grantee `kms:Decrypt`: any principal whose IAM policy allowed
-//! `kms:CreateGrant` could hand itself use of the key without the key policy changing. The other
-//! administration wildcards match no usage or grant-creating action (a test checks).
+//! `kms:CreateGrant` could hand itself use of the key without the key policy changing. No
+//! administration action is a usage or grant-creating one (a test checks).
 //!
 //! A consequence: whoever creates resources encrypted with these keys (the engine creating the
 //! domain with the `studio` key, ...) needs its role among the key's users.
@@ -39,27 +40,52 @@ pub const SID_CLOUDWATCH_LOGS: &str = "AllowCloudWatchLogsForEnvironmentLogGroup
 
 /// Key administration: lifecycle, policy, aliases, tags, rotation. No cryptographic operation,
 /// no grant creation.
+///
+/// Named one by one rather than as `kms:Delete*`, `kms:List*`, ...: the wildcards also matched
+/// account-level calls (`kms:ListKeys`, `kms:ListAliases`, custom key stores) that a key policy
+/// can never grant, and actions for key kinds the environment does not make (imported key
+/// material, asymmetric public keys, multi-Region primaries). The alias actions stay: KMS checks
+/// `kms:CreateAlias`/`UpdateAlias`/`DeleteAlias` on the key (in its key policy) as well as on the
+/// alias.
 pub const ADMINISTRATION_ACTIONS: &[&str] = &[
     "kms:CancelKeyDeletion",
     "kms:CreateAlias",
-    "kms:Delete*",
-    "kms:Describe*",
-    "kms:Disable*",
-    "kms:Enable*",
-    "kms:Get*",
-    "kms:List*",
-    "kms:Put*",
-    "kms:Revoke*",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
+    "kms:RotateKeyOnDemand",
     "kms:ScheduleKeyDeletion",
     "kms:TagResource",
     "kms:UntagResource",
-    "kms:Update*",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
 ];
 
 /// Using the key for envelope encryption, as S3, EBS, EFS and SageMaker do.
 pub const USAGE_ACTIONS: &[&str] = &[
     "kms:Decrypt",
     "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey*",
+    "kms:ReEncrypt*",
+];
+
+/// What CloudWatch Logs does with the `data` key for an encrypted log group. `kms:DescribeKey` is
+/// left out: it carries no encryption context, so under the statement's
+/// `kms:EncryptionContext:aws:logs:arn` condition it could never be allowed anyway.
+pub const CLOUDWATCH_LOGS_ACTIONS: &[&str] = &[
+    "kms:Decrypt",
     "kms:Encrypt",
     "kms:GenerateDataKey*",
     "kms:ReEncrypt*",
@@ -112,15 +138,17 @@ pub fn key_policy(facts: &EnvironmentFacts, key: KeyPurpose, user_role_arns: &[S
         // CloudWatch Logs calls KMS as its regional service principal and puts the log group's
         // ARN in the encryption context; matching that ARN against the environment's prefix
         // keeps other log groups of the account from using the key. This is the shape CloudWatch
-        // Logs documents for encrypted log groups, its actions narrowed from wildcards.
+        // Logs documents for encrypted log groups, its actions narrowed from wildcards. The
+        // encryption context is a string-typed key (IAM's KMS reference), so a string operator:
+        // with the pattern's single trailing `*` it matches what `ArnLike` matched.
         statements.push(json!({
             "Sid": SID_CLOUDWATCH_LOGS,
             "Effect": "Allow",
             "Principal": { "Service": format!("logs.{}.amazonaws.com", facts.region) },
-            "Action": USAGE_ACTIONS,
+            "Action": CLOUDWATCH_LOGS_ACTIONS,
             "Resource": "*",
             "Condition": {
-                "ArnLike": { "kms:EncryptionContext:aws:logs:arn": facts.log_group_arn_pattern() }
+                "StringLike": { "kms:EncryptionContext:aws:logs:arn": facts.log_group_arn_pattern() }
             }
         }));
     }
@@ -261,7 +289,8 @@ mod tests {
             logs["Principal"],
             json!({ "Service": "logs.eu-west-1.amazonaws.com" })
         );
-        let pattern = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+        assert_eq!(logs["Action"], json!(CLOUDWATCH_LOGS_ACTIONS));
+        let pattern = logs["Condition"]["StringLike"]["kms:EncryptionContext:aws:logs:arn"]
             .as_str()
             .unwrap();
         let own =
@@ -279,6 +308,31 @@ mod tests {
             let doc = key_policy(&facts(), key, &roles());
             assert!(!sids(&doc).contains(&SID_CLOUDWATCH_LOGS), "{}", key.key());
             assert!(!doc.to_string().contains("\"Service\""), "{}", key.key());
+        }
+    }
+
+    #[test]
+    fn administration_names_key_actions_only() {
+        for a in ADMINISTRATION_ACTIONS {
+            assert!(
+                !a.contains('*'),
+                "{a}: a wildcard also matches account-level calls"
+            );
+        }
+        // Calls on the account or a custom key store, which no key policy can grant.
+        for account_level in [
+            "kms:ListKeys",
+            "kms:ListAliases",
+            "kms:ListRetirableGrants",
+            "kms:CreateKey",
+            "kms:DescribeCustomKeyStores",
+            "kms:DeleteCustomKeyStore",
+            "kms:UpdateCustomKeyStore",
+        ] {
+            assert!(
+                !ADMINISTRATION_ACTIONS.contains(&account_level),
+                "{account_level}"
+            );
         }
     }
 

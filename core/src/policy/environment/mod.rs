@@ -23,7 +23,7 @@ pub mod roles;
 
 pub use bucket::{bucket_policy, BucketPolicyInput};
 pub use compare::{normalize_policy, policies_equivalent};
-pub use endpoint::s3_endpoint_policy;
+pub use endpoint::{interface_endpoint_policy, s3_endpoint_policy};
 pub use guardrails::guardrail_policy;
 pub use kms::key_policy;
 

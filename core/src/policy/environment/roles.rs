@@ -86,6 +86,8 @@ pub const SID_METRICS: &str = "PutSageMakerMetrics";
 pub const SID_VPC_DESCRIBE: &str = "DescribeVpcResources";
 /// Sid (execution): create and delete the network interfaces of VPC-attached compute.
 pub const SID_VPC_INTERFACES: &str = "ManageNetworkInterfacesForVpcCompute";
+/// Sid (execution): remove network-interface permissions (a call that takes no resource).
+pub const SID_VPC_INTERFACE_PERMISSIONS: &str = "DeleteNetworkInterfacePermissionsForVpcCompute";
 /// Sid (launch): manage the stacks Service Catalog launches.
 pub const SID_CFN_STACKS: &str = "ManageServiceCatalogStacks";
 /// Sid (launch): validate templates (these calls take no resource).
@@ -181,8 +183,14 @@ pub const SAGEMAKER_WORK_ACTIONS: &[&str] = &[
 ];
 
 /// SageMaker resource types [`SAGEMAKER_WORK_ACTIONS`] act on (ARN resource prefixes).
+///
+/// `action`, `artifact` and `context` are lineage entities: `sagemaker:AddAssociation` links them
+/// (and trial components) and is checked on them.
 pub const SAGEMAKER_WORK_RESOURCE_TYPES: &[&str] = &[
+    "action",
+    "artifact",
     "automl-job",
+    "context",
     "experiment",
     "experiment-trial",
     "experiment-trial-component",
@@ -319,6 +327,13 @@ pub fn permissions_policy(
     statements.extend(buckets(facts, bucket_names));
     statements.extend(keys(facts, persona != Persona::ScLaunch));
     document(statements)
+}
+
+fn ec2_arn(facts: &EnvironmentFacts, resource: &str) -> String {
+    format!(
+        "arn:{}:ec2:{}:{}:{resource}",
+        facts.partition, facts.region, facts.account_id
+    )
 }
 
 fn sagemaker_arn(facts: &EnvironmentFacts, resource: &str) -> String {
@@ -561,6 +576,11 @@ fn user_profile_management(facts: &EnvironmentFacts) -> Vec<Value> {
 
 /// What SageMaker jobs and Studio apps need at run time as the execution role.
 fn execution_runtime(facts: &EnvironmentFacts) -> Vec<Value> {
+    let vpc_interface_resources: Vec<String> =
+        ["network-interface/*", "security-group/*", "subnet/*"]
+            .iter()
+            .map(|r| ec2_arn(facts, r))
+            .collect();
     vec![
         json!({
             "Sid": SID_ECR_AUTH,
@@ -613,16 +633,25 @@ fn execution_runtime(facts: &EnvironmentFacts) -> Vec<Value> {
         }),
         // The subnets and groups are the environment's, but SageMaker may create the interface
         // before the request names them in a way IAM can match; the guardrail policy is what
-        // keeps compute in the environment's VPC.
+        // keeps compute in the environment's VPC. The interfaces, subnets and groups are this
+        // account's in this region (SageMaker creates the interface in the customer's VPC).
         json!({
             "Sid": SID_VPC_INTERFACES,
             "Effect": "Allow",
             "Action": [
                 "ec2:CreateNetworkInterface",
                 "ec2:CreateNetworkInterfacePermission",
-                "ec2:DeleteNetworkInterface",
-                "ec2:DeleteNetworkInterfacePermission"
+                "ec2:DeleteNetworkInterface"
             ],
+            "Resource": vpc_interface_resources
+        }),
+        // IAM matches this call only against "*": it names a permission id, not an interface.
+        // A permission is what lets SageMaker's service account attach to an interface, so
+        // deleting one can only take access away.
+        json!({
+            "Sid": SID_VPC_INTERFACE_PERMISSIONS,
+            "Effect": "Allow",
+            "Action": "ec2:DeleteNetworkInterfacePermission",
             "Resource": "*"
         }),
     ]
@@ -909,6 +938,7 @@ mod tests {
             SID_METRICS,
             SID_VPC_DESCRIBE,
             SID_VPC_INTERFACES,
+            SID_VPC_INTERFACE_PERMISSIONS,
         ]);
         exec.extend(data);
         assert_eq!(sids_of(Persona::Execution), exec);
