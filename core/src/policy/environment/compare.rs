@@ -431,9 +431,9 @@ mod tests {
             .unwrap()
             .remove("StringNotEquals");
         assert!(!policies_equivalent(&bucket, &loosened));
-        // Or adds a role to the exceptions.
+        // Or adds a role to the exceptions of listing and deleting.
         let mut excepted = bucket.clone();
-        excepted["Statement"][1]["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
+        excepted["Statement"][2]["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
             .as_array_mut()
             .unwrap()
             .push(json!("arn:aws:iam::123456789012:role/intruder"));
