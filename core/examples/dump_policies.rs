@@ -26,7 +26,7 @@ use secure_mlops_core::policy::environment::roles::{
 };
 use secure_mlops_core::policy::environment::{
     bucket_policy, guardrail_policy, interface_endpoint_policy, key_policy, s3_endpoint_policy,
-    BucketPolicyInput, EnvironmentFacts,
+    BucketPolicyInput, EnvironmentFacts, GuardrailScope,
 };
 use secure_mlops_core::policy::projects_roles::{LAUNCH_ROLE, USE_ROLE};
 use secure_mlops_core::spec::{GuardrailSpec, DEFAULT_INTERFACE_ENDPOINTS};
@@ -126,7 +126,16 @@ fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
         )?;
     }
 
-    if let Some(guardrails) = guardrail_policy(&GuardrailSpec::default()) {
+    let scope = GuardrailScope {
+        subnet_ids: vec![
+            format!("subnet-0{}00000000000001", env.letter()),
+            format!("subnet-0{}00000000000002", env.letter()),
+        ],
+        security_group_ids: vec![format!("sg-0{}000000000000001", env.letter())],
+        volume_kms_key_arns: vec![key_arn(env, KeyPurpose::Ebs)],
+        output_kms_key_arns: vec![key_arn(env, KeyPurpose::Data)],
+    };
+    if let Some(guardrails) = guardrail_policy(&GuardrailSpec::default(), &scope) {
         // Attached to every role the environment creates.
         let attached: Vec<String> = Persona::ALL.iter().map(|p| env.role_arn(*p)).collect();
         out.write(

@@ -22,12 +22,23 @@ use secure_mlops_core::policy::environment::bucket::{
 };
 use secure_mlops_core::policy::environment::{
     bucket_policy, guardrail_policy as guardrail_document, key_policy, policies_equivalent,
-    BucketPolicyInput, EnvironmentFacts,
+    BucketPolicyInput, EnvironmentFacts, GuardrailScope,
 };
 use secure_mlops_core::spec::GuardrailSpec;
 use serde_json::Value;
 
 const ENV_ID: &str = "team-a-dev";
+
+/// The values the guardrails compare requests with; the policy's text only needs them to be
+/// fixed (nothing here starts compute).
+fn guardrail_scope() -> GuardrailScope {
+    GuardrailScope {
+        subnet_ids: vec!["subnet-0a00000000000001".into()],
+        security_group_ids: vec!["sg-0a000000000000001".into()],
+        volume_kms_key_arns: vec!["arn:aws:kms:us-east-1:000000000000:key/ebs".into()],
+        output_kms_key_arns: vec!["arn:aws:kms:us-east-1:000000000000:key/data".into()],
+    }
+}
 const KINDS: &[&str] = &[
     "iam:role",
     "iam:policy",
@@ -137,7 +148,7 @@ impl Team {
 
     /// The guardrail policy with the default document on every role but the launch role's.
     async fn guardrails(&self, roles: &[(Persona, Record)]) -> Guardrails {
-        let document = guardrail_document(&GuardrailSpec::default())
+        let document = guardrail_document(&GuardrailSpec::default(), &guardrail_scope())
             .unwrap_or_else(|| panic!("default guardrails are not empty"));
         let guarded: Vec<String> = roles
             .iter()
@@ -424,10 +435,13 @@ async fn guardrails_guard_every_persona_but_launch_and_follow_document_changes()
     assert!(!attached_policies(&team, &guarded[2])
         .await
         .contains(&gp.physical_id));
-    let narrower = guardrail_document(&GuardrailSpec {
-        allowed_instance_types: vec!["ml.m5.large".into()],
-        ..GuardrailSpec::default()
-    })
+    let narrower = guardrail_document(
+        &GuardrailSpec {
+            allowed_instance_types: vec!["ml.m5.large".into()],
+            ..GuardrailSpec::default()
+        },
+        &guardrail_scope(),
+    )
     .unwrap_or_else(|| panic!("guardrails"));
     for round in 0..6 {
         let doc = if round % 2 == 0 {

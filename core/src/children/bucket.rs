@@ -640,9 +640,9 @@ impl ChildKind for kinds::Bucket {
             &BucketPolicyInput {
                 bucket_name: name.clone(),
                 vpc_endpoint_id: inputs.physical_id(&LogicalId::S3Endpoint)?,
-                // Only the engine reaches objects from outside the VPC: it empties the
-                // buckets on destroy. SageMaker jobs and Studio run in the VPC and come
-                // through the endpoint.
+                // Only the engine lists and deletes objects from outside the VPC: it empties
+                // the buckets on destroy (it cannot read or write them from there). SageMaker
+                // jobs and Studio run in the VPC and come through the endpoint.
                 service_role_arns: vec![cx.clients.caller_arn.clone()],
                 kms_key_arn: kms_key_arn.clone(),
             },

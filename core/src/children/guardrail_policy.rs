@@ -1,6 +1,8 @@
 //! The environment's guardrail policy: a customer-managed IAM policy (the document from
 //! [`guardrail_policy`](crate::policy::environment::guardrail_policy)) attached to the roles the
-//! environment creates for people and SageMaker.
+//! environment creates for people and SageMaker. It names the environment's private subnets,
+//! SageMaker security group, `ebs` key (volumes) and `data` key (job outputs), read from the
+//! records of those children, which the graph makes its dependencies.
 //!
 //! Its name is deterministic (`<env id>-guardrails`, under the path `/secure-mlops/`), so its
 //! ARN is too and it is found again by ARN; it is adopted only if its tags say it is this child.
@@ -22,11 +24,12 @@ use super::tags::{iam_document, owned_by, policy_differences};
 use crate::aws::{AwsCallError, AwsClients, ErrorKind};
 use crate::engine::Record;
 use crate::graph::environment as kinds;
+use crate::ids::KeyPurpose;
 use crate::ids::LogicalId;
 use crate::ids::RecordKind;
 use crate::ids::ENVIRONMENT_TAG;
-use crate::policy::environment::guardrail_policy as guardrail_document;
 use crate::policy::environment::roles::{environment_policy_arn, IAM_PATH};
+use crate::policy::environment::{guardrail_policy as guardrail_document, GuardrailScope};
 
 /// Record kind of the guardrail policy.
 pub const KIND: RecordKind = RecordKind::GuardrailPolicy;
@@ -515,7 +518,13 @@ impl ChildKind for kinds::GuardrailPolicy {
 
     fn desired(&self, cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<Guardrails, ChildError> {
         // The graph has this node only when some guardrail is on.
-        let document = guardrail_document(&cx.env.guardrails)
+        let scope = GuardrailScope {
+            subnet_ids: inputs.dependency_ids(|id| matches!(id, LogicalId::PrivateSubnet(_)))?,
+            security_group_ids: vec![inputs.physical_id(&LogicalId::SageMakerSecurityGroup)?],
+            volume_kms_key_arns: vec![inputs.arn(&LogicalId::KmsKey(KeyPurpose::Ebs))?],
+            output_kms_key_arns: vec![inputs.arn(&LogicalId::KmsKey(KeyPurpose::Data))?],
+        };
+        let document = guardrail_document(&cx.env.guardrails, &scope)
             .ok_or_else(|| cx.refused("every guardrail is off, so there is no policy to write"))?;
         let role_names = inputs.dependency_ids(|id| matches!(id, LogicalId::Role(_)))?;
         Ok(Guardrails {

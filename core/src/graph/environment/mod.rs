@@ -13,7 +13,7 @@ pub use kinds::*;
 
 use super::{Graph, GraphError, Node};
 use crate::ids::{BucketPurpose, KeyPurpose, LogicalId, Persona};
-use crate::policy::environment::guardrail_policy;
+use crate::policy::environment::{guardrail_policy, GuardrailScope};
 use crate::spec::EnvironmentSpec;
 
 /// Collects nodes, ids and dependencies given as [`LogicalId`]s.
@@ -45,7 +45,7 @@ pub fn environment_graph(spec: &EnvironmentSpec) -> Result<Graph<Child>, GraphEr
         nat(spec, &mut nodes);
     }
     security_groups_and_endpoints(spec, &network, &mut nodes);
-    keys_and_roles(spec, &mut nodes);
+    keys_and_roles(spec, &network, &mut nodes);
     buckets(spec, &network, &mut nodes);
     if spec.studio.enabled {
         studio(spec, &network, &mut nodes);
@@ -188,7 +188,7 @@ fn security_groups_and_endpoints(spec: &EnvironmentSpec, network: &Network, node
 }
 
 /// The keys, the persona roles (created or brought) and the guardrail policy.
-fn keys_and_roles(spec: &EnvironmentSpec, nodes: &mut Nodes) {
+fn keys_and_roles(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
     for purpose in KeyPurpose::ALL {
         let deps = Persona::ALL.map(LogicalId::Role);
         nodes.add(
@@ -217,12 +217,20 @@ fn keys_and_roles(spec: &EnvironmentSpec, nodes: &mut Nodes) {
         }
     }
     // The guardrail policy is attached to the roles the environment creates; roles brought by
-    // the user are theirs to govern (separation of duties).
-    if !guarded.is_empty() && guardrail_policy(&spec.guardrails).is_some() {
+    // the user are theirs to govern (separation of duties). It compares requests with the
+    // environment's private subnets, SageMaker security group and keys, so their records are
+    // its inputs too.
+    let any_guard = guardrail_policy(&spec.guardrails, &GuardrailScope::default()).is_some();
+    if !guarded.is_empty() && any_guard {
+        let mut deps = guarded;
+        deps.extend(network.private_subnets.iter().cloned());
+        deps.push(LogicalId::SageMakerSecurityGroup);
+        deps.push(LogicalId::KmsKey(KeyPurpose::Data));
+        deps.push(LogicalId::KmsKey(KeyPurpose::Ebs));
         nodes.add(
             LogicalId::GuardrailPolicy,
             Child::GuardrailPolicy(GuardrailPolicy),
-            guarded,
+            deps,
         );
     }
 }

@@ -138,6 +138,22 @@ fn given_roles_are_used_and_not_guarded_or_created() {
 }
 
 #[test]
+fn guardrails_read_the_subnets_group_and_keys_they_name() {
+    let graph = quickstart_graph();
+    let guard = graph.get("policy-guardrails").unwrap();
+    let expected = [
+        LogicalId::PrivateSubnet(0),
+        LogicalId::PrivateSubnet(1),
+        LogicalId::SageMakerSecurityGroup,
+        LogicalId::KmsKey(KeyPurpose::Data),
+        LogicalId::KmsKey(KeyPurpose::Ebs),
+    ];
+    for dep in expected {
+        assert!(guard.depends_on.contains(&dep.to_string()), "{dep}");
+    }
+}
+
+#[test]
 fn endpoints_and_flow_logs_follow_the_spec() {
     let mut spec = quickstart();
     spec.network.interface_endpoints =

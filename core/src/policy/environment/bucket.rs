@@ -4,13 +4,18 @@
 //! roles. The bucket policy only takes away what those could otherwise do from the wrong place:
 //!
 //! * [`SID_DENY_INSECURE_TRANSPORT`]: every request without TLS.
-//! * [`SID_DENY_OUTSIDE_VPC_ENDPOINT`]: reading, writing, deleting and listing objects from
-//!   anywhere but the environment's S3 gateway endpoint, for everyone except the roles that have
-//!   to be reached by AWS services and requests AWS services make on a caller's behalf.
+//! * [`SID_DENY_OUTSIDE_VPC_ENDPOINT`]: reading and writing objects from anywhere but the
+//!   environment's S3 gateway endpoint, for everyone (the engine included), except requests AWS
+//!   services make on a caller's behalf.
+//! * [`SID_DENY_LIST_AND_DELETE_OUTSIDE_VPC_ENDPOINT`]: listing and deleting objects from
+//!   anywhere but the endpoint, for everyone except the excepted roles (the engine, which empties
+//!   the bucket before deleting it) and requests AWS services make on a caller's behalf.
 //!
 //! Bucket configuration (`s3:PutBucketPolicy`, ...) stays reachable from outside the VPC so the
 //! engine, which runs outside it, can still manage the bucket. Emptying a bucket before deletion
-//! is object access, though: the engine's role must be among the excepted roles for that.
+//! is object access, though: listing versions and uploads, deleting versions, aborting uploads.
+//! That and nothing more is what the excepted roles keep; none of them can read or write an
+//! object from outside the VPC.
 
 use serde_json::{json, Value};
 
@@ -21,25 +26,30 @@ pub const SID_DENY_INSECURE_TRANSPORT: &str = "DenyInsecureTransport";
 /// Sid of the statement denying uploads encrypted with another key than the environment's `data`
 /// key.
 pub const SID_DENY_OTHER_KMS_KEY: &str = "DenyUploadsWithOtherKmsKey";
-/// Sid of the statement denying object access that bypasses the VPC endpoint.
+/// Sid of the statement denying object reads and writes that bypass the VPC endpoint.
 pub const SID_DENY_OUTSIDE_VPC_ENDPOINT: &str = "DenyObjectAccessOutsideVpcEndpoint";
+/// Sid of the statement denying listing and deleting objects outside the VPC endpoint, except
+/// for the roles that empty the bucket.
+pub const SID_DENY_LIST_AND_DELETE_OUTSIDE_VPC_ENDPOINT: &str =
+    "DenyObjectListAndDeleteOutsideVpcEndpoint";
 
-/// Object actions that only the VPC endpoint may carry.
+/// Object reads and writes that only the VPC endpoint may carry, for everyone.
 ///
 /// Wildcards on purpose: this is a deny, and a variant it missed (`s3:GetObjectVersion`,
 /// `s3:PutObjectTagging`, a future `s3:GetObject...`) would be a way around it. Together they
-/// cover every read (`GetObject*`), write (`PutObject*`, including ACLs, tags, retention and
-/// legal hold), delete (`DeleteObject*`) and listing (`ListBucket`, `ListBucketVersions`,
-/// `ListBucketMultipartUploads`) action, plus the multipart and restore actions the four
-/// prefixes do not match.
-pub const VPC_ENDPOINT_ONLY_ACTIONS: &[&str] = &[
-    "s3:GetObject*",
-    "s3:PutObject*",
+/// cover every read (`GetObject*`) and write (`PutObject*`, including ACLs, tags, retention and
+/// legal hold), plus restores.
+pub const VPC_ENDPOINT_ONLY_ACTIONS: &[&str] =
+    &["s3:GetObject*", "s3:PutObject*", "s3:RestoreObject"];
+
+/// What emptying a bucket takes: listing objects, versions and multipart uploads, deleting
+/// versions, aborting uploads. Only the VPC endpoint and the excepted roles may do these.
+/// Wildcards for the same reason as [`VPC_ENDPOINT_ONLY_ACTIONS`].
+pub const EMPTYING_ACTIONS: &[&str] = &[
     "s3:DeleteObject*",
     "s3:ListBucket*",
     "s3:ListMultipartUploadParts",
     "s3:AbortMultipartUpload",
-    "s3:RestoreObject",
 ];
 
 /// What one bucket policy is built from.
@@ -49,10 +59,10 @@ pub struct BucketPolicyInput {
     pub bucket_name: String,
     /// Id of the environment's S3 gateway endpoint, e.g. `vpce-0123456789abcdef0`.
     pub vpc_endpoint_id: String,
-    /// Roles that may reach the objects without the endpoint, because an AWS service acts as
-    /// them from outside the VPC (a Glue or EMR service role, the engine's own role when it
-    /// empties the bucket, ...). Role ARNs as IAM reports them, path included; `aws:PrincipalArn`
-    /// of an assumed-role session is this role ARN.
+    /// Roles that may list and delete objects without the endpoint ([`EMPTYING_ACTIONS`]): the
+    /// engine's own role, which empties the bucket before deleting it. They cannot read or write
+    /// objects from outside the VPC. Role ARNs as IAM reports them, path included;
+    /// `aws:PrincipalArn` of an assumed-role session is this role ARN.
     pub service_role_arns: Vec<String>,
     /// ARN of the environment's `data` key, the only key uploads may name.
     pub kms_key_arn: String,
@@ -75,35 +85,44 @@ pub fn bucket_policy(facts: &EnvironmentFacts, input: &BucketPolicyInput) -> Val
         "Condition": { "Bool": { "aws:SecureTransport": "false" } }
     });
 
-    // The condition operators of one statement are ANDed, so this denies only a request that is
+    // The condition operators of one statement are ANDed, so these deny only a request that is
     // all of:
     // * not through the environment's endpoint (`StringNotEquals` is also true when the key is
     //   absent, which it is for every request that does not come through a VPC endpoint);
-    // * not made as one of the excepted roles (`ArnNotLike` with several values is true only if
-    //   the principal matches none of them);
+    // * (list and delete only) not made as one of the excepted roles (`ArnNotLike` with several
+    //   values is true only if the principal matches none of them);
     // * not made by an AWS service on the caller's behalf (`aws:ViaAWSService` is always present:
     //   `true` when, say, Athena or CloudFormation forwards the caller's credentials to S3).
     // Dropping any one of them would either let the wrong request through or lock out the ones
-    // meant to pass; a test pins all three.
-    let mut condition = json!({
+    // meant to pass; a test pins them.
+    let outside = json!({
         "StringNotEquals": { "aws:SourceVpce": input.vpc_endpoint_id },
         "Bool": { "aws:ViaAWSService": "false" }
     });
-    // IAM rejects an operator with an empty value list; with no excepted role the deny simply
-    // applies to every principal.
-    if !input.service_role_arns.is_empty() {
-        let mut roles = input.service_role_arns.clone();
-        roles.sort();
-        roles.dedup();
-        condition["ArnNotLike"] = json!({ "aws:PrincipalArn": roles });
-    }
     let endpoint_only = json!({
         "Sid": SID_DENY_OUTSIDE_VPC_ENDPOINT,
         "Effect": "Deny",
         "Principal": "*",
         "Action": VPC_ENDPOINT_ONLY_ACTIONS,
         "Resource": resources,
-        "Condition": condition
+        "Condition": outside.clone()
+    });
+    // IAM rejects an operator with an empty value list; with no excepted role the deny simply
+    // applies to every principal.
+    let mut emptying_condition = outside;
+    if !input.service_role_arns.is_empty() {
+        let mut roles = input.service_role_arns.clone();
+        roles.sort();
+        roles.dedup();
+        emptying_condition["ArnNotLike"] = json!({ "aws:PrincipalArn": roles });
+    }
+    let emptying = json!({
+        "Sid": SID_DENY_LIST_AND_DELETE_OUTSIDE_VPC_ENDPOINT,
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": EMPTYING_ACTIONS,
+        "Resource": resources,
+        "Condition": emptying_condition
     });
 
     // An upload naming another key (one of the uploader's own account, which it could then read
@@ -121,7 +140,7 @@ pub fn bucket_policy(facts: &EnvironmentFacts, input: &BucketPolicyInput) -> Val
             }
         }
     });
-    document(vec![tls_only, endpoint_only, data_key_only])
+    document(vec![tls_only, endpoint_only, emptying, data_key_only])
 }
 
 #[cfg(test)]
@@ -173,6 +192,7 @@ mod tests {
             [
                 SID_DENY_INSECURE_TRANSPORT,
                 SID_DENY_OUTSIDE_VPC_ENDPOINT,
+                SID_DENY_LIST_AND_DELETE_OUTSIDE_VPC_ENDPOINT,
                 SID_DENY_OTHER_KMS_KEY
             ]
         );
@@ -195,9 +215,63 @@ mod tests {
     }
 
     #[test]
-    fn object_access_outside_the_endpoint_is_denied_under_all_three_conditions() {
+    fn reads_and_writes_outside_the_endpoint_are_denied_to_everyone() {
         let doc = bucket_policy(&facts(), &input());
         let s = statement(&doc, SID_DENY_OUTSIDE_VPC_ENDPOINT);
+        assert_eq!(s["Resource"], both_resources());
+        // No role is excepted: the engine empties buckets, it never reads or writes objects.
+        assert_eq!(
+            s["Condition"],
+            json!({
+                "StringNotEquals": { "aws:SourceVpce": "vpce-0123456789abcdef0" },
+                "Bool": { "aws:ViaAWSService": "false" }
+            })
+        );
+        let actions = strings(&s["Action"]);
+        for denied in [
+            "s3:GetObject",
+            "s3:GetObjectVersion",
+            "s3:PutObject",
+            "s3:PutObjectAcl",
+            "s3:RestoreObject",
+        ] {
+            assert!(
+                actions.iter().any(|a| action_matches(a, denied)),
+                "{denied}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_excepted_roles_keep_only_what_emptying_a_bucket_needs() {
+        let doc = bucket_policy(&facts(), &input());
+        let s = statement(&doc, SID_DENY_LIST_AND_DELETE_OUTSIDE_VPC_ENDPOINT);
+        let actions = strings(&s["Action"]);
+        for emptying in [
+            "s3:ListBucket",
+            "s3:ListBucketVersions",
+            "s3:ListBucketMultipartUploads",
+            "s3:DeleteObject",
+            "s3:DeleteObjectVersion",
+            "s3:AbortMultipartUpload",
+        ] {
+            assert!(
+                actions.iter().any(|a| action_matches(a, emptying)),
+                "{emptying}"
+            );
+        }
+        for object_data in ["s3:GetObject", "s3:PutObject", "s3:GetObjectVersion"] {
+            assert!(
+                !actions.iter().any(|a| action_matches(a, object_data)),
+                "{object_data} would be open to the excepted roles"
+            );
+        }
+    }
+
+    #[test]
+    fn list_and_delete_outside_the_endpoint_is_denied_under_all_three_conditions() {
+        let doc = bucket_policy(&facts(), &input());
+        let s = statement(&doc, SID_DENY_LIST_AND_DELETE_OUTSIDE_VPC_ENDPOINT);
         assert_eq!(s["Resource"], both_resources());
         assert_eq!(
             s["Condition"],
@@ -212,17 +286,20 @@ mod tests {
         );
         // The conditions must be in ONE statement to be ANDed; split over statements, each
         // would deny on its own (e.g. every request not made via an AWS service).
-        let with_vpce = statements(&doc)
-            .iter()
-            .filter(|s| s.to_string().contains("aws:SourceVpce"))
-            .count();
-        assert_eq!(with_vpce, 1);
+        for s in statements(&doc) {
+            if s.to_string().contains("aws:ViaAWSService") {
+                assert!(s.to_string().contains("aws:SourceVpce"), "{}", s["Sid"]);
+            }
+        }
     }
 
     #[test]
     fn endpoint_deny_covers_read_write_delete_and_list() {
         let doc = bucket_policy(&facts(), &input());
-        let actions = strings(&statement(&doc, SID_DENY_OUTSIDE_VPC_ENDPOINT)["Action"]);
+        let mut actions = strings(&statement(&doc, SID_DENY_OUTSIDE_VPC_ENDPOINT)["Action"]);
+        actions.extend(strings(
+            &statement(&doc, SID_DENY_LIST_AND_DELETE_OUTSIDE_VPC_ENDPOINT)["Action"],
+        ));
         for needed in [
             "s3:GetObject",
             "s3:GetObjectVersion",
@@ -254,7 +331,7 @@ mod tests {
         let mut i = input();
         i.service_role_arns.clear();
         let doc = bucket_policy(&facts(), &i);
-        let c = &statement(&doc, SID_DENY_OUTSIDE_VPC_ENDPOINT)["Condition"];
+        let c = &statement(&doc, SID_DENY_LIST_AND_DELETE_OUTSIDE_VPC_ENDPOINT)["Condition"];
         assert!(c.get("ArnNotLike").is_none());
         assert_eq!(
             c["StringNotEquals"]["aws:SourceVpce"],

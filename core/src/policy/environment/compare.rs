@@ -188,6 +188,7 @@ mod tests {
     use crate::policy::environment::test_support::facts;
     use crate::policy::environment::{
         bucket_policy, guardrail_policy, key_policy, s3_endpoint_policy, BucketPolicyInput,
+        GuardrailScope,
     };
     use crate::spec::GuardrailSpec;
     use serde_json::json;
@@ -400,13 +401,21 @@ mod tests {
                     "arn:aws:iam::123456789012:role/b".into(),
                 ],
             ),
-            guardrail_policy(&GuardrailSpec {
-                require_vpc: true,
-                require_kms: true,
-                deny_root_access: true,
-                deny_direct_internet: true,
-                allowed_instance_types: vec!["ml.m5.*".into(), "ml.t3.medium".into()],
-            })
+            guardrail_policy(
+                &GuardrailSpec {
+                    require_vpc: true,
+                    require_kms: true,
+                    deny_root_access: true,
+                    deny_direct_internet: true,
+                    allowed_instance_types: vec!["ml.m5.*".into(), "ml.t3.medium".into()],
+                },
+                &GuardrailScope {
+                    subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
+                    security_group_ids: vec!["sg-1".into()],
+                    volume_kms_key_arns: vec!["arn:aws:kms:eu-west-1:123456789012:key/e".into()],
+                    output_kms_key_arns: vec!["arn:aws:kms:eu-west-1:123456789012:key/d".into()],
+                },
+            )
             .unwrap(),
         ];
         for doc in &docs {
@@ -422,9 +431,9 @@ mod tests {
             .unwrap()
             .remove("StringNotEquals");
         assert!(!policies_equivalent(&bucket, &loosened));
-        // Or adds a role to the exceptions.
+        // Or adds a role to the exceptions of listing and deleting.
         let mut excepted = bucket.clone();
-        excepted["Statement"][1]["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
+        excepted["Statement"][2]["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
             .as_array_mut()
             .unwrap()
             .push(json!("arn:aws:iam::123456789012:role/intruder"));

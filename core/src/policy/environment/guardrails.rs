@@ -10,6 +10,21 @@
 //! action has the key but cannot always set it, the doc comment of the list says why it was left
 //! out.
 //!
+//! Presence alone would pass any subnet (a default VPC with an internet gateway) and any key
+//! (another account's), so each presence check has an identity check next to it, built from the
+//! environment's own values ([`GuardrailScope`]):
+//!
+//! * `ForAnyValue:StringNotEquals` on `sagemaker:VpcSubnets` and `sagemaker:VpcSecurityGroupIds`
+//!   (lists): one subnet or group outside the environment's is enough to deny. Never
+//!   `ForAllValues` alone, which is true when the key is absent; the `Null` statements deny that.
+//! * `ArnNotEquals` on `sagemaker:VolumeKmsKey` (the `ebs` key) and `sagemaker:OutputKmsKey` (the
+//!   `data` key, the only key the buckets accept uploads with). Both keys are ARN-typed in the
+//!   Service Authorization Reference, so an ARN operator; a request naming a key by id or alias
+//!   is denied too: name the keys by ARN. A negated operator is also true when the key is
+//!   absent, so with the environment's key known this one statement is the presence check as
+//!   well, and the `Null` statement of that key is left out (the managed policy's 6,144
+//!   characters are the limit; a test keeps the largest environment under it).
+//!
 //! Presence checks (`Null`) get one statement per key. The keys of one `Null` block are ANDed, so
 //! `{"Null": {"sagemaker:VpcSubnets": "true", "sagemaker:VpcSecurityGroupIds": "true"}}` denies
 //! only a call missing both, and a call naming security groups but no subnets passes. Separate
@@ -24,6 +39,14 @@ use crate::spec::GuardrailSpec;
 pub const SID_DENY_WITHOUT_VPC_SUBNETS: &str = "DenyComputeWithoutVpcSubnets";
 /// Sid of the statement denying compute without VPC security groups.
 pub const SID_DENY_WITHOUT_VPC_SECURITY_GROUPS: &str = "DenyComputeWithoutVpcSecurityGroups";
+/// Sid of the statement denying compute in subnets other than the environment's.
+pub const SID_DENY_OTHER_VPC_SUBNETS: &str = "DenyComputeInOtherSubnets";
+/// Sid of the statement denying compute behind security groups other than the environment's.
+pub const SID_DENY_OTHER_VPC_SECURITY_GROUPS: &str = "DenyComputeWithOtherSecurityGroups";
+/// Sid of the statement denying compute with a volume key other than the environment's.
+pub const SID_DENY_OTHER_VOLUME_KMS_KEY: &str = "DenyComputeWithOtherVolumeKmsKey";
+/// Sid of the statement denying jobs with an output key other than the environment's.
+pub const SID_DENY_OTHER_OUTPUT_KMS_KEY: &str = "DenyJobsWithOtherOutputKmsKey";
 /// Sid of the statement denying compute without a volume KMS key.
 pub const SID_DENY_WITHOUT_VOLUME_KMS_KEY: &str = "DenyComputeWithoutVolumeKmsKey";
 /// Sid of the statement denying jobs without an output KMS key.
@@ -144,12 +167,27 @@ pub const INSTANCE_TYPE_ACTIONS: &[&str] = &[
 /// always allowed for apps, since denying it breaks Studio itself.
 pub const STUDIO_SYSTEM_INSTANCE_TYPE: &str = "system";
 
-/// The guardrail policy for `settings`, or `None` when every guard is off.
+/// The environment's own values the guardrails compare requests with. An empty list leaves out
+/// its identity statement (IAM rejects an operator without values) and keeps the presence check.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GuardrailScope {
+    /// The environment's private subnet ids.
+    pub subnet_ids: Vec<String>,
+    /// The security group ids SageMaker compute runs behind (the SageMaker group).
+    pub security_group_ids: Vec<String>,
+    /// ARNs of the keys compute volumes may be encrypted with (the `ebs` key).
+    pub volume_kms_key_arns: Vec<String>,
+    /// ARNs of the keys job outputs may be encrypted with (the `data` key).
+    pub output_kms_key_arns: Vec<String>,
+}
+
+/// The guardrail policy for `settings`, comparing requests with `scope`, or `None` when every
+/// guard is off (whatever `scope` says).
 ///
 /// `None` rather than an empty or placeholder document: IAM rejects a policy without statements,
 /// and a placeholder would still be a policy to attach, read back and diff. The caller detaches
 /// (or never creates) the guardrail policy instead.
-pub fn guardrail_policy(settings: &GuardrailSpec) -> Option<Value> {
+pub fn guardrail_policy(settings: &GuardrailSpec, scope: &GuardrailScope) -> Option<Value> {
     let mut statements = Vec::new();
 
     if settings.require_vpc {
@@ -162,6 +200,20 @@ pub fn guardrail_policy(settings: &GuardrailSpec) -> Option<Value> {
             SID_DENY_WITHOUT_VPC_SECURITY_GROUPS,
             VPC_REQUIRED_ACTIONS,
             "sagemaker:VpcSecurityGroupIds",
+        ));
+        statements.extend(deny_other_values(
+            SID_DENY_OTHER_VPC_SUBNETS,
+            VPC_REQUIRED_ACTIONS,
+            "ForAnyValue:StringNotEquals",
+            "sagemaker:VpcSubnets",
+            &scope.subnet_ids,
+        ));
+        statements.extend(deny_other_values(
+            SID_DENY_OTHER_VPC_SECURITY_GROUPS,
+            VPC_REQUIRED_ACTIONS,
+            "ForAnyValue:StringNotEquals",
+            "sagemaker:VpcSecurityGroupIds",
+            &scope.security_group_ids,
         ));
     }
 
@@ -194,16 +246,31 @@ pub fn guardrail_policy(settings: &GuardrailSpec) -> Option<Value> {
     }
 
     if settings.require_kms {
-        statements.push(deny_when_missing(
-            SID_DENY_WITHOUT_VOLUME_KMS_KEY,
-            VOLUME_KMS_REQUIRED_ACTIONS,
-            "sagemaker:VolumeKmsKey",
-        ));
-        statements.push(deny_when_missing(
-            SID_DENY_WITHOUT_OUTPUT_KMS_KEY,
-            OUTPUT_KMS_REQUIRED_ACTIONS,
-            "sagemaker:OutputKmsKey",
-        ));
+        // `ArnNotEquals` is true for a request without the key, so once the environment's key
+        // is known its statement checks presence and identity at once and replaces the `Null`
+        // one (the policy is a managed policy, at most 6,144 characters).
+        let kms_guards = [
+            (
+                SID_DENY_WITHOUT_VOLUME_KMS_KEY,
+                SID_DENY_OTHER_VOLUME_KMS_KEY,
+                VOLUME_KMS_REQUIRED_ACTIONS,
+                "sagemaker:VolumeKmsKey",
+                &scope.volume_kms_key_arns,
+            ),
+            (
+                SID_DENY_WITHOUT_OUTPUT_KMS_KEY,
+                SID_DENY_OTHER_OUTPUT_KMS_KEY,
+                OUTPUT_KMS_REQUIRED_ACTIONS,
+                "sagemaker:OutputKmsKey",
+                &scope.output_kms_key_arns,
+            ),
+        ];
+        for (missing_sid, other_sid, actions, key, allowed) in kms_guards {
+            statements.push(
+                deny_other_values(other_sid, actions, "ArnNotEquals", key, allowed)
+                    .unwrap_or_else(|| deny_when_missing(missing_sid, actions, key)),
+            );
+        }
     }
 
     if settings.deny_root_access {
@@ -269,6 +336,32 @@ fn deny_when_missing(sid: &str, actions: &[&str], key: &str) -> Value {
         "Action": actions,
         "Resource": "*",
         "Condition": { "Null": { key: "true" } }
+    })
+}
+
+/// Deny `actions` when the request's `key` has a value other than `allowed` (`operator` being a
+/// negated one); `None` when nothing is allowed, since IAM rejects an empty value list.
+///
+/// A request without the key is the `Null` statement's to deny (`ForAnyValue` over no values is
+/// false; `ArnNotEquals` is true for a missing key, so that one denies it as well).
+fn deny_other_values(
+    sid: &str,
+    actions: &[&str],
+    operator: &str,
+    key: &str,
+    allowed: &[String],
+) -> Option<Value> {
+    let mut allowed = allowed.to_vec();
+    allowed.sort();
+    allowed.dedup();
+    (!allowed.is_empty()).then(|| {
+        json!({
+            "Sid": sid,
+            "Effect": "Deny",
+            "Action": actions,
+            "Resource": "*",
+            "Condition": { operator: { key: allowed } }
+        })
     })
 }
 
@@ -469,6 +562,115 @@ mod tests {
         }
     }
 
+    const EBS_KEY: &str = "arn:aws:kms:eu-west-1:123456789012:key/eeee0001";
+    const DATA_KEY: &str = "arn:aws:kms:eu-west-1:123456789012:key/dddd0000";
+
+    /// The environment's subnets, group and keys.
+    fn scope() -> GuardrailScope {
+        GuardrailScope {
+            subnet_ids: vec!["subnet-b".into(), "subnet-a".into()],
+            security_group_ids: vec!["sg-sagemaker".into()],
+            volume_kms_key_arns: vec![EBS_KEY.into()],
+            output_kms_key_arns: vec![DATA_KEY.into()],
+        }
+    }
+
+    #[test]
+    fn subnets_and_groups_other_than_the_environments_are_denied() {
+        let doc = guardrail_policy(&all_on(), &scope()).unwrap();
+        let subnets = statement(&doc, SID_DENY_OTHER_VPC_SUBNETS);
+        assert_eq!(
+            subnets["Condition"],
+            json!({ "ForAnyValue:StringNotEquals": {
+                "sagemaker:VpcSubnets": ["subnet-a", "subnet-b"]
+            } })
+        );
+        let groups = statement(&doc, SID_DENY_OTHER_VPC_SECURITY_GROUPS);
+        assert_eq!(
+            groups["Condition"],
+            json!({ "ForAnyValue:StringNotEquals": {
+                "sagemaker:VpcSecurityGroupIds": ["sg-sagemaker"]
+            } })
+        );
+        // The same calls as the presence checks, which stay: `ForAnyValue` is false for a
+        // request without the key.
+        for (identity, presence) in [
+            (subnets, statement(&doc, SID_DENY_WITHOUT_VPC_SUBNETS)),
+            (
+                groups,
+                statement(&doc, SID_DENY_WITHOUT_VPC_SECURITY_GROUPS),
+            ),
+        ] {
+            assert_eq!(identity["Action"], presence["Action"]);
+            assert_eq!(identity["Effect"], "Deny");
+        }
+        // Never `ForAllValues`, true when the key is absent.
+        assert!(!doc.to_string().contains("ForAllValues"), "{doc}");
+    }
+
+    #[test]
+    fn keys_other_than_the_environments_are_denied() {
+        let doc = guardrail_policy(&all_on(), &scope()).unwrap();
+        let volume = statement(&doc, SID_DENY_OTHER_VOLUME_KMS_KEY);
+        assert_eq!(
+            volume["Condition"],
+            json!({ "ArnNotEquals": { "sagemaker:VolumeKmsKey": [EBS_KEY] } })
+        );
+        assert_eq!(volume["Action"], json!(VOLUME_KMS_REQUIRED_ACTIONS));
+        let output = statement(&doc, SID_DENY_OTHER_OUTPUT_KMS_KEY);
+        assert_eq!(
+            output["Condition"],
+            json!({ "ArnNotEquals": { "sagemaker:OutputKmsKey": [DATA_KEY] } })
+        );
+        assert_eq!(output["Action"], json!(OUTPUT_KMS_REQUIRED_ACTIONS));
+        // A negated operator is true for an absent key: these statements are the presence
+        // checks too, so the `Null` ones are left out.
+        for sid in [
+            SID_DENY_WITHOUT_VOLUME_KMS_KEY,
+            SID_DENY_WITHOUT_OUTPUT_KMS_KEY,
+        ] {
+            assert!(!sids(&doc).contains(&sid), "{sid}");
+        }
+    }
+
+    #[test]
+    fn the_largest_environment_fits_a_managed_policy() {
+        // Four zones, every guard on: IAM counts the document without whitespace.
+        let scope = GuardrailScope {
+            subnet_ids: (0..4)
+                .map(|i| format!("subnet-0123456789abcdef{i}"))
+                .collect(),
+            security_group_ids: vec!["sg-0123456789abcdef0".into()],
+            volume_kms_key_arns: vec![format!("{EBS_KEY}-0000-4000-8000-000000000000")],
+            output_kms_key_arns: vec![format!("{DATA_KEY}-0000-4000-8000-000000000000")],
+        };
+        let doc = guardrail_policy(&all_on(), &scope).unwrap();
+        let size = serde_json::to_string(&doc).unwrap().len();
+        assert!(size <= 6144, "{size} characters");
+    }
+
+    #[test]
+    fn without_the_environments_values_only_presence_is_checked() {
+        let doc = guardrail_policy(&all_on(), &GuardrailScope::default()).unwrap();
+        assert_well_formed(&doc);
+        for sid in [
+            SID_DENY_OTHER_VPC_SUBNETS,
+            SID_DENY_OTHER_VPC_SECURITY_GROUPS,
+            SID_DENY_OTHER_VOLUME_KMS_KEY,
+            SID_DENY_OTHER_OUTPUT_KMS_KEY,
+        ] {
+            assert!(!sids(&doc).contains(&sid), "{sid}");
+        }
+        for sid in [
+            SID_DENY_WITHOUT_VPC_SUBNETS,
+            SID_DENY_WITHOUT_VPC_SECURITY_GROUPS,
+            SID_DENY_WITHOUT_VOLUME_KMS_KEY,
+            SID_DENY_WITHOUT_OUTPUT_KMS_KEY,
+        ] {
+            assert!(sids(&doc).contains(&sid), "{sid}");
+        }
+    }
+
     /// The condition keys a statement tests, without their `sagemaker:` prefix.
     fn condition_keys(s: &Value) -> Vec<String> {
         s["Condition"]
@@ -495,7 +697,7 @@ mod tests {
 
     #[test]
     fn studio_domains_stay_vpc_only_and_jobs_iam_cannot_check_are_denied() {
-        let doc = guardrail_policy(&GuardrailSpec::default()).unwrap();
+        let doc = guardrail_policy(&GuardrailSpec::default(), &scope()).unwrap();
         let create = statement(&doc, SID_DENY_DOMAIN_PUBLIC_INTERNET);
         assert_eq!(create["Action"], "sagemaker:CreateDomain");
         assert_eq!(
@@ -516,26 +718,28 @@ mod tests {
         ] {
             assert!(jobs.contains(&a), "{a}");
         }
-        let volume = strings(&statement(&doc, SID_DENY_WITHOUT_VOLUME_KMS_KEY)["Action"]);
+        let volume = strings(&statement(&doc, SID_DENY_OTHER_VOLUME_KMS_KEY)["Action"]);
         assert!(volume.contains(&"sagemaker:CreateLabelingJob"));
-        let output = strings(&statement(&doc, SID_DENY_WITHOUT_OUTPUT_KMS_KEY)["Action"]);
+        let output = strings(&statement(&doc, SID_DENY_OTHER_OUTPUT_KMS_KEY)["Action"]);
         assert!(output.contains(&"sagemaker:CreateLabelingJob"));
     }
 
     #[test]
     fn all_guards_on_gives_every_statement_once() {
-        let doc = guardrail_policy(&all_on()).unwrap();
+        let doc = guardrail_policy(&all_on(), &scope()).unwrap();
         assert_well_formed(&doc);
         assert_eq!(
             sids(&doc),
             [
                 SID_DENY_WITHOUT_VPC_SUBNETS,
                 SID_DENY_WITHOUT_VPC_SECURITY_GROUPS,
+                SID_DENY_OTHER_VPC_SUBNETS,
+                SID_DENY_OTHER_VPC_SECURITY_GROUPS,
                 SID_DENY_UNVERIFIABLE_JOBS,
                 SID_DENY_DOMAIN_PUBLIC_INTERNET,
                 SID_DENY_ENABLING_DOMAIN_PUBLIC_INTERNET,
-                SID_DENY_WITHOUT_VOLUME_KMS_KEY,
-                SID_DENY_WITHOUT_OUTPUT_KMS_KEY,
+                SID_DENY_OTHER_VOLUME_KMS_KEY,
+                SID_DENY_OTHER_OUTPUT_KMS_KEY,
                 SID_DENY_NOTEBOOK_ROOT_ACCESS,
                 SID_DENY_ENABLING_NOTEBOOK_ROOT_ACCESS,
                 SID_DENY_NOTEBOOK_DIRECT_INTERNET,
@@ -551,7 +755,7 @@ mod tests {
 
     #[test]
     fn vpc_subnets_and_security_groups_are_checked_in_separate_statements() {
-        let doc = guardrail_policy(&all_on()).unwrap();
+        let doc = guardrail_policy(&all_on(), &scope()).unwrap();
         let subnets = statement(&doc, SID_DENY_WITHOUT_VPC_SUBNETS);
         let groups = statement(&doc, SID_DENY_WITHOUT_VPC_SECURITY_GROUPS);
         assert_eq!(
@@ -593,7 +797,7 @@ mod tests {
 
     #[test]
     fn every_guarded_action_carries_the_key_its_statement_tests() {
-        let doc = guardrail_policy(&all_on()).unwrap();
+        let doc = guardrail_policy(&all_on(), &scope()).unwrap();
         for s in statements(&doc) {
             for action in strings(&s["Action"]) {
                 let name = action.strip_prefix("sagemaker:").unwrap();
@@ -614,7 +818,7 @@ mod tests {
 
     #[test]
     fn kms_keys_are_checked_separately() {
-        let doc = guardrail_policy(&all_on()).unwrap();
+        let doc = guardrail_policy(&all_on(), &GuardrailScope::default()).unwrap();
         assert_eq!(
             statement(&doc, SID_DENY_WITHOUT_VOLUME_KMS_KEY)["Condition"],
             json!({ "Null": { "sagemaker:VolumeKmsKey": "true" } })
@@ -630,7 +834,7 @@ mod tests {
 
     #[test]
     fn notebooks_need_root_access_and_direct_internet_explicitly_disabled() {
-        let doc = guardrail_policy(&all_on()).unwrap();
+        let doc = guardrail_policy(&all_on(), &scope()).unwrap();
         let create = statement(&doc, SID_DENY_NOTEBOOK_ROOT_ACCESS);
         assert_eq!(create["Action"], "sagemaker:CreateNotebookInstance");
         assert_eq!(
@@ -653,7 +857,7 @@ mod tests {
 
     #[test]
     fn instance_types_outside_the_list_are_denied() {
-        let doc = guardrail_policy(&all_on()).unwrap();
+        let doc = guardrail_policy(&all_on(), &scope()).unwrap();
         let compute = statement(&doc, SID_DENY_DISALLOWED_INSTANCE_TYPES);
         assert_eq!(
             compute["Condition"],
@@ -682,13 +886,15 @@ mod tests {
 
     #[test]
     fn each_setting_off_removes_exactly_its_statements() {
-        let full = guardrail_policy(&all_on()).unwrap();
+        let full = guardrail_policy(&all_on(), &scope()).unwrap();
         let cases: [(TurnOff, &[&str]); 5] = [
             (
                 |s| s.require_vpc = false,
                 &[
                     SID_DENY_WITHOUT_VPC_SUBNETS,
                     SID_DENY_WITHOUT_VPC_SECURITY_GROUPS,
+                    SID_DENY_OTHER_VPC_SUBNETS,
+                    SID_DENY_OTHER_VPC_SECURITY_GROUPS,
                     SID_DENY_UNVERIFIABLE_JOBS,
                     SID_DENY_DOMAIN_PUBLIC_INTERNET,
                     SID_DENY_ENABLING_DOMAIN_PUBLIC_INTERNET,
@@ -696,10 +902,7 @@ mod tests {
             ),
             (
                 |s| s.require_kms = false,
-                &[
-                    SID_DENY_WITHOUT_VOLUME_KMS_KEY,
-                    SID_DENY_WITHOUT_OUTPUT_KMS_KEY,
-                ],
+                &[SID_DENY_OTHER_VOLUME_KMS_KEY, SID_DENY_OTHER_OUTPUT_KMS_KEY],
             ),
             (
                 |s| s.deny_root_access = false,
@@ -723,7 +926,7 @@ mod tests {
         for (turn_off, removed) in cases {
             let mut settings = all_on();
             turn_off(&mut settings);
-            let doc = guardrail_policy(&settings).unwrap();
+            let doc = guardrail_policy(&settings, &scope()).unwrap();
             assert_well_formed(&doc);
             let expected: Vec<&str> = sids(&full)
                 .into_iter()
@@ -739,10 +942,10 @@ mod tests {
 
     #[test]
     fn every_setting_off_gives_no_policy() {
-        assert_eq!(guardrail_policy(&all_off()), None);
+        assert_eq!(guardrail_policy(&all_off(), &scope()), None);
         let mut one = all_off();
         one.deny_direct_internet = true;
-        let doc = guardrail_policy(&one).unwrap();
+        let doc = guardrail_policy(&one, &scope()).unwrap();
         assert_eq!(sids(&doc), [SID_DENY_NOTEBOOK_DIRECT_INTERNET]);
     }
 }

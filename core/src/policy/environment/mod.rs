@@ -24,7 +24,7 @@ pub mod roles;
 pub use bucket::{bucket_policy, BucketPolicyInput};
 pub use compare::{normalize_policy, policies_equivalent};
 pub use endpoint::{interface_endpoint_policy, s3_endpoint_policy};
-pub use guardrails::guardrail_policy;
+pub use guardrails::{guardrail_policy, GuardrailScope};
 pub use kms::key_policy;
 
 use serde_json::{json, Value};
