@@ -46,6 +46,7 @@ macro_rules! with_kind {
             Child::Role($kind) => $body,
             Child::ExistingRole($kind) => $body,
             Child::GuardrailPolicy($kind) => $body,
+            Child::BoundaryPolicy($kind) => $body,
             Child::FlowLogGroup($kind) => $body,
             Child::FlowLogRole($kind) => $body,
             Child::FlowLog($kind) => $body,
@@ -170,7 +171,9 @@ impl ChildDriver<Child> for EnvironmentDriver {
             RecordKind::NatAddress => nat_gateway::delete_address(clients, record).await,
             RecordKind::KmsKey => kms_key::delete(clients, record).await,
             RecordKind::Role | RecordKind::FlowLogRole => role::delete(clients, record).await,
-            RecordKind::GuardrailPolicy => guardrail_policy::delete(clients, record).await,
+            RecordKind::GuardrailPolicy | RecordKind::BoundaryPolicy => {
+                guardrail_policy::delete(clients, record).await
+            }
             RecordKind::Bucket => bucket::delete(clients, record, self.env.force_destroy).await,
             RecordKind::FlowLogGroup => flow_log::delete_group(clients, record).await,
             RecordKind::FlowLog => flow_log::delete(clients, record).await,
