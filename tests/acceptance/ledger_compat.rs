@@ -196,7 +196,7 @@ async fn downgrade_to_root_path(emulator: &Emulator, ledger: &Ledger) -> Ledger 
     let document = version
         .policy_version()
         .and_then(|v| v.document())
-        .map(|d| urlencoding_decode(d))
+        .map(urlencoding_decode)
         .unwrap_or_else(|| panic!("no document"));
     let policy_tags = iam
         .list_policy_tags()
