@@ -141,6 +141,8 @@ pub enum LogicalId {
     Role(Persona),
     /// The guardrail policy.
     GuardrailPolicy,
+    /// The permissions boundary policy the environment creates for its roles.
+    BoundaryPolicy,
     /// A bucket.
     Bucket(BucketPurpose),
     /// The flow-log group.
@@ -187,6 +189,7 @@ impl fmt::Display for LogicalId {
             LogicalId::KmsKey(purpose) => write!(f, "{KMS_KEY}{}", purpose.key()),
             LogicalId::Role(persona) => write!(f, "{ROLE}{}", persona.key().replace('_', "-")),
             LogicalId::GuardrailPolicy => f.write_str("policy-guardrails"),
+            LogicalId::BoundaryPolicy => f.write_str("policy-boundary"),
             LogicalId::Bucket(purpose) => write!(f, "{BUCKET}{}", purpose.key()),
             LogicalId::FlowLogGroup => f.write_str("flow-log-group"),
             LogicalId::FlowLogRole => f.write_str("flow-log-role"),
@@ -219,6 +222,7 @@ impl FromStr for LogicalId {
             LogicalId::EndpointSecurityGroup,
             LogicalId::S3Endpoint,
             LogicalId::GuardrailPolicy,
+            LogicalId::BoundaryPolicy,
             LogicalId::FlowLogGroup,
             LogicalId::FlowLogRole,
             LogicalId::FlowLog,
@@ -307,6 +311,8 @@ pub enum RecordKind {
     ExistingRole,
     /// The guardrail managed policy.
     GuardrailPolicy,
+    /// The permissions boundary managed policy the environment created.
+    BoundaryPolicy,
     /// A bucket.
     Bucket,
     /// The flow-log group.
@@ -325,7 +331,7 @@ pub enum RecordKind {
 
 impl RecordKind {
     /// Every known kind.
-    pub const KNOWN: [RecordKind; 22] = [
+    pub const KNOWN: [RecordKind; 23] = [
         RecordKind::Vpc,
         RecordKind::ExistingVpc,
         RecordKind::Subnet,
@@ -342,6 +348,7 @@ impl RecordKind {
         RecordKind::Role,
         RecordKind::ExistingRole,
         RecordKind::GuardrailPolicy,
+        RecordKind::BoundaryPolicy,
         RecordKind::Bucket,
         RecordKind::FlowLogGroup,
         RecordKind::FlowLogRole,
@@ -383,6 +390,7 @@ impl RecordKind {
             RecordKind::Role => "role",
             RecordKind::ExistingRole => "existing-role",
             RecordKind::GuardrailPolicy => "guardrail-policy",
+            RecordKind::BoundaryPolicy => "boundary-policy",
             RecordKind::Bucket => "bucket",
             RecordKind::FlowLogGroup => "flow-log-group",
             RecordKind::FlowLogRole => "flow-log-role",
@@ -459,6 +467,7 @@ mod tests {
             ),
             (LogicalId::Role(Persona::ScLaunch), "role-sc-launch"),
             (LogicalId::GuardrailPolicy, "policy-guardrails"),
+            (LogicalId::BoundaryPolicy, "policy-boundary"),
             (LogicalId::Bucket(BucketPurpose::Models), "bucket-models"),
             (LogicalId::FlowLogGroup, "flow-log-group"),
             (LogicalId::FlowLogRole, "flow-log-role"),

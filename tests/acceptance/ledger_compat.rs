@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use acceptance::{repo_root, Emulator, ACCOUNT_ID, REGION};
-use secure_mlops_core::engine::Ledger;
+use secure_mlops_core::engine::{Ledger, Record};
 use secure_mlops_core::environment;
 use secure_mlops_core::ids::RecordKind;
 use secure_mlops_core::spec::{
@@ -131,8 +131,15 @@ async fn an_old_ledger_has_the_shape_this_version_writes_and_destroys_cleanly() 
         .unwrap_or_else(|e| panic!("apply: {e}"));
     let written = serde_json::to_value(&ledger).unwrap_or_else(|e| panic!("{e}"));
     let old = fixture();
+    // Since 0.1.0 the environment also creates its roles' permissions boundary (when the spec
+    // names none); each role it creates depends on it (an added dependency, checked below).
+    let mut shape_now = shape(&written);
+    assert!(
+        shape_now.remove("policy-boundary").is_some(),
+        "no boundary recorded"
+    );
     assert_eq!(
-        shape(&written),
+        shape_now,
         shape(&old),
         "this version records children differently from 0.1.0"
     );
@@ -166,6 +173,8 @@ async fn an_old_ledger_has_the_shape_this_version_writes_and_destroys_cleanly() 
             };
         }
     }
+    // What the first apply of this version adds to a 0.1.0 environment: its boundary.
+    upgraded["records"]["policy-boundary"] = written["records"]["policy-boundary"].clone();
     let upgraded: Ledger =
         serde_json::from_value(upgraded).unwrap_or_else(|e| panic!("upgraded ledger: {e}"));
     let destroyed = environment::destroy(&clients, &spec(), upgraded, deadline)
@@ -384,7 +393,26 @@ async fn downgrade_to_root_path(emulator: &Emulator, ledger: &Ledger) -> Ledger 
         }
     }
 
-    let text = serde_json::to_string(ledger).unwrap_or_else(|e| panic!("{e}"));
+    // Versions before the path made no boundary either.
+    let mut ledger = ledger.clone();
+    let boundary = ledger
+        .remove("policy-boundary")
+        .unwrap_or_else(|| panic!("no boundary recorded"));
+    iam.delete_policy()
+        .policy_arn(&boundary.physical_id)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DeletePolicy (boundary): {e:?}"));
+    let records: Vec<(String, Record)> = ledger
+        .iter()
+        .map(|(id, r)| (id.clone(), r.clone()))
+        .collect();
+    for (id, mut record) in records {
+        record.depends_on.retain(|d| d != "policy-boundary");
+        ledger.insert(id, record);
+    }
+
+    let text = serde_json::to_string(&ledger).unwrap_or_else(|e| panic!("{e}"));
     serde_json::from_str(&old(&text)).unwrap_or_else(|e| panic!("old ledger: {e}"))
 }
 
@@ -488,6 +516,15 @@ async fn roles_at_the_root_path_are_migrated_under_secure_mlops_by_apply() {
             let role = got.role().unwrap_or_else(|| panic!("no role"));
             assert_eq!(role.path(), "/secure-mlops/", "{id}");
             assert_eq!(role.arn(), arn, "{id}");
+            assert_eq!(
+                role.permissions_boundary()
+                    .and_then(|b| b.permissions_boundary_arn()),
+                Some(
+                    format!("arn:aws:iam::{ACCOUNT_ID}:policy/secure-mlops/quick-dev-boundary")
+                        .as_str()
+                ),
+                "{id} carries the boundary the environment made"
+            );
         }
         if record.kind == RecordKind::GuardrailPolicy {
             assert!(record.physical_id.contains(":policy/secure-mlops/"));

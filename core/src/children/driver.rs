@@ -46,6 +46,7 @@ macro_rules! with_kind {
             Child::Role($kind) => $body,
             Child::ExistingRole($kind) => $body,
             Child::GuardrailPolicy($kind) => $body,
+            Child::BoundaryPolicy($kind) => $body,
             Child::FlowLogGroup($kind) => $body,
             Child::FlowLogRole($kind) => $body,
             Child::FlowLog($kind) => $body,
@@ -181,7 +182,7 @@ impl ChildDriver<Child> for EnvironmentDriver {
             RecordKind::Role | RecordKind::FlowLogRole => {
                 Box::pin(role::delete(clients, record)).await
             }
-            RecordKind::GuardrailPolicy => {
+            RecordKind::GuardrailPolicy | RecordKind::BoundaryPolicy => {
                 Box::pin(guardrail_policy::delete(clients, record)).await
             }
             RecordKind::Bucket => {

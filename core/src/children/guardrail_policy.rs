@@ -206,7 +206,7 @@ pub async fn delete(clients: &AwsClients, record: &Record) -> Result<(), ChildEr
     }
 }
 
-async fn exists(clients: &AwsClients, arn: &str) -> Result<bool, ChildError> {
+pub(crate) async fn exists(clients: &AwsClients, arn: &str) -> Result<bool, ChildError> {
     match clients.iam.get_policy().policy_arn(arn).send().await {
         Ok(_) => Ok(true),
         Err(e) => {
@@ -220,7 +220,11 @@ async fn exists(clients: &AwsClients, arn: &str) -> Result<bool, ChildError> {
     }
 }
 
-async fn check_ours(clients: &AwsClients, owner: Owner<'_>, arn: &str) -> Result<(), ChildError> {
+pub(crate) async fn check_ours(
+    clients: &AwsClients,
+    owner: Owner<'_>,
+    arn: &str,
+) -> Result<(), ChildError> {
     let pages = clients
         .iam
         .list_policy_tags()
@@ -281,7 +285,10 @@ async fn create(
 }
 
 /// The default version's document; `None` when the policy is gone.
-async fn default_document(clients: &AwsClients, arn: &str) -> Result<Option<Value>, ChildError> {
+pub(crate) async fn default_document(
+    clients: &AwsClients,
+    arn: &str,
+) -> Result<Option<Value>, ChildError> {
     let policy = match clients.iam.get_policy().policy_arn(arn).send().await {
         Ok(out) => out,
         Err(e) => {
@@ -315,7 +322,7 @@ async fn default_document(clients: &AwsClients, arn: &str) -> Result<Option<Valu
 }
 
 /// Makes `document` the default version if it is not already.
-async fn update_document(
+pub(crate) async fn update_document(
     clients: &AwsClients,
     arn: &str,
     document: &Value,

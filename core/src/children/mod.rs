@@ -1,6 +1,7 @@
 //! One module per AWS child kind the engine manages. Each is a thin, idempotent layer over the
 //! AWS calls for that kind: look up, adopt or create, read, delete (not-found counts as deleted).
 
+pub mod boundary_policy;
 pub mod bucket;
 pub mod domain;
 pub mod driver;

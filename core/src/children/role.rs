@@ -571,8 +571,11 @@ pub(crate) fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
 
 /// The permissions boundary the environment's roles carry: the spec's, else the one the
 /// environment created (the role's input).
-pub(crate) fn desired_boundary(cx: &Cx<'_>, _inputs: &Inputs<'_>) -> Option<String> {
-    cx.env.permissions_boundary_arn.clone()
+pub(crate) fn desired_boundary(cx: &Cx<'_>, inputs: &Inputs<'_>) -> Option<String> {
+    cx.env
+        .permissions_boundary_arn
+        .clone()
+        .or_else(|| inputs.arn(&LogicalId::BoundaryPolicy).ok())
 }
 
 impl ChildKind for kinds::Role {

@@ -132,6 +132,11 @@ pub struct ExistingRole {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GuardrailPolicy;
 
+/// The permissions boundary policy every role the environment creates carries, when the spec
+/// names none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundaryPolicy;
+
 /// The KMS-encrypted log group for flow logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowLogGroup {
@@ -207,6 +212,8 @@ pub enum Child {
     ExistingRole(ExistingRole),
     /// See [`GuardrailPolicy`].
     GuardrailPolicy(GuardrailPolicy),
+    /// See [`BoundaryPolicy`].
+    BoundaryPolicy(BoundaryPolicy),
     /// See [`FlowLogGroup`].
     FlowLogGroup(FlowLogGroup),
     /// See [`FlowLogRole`].
@@ -241,6 +248,7 @@ impl Child {
             Child::Role(_) => "role",
             Child::ExistingRole(_) => "existing-role",
             Child::GuardrailPolicy(_) => "guardrail-policy",
+            Child::BoundaryPolicy(_) => "boundary-policy",
             Child::FlowLogGroup(_) => "flow-log-group",
             Child::FlowLogRole(_) => "flow-log-role",
             Child::FlowLog(_) => "flow-log",
@@ -278,6 +286,7 @@ impl Child {
             | Child::Bucket(_)
             | Child::ExistingRole(_)
             | Child::GuardrailPolicy(_)
+            | Child::BoundaryPolicy(_)
             | Child::FlowLogGroup(_)
             | Child::FlowLogRole(_)
             | Child::FlowLog(_) => 1,

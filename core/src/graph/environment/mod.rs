@@ -45,15 +45,40 @@ pub fn environment_graph(spec: &EnvironmentSpec) -> Result<Graph<Child>, GraphEr
         nat(spec, &mut nodes);
     }
     security_groups_and_endpoints(spec, &network, &mut nodes);
-    keys_and_roles(spec, &network, &mut nodes);
+    let boundary = boundary(spec, &mut nodes);
+    keys_and_roles(spec, &network, &boundary, &mut nodes);
     buckets(spec, &network, &mut nodes);
     if spec.studio.enabled {
         studio(spec, &network, &mut nodes);
     }
     if spec.network.flow_logs.enabled {
-        flow_logs(spec, &mut nodes);
+        flow_logs(spec, &boundary, &mut nodes);
     }
     Graph::new(nodes.0)
+}
+
+/// The permissions boundary policy, when the spec names none and the environment creates a
+/// role (a persona role or the flow-log role); what each created role then depends on.
+fn boundary(spec: &EnvironmentSpec, nodes: &mut Nodes) -> Vec<LogicalId> {
+    let iam = &spec.iam;
+    let creates_a_role = [
+        &iam.data_scientist_role_arn,
+        &iam.team_admin_role_arn,
+        &iam.execution_role_arn,
+        &iam.sc_launch_role_arn,
+    ]
+    .iter()
+    .any(|given| given.is_none())
+        || spec.network.flow_logs.enabled;
+    if iam.permissions_boundary_arn.is_some() || !creates_a_role {
+        return Vec::new();
+    }
+    nodes.add(
+        LogicalId::BoundaryPolicy,
+        Child::BoundaryPolicy(BoundaryPolicy),
+        [],
+    );
+    vec![LogicalId::BoundaryPolicy]
 }
 
 /// The VPC (created or existing), the private subnets and their route tables.
@@ -188,7 +213,12 @@ fn security_groups_and_endpoints(spec: &EnvironmentSpec, network: &Network, node
 }
 
 /// The keys, the persona roles (created or brought) and the guardrail policy.
-fn keys_and_roles(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
+fn keys_and_roles(
+    spec: &EnvironmentSpec,
+    network: &Network,
+    boundary: &[LogicalId],
+    nodes: &mut Nodes,
+) {
     for purpose in KeyPurpose::ALL {
         let deps = Persona::ALL.map(LogicalId::Role);
         nodes.add(
@@ -209,7 +239,7 @@ fn keys_and_roles(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) 
         match given(persona) {
             Some(arn) => nodes.add(id, Child::ExistingRole(ExistingRole { persona, arn }), []),
             None => {
-                nodes.add(id.clone(), Child::Role(Role { persona }), []);
+                nodes.add(id.clone(), Child::Role(Role { persona }), boundary.to_vec());
                 // Every role the environment creates, the launch role too: the stacks Service
                 // Catalog launches make SageMaker resources as it.
                 guarded.push(id);
@@ -306,7 +336,7 @@ fn studio(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
 }
 
 /// VPC flow logs to a KMS-encrypted group.
-fn flow_logs(spec: &EnvironmentSpec, nodes: &mut Nodes) {
+fn flow_logs(spec: &EnvironmentSpec, boundary: &[LogicalId], nodes: &mut Nodes) {
     let settings = &spec.network.flow_logs;
     let group = FlowLogGroup {
         retention_days: settings.retention_days,
@@ -316,7 +346,11 @@ fn flow_logs(spec: &EnvironmentSpec, nodes: &mut Nodes) {
         Child::FlowLogGroup(group),
         [LogicalId::KmsKey(KeyPurpose::Data)],
     );
-    nodes.add(LogicalId::FlowLogRole, Child::FlowLogRole(FlowLogRole), []);
+    nodes.add(
+        LogicalId::FlowLogRole,
+        Child::FlowLogRole(FlowLogRole),
+        boundary.to_vec(),
+    );
     let log = FlowLog {
         traffic_type: settings.traffic_type,
     };

@@ -29,11 +29,51 @@ fn quickstart_has_no_internet_path() {
             | Child::RouteTable(RouteTable { public: true, .. })
     )));
     // 1 VPC, 2 subnets, 2 route tables, 2 SGs, 17 interface endpoints, 1 S3 endpoint,
-    // 3 keys, 4 roles, 1 guardrail policy, 2 buckets, 3 flow-log children.
+    // 3 keys, 4 roles, 1 guardrail policy, 1 boundary policy, 2 buckets, 3 flow-log children.
     assert_eq!(
         graph.nodes().len(),
-        1 + 2 + 2 + 2 + 17 + 1 + 3 + 4 + 1 + 2 + 3
+        1 + 2 + 2 + 2 + 17 + 1 + 3 + 4 + 1 + 1 + 2 + 3
     );
+}
+
+#[test]
+fn every_created_role_depends_on_the_boundary_unless_the_spec_names_one() {
+    let graph = quickstart_graph();
+    assert!(graph.get("policy-boundary").unwrap().depends_on.is_empty());
+    for role in [
+        "role-data-scientist",
+        "role-team-admin",
+        "role-execution",
+        "role-sc-launch",
+        "flow-log-role",
+    ] {
+        let node = graph.get(role).unwrap();
+        assert!(
+            node.depends_on.contains(&"policy-boundary".to_string()),
+            "{role}"
+        );
+    }
+
+    let mut spec = quickstart();
+    spec.iam.permissions_boundary_arn = Some(
+        "arn:aws:iam::123456789012:policy/secure-mlops/secure-mlops-boundary-eu-west-1".into(),
+    );
+    let graph = environment_graph(&spec).unwrap();
+    assert!(graph.get("policy-boundary").is_none());
+    assert!(graph.get("role-execution").unwrap().depends_on.is_empty());
+
+    // Nothing created, nothing to bound.
+    let mut spec = quickstart();
+    spec.network.flow_logs.enabled = false;
+    let arn = |n: &str| Some(format!("arn:aws:iam::123456789012:role/{n}"));
+    spec.iam.data_scientist_role_arn = arn("ds");
+    spec.iam.team_admin_role_arn = arn("admin");
+    spec.iam.execution_role_arn = arn("exec");
+    spec.iam.sc_launch_role_arn = arn("launch");
+    assert!(environment_graph(&spec)
+        .unwrap()
+        .get("policy-boundary")
+        .is_none());
 }
 
 #[test]

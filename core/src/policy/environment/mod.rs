@@ -13,6 +13,7 @@
 //! * [`guardrails`]: the deny policy attached to persona and execution roles.
 //! * [`compare`]: [`normalize_policy`] and [`policies_equivalent`].
 
+pub mod boundary;
 pub mod bucket;
 pub mod compare;
 pub mod endpoint;
@@ -21,6 +22,7 @@ pub mod guardrails;
 pub mod kms;
 pub mod roles;
 
+pub use boundary::boundary_policy;
 pub use bucket::{bucket_policy, BucketPolicyInput};
 pub use compare::{normalize_policy, policies_equivalent};
 pub use endpoint::{interface_endpoint_policy, s3_endpoint_policy};
