@@ -15,6 +15,7 @@
 use std::path::{Path, PathBuf};
 
 use secure_mlops_core::ids::{KeyPurpose, Persona};
+use secure_mlops_core::policy::environment::boundary::boundary_policy;
 use secure_mlops_core::policy::environment::endpoint::{
     interface_endpoint_scope, InterfaceEndpointScope,
 };
@@ -22,7 +23,7 @@ use secure_mlops_core::policy::environment::flow_logs::{
     flow_logs_delivery_policy, flow_logs_trust_policy,
 };
 use secure_mlops_core::policy::environment::roles::{
-    permissions_policy, persona_role_name, trust_policy,
+    environment_role_arn, permissions_policy, persona_role_name, trust_policy,
 };
 use secure_mlops_core::policy::environment::{
     bucket_policy, guardrail_policy, interface_endpoint_policy, key_policy, s3_endpoint_policy,
@@ -59,11 +60,9 @@ impl Env {
         &self.facts.name[self.facts.name.len() - 1..]
     }
 
+    /// The role's ARN as IAM reports it, with the path the environment creates roles under.
     fn role_arn(&self, persona: Persona) -> String {
-        format!(
-            "arn:aws:iam::{ACCOUNT}:role/{}",
-            persona_role_name(&self.id(), persona)
-        )
+        environment_role_arn("aws", ACCOUNT, &persona_role_name(&self.id(), persona))
     }
 }
 
@@ -74,6 +73,7 @@ fn environments() -> Vec<Env> {
         region: REGION.into(),
         name: name.into(),
         stage: "dev".into(),
+        trusted_principal_arns: Vec::new(),
     };
     vec![
         Env {
@@ -125,6 +125,14 @@ fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
             json!({ "type": "identity", "env": id, "principals": [role] }),
         )?;
     }
+
+    // The boundary the environment creates when none is given; every role it creates carries it.
+    let bounded: Vec<String> = Persona::ALL.iter().map(|p| env.role_arn(*p)).collect();
+    out.write(
+        &format!("{id}/boundary.json"),
+        &boundary_policy(facts),
+        json!({ "type": "boundary", "env": id, "principals": bounded }),
+    )?;
 
     let scope = GuardrailScope {
         subnet_ids: vec![
