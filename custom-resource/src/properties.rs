@@ -14,7 +14,7 @@ use std::fmt;
 use secure_mlops_core::spec::{
     AttrPath, AuthMode, Choice, EfsRetention, EnvironmentSpec, FlowLogsSpec, GuardrailSpec,
     IamSpec, NetworkSpec, PathStep, ProfilePersona, ProjectsEnablementSpec, Stage, StorageSpec,
-    StudioSpec, UserProfileSpec, ValidationErrors,
+    StudioAccessSpec, StudioSpec, UserProfileSpec, ValidationErrors,
 };
 use serde_json::{Map, Value};
 
@@ -488,6 +488,12 @@ fn read_iam(root: &mut Object<'_>, e: &mut PropertyErrors) -> IamSpec {
         execution_role_arn: iam.string("ExecutionRoleArn", e),
         sc_launch_role_arn: iam.string("ScLaunchRoleArn", e),
         permissions_boundary_arn: iam.string("PermissionsBoundaryArn", e),
+        trusted_principal_arns: iam
+            .list("TrustedPrincipalArns", e)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|arn| !arn.is_empty())
+            .collect(),
     };
     iam.finish(&[], e);
     spec
@@ -537,12 +543,27 @@ fn read_studio(root: &mut Object<'_>, e: &mut PropertyErrors) -> StudioSpec {
             choice("Studio.EfsRetention", text, EfsRetention::Retain, e)
         },
         user_profiles,
+        access: {
+            let mut access = Object::new("Studio.Access", studio.get("Access"), e);
+            let spec = StudioAccessSpec {
+                source_vpc_endpoint_only: access.boolean("SourceVpcEndpointOnly", false, e),
+                allowed_source_cidrs: access
+                    .list("AllowedSourceCidrs", e)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|c| !c.is_empty())
+                    .collect(),
+            };
+            access.finish(&[], e);
+            spec
+        },
     };
     studio.finish(&[], e);
     spec
 }
 
-/// `Studio.UserProfiles`: a map of name to `{Persona}`, or `"name=persona"` strings.
+/// `Studio.UserProfiles`: a map of name to `{Persona, SsoUserName}`, or `"name=persona"` strings
+/// (IAM domains only: those profiles name no IAM Identity Center user).
 fn read_user_profiles(
     studio: &mut Object<'_>,
     e: &mut PropertyErrors,
@@ -555,7 +576,13 @@ fn read_user_profiles(
             for (profile_name, persona) in string_map("Studio.UserProfiles", given, e) {
                 let path = format!("Studio.UserProfiles[{profile_name:?}]");
                 let persona = choice(&path, Some(persona), ProfilePersona::DATA_SCIENTIST, e);
-                user_profiles.insert(profile_name, UserProfileSpec { persona });
+                user_profiles.insert(
+                    profile_name,
+                    UserProfileSpec {
+                        persona,
+                        sso_user_name: None,
+                    },
+                );
             }
             Object::new("Studio.UserProfiles", None, e)
         }
@@ -576,8 +603,15 @@ fn read_user_profiles(
                     e,
                 )
             };
+            let sso_user_name = profile.string("SsoUserName", e);
             profile.finish(&[], e);
-            user_profiles.insert(profile_name.clone(), UserProfileSpec { persona });
+            user_profiles.insert(
+                profile_name.clone(),
+                UserProfileSpec {
+                    persona,
+                    sso_user_name,
+                },
+            );
         }
     }
     user_profiles

@@ -56,7 +56,10 @@ const FAULT_CODES: &[&str] = &[
 ];
 
 fn spec() -> EnvironmentSpec {
-    let profile = |persona| UserProfileSpec { persona };
+    let profile = |persona| UserProfileSpec {
+        persona,
+        sso_user_name: None,
+    };
     EnvironmentSpec {
         name: "faulty".into(),
         stage: Stage::Dev,

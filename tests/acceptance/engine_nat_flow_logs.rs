@@ -15,7 +15,7 @@ use aws_sdk_ec2::types::{IpPermission, IpRange};
 use secure_mlops_core::children::ec2_tags::Owner;
 use secure_mlops_core::children::error::ChildError;
 use secure_mlops_core::children::route_table::DefaultRoute;
-use secure_mlops_core::children::security_group::Ingress;
+use secure_mlops_core::children::security_group::{Allow, Peer, Rules};
 use secure_mlops_core::children::vpc_endpoint::EndpointSettings;
 use secure_mlops_core::children::{
     flow_log, internet_gateway, nat_gateway, role, route_table, security_group, subnet, vpc,
@@ -292,10 +292,10 @@ impl Network {
         }
     }
 
-    async fn endpoint_group_ensure(&self, ingress: &[Ingress]) -> Result<Record, ChildError> {
+    async fn endpoint_group_ensure(&self, rules: &Rules) -> Result<Record, ChildError> {
         let (clients, tags) = (&self.f.clients, &self.f.tags);
         let owner = self.owner("security-group-endpoints");
-        security_group::ensure(clients, owner, tags, &self.vpc_id, "endpoints", ingress).await
+        security_group::ensure(clients, owner, tags, &self.vpc_id, "endpoints", rules).await
     }
 
     async fn group_ensure(&self, key_arn: &str, retention_days: i64) -> Result<Record, ChildError> {
@@ -628,18 +628,36 @@ async fn internet_routes_added_outside_are_named_and_removed_keeping_the_endpoin
 async fn port_443_opened_to_the_world_is_named_and_revoked_keeping_the_allowed_rules() {
     let net = Network::start().await;
     let clients = &net.f.clients;
-    let ingress: Vec<Ingress> = net
+    let ingress: Vec<Allow> = net
         .private_subnets
         .iter()
-        .map(|s| Ingress::TcpFromCidr {
+        .map(|s| Allow::Tcp {
             port: 443,
-            cidr: s.attributes[subnet::CIDR_ATTRIBUTE].clone(),
+            peer: Peer::Cidr(s.attributes[subnet::CIDR_ATTRIBUTE].clone()),
         })
         .collect();
+    // No egress: EC2's default rule to anywhere goes on the first apply.
+    let ingress = Rules {
+        ingress,
+        egress: Vec::new(),
+    };
     let group = twice!(
         "security-group-endpoints",
         net.endpoint_group_ensure(&ingress)
     );
+    let egress = |net: &Network, id: String| {
+        let ec2 = net.ec2.clone();
+        async move {
+            let out = ec2
+                .describe_security_groups()
+                .group_ids(id)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("DescribeSecurityGroups: {e:?}"));
+            out.security_groups()[0].ip_permissions_egress().len()
+        }
+    };
+    assert_eq!(egress(&net, group.physical_id.clone()).await, 0);
     let drift = security_group::drift(clients, &group, &ingress)
         .await
         .unwrap_or_else(|e| panic!("drift: {e}"));
@@ -662,6 +680,25 @@ async fn port_443_opened_to_the_world_is_named_and_revoked_keeping_the_allowed_r
             group.physical_id
         )]
     );
+    // Egress to anywhere added by hand is named and revoked too.
+    net.ec2
+        .authorize_security_group_egress()
+        .group_id(&group.physical_id)
+        .ip_permissions(world_on_443())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("AuthorizeSecurityGroupEgress: {e:?}"));
+    let drift = security_group::drift(clients, &group, &ingress)
+        .await
+        .unwrap_or_else(|e| panic!("drift: {e}"));
+    assert!(
+        drift.contains(&format!(
+            "security-group-endpoints ({}): egress tcp port 443 to 0.0.0.0/0 is not allowed; \
+             apply revokes it",
+            group.physical_id
+        )),
+        "{drift:?}"
+    );
     net.endpoint_group_ensure(&ingress)
         .await
         .unwrap_or_else(|e| panic!("repair: {e}"));
@@ -683,6 +720,7 @@ async fn port_443_opened_to_the_world_is_named_and_revoked_keeping_the_allowed_r
         .collect();
     assert!(!cidrs.contains(&"0.0.0.0/0"), "{cidrs:?}");
     assert_eq!(cidrs.len(), 2, "the allowed rules went too: {cidrs:?}");
+    assert_eq!(egress(&net, group.physical_id.clone()).await, 0);
     net.finish(Made {
         security_group: Some(group),
         ..Made::default()

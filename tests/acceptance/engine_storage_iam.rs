@@ -20,6 +20,7 @@ use secure_mlops_core::ids::{KeyPurpose, LogicalId, Persona};
 use secure_mlops_core::policy::environment::bucket::{
     SID_DENY_INSECURE_TRANSPORT, SID_DENY_OUTSIDE_VPC_ENDPOINT,
 };
+use secure_mlops_core::policy::environment::roles::SignInSources;
 use secure_mlops_core::policy::environment::{
     bucket_policy, guardrail_policy as guardrail_document, key_policy, policies_equivalent,
     BucketPolicyInput, EnvironmentFacts, GuardrailScope,
@@ -139,6 +140,7 @@ impl Team {
                 &self.facts,
                 &self.bucket_names,
                 Some(BOUNDARY),
+                &SignInSources::default(),
             )
             .await;
             out.push((persona, ok("role ensure", record)));
@@ -387,6 +389,7 @@ async fn persona_roles_are_ensured_once_with_their_permissions_policy_and_no_dri
             &team.facts,
             &team.bucket_names,
             Some(BOUNDARY),
+            &SignInSources::default(),
         )
         .await;
         assert_no_drift(r.role_name(), &ok("role drift", drift));
@@ -744,15 +747,24 @@ async fn a_backdoored_widened_role_without_its_guardrails_is_named_and_repaired(
             facts,
             bucket_names,
             Some(BOUNDARY),
+            &SignInSources::default(),
         )
         .await,
     );
     assert_drift_names("role", &drift, &["backdoor"]);
     let needles = ["trust policy", "AllowAssumeRoleFromAccount"];
     assert_drift_names("role", &drift, &needles);
-    // The replacement trust document also lacks the SageMaker statement Studio needs.
-    assert_drift_names("role", &drift, &["AllowAssumeRoleBySageMaker"]);
-    assert_eq!(drift.len(), 3, "{drift:#?}");
+    // The replacement trust document also lacks the SageMaker statement Studio needs, and the
+    // statements that hold a person to their own user tag and source identity.
+    for sid in [
+        "AllowAssumeRoleBySageMaker",
+        "AllowTaggingSessionsWithOwnUser",
+        "AllowSessionTagsOtherThanUser",
+        "AllowOwnSourceIdentity",
+    ] {
+        assert_drift_names("role", &drift, &[sid, "missing"]);
+    }
+    assert_eq!(drift.len(), 6, "{drift:#?}");
     let drift = ok(
         "guardrail drift",
         guardrail_policy::drift(clients, &g.record, &g.document, &g.guarded).await,
@@ -767,6 +779,7 @@ async fn a_backdoored_widened_role_without_its_guardrails_is_named_and_repaired(
         facts,
         bucket_names,
         Some(BOUNDARY),
+        &SignInSources::default(),
     )
     .await;
     ok("role repair", repaired);
@@ -781,6 +794,7 @@ async fn a_backdoored_widened_role_without_its_guardrails_is_named_and_repaired(
         facts,
         bucket_names,
         Some(BOUNDARY),
+        &SignInSources::default(),
     )
     .await;
     assert_no_drift("repaired role", &ok("role drift", drift));
@@ -857,6 +871,7 @@ async fn names_taken_by_others_are_refused_and_a_brought_role_is_never_deleted()
         facts,
         bucket_names,
         Some(BOUNDARY),
+        &SignInSources::default(),
     )
     .await
     {
@@ -980,6 +995,7 @@ async fn deleting_twice_is_fine_and_what_was_deleted_reads_back_as_gone() {
             &team.facts,
             &team.bucket_names,
             Some(BOUNDARY),
+            &SignInSources::default(),
         )
         .await,
     );

@@ -16,7 +16,7 @@ use aws_sdk_sagemaker::types::{
 use secure_mlops_core::aws::AwsClients;
 use secure_mlops_core::children::domain::{self, DomainSettings};
 use secure_mlops_core::children::error::ChildError;
-use secure_mlops_core::children::security_group::{self, Ingress};
+use secure_mlops_core::children::security_group::{self, Allow, Rules};
 use secure_mlops_core::children::{studio_leftovers, subnet, user_profile, vpc};
 use secure_mlops_core::engine::Record;
 use secure_mlops_core::spec::{AuthMode, EfsRetention};
@@ -98,7 +98,10 @@ impl World {
                 tags,
                 &vpc.physical_id,
                 "Studio apps",
-                &[Ingress::AllFromSelf],
+                &Rules {
+                    ingress: vec![Allow::AllWithSelf],
+                    egress: vec![Allow::AllWithSelf],
+                },
             )
             .await,
         );
@@ -194,6 +197,7 @@ impl World {
                 name,
                 &self.data_scientist_role,
                 &self.group_id,
+                None,
                 deadline(),
             ))
             .await,

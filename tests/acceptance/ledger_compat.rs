@@ -41,9 +41,13 @@ fn spec() -> EnvironmentSpec {
         ("alice", ProfilePersona::DATA_SCIENTIST),
         ("bob", ProfilePersona::TEAM_ADMIN),
     ] {
-        spec.studio
-            .user_profiles
-            .insert(name.into(), UserProfileSpec { persona });
+        spec.studio.user_profiles.insert(
+            name.into(),
+            UserProfileSpec {
+                persona,
+                sso_user_name: None,
+            },
+        );
     }
     spec.iam.sc_launch_role_arn = Some(format!("arn:aws:iam::{ACCOUNT_ID}:role/{BROUGHT_ROLE}"));
     spec
@@ -218,7 +222,7 @@ async fn downgrade_to_root_path(emulator: &Emulator, ledger: &Ledger) -> Ledger 
     let document = version
         .policy_version()
         .and_then(|v| v.document())
-        .map(urlencoding_decode)
+        .map(acceptance::iam_document_text)
         .unwrap_or_else(|| panic!("no document"));
     let policy_tags = iam
         .list_policy_tags()
@@ -261,7 +265,8 @@ async fn downgrade_to_root_path(emulator: &Emulator, ledger: &Ledger) -> Ledger 
         let got = got.unwrap_or_else(|e| panic!("GetRole {name}: {e:?}"));
         let role = got.role().unwrap_or_else(|| panic!("no role {name}"));
         assert_eq!(role.path(), "/secure-mlops/", "{name}");
-        let trust = urlencoding_decode(role.assume_role_policy_document().unwrap_or_default());
+        let trust =
+            acceptance::iam_document_text(role.assume_role_policy_document().unwrap_or_default());
         let tags = role.tags().to_vec();
         let mut inline = Vec::new();
         let names = iam.list_role_policies().role_name(name).send().await;
@@ -273,7 +278,10 @@ async fn downgrade_to_root_path(emulator: &Emulator, ledger: &Ledger) -> Ledger 
                 .send()
                 .await
                 .unwrap_or_else(|e| panic!("GetRolePolicy: {e:?}"));
-            inline.push((policy.clone(), urlencoding_decode(doc.policy_document())));
+            inline.push((
+                policy.clone(),
+                acceptance::iam_document_text(doc.policy_document()),
+            ));
             iam.delete_role_policy()
                 .role_name(name)
                 .policy_name(policy)
@@ -414,34 +422,6 @@ async fn downgrade_to_root_path(emulator: &Emulator, ledger: &Ledger) -> Ledger 
 
     let text = serde_json::to_string(&ledger).unwrap_or_else(|e| panic!("{e}"));
     serde_json::from_str(&old(&text)).unwrap_or_else(|e| panic!("old ledger: {e}"))
-}
-
-/// IAM returns policy documents URL-encoded.
-fn urlencoding_decode(text: &str) -> String {
-    if text.trim_start().starts_with('{') {
-        return text.to_string();
-    }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("00");
-                out.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// An environment whose roles and guardrail policy an earlier version made at `/` is migrated

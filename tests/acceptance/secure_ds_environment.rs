@@ -174,6 +174,33 @@ fn sids(policy: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The id of the VPC's default security group and how many rules it holds, both ways.
+async fn default_group(emulator: &Emulator, vpc_id: &str) -> (String, usize) {
+    let out = ec2(emulator)
+        .await
+        .describe_security_groups()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("vpc-id")
+                .values(vpc_id)
+                .build(),
+        )
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("group-name")
+                .values("default")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeSecurityGroups: {e:?}"));
+    let group = &out.security_groups()[0];
+    (
+        group.group_id().unwrap_or_default().to_string(),
+        group.ip_permissions().len() + group.ip_permissions_egress().len(),
+    )
+}
+
 async fn open_ingress(emulator: &Emulator, group_id: &str) -> usize {
     let out = ec2(emulator)
         .await
@@ -263,6 +290,9 @@ async fn quickstart_lifecycle_apply_import_update_drift_destroy() {
         .to_string();
     assert!(vpc_id.starts_with("vpc-"), "{vpc_id}");
     assert_eq!(open_ingress(&emulator, &endpoint_sg).await, 0);
+    // The VPC's default group is empty (Security Hub EC2.2).
+    let (default_sg, rules) = default_group(&emulator, &vpc_id).await;
+    assert_eq!(rules, 0, "the default security group keeps rules");
     let policy = bucket_policy(&emulator, &data_bucket).await;
     assert!(
         sids(&policy).contains(&"DenyInsecureTransport".to_string()),
@@ -378,6 +408,23 @@ async fn quickstart_lifecycle_apply_import_update_drift_destroy() {
         .send()
         .await
         .unwrap_or_else(|e| panic!("AuthorizeSecurityGroupIngress: {e:?}"));
+    ec2(&emulator)
+        .await
+        .authorize_security_group_egress()
+        .group_id(&default_sg)
+        .ip_permissions(
+            aws_sdk_ec2::types::IpPermission::builder()
+                .ip_protocol("-1")
+                .ip_ranges(
+                    aws_sdk_ec2::types::IpRange::builder()
+                        .cidr_ip("0.0.0.0/0")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("AuthorizeSecurityGroupEgress: {e:?}"));
     // And on Studio: the domain opened to the internet, a user profile deleted.
     let sagemaker = aws_sdk_sagemaker::Client::new(&emulator.sdk_config().await);
     sagemaker
@@ -406,9 +453,15 @@ async fn quickstart_lifecycle_apply_import_update_drift_destroy() {
         "{}",
         run.stdout
     );
+    assert!(
+        run.stdout.contains("default security group"),
+        "{}",
+        run.stdout
+    );
     work.apply();
     work.assert_plan_empty("after repairing drift");
     assert_eq!(open_ingress(&emulator, &endpoint_sg).await, 0);
+    assert_eq!(default_group(&emulator, &vpc_id).await.1, 0);
     assert!(sids(&bucket_policy(&emulator, &data_bucket).await)
         .contains(&"DenyInsecureTransport".to_string()));
 
@@ -1026,6 +1079,44 @@ const INVALID: &[(&str, &str, &str)] = &[
     interface_endpoints = ["sts", "bedrock-runtime"]
   }"#,
         "network.interface_endpoints",
+    ),
+    (
+        "sso_user_without_sso",
+        r#"studio {
+    user_profile "alice" {
+      persona       = "data_scientist"
+      sso_user_name = "alice@example.com"
+    }
+  }"#,
+        "studio.user_profile[\"alice\"].sso_user_name",
+    ),
+    (
+        "sso_profile_without_user",
+        r#"studio {
+    auth_mode = "SSO"
+    user_profile "alice" { persona = "data_scientist" }
+  }"#,
+        "studio.user_profile[\"alice\"].sso_user_name",
+    ),
+    (
+        "sign_in_from_everywhere",
+        r#"studio {
+    access { allowed_source_cidrs = ["0.0.0.0/0"] }
+  }"#,
+        "studio.access.allowed_source_cidrs",
+    ),
+    (
+        "vpc_sign_in_without_api_endpoint",
+        r#"network { interface_endpoints = ["sts"] }
+  studio {
+    access { source_vpc_endpoint_only = true }
+  }"#,
+        "studio.access.source_vpc_endpoint_only",
+    ),
+    (
+        "trusted_wildcard",
+        r#"iam { trusted_principal_arns = ["arn:aws:iam::123456789012:role/*"] }"#,
+        "iam.trusted_principal_arns",
     ),
 ];
 

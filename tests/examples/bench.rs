@@ -58,9 +58,13 @@ fn spec(name: &str, nat: bool, zones: &[&str]) -> EnvironmentSpec {
         ("alice", ProfilePersona::DATA_SCIENTIST),
         ("bob", ProfilePersona::TEAM_ADMIN),
     ] {
-        spec.studio
-            .user_profiles
-            .insert(user.into(), UserProfileSpec { persona });
+        spec.studio.user_profiles.insert(
+            user.into(),
+            UserProfileSpec {
+                persona,
+                sso_user_name: None,
+            },
+        );
     }
     spec
 }

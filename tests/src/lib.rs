@@ -381,6 +381,7 @@ impl EngineFixture {
             region: self.clients.region.clone(),
             name: self.name.into(),
             stage: self.stage.into(),
+            trusted_principal_arns: Vec::new(),
         }
     }
 
@@ -640,4 +641,21 @@ fn children_of(pid: u32) -> Vec<u32> {
                 .collect::<Vec<u32>>()
         })
         .collect()
+}
+
+/// A policy document as IAM returns it (URL-encoded), decoded.
+pub fn iam_document_text(text: &str) -> String {
+    if text.trim_start().starts_with('{') {
+        return text.to_string();
+    }
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .unwrap_or_else(|e| panic!("a policy document that is not UTF-8: {e}"))
+        .into_owned()
+}
+
+/// A policy document as IAM returns it, parsed.
+pub fn iam_document(text: &str) -> serde_json::Value {
+    let decoded = iam_document_text(text);
+    serde_json::from_str(&decoded).unwrap_or_else(|e| panic!("{e}: {decoded}"))
 }

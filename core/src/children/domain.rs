@@ -15,7 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_sagemaker::operation::describe_domain::DescribeDomainOutput;
 use aws_sdk_sagemaker::types::{
-    AppNetworkAccessType, AuthMode, DomainStatus, RetentionPolicy, RetentionType, UserSettings,
+    AppNetworkAccessType, AuthMode, DomainStatus, ExecutionRoleIdentityConfig, RetentionPolicy,
+    RetentionType, UserSettings,
 };
 
 use super::ec2_tags::Owner;
@@ -117,9 +118,11 @@ pub async fn ensure(
         )));
     }
     if !mutable_differences(&domain, settings).is_empty() {
-        let access_differs =
-            domain.app_network_access_type() != Some(&AppNetworkAccessType::VpcOnly);
-        update(clients, owner, &domain_id, settings, access_differs).await?;
+        let differs = RunningAppsBlock {
+            access: domain.app_network_access_type() != Some(&AppNetworkAccessType::VpcOnly),
+            identity: !audits_identity(&domain),
+        };
+        update(clients, owner, &domain_id, settings, differs).await?;
         domain = wait_settled(clients, &domain_id, deadline).await?;
         if domain.status() != Some(&DomainStatus::InService) {
             return Err(unusable(&domain_id, &domain));
@@ -460,6 +463,11 @@ async fn create(
                 &settings.execution_role_arn,
                 &settings.security_group_id,
             ))
+            .domain_settings(
+                aws_sdk_sagemaker::types::DomainSettings::builder()
+                    .execution_role_identity_config(AUDITED_IDENTITY)
+                    .build(),
+            )
             .set_tags(Some(new_tags(owner, tags)))
             .send()
             .await
@@ -493,14 +501,15 @@ async fn create(
     }
 }
 
-/// Restores the default user settings, and app network access when `access_differs` (AWS
-/// refuses to change it while apps run, so it is only sent when it must change).
+/// Restores the default user settings; app network access and the audited identity only when
+/// they differ (AWS refuses to change either while apps run, so they are only sent when they
+/// must change).
 async fn update(
     clients: &AwsClients,
     owner: Owner<'_>,
     domain_id: &str,
     settings: &DomainSettings,
-    access_differs: bool,
+    differs: RunningAppsBlock,
 ) -> Result<(), ChildError> {
     let mut call = clients
         .sagemaker
@@ -510,21 +519,29 @@ async fn update(
             &settings.execution_role_arn,
             &settings.security_group_id,
         ));
-    if access_differs {
+    if differs.access {
         call = call.app_network_access_type(AppNetworkAccessType::VpcOnly);
     }
+    if differs.identity {
+        call = call.domain_settings_for_update(
+            aws_sdk_sagemaker::types::DomainSettingsForUpdate::builder()
+                .execution_role_identity_config(AUDITED_IDENTITY)
+                .build(),
+        );
+    }
+    let blocked_by_apps = differs.access || differs.identity;
     match call.send().await {
         Ok(_) => Ok(()),
         Err(e) => {
             let err = AwsCallError::from_sdk("sagemaker", "UpdateDomain", e);
-            if access_differs && (err.code == "ValidationException" || err.code == "ResourceInUse")
+            if blocked_by_apps && (err.code == "ValidationException" || err.code == "ResourceInUse")
             {
                 return Err(ChildError::Refused {
                     child: owner.logical_id.to_string(),
                     reason: format!(
                         "SageMaker refused to restore domain {domain_id}'s settings ({err}); \
-                         AWS changes app network access only while no app is running: delete \
-                         the domain's running apps, then apply again"
+                         AWS changes app network access and the audited identity only while no \
+                         app is running: delete the domain's running apps, then apply again"
                     ),
                 });
             }
@@ -632,6 +649,27 @@ fn immutable_differences(domain: &DescribeDomainOutput, settings: &DomainSetting
     out
 }
 
+/// The settings AWS changes only while no app runs, and whether each must change.
+#[derive(Debug, Clone, Copy)]
+struct RunningAppsBlock {
+    /// App network access is not VPC-only.
+    access: bool,
+    /// The execution role's session is not named after the user profile.
+    identity: bool,
+}
+
+/// `ExecutionRoleIdentityConfig`: SageMaker sets the user profile's name as the source identity
+/// of the execution role's sessions, so CloudTrail names the person behind each call.
+const AUDITED_IDENTITY: ExecutionRoleIdentityConfig = ExecutionRoleIdentityConfig::UserProfileName;
+
+/// Whether the domain names the user profile as the execution role's source identity.
+fn audits_identity(domain: &DescribeDomainOutput) -> bool {
+    domain
+        .domain_settings()
+        .and_then(|s| s.execution_role_identity_config())
+        == Some(&AUDITED_IDENTITY)
+}
+
 /// What differs and `UpdateDomain` repairs, in words.
 fn mutable_differences(domain: &DescribeDomainOutput, settings: &DomainSettings) -> Vec<String> {
     let mut out = Vec::new();
@@ -640,6 +678,16 @@ fn mutable_differences(domain: &DescribeDomainOutput, settings: &DomainSettings)
         out.push(format!(
             "app network access is {}; apply sets VpcOnly",
             access.map_or("unset", |a| a.as_str())
+        ));
+    }
+    if !audits_identity(domain) {
+        let now = domain
+            .domain_settings()
+            .and_then(|s| s.execution_role_identity_config())
+            .map_or("unset", |c| c.as_str());
+        out.push(format!(
+            "execution role identity is {now}; apply sets {} (CloudTrail names the user)",
+            AUDITED_IDENTITY.as_str()
         ));
     }
     let defaults = domain.default_user_settings();
@@ -746,6 +794,22 @@ mod tests {
             .auth_mode(AuthMode::Iam)
             .app_network_access_type(AppNetworkAccessType::VpcOnly)
             .default_user_settings(user_settings(&s.execution_role_arn, &s.security_group_id))
+            .domain_settings(
+                aws_sdk_sagemaker::types::DomainSettings::builder()
+                    .execution_role_identity_config(AUDITED_IDENTITY)
+                    .build(),
+            )
+    }
+
+    #[test]
+    fn a_domain_that_does_not_name_the_user_in_cloudtrail_is_repairable() {
+        let d = compliant()
+            .domain_settings(aws_sdk_sagemaker::types::DomainSettings::builder().build())
+            .build();
+        assert_eq!(
+            mutable_differences(&d, &settings()),
+            ["execution role identity is unset; apply sets USER_PROFILE_NAME (CloudTrail names the user)"]
+        );
     }
 
     #[test]

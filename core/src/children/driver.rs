@@ -77,6 +77,7 @@ impl EnvironmentDriver {
             region: clients.region.clone(),
             name: spec.name.clone(),
             stage: spec.stage.as_str().to_string(),
+            trusted_principal_arns: spec.iam.trusted_principal_arns.iter().cloned().collect(),
         };
         let mut tags = clients.default_tags.clone();
         tags.extend(spec.tags.clone());

@@ -692,6 +692,7 @@ mod tests {
             region: "eu-west-1".into(),
             name: "team-a".into(),
             stage: "dev".into(),
+            trusted_principal_arns: Vec::new(),
         }
     }
 

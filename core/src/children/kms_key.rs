@@ -596,6 +596,7 @@ mod tests {
             region: "eu-west-1".into(),
             name: "team-a".into(),
             stage: "dev".into(),
+            trusted_principal_arns: Vec::new(),
         };
         for purpose in KeyPurpose::ALL {
             assert!(alias_name("team-a-dev", purpose).starts_with(&alias_prefix(&facts)));

@@ -23,7 +23,8 @@ use crate::engine::Record;
 use crate::graph::environment as kinds;
 use crate::ids::{LogicalId, Persona, RecordKind};
 use crate::policy::environment::roles::{
-    environment_role_arn, permissions_policy, persona_role_name, trust_policy, IAM_PATH,
+    environment_role_arn, persona_permissions_policy, persona_role_name, trust_policy,
+    SignInSources, IAM_PATH,
 };
 use crate::policy::environment::EnvironmentFacts;
 
@@ -68,13 +69,14 @@ impl RoleDefinition {
         facts: &EnvironmentFacts,
         bucket_names: &[String],
         boundary: Option<&str>,
+        sign_in: &SignInSources,
     ) -> Self {
         RoleDefinition {
             name: role_name(env_id, persona),
             description: format!("secure-mlops environment {env_id}: {} role", persona.key()),
             trust: trust_policy(facts, persona),
             policy_name: PERMISSIONS_POLICY_NAME,
-            permissions: permissions_policy(facts, persona, bucket_names),
+            permissions: persona_permissions_policy(facts, persona, bucket_names, sign_in),
             boundary: boundary.map(str::to_string),
         }
     }
@@ -107,6 +109,7 @@ impl RoleDefinition {
 
 /// Adopts the role named for `persona` if it is this child (else refuses), or creates it; then
 /// makes its trust policy, tags and inline permissions what they should be, which repairs drift.
+#[allow(clippy::too_many_arguments)] // what a persona role's documents are made of, one by one
 pub async fn ensure(
     clients: &AwsClients,
     owner: Owner<'_>,
@@ -115,8 +118,16 @@ pub async fn ensure(
     facts: &EnvironmentFacts,
     bucket_names: &[String],
     boundary: Option<&str>,
+    sign_in: &SignInSources,
 ) -> Result<Record, ChildError> {
-    let definition = RoleDefinition::persona(owner.env_id, persona, facts, bucket_names, boundary);
+    let definition = RoleDefinition::persona(
+        owner.env_id,
+        persona,
+        facts,
+        bucket_names,
+        boundary,
+        sign_in,
+    );
     let arn = ensure_defined(clients, owner, tags, &definition).await?;
     Ok(record(KIND, definition.name, arn, persona))
 }
@@ -250,6 +261,7 @@ pub async fn drift(
     facts: &EnvironmentFacts,
     bucket_names: &[String],
     boundary: Option<&str>,
+    sign_in: &SignInSources,
 ) -> Result<Vec<String>, ChildError> {
     if record.kind == EXISTING_KIND {
         return Ok(Vec::new());
@@ -262,7 +274,7 @@ pub async fn drift(
     };
     let subject = subject("role", name, &tag_map(role.tags()));
     let mut out = Vec::new();
-    let definition = RoleDefinition::persona("", persona, facts, bucket_names, boundary);
+    let definition = RoleDefinition::persona("", persona, facts, bucket_names, boundary, sign_in);
     if let Some(why) = definition.must_recreate(&role) {
         out.push(format!("{subject}: {why}"));
     }
@@ -578,15 +590,40 @@ pub(crate) fn desired_boundary(cx: &Cx<'_>, inputs: &Inputs<'_>) -> Option<Strin
         .or_else(|| inputs.arn(&LogicalId::BoundaryPolicy).ok())
 }
 
-impl ChildKind for kinds::Role {
+/// What a created role's documents depend on besides the spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleSettings {
     /// The permissions boundary.
-    type Desired = Option<String>;
+    pub boundary: Option<String>,
+    /// Where the people's roles may open Studio from.
+    pub sign_in: SignInSources,
+}
 
-    fn desired(&self, cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<Option<String>, ChildError> {
-        Ok(desired_boundary(cx, inputs))
+impl ChildKind for kinds::Role {
+    type Desired = RoleSettings;
+
+    /// The VPC is read from its record when Studio sign-in must come through it.
+    fn desired(&self, cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<RoleSettings, ChildError> {
+        let vpc_id = if self.studio_access.source_vpc_endpoint_only {
+            Some(inputs.physical_id(&LogicalId::Vpc)?)
+        } else {
+            None
+        };
+        Ok(RoleSettings {
+            boundary: desired_boundary(cx, inputs),
+            sign_in: SignInSources {
+                vpc_id,
+                cidrs: self
+                    .studio_access
+                    .allowed_source_cidrs
+                    .iter()
+                    .cloned()
+                    .collect(),
+            },
+        })
     }
 
-    async fn ensure(&self, cx: &Cx<'_>, boundary: &Option<String>) -> Result<Record, ChildError> {
+    async fn ensure(&self, cx: &Cx<'_>, settings: &RoleSettings) -> Result<Record, ChildError> {
         let env = cx.env;
         let buckets = env.bucket_names.all();
         ensure(
@@ -596,7 +633,8 @@ impl ChildKind for kinds::Role {
             self.persona,
             &env.facts,
             &buckets,
-            boundary.as_deref(),
+            settings.boundary.as_deref(),
+            &settings.sign_in,
         )
         .await
     }
@@ -605,7 +643,7 @@ impl ChildKind for kinds::Role {
         &self,
         cx: &Cx<'_>,
         record: &Record,
-        boundary: &Option<String>,
+        settings: &RoleSettings,
     ) -> Result<Vec<String>, ChildError> {
         let env = cx.env;
         drift(
@@ -614,7 +652,8 @@ impl ChildKind for kinds::Role {
             self.persona,
             &env.facts,
             &env.bucket_names.all(),
-            boundary.as_deref(),
+            settings.boundary.as_deref(),
+            &settings.sign_in,
         )
         .await
     }

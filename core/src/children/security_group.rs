@@ -1,7 +1,10 @@
 //! The SageMaker security group (all traffic, only from itself) and the endpoint security group
-//! (TCP 443 from the SageMaker group and the private subnets). Neither has ingress from
-//! anywhere else: [`ensure`] revokes any rule not in the desired set (e.g. 443 from `0.0.0.0/0`
-//! added by hand), and [`drift`] reports it. Both keep the default egress.
+//! (TCP 443 from the SageMaker group and the private subnets). Neither lets in anything else,
+//! and neither keeps EC2's default egress to anywhere: the SageMaker group sends only to itself,
+//! the endpoints and S3 (and HTTPS to the internet when the environment has NAT gateways); the
+//! endpoint group sends nothing. [`ensure`] revokes any rule not in the desired set (e.g. 443
+//! from `0.0.0.0/0` added by hand), and [`drift`] reports it. The VPC's default group is
+//! emptied ([`empty_default_group`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -25,47 +28,132 @@ pub const KIND: RecordKind = RecordKind::SecurityGroup;
 /// Record attribute holding the child's logical id, which drift reports name.
 const LOGICAL_ID_ATTRIBUTE: &str = "logical_id";
 
-/// One ingress rule the engine wants.
+/// One rule the engine wants, in either direction.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ingress {
-    /// Every protocol and port from members of this group itself.
-    AllFromSelf,
-    /// TCP on one port from members of another group.
-    TcpFromGroup {
+pub enum Allow {
+    /// Every protocol and port with members of this group itself.
+    AllWithSelf,
+    /// TCP on one port with a peer.
+    Tcp {
         /// The port.
         port: i32,
-        /// The source group's id.
-        group_id: String,
-    },
-    /// TCP on one port from an IPv4 CIDR.
-    TcpFromCidr {
-        /// The port.
-        port: i32,
-        /// The source CIDR.
-        cidr: String,
+        /// Where the traffic comes from (ingress) or goes to (egress).
+        peer: Peer,
     },
 }
 
-impl Ingress {
-    fn rule(&self, own_group_id: &str) -> Rule {
+/// The other side of a TCP rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Peer {
+    /// Members of another group, by id.
+    Group(String),
+    /// An IPv4 CIDR.
+    Cidr(String),
+    /// The region's AWS-managed prefix list of S3 (`com.amazonaws.<region>.s3`), which traffic
+    /// through the S3 gateway endpoint is addressed to; its id is read when the rule is applied.
+    S3PrefixList,
+}
+
+/// What one group lets in and out. A group with no egress rule sends nothing: security groups
+/// are stateful, so answers to allowed ingress still leave.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rules {
+    /// Ingress.
+    pub ingress: Vec<Allow>,
+    /// Egress; EC2's default (all traffic to anywhere) is revoked unless listed.
+    pub egress: Vec<Allow>,
+}
+
+impl Rules {
+    fn needs_s3_prefix_list(&self) -> bool {
+        self.ingress.iter().chain(&self.egress).any(|a| {
+            matches!(
+                a,
+                Allow::Tcp {
+                    peer: Peer::S3PrefixList,
+                    ..
+                }
+            )
+        })
+    }
+}
+
+impl Allow {
+    fn rule(&self, own_group_id: &str, s3_prefix_list: Option<&str>) -> Rule {
         match self {
-            Ingress::AllFromSelf => Rule {
+            Allow::AllWithSelf => Rule {
                 protocol: ALL_PROTOCOLS.to_string(),
                 ports: None,
                 source: Source::Group(own_group_id.to_string()),
             },
-            Ingress::TcpFromGroup { port, group_id } => Rule {
+            Allow::Tcp { port, peer } => Rule {
                 protocol: "tcp".to_string(),
                 ports: Some((*port, *port)),
-                source: Source::Group(group_id.clone()),
-            },
-            Ingress::TcpFromCidr { port, cidr } => Rule {
-                protocol: "tcp".to_string(),
-                ports: Some((*port, *port)),
-                source: Source::Cidr(cidr.clone()),
+                source: match peer {
+                    Peer::Group(g) => Source::Group(g.clone()),
+                    Peer::Cidr(c) => Source::Cidr(c.clone()),
+                    Peer::S3PrefixList => {
+                        Source::PrefixList(s3_prefix_list.unwrap_or_default().to_string())
+                    }
+                },
             },
         }
     }
+}
+
+/// Which way a rule points, for EC2's calls and for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl Direction {
+    fn name(self) -> &'static str {
+        match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        }
+    }
+}
+
+/// The rules `allowed` make for the group `group_id`, sorted and without duplicates.
+fn desired_rules(allowed: &[Allow], group_id: &str, s3_prefix_list: Option<&str>) -> Vec<Rule> {
+    let mut rules: Vec<Rule> = allowed
+        .iter()
+        .map(|a| a.rule(group_id, s3_prefix_list))
+        .collect();
+    rules.sort();
+    rules.dedup();
+    rules
+}
+
+/// The id of the region's S3 prefix list, when `rules` need it.
+async fn s3_prefix_list_for(
+    clients: &AwsClients,
+    rules: &Rules,
+) -> Result<Option<String>, ChildError> {
+    if !rules.needs_s3_prefix_list() {
+        return Ok(None);
+    }
+    let name = format!("com.amazonaws.{}.s3", clients.region);
+    let out = clients
+        .ec2
+        .describe_managed_prefix_lists()
+        .filters(filter("prefix-list-name", &name))
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("ec2", "DescribeManagedPrefixLists", e))?;
+    let id = out
+        .prefix_lists()
+        .iter()
+        .find(|l| l.prefix_list_name() == Some(name.as_str()))
+        .and_then(|l| l.prefix_list_id())
+        .ok_or(ChildError::IncompleteAnswer {
+            operation: "DescribeManagedPrefixLists",
+            missing: "the S3 prefix list",
+        })?;
+    Ok(Some(id.to_string()))
 }
 
 /// EC2's protocol value for "every protocol".
@@ -111,18 +199,30 @@ impl Rule {
     }
 }
 
+impl Rule {
+    /// `tcp port 443 from 10.0.0.0/24` (ingress), `all traffic to group sg-1` (egress).
+    fn text(&self, direction: Direction) -> String {
+        let what = match (self.protocol.as_str(), self.ports) {
+            (ALL_PROTOCOLS, _) | (_, None) => "all traffic".to_string(),
+            (protocol, Some((from, to))) if from == to => format!("{protocol} port {from}"),
+            (protocol, Some((from, to))) => format!("{protocol} ports {from}-{to}"),
+        };
+        let towards = match direction {
+            Direction::Ingress => "from",
+            Direction::Egress => "to",
+        };
+        let peer = match &self.source {
+            Source::Cidr(c) | Source::Ipv6Cidr(c) => c.clone(),
+            Source::Group(g) => format!("group {g}"),
+            Source::PrefixList(l) => format!("prefix list {l}"),
+        };
+        format!("{what} {towards} {peer}")
+    }
+}
+
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.protocol.as_str(), self.ports) {
-            (ALL_PROTOCOLS, _) | (_, None) => write!(f, "all traffic")?,
-            (protocol, Some((from, to))) if from == to => write!(f, "{protocol} port {from}")?,
-            (protocol, Some((from, to))) => write!(f, "{protocol} ports {from}-{to}")?,
-        }
-        match &self.source {
-            Source::Cidr(c) | Source::Ipv6Cidr(c) => write!(f, " from {c}"),
-            Source::Group(g) => write!(f, " from group {g}"),
-            Source::PrefixList(l) => write!(f, " from prefix list {l}"),
-        }
+        f.write_str(&self.text(Direction::Ingress))
     }
 }
 
@@ -197,20 +297,18 @@ fn differences(existing: &[Rule], desired: &[Rule]) -> (Vec<Rule>, Vec<Rule>) {
 }
 
 /// Adopts the group tagged as `owner` in the VPC, or creates it (named `<env id>-<logical id>`);
-/// then adds whichever of `ingress` is missing and revokes every other ingress rule.
+/// then adds whichever of `rules` are missing and revokes every other rule, both ways (a new
+/// group's default egress to anywhere included).
 pub async fn ensure(
     clients: &AwsClients,
     owner: Owner<'_>,
     tags: &BTreeMap<String, String>,
     vpc_id: &str,
     description: &str,
-    ingress: &[Ingress],
+    rules: &Rules,
 ) -> Result<Record, ChildError> {
-    let (group_id, existing) = match find(clients, owner, vpc_id).await? {
-        Some(group) => (
-            group.group_id().unwrap_or_default().to_string(),
-            group.ip_permissions().to_vec(),
-        ),
+    let group = match find(clients, owner, vpc_id).await? {
+        Some(group) => group,
         None => {
             let out = clients
                 .ec2
@@ -226,40 +324,35 @@ pub async fn ensure(
                 operation: "CreateSecurityGroup",
                 missing: "GroupId",
             })?;
-            (id.to_string(), Vec::new())
+            // Read back: EC2 gives a new group a default egress rule (two with IPv6).
+            describe(clients, id)
+                .await?
+                .ok_or(ChildError::IncompleteAnswer {
+                    operation: "DescribeSecurityGroups",
+                    missing: "the group just created",
+                })?
         }
     };
-    let desired: Vec<Rule> = ingress.iter().map(|i| i.rule(&group_id)).collect();
-    let (extra, missing) = differences(&rules_of(&existing), &desired);
-    for rule in &missing {
-        let result = clients
-            .ec2
-            .authorize_security_group_ingress()
-            .group_id(&group_id)
-            .ip_permissions(rule.permission())
-            .send()
-            .await;
-        if let Err(e) = result {
-            let err = AwsCallError::from_sdk("ec2", "AuthorizeSecurityGroupIngress", e);
-            if err.code != "InvalidPermission.Duplicate" {
-                return Err(err.into());
-            }
+    let group_id = group.group_id().unwrap_or_default().to_string();
+    let s3 = s3_prefix_list_for(clients, rules).await?;
+    let s3 = s3.as_deref();
+    for (direction, existing, allowed) in [
+        (Direction::Ingress, group.ip_permissions(), &rules.ingress),
+        (
+            Direction::Egress,
+            group.ip_permissions_egress(),
+            &rules.egress,
+        ),
+    ] {
+        let desired = desired_rules(allowed, &group_id, s3);
+        let (extra, missing) = differences(&rules_of(existing), &desired);
+        // Add before revoking, so allowed traffic never stops while a rule is replaced.
+        for rule in &missing {
+            authorize(clients, &group_id, direction, rule).await?;
         }
-    }
-    if !extra.is_empty() {
-        tracing::info!(group = %group_id, rules = ?extra, "revoking ingress the environment does not allow");
-        if let Err(e) = clients
-            .ec2
-            .revoke_security_group_ingress()
-            .group_id(&group_id)
-            .set_ip_permissions(Some(extra.iter().map(Rule::permission).collect()))
-            .send()
-            .await
-        {
-            let err = AwsCallError::from_sdk("ec2", "RevokeSecurityGroupIngress", e);
-            if !err.is_not_found() {
-                return Err(err.into());
-            }
+        if !extra.is_empty() {
+            tracing::info!(group = %group_id, direction = direction.name(), rules = ?extra, "revoking rules the environment does not allow");
+            revoke(clients, &group_id, direction, &extra).await?;
         }
     }
     Ok(Record {
@@ -268,7 +361,7 @@ pub async fn ensure(
             "arn:{}:ec2:{}:{}:security-group/{group_id}",
             clients.partition, clients.region, clients.account_id
         )),
-        physical_id: group_id,
+        physical_id: group_id.clone(),
         attributes: BTreeMap::from([
             ("vpc_id".to_string(), vpc_id.to_string()),
             ("group_name".to_string(), owner.name()),
@@ -281,13 +374,89 @@ pub async fn ensure(
     })
 }
 
-/// What differs between the group in `record` and `ingress`: rules that are not allowed and
+/// Adds one rule; one that is already there counts as added.
+async fn authorize(
+    clients: &AwsClients,
+    group_id: &str,
+    direction: Direction,
+    rule: &Rule,
+) -> Result<(), ChildError> {
+    let result = match direction {
+        Direction::Ingress => clients
+            .ec2
+            .authorize_security_group_ingress()
+            .group_id(group_id)
+            .ip_permissions(rule.permission())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsCallError::from_sdk("ec2", "AuthorizeSecurityGroupIngress", e)),
+        Direction::Egress => clients
+            .ec2
+            .authorize_security_group_egress()
+            .group_id(group_id)
+            .ip_permissions(rule.permission())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsCallError::from_sdk("ec2", "AuthorizeSecurityGroupEgress", e)),
+    };
+    match result {
+        Err(err) if err.code != "InvalidPermission.Duplicate" => Err(err.into()),
+        _ => Ok(()),
+    }
+}
+
+/// Revokes rules; rules (or a group) already gone count as revoked.
+async fn revoke(
+    clients: &AwsClients,
+    group_id: &str,
+    direction: Direction,
+    rules: &[Rule],
+) -> Result<(), ChildError> {
+    let permissions = Some(rules.iter().map(Rule::permission).collect());
+    revoke_permissions(clients, group_id, direction, permissions).await
+}
+
+async fn revoke_permissions(
+    clients: &AwsClients,
+    group_id: &str,
+    direction: Direction,
+    permissions: Option<Vec<IpPermission>>,
+) -> Result<(), ChildError> {
+    let result = match direction {
+        Direction::Ingress => clients
+            .ec2
+            .revoke_security_group_ingress()
+            .group_id(group_id)
+            .set_ip_permissions(permissions)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsCallError::from_sdk("ec2", "RevokeSecurityGroupIngress", e)),
+        Direction::Egress => clients
+            .ec2
+            .revoke_security_group_egress()
+            .group_id(group_id)
+            .set_ip_permissions(permissions)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsCallError::from_sdk("ec2", "RevokeSecurityGroupEgress", e)),
+    };
+    match result {
+        Err(err) if !err.is_not_found() => Err(err.into()),
+        _ => Ok(()),
+    }
+}
+
+/// What differs between the group in `record` and `rules`: rules that are not allowed and
 /// rules that are missing, one line each; empty when it complies. A group deleted outside the
 /// engine is drift too.
 pub async fn drift(
     clients: &AwsClients,
     record: &Record,
-    ingress: &[Ingress],
+    rules: &Rules,
 ) -> Result<Vec<String>, ChildError> {
     let name = record
         .attributes
@@ -299,52 +468,121 @@ pub async fn drift(
             "{label}: deleted outside the engine; apply recreates it"
         )]);
     };
-    let desired: Vec<Rule> = ingress
-        .iter()
-        .map(|i| i.rule(&record.physical_id))
-        .collect();
-    let (extra, missing) = differences(&rules_of(group.ip_permissions()), &desired);
-    Ok(extra
-        .iter()
-        .map(|r| format!("{label}: ingress {r} is not allowed; apply revokes it"))
-        .chain(
-            missing
-                .iter()
-                .map(|r| format!("{label}: ingress {r} is missing; apply adds it")),
-        )
-        .collect())
+    let s3 = s3_prefix_list_for(clients, rules).await?;
+    let mut lines = Vec::new();
+    for (direction, existing, allowed) in [
+        (Direction::Ingress, group.ip_permissions(), &rules.ingress),
+        (
+            Direction::Egress,
+            group.ip_permissions_egress(),
+            &rules.egress,
+        ),
+    ] {
+        let desired = desired_rules(allowed, &record.physical_id, s3.as_deref());
+        let (extra, missing) = differences(&rules_of(existing), &desired);
+        let way = direction.name();
+        lines.extend(extra.iter().map(|r| {
+            format!(
+                "{label}: {way} {} is not allowed; apply revokes it",
+                r.text(direction)
+            )
+        }));
+        lines.extend(missing.iter().map(|r| {
+            format!(
+                "{label}: {way} {} is missing; apply adds it",
+                r.text(direction)
+            )
+        }));
+    }
+    Ok(lines)
 }
 
-/// Revokes the group's ingress rules that reference other groups (AWS refuses to delete a group
+/// Empties the VPC's default security group, both ways (Security Hub EC2.2): nothing the
+/// environment runs uses it, and a resource launched without a group lands in it.
+pub async fn empty_default_group(clients: &AwsClients, vpc_id: &str) -> Result<(), ChildError> {
+    let Some(group) = default_group(clients, vpc_id).await? else {
+        return Ok(());
+    };
+    let id = group.group_id().unwrap_or_default();
+    for (direction, existing) in [
+        (Direction::Ingress, group.ip_permissions()),
+        (Direction::Egress, group.ip_permissions_egress()),
+    ] {
+        let rules = rules_of(existing);
+        if !rules.is_empty() {
+            tracing::info!(group = %id, direction = direction.name(), rules = ?rules, "emptying the VPC's default security group");
+            revoke(clients, id, direction, &rules).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The rules the VPC's default security group holds, one line each (empty when it is empty).
+pub async fn default_group_rules(
+    clients: &AwsClients,
+    vpc_id: &str,
+) -> Result<Vec<String>, ChildError> {
+    let Some(group) = default_group(clients, vpc_id).await? else {
+        return Ok(Vec::new());
+    };
+    let id = group.group_id().unwrap_or_default();
+    let mut lines = Vec::new();
+    for (direction, existing) in [
+        (Direction::Ingress, group.ip_permissions()),
+        (Direction::Egress, group.ip_permissions_egress()),
+    ] {
+        lines.extend(rules_of(existing).iter().map(|r| {
+            format!(
+                "default security group ({id}): {} {} is not allowed; apply revokes it",
+                direction.name(),
+                r.text(direction)
+            )
+        }));
+    }
+    Ok(lines)
+}
+
+async fn default_group(
+    clients: &AwsClients,
+    vpc_id: &str,
+) -> Result<Option<SecurityGroup>, ChildError> {
+    let out = clients
+        .ec2
+        .describe_security_groups()
+        .filters(filter("vpc-id", vpc_id))
+        .filters(filter("group-name", "default"))
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("ec2", "DescribeSecurityGroups", e))?;
+    Ok(out
+        .security_groups()
+        .iter()
+        .find(|g| g.group_name() == Some("default") && g.vpc_id() == Some(vpc_id))
+        .cloned())
+}
+
+/// Revokes the group's rules that reference other groups (AWS refuses to delete a group
 /// another group's rule references), then deletes it, retrying while network interfaces still
 /// use it. Not-found counts as deleted.
 pub async fn delete(clients: &AwsClients, group_id: &str) -> Result<(), ChildError> {
     let Some(group) = describe(clients, group_id).await? else {
         return Ok(());
     };
-    let referencing: Vec<IpPermission> = group
-        .ip_permissions()
-        .iter()
-        .filter(|p| {
-            p.user_id_group_pairs()
-                .iter()
-                .any(|g| g.group_id().is_some_and(|id| id != group_id))
-        })
-        .cloned()
-        .collect();
-    if !referencing.is_empty() {
-        if let Err(e) = clients
-            .ec2
-            .revoke_security_group_ingress()
-            .group_id(group_id)
-            .set_ip_permissions(Some(referencing))
-            .send()
-            .await
-        {
-            let err = AwsCallError::from_sdk("ec2", "RevokeSecurityGroupIngress", e);
-            if !err.is_not_found() {
-                return Err(err.into());
-            }
+    for (direction, permissions) in [
+        (Direction::Ingress, group.ip_permissions()),
+        (Direction::Egress, group.ip_permissions_egress()),
+    ] {
+        let referencing: Vec<IpPermission> = permissions
+            .iter()
+            .filter(|p| {
+                p.user_id_group_pairs()
+                    .iter()
+                    .any(|g| g.group_id().is_some_and(|id| id != group_id))
+            })
+            .cloned()
+            .collect();
+        if !referencing.is_empty() {
+            revoke_permissions(clients, group_id, direction, Some(referencing)).await?;
         }
     }
     delete_retrying(
@@ -419,11 +657,11 @@ pub struct GroupSettings {
     pub vpc_id: String,
     /// What it is for, in EC2's description.
     pub description: &'static str,
-    /// Its ingress rules.
-    pub ingress: Vec<Ingress>,
+    /// What it lets in and out.
+    pub rules: Rules,
 }
 
-/// The methods both groups share: they differ only in what they let in.
+/// The methods both groups share: they differ only in their rules.
 macro_rules! group_methods {
     () => {
         async fn ensure(&self, cx: &Cx<'_>, group: &GroupSettings) -> Result<Record, ChildError> {
@@ -434,7 +672,7 @@ macro_rules! group_methods {
                 cx.tags(),
                 vpc,
                 description,
-                &group.ingress,
+                &group.rules,
             )
             .await
         }
@@ -445,7 +683,7 @@ macro_rules! group_methods {
             record: &Record,
             group: &GroupSettings,
         ) -> Result<Vec<String>, ChildError> {
-            drift(cx.clients, record, &group.ingress).await
+            drift(cx.clients, record, &group.rules).await
         }
 
         fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
@@ -454,15 +692,53 @@ macro_rules! group_methods {
     };
 }
 
+/// The private subnets' CIDRs, read from their records (so brought subnets work too).
+fn private_subnet_cidrs(inputs: &Inputs<'_>) -> Result<Vec<String>, ChildError> {
+    inputs
+        .dependencies(|id| matches!(id, LogicalId::PrivateSubnet(_)))?
+        .into_iter()
+        .map(|subnet| {
+            subnet
+                .attributes
+                .get(subnet::CIDR_ATTRIBUTE)
+                .cloned()
+                .ok_or_else(|| ChildError::MissingInput {
+                    child: inputs.id.to_string(),
+                    input: format!("{}.{}", subnet.physical_id, subnet::CIDR_ATTRIBUTE),
+                })
+        })
+        .collect()
+}
+
+/// HTTPS, the only port anything in the environment talks to AWS on.
+const HTTPS: i32 = 443;
+
 impl ChildKind for kinds::SageMakerSecurityGroup {
     type Desired = GroupSettings;
 
-    /// All traffic, only from itself.
+    /// In: all traffic, only from itself. Out: all traffic to itself (distributed training,
+    /// Studio's apps), HTTPS to the private subnets (where the interface endpoints listen) and
+    /// to S3's prefix list (the gateway endpoint); HTTPS to anywhere only when the environment
+    /// has NAT gateways, which exist to reach the internet. Studio's file system traffic uses
+    /// the NFS groups SageMaker adds to each app; DNS to the VPC resolver is not filtered.
     fn desired(&self, _cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<GroupSettings, ChildError> {
+        let https = |peer| Allow::Tcp { port: HTTPS, peer };
+        let mut egress = vec![Allow::AllWithSelf, https(Peer::S3PrefixList)];
+        egress.extend(
+            private_subnet_cidrs(inputs)?
+                .into_iter()
+                .map(|c| https(Peer::Cidr(c))),
+        );
+        if self.internet_https {
+            egress.push(https(Peer::Cidr("0.0.0.0/0".to_string())));
+        }
         Ok(GroupSettings {
             vpc_id: inputs.physical_id(&LogicalId::Vpc)?,
             description: "SageMaker workloads: all traffic only from this group",
-            ingress: vec![Ingress::AllFromSelf],
+            rules: Rules {
+                ingress: vec![Allow::AllWithSelf],
+                egress,
+            },
         })
     }
 
@@ -472,30 +748,25 @@ impl ChildKind for kinds::SageMakerSecurityGroup {
 impl ChildKind for kinds::EndpointSecurityGroup {
     type Desired = GroupSettings;
 
-    /// HTTPS from the SageMaker group and from each private subnet's CIDR (read from the
-    /// subnets' records, so brought subnets work too).
+    /// In: HTTPS from the SageMaker group and from each private subnet's CIDR. Out: nothing
+    /// (an endpoint only answers).
     fn desired(&self, _cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<GroupSettings, ChildError> {
-        let mut ingress = vec![Ingress::TcpFromGroup {
-            port: 443,
-            group_id: inputs.physical_id(&LogicalId::SageMakerSecurityGroup)?,
-        }];
-        for subnet in inputs.dependencies(|id| matches!(id, LogicalId::PrivateSubnet(_)))? {
-            let cidr = subnet
-                .attributes
-                .get(subnet::CIDR_ATTRIBUTE)
-                .ok_or_else(|| ChildError::MissingInput {
-                    child: inputs.id.to_string(),
-                    input: format!("{}.{}", subnet.physical_id, subnet::CIDR_ATTRIBUTE),
-                })?;
-            ingress.push(Ingress::TcpFromCidr {
-                port: 443,
-                cidr: cidr.clone(),
-            });
-        }
+        let https = |peer| Allow::Tcp { port: HTTPS, peer };
+        let mut ingress = vec![https(Peer::Group(
+            inputs.physical_id(&LogicalId::SageMakerSecurityGroup)?,
+        ))];
+        ingress.extend(
+            private_subnet_cidrs(inputs)?
+                .into_iter()
+                .map(|c| https(Peer::Cidr(c))),
+        );
         Ok(GroupSettings {
             vpc_id: inputs.physical_id(&LogicalId::Vpc)?,
             description: "VPC interface endpoints: HTTPS from SageMaker and the private subnets",
-            ingress,
+            rules: Rules {
+                ingress,
+                egress: Vec::new(),
+            },
         })
     }
 
@@ -508,17 +779,17 @@ mod tests {
 
     fn desired() -> Vec<Rule> {
         [
-            Ingress::TcpFromGroup {
+            Allow::Tcp {
                 port: 443,
-                group_id: "sg-sagemaker".into(),
+                peer: Peer::Group("sg-sagemaker".into()),
             },
-            Ingress::TcpFromCidr {
+            Allow::Tcp {
                 port: 443,
-                cidr: "10.0.0.0/24".into(),
+                peer: Peer::Cidr("10.0.0.0/24".into()),
             },
         ]
         .iter()
-        .map(|i| i.rule("sg-endpoints"))
+        .map(|i| i.rule("sg-endpoints", None))
         .collect()
     }
 
@@ -566,7 +837,7 @@ mod tests {
 
     #[test]
     fn all_traffic_from_self_matches_whatever_ports_ec2_reports() {
-        let own = [Ingress::AllFromSelf.rule("sg-1")];
+        let own = [Allow::AllWithSelf.rule("sg-1", None)];
         for p in [
             IpPermission::builder()
                 .ip_protocol("-1")
@@ -586,5 +857,43 @@ mod tests {
             );
         }
         assert_eq!(own[0].to_string(), "all traffic from group sg-1");
+        assert_eq!(own[0].text(Direction::Egress), "all traffic to group sg-1");
+    }
+
+    #[test]
+    fn ec2s_default_egress_is_extra_and_the_s3_prefix_list_is_resolved() {
+        let default_egress = vec![IpPermission::builder()
+            .ip_protocol("-1")
+            .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+            .build()];
+        let rules = Rules {
+            ingress: Vec::new(),
+            egress: vec![Allow::Tcp {
+                port: 443,
+                peer: Peer::S3PrefixList,
+            }],
+        };
+        assert!(rules.needs_s3_prefix_list());
+        assert!(!Rules::default().needs_s3_prefix_list());
+        let desired = desired_rules(&rules.egress, "sg-1", Some("pl-6da54004"));
+        let (extra, missing) = differences(&rules_of(&default_egress), &desired);
+        assert_eq!(
+            extra
+                .iter()
+                .map(|r| r.text(Direction::Egress))
+                .collect::<Vec<_>>(),
+            ["all traffic to 0.0.0.0/0"]
+        );
+        assert_eq!(
+            missing
+                .iter()
+                .map(|r| r.text(Direction::Egress))
+                .collect::<Vec<_>>(),
+            ["tcp port 443 to prefix list pl-6da54004"]
+        );
+        // The revoke names the prefix list only.
+        let grant = missing[0].permission();
+        assert_eq!(grant.prefix_list_ids().len(), 1);
+        assert!(grant.ip_ranges().is_empty());
     }
 }

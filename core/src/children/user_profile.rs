@@ -33,6 +33,11 @@ use crate::wait::{poll_until, Deadline, Poll};
 pub const KIND: RecordKind = RecordKind::StudioUserProfile;
 /// Record attribute: the id of the profile's domain.
 pub const DOMAIN_ID_ATTRIBUTE: &str = "domain_id";
+/// Record attribute: the IAM Identity Center user the profile belongs to (only on profiles of
+/// such domains). SageMaker cannot change it, so another user means another profile.
+pub const SSO_USER_ATTRIBUTE: &str = "sso_user_name";
+/// `SingleSignOnUserIdentifier`: the one kind of identifier SageMaker accepts.
+const SSO_USER_IDENTIFIER: &str = "UserName";
 
 /// Adopts the profile `name` of the domain (only if tagged as this child) or creates it, waits
 /// until it is in service, and sets its execution role and security group again when they
@@ -46,6 +51,7 @@ pub async fn ensure(
     name: &str,
     execution_role_arn: &str,
     security_group_id: &str,
+    sso_user_name: Option<&str>,
     deadline: Deadline,
 ) -> Result<Record, ChildError> {
     let tags = &profile_tags(tags, name);
@@ -64,6 +70,7 @@ pub async fn ensure(
             domain_id: domain_id.to_string(),
             role_arn: execution_role_arn.to_string(),
             security_group_id: security_group_id.to_string(),
+            sso_user_name: sso_user_name.map(String::from),
         };
         create(clients, owner, tags, name, &at, deadline).await?;
     }
@@ -96,11 +103,15 @@ pub async fn ensure(
     if adopted {
         tag_user(clients, owner, tags, &arn, name).await?;
     }
+    let mut attributes = BTreeMap::from([(DOMAIN_ID_ATTRIBUTE.to_string(), domain_id.to_string())]);
+    if let Some(user) = profile.single_sign_on_user_value().or(sso_user_name) {
+        attributes.insert(SSO_USER_ATTRIBUTE.to_string(), user.to_string());
+    }
     Ok(Record {
         kind: KIND,
         physical_id: name.to_string(),
         arn: Some(arn),
-        attributes: BTreeMap::from([(DOMAIN_ID_ATTRIBUTE.to_string(), domain_id.to_string())]),
+        attributes,
         depends_on: Vec::new(),
     })
 }
@@ -308,6 +319,12 @@ async fn create(
             .domain_id(domain_id)
             .user_profile_name(name)
             .user_settings(user_settings(&at.role_arn, &at.security_group_id))
+            .set_single_sign_on_user_identifier(
+                at.sso_user_name
+                    .as_ref()
+                    .map(|_| SSO_USER_IDENTIFIER.to_string()),
+            )
+            .set_single_sign_on_user_value(at.sso_user_name.clone())
             .set_tags(Some(new_tags(owner, tags)))
             .send()
             .await
@@ -442,6 +459,8 @@ pub struct ProfileSettings {
     pub role_arn: String,
     /// The security group of its apps.
     pub security_group_id: String,
+    /// Its IAM Identity Center user name, when the domain signs in through IAM Identity Center.
+    pub sso_user_name: Option<String>,
 }
 
 impl ChildKind for kinds::StudioUserProfile {
@@ -452,6 +471,7 @@ impl ChildKind for kinds::StudioUserProfile {
             domain_id: inputs.physical_id(&LogicalId::StudioDomain)?,
             role_arn: inputs.arn(&LogicalId::Role(self.persona))?,
             security_group_id: inputs.physical_id(&LogicalId::SageMakerSecurityGroup)?,
+            sso_user_name: self.sso_user_name.clone(),
         })
     }
 
@@ -466,6 +486,7 @@ impl ChildKind for kinds::StudioUserProfile {
             &self.name,
             role,
             group,
+            at.sso_user_name.as_deref(),
             cx.deadline,
         )
         .await
@@ -480,8 +501,9 @@ impl ChildKind for kinds::StudioUserProfile {
         drift(cx.clients, record, &at.role_arn, &at.security_group_id).await
     }
 
-    fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
-        false
+    /// Another IAM Identity Center user is another profile: SageMaker cannot move one.
+    fn is_stale(&self, _cx: &Cx<'_>, record: &Record) -> bool {
+        record.attributes.get(SSO_USER_ATTRIBUTE) != self.sso_user_name.as_ref()
     }
 }
 

@@ -1,4 +1,5 @@
-//! The environment's VPC (DNS support and hostnames on), or one the user brought.
+//! The environment's VPC (DNS support and hostnames on, its default security group empty), or
+//! one the user brought (left as it is).
 
 use std::collections::BTreeMap;
 
@@ -7,6 +8,7 @@ use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Vpc};
 use super::ec2_tags::{delete_retrying, Owner};
 use super::error::ChildError;
 use super::kind::{ChildKind, Cx, Inputs};
+use super::security_group;
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
 use crate::graph::environment as kinds;
@@ -19,7 +21,7 @@ pub const KIND: RecordKind = RecordKind::Vpc;
 pub const EXISTING_KIND: RecordKind = RecordKind::ExistingVpc;
 
 /// Adopts the VPC tagged as `owner`, or creates it; then turns DNS support and hostnames on
-/// (again), which repairs drift.
+/// (again) and empties its default security group (again), which repairs drift.
 pub async fn ensure(
     clients: &AwsClients,
     owner: Owner<'_>,
@@ -63,6 +65,7 @@ pub async fn ensure(
         .send()
         .await
         .map_err(|e| AwsCallError::from_sdk("ec2", "ModifyVpcAttribute", e))?;
+    security_group::empty_default_group(clients, &vpc_id).await?;
     Ok(record(clients, KIND, vpc_id, cidr.to_string()))
 }
 
@@ -151,9 +154,15 @@ impl ChildKind for kinds::Vpc {
         ensure(cx.clients, cx.owner(), cx.tags(), *cidr).await
     }
 
-    /// DNS support and hostnames are set again on every apply; nothing else can drift.
-    async fn drift(&self, _: &Cx<'_>, _: &Record, _: &Cidr) -> Result<Vec<String>, ChildError> {
-        Ok(Vec::new())
+    /// A rule added to the default security group; DNS support and hostnames are set again on
+    /// every apply.
+    async fn drift(
+        &self,
+        cx: &Cx<'_>,
+        record: &Record,
+        _: &Cidr,
+    ) -> Result<Vec<String>, ChildError> {
+        security_group::default_group_rules(cx.clients, &record.physical_id).await
     }
 
     fn is_stale(&self, _cx: &Cx<'_>, record: &Record) -> bool {

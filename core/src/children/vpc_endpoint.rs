@@ -687,6 +687,7 @@ mod tests {
             region: "eu-west-1".into(),
             name: "team-a".into(),
             stage: "dev".into(),
+            trusted_principal_arns: Vec::new(),
         };
         let policy = interface_endpoint_policy(&facts, "ssm")
             .unwrap()

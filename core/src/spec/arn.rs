@@ -129,6 +129,55 @@ pub fn parse_iam_policy_arn(arn: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks the ARN of an IAM principal a role may trust: an account
+/// (`arn:aws:iam::123456789012:root`), a role or a user (`...:role/path/Name`, `...:user/Name`),
+/// or says what is wrong with it.
+pub fn parse_iam_principal_arn(arn: &str) -> Result<(), String> {
+    let expected = "arn:aws:iam::<account-id>:root, :role/<name> or :user/<name>";
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [prefix, partition, service, region, account_id, resource] = parts.as_slice() else {
+        return Err(format!("{arn:?} is not an ARN; expected {expected}"));
+    };
+    if *prefix != "arn" {
+        return Err(format!("{arn:?} does not start with \"arn:\""));
+    }
+    if !matches!(
+        *partition,
+        "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b"
+    ) {
+        return Err(format!("{arn:?} has an unknown partition {partition:?}"));
+    }
+    if *service != "iam" || !region.is_empty() {
+        return Err(format!("{arn:?} is not an IAM principal ARN ({expected})"));
+    }
+    if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "{arn:?} has account id {account_id:?}; it must be 12 digits"
+        ));
+    }
+    if *resource == "root" {
+        return Ok(());
+    }
+    let name = resource
+        .strip_prefix("role/")
+        .or_else(|| resource.strip_prefix("user/"))
+        .map(|path| path.rsplit('/').next().unwrap_or_default());
+    match name {
+        Some(name)
+            if !name.is_empty()
+                && name.len() <= 64
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b)) =>
+        {
+            Ok(())
+        }
+        _ => Err(format!(
+            "{arn:?} is not an account, role or user ARN ({expected}); wildcards are not allowed"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +230,28 @@ mod tests {
             "arn:foo:iam::123456789012:role/x",
         ] {
             assert!(parse_iam_role_arn(bad).is_err(), "{bad} must be rejected");
+        }
+    }
+
+    #[test]
+    fn trusted_principals_are_accounts_roles_or_users() {
+        for good in [
+            "arn:aws:iam::123456789012:root",
+            "arn:aws:iam::123456789012:role/ci",
+            "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DS_1a2b",
+            "arn:aws-us-gov:iam::123456789012:user/alice@example.com",
+        ] {
+            assert_eq!(parse_iam_principal_arn(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "arn:aws:iam::123456789012:role/*",
+            "arn:aws:iam::123456789012:group/admins",
+            "arn:aws:iam::*:root",
+            "arn:aws:sts::123456789012:assumed-role/ci/session",
+            "123456789012",
+            "*",
+        ] {
+            assert!(parse_iam_principal_arn(bad).is_err(), "{bad}");
         }
     }
 }

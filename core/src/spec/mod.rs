@@ -10,13 +10,13 @@ mod environment;
 mod path;
 mod projects;
 
-pub use arn::{parse_iam_policy_arn, parse_iam_role_arn, IamRoleArn};
+pub use arn::{parse_iam_policy_arn, parse_iam_principal_arn, parse_iam_role_arn, IamRoleArn};
 pub use choice::{AuthMode, Choice, EfsRetention, ProfilePersona, Stage, TrafficType};
 pub use cidr::Cidr;
 pub use environment::{
     bucket_name_problem, EnvironmentSpec, FlowLogsSpec, GuardrailSpec, IamSpec, NetworkSpec,
-    ResolvedSubnets, StorageSpec, StudioSpec, UserProfileSpec, DEFAULT_INTERFACE_ENDPOINTS,
-    DEFAULT_VPC_CIDR, LOG_RETENTION_DAYS, MAX_AZS, MAX_NAME_LEN,
+    ResolvedSubnets, StorageSpec, StudioAccessSpec, StudioSpec, UserProfileSpec,
+    DEFAULT_INTERFACE_ENDPOINTS, DEFAULT_VPC_CIDR, LOG_RETENTION_DAYS, MAX_AZS, MAX_NAME_LEN,
 };
 pub use path::{AttrPath, PathStep, ValidationError, ValidationErrors};
 pub use projects::{validate_principal_arns, ProjectsEnablementSpec};

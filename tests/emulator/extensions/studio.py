@@ -358,6 +358,13 @@ def update_domain(self: SageMakerResponse) -> ActionResult:
                 f"AppNetworkAccessType of domain {domain.id} can only change while no apps are "
                 "InService, Pending or Deleting."
             )
+        identity = (self._get_param("DomainSettingsForUpdate") or {}).get("ExecutionRoleIdentityConfig")
+        if identity is not None and identity != (domain.domain_settings or {}).get("ExecutionRoleIdentityConfig") and active_apps:
+            # AWS: "This configuration can only be modified if there are no apps in the
+            # InService or Pending state."
+            raise ValidationError(
+                f"ExecutionRoleIdentityConfig of domain {domain.id} can only change while no apps are InService or Pending."
+            )
         subnet_ids = self._get_param("SubnetIds")
         new_subnets: list[Any] = []
         if subnet_ids is not None:

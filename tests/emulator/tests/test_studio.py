@@ -506,6 +506,9 @@ def test_update_domain_network_access_settings_and_subnets(aws, name):
     # While an app runs: the access type cannot change (sending the current one is fine)...
     refused("ResourceInUse", sm.update_domain, DomainId=domain_id, AppNetworkAccessType="VpcOnly")
     sm.update_domain(DomainId=domain_id, AppNetworkAccessType="PublicInternetOnly")
+    # ...nor the execution role's source identity...
+    audited = {"ExecutionRoleIdentityConfig": "USER_PROFILE_NAME"}
+    refused("ValidationException", sm.update_domain, DomainId=domain_id, DomainSettingsForUpdate=audited)
     # ...nor can subnets be removed; settings can change, and subnets be added.
     zones = [z["ZoneName"] for z in aws.ec2.describe_availability_zones()["AvailabilityZones"]]
     used = aws.ec2.describe_subnets(SubnetIds=subnets)["Subnets"][0]["AvailabilityZone"]
@@ -524,8 +527,10 @@ def test_update_domain_network_access_settings_and_subnets(aws, name):
     sm.delete_app(**app)
     refused("ResourceInUse", sm.update_domain, DomainId=domain_id, AppNetworkAccessType="VpcOnly")  # Deleting
     wait_status(lambda: sm.describe_app(**app), "Deleted")
-    sm.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly")
-    assert describe_domain(aws, domain_id)["AppNetworkAccessType"] == "VpcOnly"
+    sm.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly", DomainSettingsForUpdate=audited)
+    d = describe_domain(aws, domain_id)
+    assert d["AppNetworkAccessType"] == "VpcOnly"
+    assert d["DomainSettings"]["ExecutionRoleIdentityConfig"] == "USER_PROFILE_NAME"
 
 
 # --- IAM Identity Center (SSO) domains ---------------------------------------------------

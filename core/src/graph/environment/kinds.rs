@@ -5,7 +5,7 @@
 //! adding a variant here fails to compile until that code is written for it.
 
 use crate::ids::{BucketPurpose, KeyPurpose, Persona};
-use crate::spec::{AuthMode, Cidr, TrafficType};
+use crate::spec::{AuthMode, Cidr, StudioAccessSpec, TrafficType};
 
 /// A VPC with DNS support and hostnames.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,9 +67,13 @@ pub struct RouteTable {
     pub public: bool,
 }
 
-/// The SageMaker security group: ingress only from itself.
+/// The SageMaker security group: ingress only from itself; egress to itself, the endpoints
+/// and S3.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SageMakerSecurityGroup;
+pub struct SageMakerSecurityGroup {
+    /// HTTPS to anywhere too: the environment has NAT gateways.
+    pub internet_https: bool,
+}
 
 /// The endpoint security group: TCP 443 from the SageMaker group and the private subnets.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +121,8 @@ pub struct Bucket {
 pub struct Role {
     /// Which one.
     pub persona: Persona,
+    /// Where its people may open Studio from (default, no limit, for the services' roles).
+    pub studio_access: StudioAccessSpec,
 }
 
 /// A role the user brought for a persona: read, never changed or deleted.
@@ -171,6 +177,8 @@ pub struct StudioUserProfile {
     pub name: String,
     /// The persona whose role it runs as.
     pub persona: Persona,
+    /// Its IAM Identity Center user name (domains that sign in through IAM Identity Center).
+    pub sso_user_name: Option<String>,
 }
 
 /// One child of an environment and its desired settings.

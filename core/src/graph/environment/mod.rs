@@ -14,7 +14,7 @@ pub use kinds::*;
 use super::{Graph, GraphError, Node};
 use crate::ids::{BucketPurpose, KeyPurpose, LogicalId, Persona};
 use crate::policy::environment::{guardrail_policy, GuardrailScope};
-use crate::spec::EnvironmentSpec;
+use crate::spec::{EnvironmentSpec, StudioAccessSpec};
 
 /// Collects nodes, ids and dependencies given as [`LogicalId`]s.
 #[derive(Default)]
@@ -188,10 +188,15 @@ fn nat(spec: &EnvironmentSpec, nodes: &mut Nodes) {
 
 /// The two security groups and the interface endpoints.
 fn security_groups_and_endpoints(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
+    // Its egress goes to the private subnets' CIDRs (the endpoints), read from their records.
+    let mut deps = vec![LogicalId::Vpc];
+    deps.extend(network.private_subnets.iter().cloned());
     nodes.add(
         LogicalId::SageMakerSecurityGroup,
-        Child::SageMakerSecurityGroup(SageMakerSecurityGroup),
-        [LogicalId::Vpc],
+        Child::SageMakerSecurityGroup(SageMakerSecurityGroup {
+            internet_https: spec.network.create_nat_gateways,
+        }),
+        deps,
     );
     // The endpoint group opens 443 to the private subnets' CIDRs, read from their records.
     let mut deps = vec![LogicalId::Vpc, LogicalId::SageMakerSecurityGroup];
@@ -239,7 +244,23 @@ fn keys_and_roles(
         match given(persona) {
             Some(arn) => nodes.add(id, Child::ExistingRole(ExistingRole { persona, arn }), []),
             None => {
-                nodes.add(id.clone(), Child::Role(Role { persona }), boundary.to_vec());
+                // The people's roles limit Studio sign-in to the environment's VPC, read from
+                // its record, when `studio.access` says so.
+                let people = matches!(persona, Persona::DataScientist | Persona::TeamAdmin);
+                let studio_access = if people {
+                    spec.studio.access.clone()
+                } else {
+                    StudioAccessSpec::default()
+                };
+                let mut deps = boundary.to_vec();
+                if studio_access.source_vpc_endpoint_only {
+                    deps.push(LogicalId::Vpc);
+                }
+                let role = Role {
+                    persona,
+                    studio_access,
+                };
+                nodes.add(id.clone(), Child::Role(role), deps);
                 // Every role the environment creates, the launch role too: the stacks Service
                 // Catalog launches make SageMaker resources as it.
                 guarded.push(id);
@@ -322,6 +343,7 @@ fn studio(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
         let kind = Child::StudioUserProfile(StudioUserProfile {
             name: name.clone(),
             persona,
+            sso_user_name: profile.sso_user_name.clone(),
         });
         nodes.add(
             LogicalId::UserProfile(name.clone()),

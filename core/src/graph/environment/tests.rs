@@ -84,6 +84,7 @@ fn studio_domain_follows_the_network_and_profiles_follow_the_domain() {
         "alice".into(),
         UserProfileSpec {
             persona: ProfilePersona::TEAM_ADMIN,
+            sso_user_name: None,
         },
     );
     assert_eq!(spec.validate(), Ok(()));

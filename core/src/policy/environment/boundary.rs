@@ -100,6 +100,7 @@ mod tests {
             region: "us-east-1".into(),
             name: "team-a".into(),
             stage: "dev".into(),
+            trusted_principal_arns: Vec::new(),
         }
     }
 

@@ -26,6 +26,15 @@ pub const SID_DENY_INSECURE_TRANSPORT: &str = "DenyInsecureTransport";
 /// Sid of the statement denying uploads encrypted with another key than the environment's `data`
 /// key.
 pub const SID_DENY_OTHER_KMS_KEY: &str = "DenyUploadsWithOtherKmsKey";
+/// Sid of the statement denying uploads that ask for encryption other than SSE-KMS.
+pub const SID_DENY_OTHER_ENCRYPTION: &str = "DenyUploadsWithOtherEncryption";
+/// Sid of the statement denying SSE-KMS uploads that name no key (S3 would use the AWS managed
+/// key, not the data key).
+pub const SID_DENY_KMS_WITHOUT_KEY: &str = "DenyKmsUploadsWithoutKey";
+/// The condition key of the KMS key an upload names.
+const KMS_KEY_HEADER: &str = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+/// The condition key of the encryption an upload asks for.
+const ENCRYPTION_HEADER: &str = "s3:x-amz-server-side-encryption";
 /// Sid of the statement denying object reads and writes that bypass the VPC endpoint.
 pub const SID_DENY_OUTSIDE_VPC_ENDPOINT: &str = "DenyObjectAccessOutsideVpcEndpoint";
 /// Sid of the statement denying listing and deleting objects outside the VPC endpoint, except
@@ -127,7 +136,9 @@ pub fn bucket_policy(facts: &EnvironmentFacts, input: &BucketPolicyInput) -> Val
 
     // An upload naming another key (one of the uploader's own account, which it could then read
     // from anywhere) is denied; one naming none gets the bucket's default encryption, the data
-    // key, so `IfExists`. Keys must be named by ARN, as KMS reports them.
+    // key. Not `IfExists`, which is true when the key is absent and so refused every upload
+    // that names no key: the `Null` check limits the deny to uploads that name one. Keys must
+    // be named by ARN, as KMS reports them.
     let data_key_only = json!({
         "Sid": SID_DENY_OTHER_KMS_KEY,
         "Effect": "Deny",
@@ -135,12 +146,42 @@ pub fn bucket_policy(facts: &EnvironmentFacts, input: &BucketPolicyInput) -> Val
         "Action": "s3:PutObject",
         "Resource": format!("{bucket}/*"),
         "Condition": {
-            "StringNotEqualsIfExists": {
-                "s3:x-amz-server-side-encryption-aws-kms-key-id": input.kms_key_arn
-            }
+            "StringNotEquals": { KMS_KEY_HEADER: input.kms_key_arn },
+            "Null": { KMS_KEY_HEADER: "false" }
         }
     });
-    document(vec![tls_only, endpoint_only, emptying, data_key_only])
+    // An upload asking for another kind of encryption (SSE-S3, or SSE-KMS with no key named,
+    // which S3 serves with the account's AWS managed key) does not get the data key: denied.
+    let other_encryption = json!({
+        "Sid": SID_DENY_OTHER_ENCRYPTION,
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": format!("{bucket}/*"),
+        "Condition": {
+            "StringNotEquals": { ENCRYPTION_HEADER: "aws:kms" },
+            "Null": { ENCRYPTION_HEADER: "false" }
+        }
+    });
+    let kms_without_key = json!({
+        "Sid": SID_DENY_KMS_WITHOUT_KEY,
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": format!("{bucket}/*"),
+        "Condition": {
+            "StringEquals": { ENCRYPTION_HEADER: "aws:kms" },
+            "Null": { KMS_KEY_HEADER: "true" }
+        }
+    });
+    document(vec![
+        tls_only,
+        endpoint_only,
+        emptying,
+        data_key_only,
+        other_encryption,
+        kms_without_key,
+    ])
 }
 
 #[cfg(test)]
@@ -170,9 +211,11 @@ mod tests {
         assert_eq!(s["Action"], "s3:PutObject");
         assert_eq!(s["Resource"], "arn:aws:s3:::team-a-dev-data/*");
         assert_eq!(
-            s["Condition"]["StringNotEqualsIfExists"]
-                ["s3:x-amz-server-side-encryption-aws-kms-key-id"],
-            KEY
+            s["Condition"],
+            json!({
+                "StringNotEquals": { "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY },
+                "Null": { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" }
+            })
         );
     }
 
@@ -193,7 +236,9 @@ mod tests {
                 SID_DENY_INSECURE_TRANSPORT,
                 SID_DENY_OUTSIDE_VPC_ENDPOINT,
                 SID_DENY_LIST_AND_DELETE_OUTSIDE_VPC_ENDPOINT,
-                SID_DENY_OTHER_KMS_KEY
+                SID_DENY_OTHER_KMS_KEY,
+                SID_DENY_OTHER_ENCRYPTION,
+                SID_DENY_KMS_WITHOUT_KEY
             ]
         );
         for s in statements(&doc) {

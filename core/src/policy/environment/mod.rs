@@ -47,6 +47,8 @@ pub struct EnvironmentFacts {
     pub name: String,
     /// The stage, e.g. `dev` or `prod`.
     pub stage: String,
+    /// Who the people's roles trust (`iam.trusted_principal_arns`); empty: the account.
+    pub trusted_principal_arns: Vec<String>,
 }
 
 impl EnvironmentFacts {
@@ -103,6 +105,7 @@ pub(crate) mod test_support {
             region: "eu-west-1".into(),
             name: "team-a".into(),
             stage: "dev".into(),
+            trusted_principal_arns: Vec::new(),
         }
     }
 

@@ -56,6 +56,8 @@ pub const SID_DENY_RETAGGING: &str = "DenyChangingEnvironmentTags";
 pub const SID_DENY_UNTAGGING: &str = "DenyRemovingEnvironmentTags";
 /// Sid (deny, data scientist and execution role): approve a model package.
 pub const SID_DENY_MODEL_APPROVAL: &str = "DenyApprovingModelPackages";
+/// Sid (deny, people): open Studio from outside the environment's VPC and allowed ranges.
+pub const SID_DENY_SIGN_IN_ELSEWHERE: &str = "DenyStudioSignInFromElsewhere";
 /// Sid: hand the environment's execution role to SageMaker.
 pub const SID_PASS_EXECUTION_ROLE: &str = "PassExecutionRoleToSageMaker";
 /// Sid: list the environment's buckets.
@@ -245,12 +247,14 @@ pub fn execution_role_arn(facts: &EnvironmentFacts) -> String {
     )
 }
 
-/// What a person's session may do when it assumes a people role: assume it, carry the source
-/// identity it was given (so CloudTrail names the person behind every call the role makes), and
-/// carry session tags (the identity provider passes [`USER_TAG`], which Studio sign-in compares
-/// with the profile's tag).
-pub const PEOPLE_TRUST_ACTIONS: &[&str] =
-    &["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"];
+/// Sid of the trust statement letting a person tag their session with their own user (the
+/// `secure-mlops:user` tag Studio sign-in and app ownership compare), never another's.
+pub const SID_TRUST_OWN_USER_TAG: &str = "AllowTaggingSessionsWithOwnUser";
+/// Sid of the trust statement letting a person pass session tags other than the user tag.
+pub const SID_TRUST_OTHER_TAGS: &str = "AllowSessionTagsOtherThanUser";
+/// Sid of the trust statement letting a person set their own user, or keep the one their
+/// session already has, as source identity.
+pub const SID_TRUST_SOURCE_IDENTITY: &str = "AllowOwnSourceIdentity";
 
 /// What SageMaker may do on the roles it assumes: assume them and, with the domain's
 /// `ExecutionRoleIdentityConfig = USER_PROFILE_NAME`, set the profile name as source identity.
@@ -272,15 +276,46 @@ pub fn trust_policy(facts: &EnvironmentFacts, persona: Persona) -> Value {
     let statements = match persona {
         // A separate statement, not a second principal in the account one, so that drift names
         // which of the two changed.
-        Persona::DataScientist | Persona::TeamAdmin => vec![
-            json!({
-                "Sid": SID_TRUST_ACCOUNT,
-                "Effect": "Allow",
-                "Principal": { "AWS": facts.account_root_arn() },
-                "Action": PEOPLE_TRUST_ACTIONS
-            }),
-            sagemaker,
-        ],
+        // Whoever may assume a people role may tag the session and set its source identity
+        // only with their own user: both are what Studio sign-in and app ownership compare, so
+        // a free choice would let anyone who may assume the role be any user of it.
+        Persona::DataScientist | Persona::TeamAdmin => {
+            let principals = people_principals(facts);
+            let user_tag = format!("aws:RequestTag/{USER_TAG}");
+            let own_user = format!("${{aws:PrincipalTag/{USER_TAG}}}");
+            vec![
+                json!({
+                    "Sid": SID_TRUST_ACCOUNT,
+                    "Effect": "Allow",
+                    "Principal": { "AWS": principals.clone() },
+                    "Action": "sts:AssumeRole"
+                }),
+                json!({
+                    "Sid": SID_TRUST_OWN_USER_TAG,
+                    "Effect": "Allow",
+                    "Principal": { "AWS": principals.clone() },
+                    "Action": "sts:TagSession",
+                    "Condition": { "StringEquals": { user_tag.clone(): own_user.clone() } }
+                }),
+                json!({
+                    "Sid": SID_TRUST_OTHER_TAGS,
+                    "Effect": "Allow",
+                    "Principal": { "AWS": principals.clone() },
+                    "Action": "sts:TagSession",
+                    "Condition": { "Null": { user_tag: "true" } }
+                }),
+                json!({
+                    "Sid": SID_TRUST_SOURCE_IDENTITY,
+                    "Effect": "Allow",
+                    "Principal": { "AWS": principals },
+                    "Action": "sts:SetSourceIdentity",
+                    "Condition": { "StringEquals": {
+                        "sts:SourceIdentity": [own_user, "${aws:SourceIdentity}"]
+                    } }
+                }),
+                sagemaker,
+            ]
+        }
         Persona::Execution => vec![sagemaker],
         Persona::ScLaunch => vec![json!({
             "Sid": SID_TRUST_SERVICE_CATALOG,
@@ -292,6 +327,59 @@ pub fn trust_policy(facts: &EnvironmentFacts, persona: Persona) -> Value {
     document(statements)
 }
 
+/// Where people may open Studio from (`studio.access`): the environment's VPC (calls through its
+/// `sagemaker.api` endpoint carry `aws:SourceVpc`) and public ranges (`aws:SourceIp`). Neither
+/// set: no limit beyond the identity checks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignInSources {
+    /// The environment's VPC, when sign-in must come through it.
+    pub vpc_id: Option<String>,
+    /// Public IPv4 ranges sign-in may come from.
+    pub cidrs: Vec<String>,
+}
+
+/// Denies `CreatePresignedDomainUrl` unless the call comes through the environment's VPC or from
+/// an allowed range (the conditions of one statement must all hold for the deny: a call is
+/// refused only when it matches neither source). Negated operators match when the key is
+/// absent: a call from the internet has no `aws:SourceVpc`, a call through an endpoint no
+/// `aws:SourceIp`.
+fn deny_sign_in_elsewhere(facts: &EnvironmentFacts, sources: &SignInSources) -> Option<Value> {
+    let mut condition = serde_json::Map::new();
+    if let Some(vpc) = &sources.vpc_id {
+        condition.insert("StringNotEquals".into(), json!({ "aws:SourceVpc": vpc }));
+    }
+    if !sources.cidrs.is_empty() {
+        let mut cidrs = sources.cidrs.clone();
+        cidrs.sort();
+        cidrs.dedup();
+        condition.insert("NotIpAddress".into(), json!({ "aws:SourceIp": cidrs }));
+    }
+    if condition.is_empty() {
+        return None;
+    }
+    Some(json!({
+        "Sid": SID_DENY_SIGN_IN_ELSEWHERE,
+        "Effect": "Deny",
+        "Action": "sagemaker:CreatePresignedDomainUrl",
+        "Resource": sagemaker_arn(facts, "user-profile/*/*"),
+        "Condition": condition
+    }))
+}
+
+/// Who may assume the people's roles: the principals `iam.trusted_principal_arns` names (one
+/// ARN as a string, several as a sorted list, as IAM writes them back), else the account (whose
+/// IAM policies then decide).
+fn people_principals(facts: &EnvironmentFacts) -> Value {
+    let mut arns = facts.trusted_principal_arns.clone();
+    arns.sort();
+    arns.dedup();
+    match arns.as_slice() {
+        [] => json!(facts.account_root_arn()),
+        [one] => json!(one),
+        many => json!(many),
+    }
+}
+
 /// The inline permission policy of `persona`, for an environment whose buckets are
 /// `bucket_names`. With no bucket names the bucket statements are left out (IAM rejects an empty
 /// `Resource`).
@@ -300,17 +388,29 @@ pub fn permissions_policy(
     persona: Persona,
     bucket_names: &[String],
 ) -> Value {
+    persona_permissions_policy(facts, persona, bucket_names, &SignInSources::default())
+}
+
+/// [`permissions_policy`], with Studio sign-in limited to `sign_in` for the people's roles.
+pub fn persona_permissions_policy(
+    facts: &EnvironmentFacts,
+    persona: Persona,
+    bucket_names: &[String],
+    sign_in: &SignInSources,
+) -> Value {
     let mut statements = Vec::new();
     match persona {
         Persona::DataScientist => {
             statements.extend(sagemaker_user(facts));
             statements.push(deny_model_approval());
             statements.push(studio_sign_in(facts));
+            statements.extend(deny_sign_in_elsewhere(facts, sign_in));
             statements.extend(logs_read(facts));
         }
         Persona::TeamAdmin => {
             statements.extend(sagemaker_user(facts));
             statements.push(studio_sign_in(facts));
+            statements.extend(deny_sign_in_elsewhere(facts, sign_in));
             statements.extend(logs_read(facts));
             statements.extend(user_profile_management(facts));
         }
@@ -645,14 +745,15 @@ fn execution_runtime(facts: &EnvironmentFacts) -> Vec<Value> {
             ],
             "Resource": vpc_interface_resources
         }),
-        // IAM matches this call only against "*": it names a permission id, not an interface.
-        // A permission is what lets SageMaker's service account attach to an interface, so
-        // deleting one can only take access away.
+        // The call names a permission id; IAM authorizes it on the interface the permission
+        // belongs to (the service authorization reference lists `network-interface`), so it is
+        // limited to this account and region's interfaces, not "*" (cloudsplaining counted "*"
+        // as resource exposure). Deleting a permission can only take access away.
         json!({
             "Sid": SID_VPC_INTERFACE_PERMISSIONS,
             "Effect": "Allow",
             "Action": "ec2:DeleteNetworkInterfacePermission",
-            "Resource": "*"
+            "Resource": ec2_arn(facts, "network-interface/*")
         }),
     ]
 }
@@ -825,7 +926,16 @@ mod tests {
         for persona in [Persona::DataScientist, Persona::TeamAdmin] {
             let doc = trust_policy(&f, persona);
             assert_well_formed(&doc);
-            assert_eq!(sids(&doc), [SID_TRUST_ACCOUNT, SID_TRUST_SAGEMAKER]);
+            assert_eq!(
+                sids(&doc),
+                [
+                    SID_TRUST_ACCOUNT,
+                    SID_TRUST_OWN_USER_TAG,
+                    SID_TRUST_OTHER_TAGS,
+                    SID_TRUST_SOURCE_IDENTITY,
+                    SID_TRUST_SAGEMAKER
+                ]
+            );
             assert_eq!(
                 statement(&doc, SID_TRUST_ACCOUNT)["Principal"],
                 json!({ "AWS": "arn:aws:iam::123456789012:root" })
@@ -851,10 +961,80 @@ mod tests {
         for persona in Persona::ALL {
             let doc = trust_policy(&f, persona);
             assert_well_formed(&doc);
-            for s in statements(&doc) {
-                assert!(strings(&s["Action"]).contains(&"sts:AssumeRole"));
-            }
+            let assumes = statements(&doc)
+                .iter()
+                .filter(|s| strings(&s["Action"]).contains(&"sts:AssumeRole"))
+                .count();
+            assert!(assumes >= 1, "{persona:?}");
         }
+    }
+
+    #[test]
+    fn studio_sign_in_is_refused_outside_the_vpc_and_the_allowed_ranges() {
+        let f = facts();
+        let buckets = ["b".to_string()];
+        let open = permissions_policy(&f, Persona::DataScientist, &buckets);
+        assert!(!sids(&open).contains(&SID_DENY_SIGN_IN_ELSEWHERE));
+        let both = SignInSources {
+            vpc_id: Some("vpc-1".into()),
+            cidrs: vec!["203.0.113.0/24".into()],
+        };
+        for persona in [Persona::DataScientist, Persona::TeamAdmin] {
+            let doc = persona_permissions_policy(&f, persona, &buckets, &both);
+            assert_well_formed(&doc);
+            let deny = statement(&doc, SID_DENY_SIGN_IN_ELSEWHERE);
+            assert_eq!(deny["Effect"], "Deny");
+            assert_eq!(
+                deny["Condition"],
+                json!({
+                    "StringNotEquals": { "aws:SourceVpc": "vpc-1" },
+                    "NotIpAddress": { "aws:SourceIp": ["203.0.113.0/24"] }
+                })
+            );
+        }
+        // Services never sign in to Studio.
+        let exec = persona_permissions_policy(&f, Persona::Execution, &buckets, &both);
+        assert!(!sids(&exec).contains(&SID_DENY_SIGN_IN_ELSEWHERE));
+        let vpc_only = SignInSources {
+            vpc_id: Some("vpc-1".into()),
+            cidrs: Vec::new(),
+        };
+        let doc = persona_permissions_policy(&f, Persona::DataScientist, &buckets, &vpc_only);
+        assert_eq!(
+            statement(&doc, SID_DENY_SIGN_IN_ELSEWHERE)["Condition"],
+            json!({ "StringNotEquals": { "aws:SourceVpc": "vpc-1" } })
+        );
+    }
+
+    #[test]
+    fn people_roles_trust_only_the_principals_named_when_some_are() {
+        let mut f = facts();
+        f.trusted_principal_arns = vec![
+            "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/Team-A".into(),
+            "arn:aws:iam::123456789012:role/ci".into(),
+            "arn:aws:iam::123456789012:role/ci".into(),
+        ];
+        for persona in [Persona::DataScientist, Persona::TeamAdmin] {
+            let doc = trust_policy(&f, persona);
+            assert_eq!(
+                statement(&doc, SID_TRUST_ACCOUNT)["Principal"]["AWS"],
+                json!([
+                    "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/Team-A",
+                    "arn:aws:iam::123456789012:role/ci"
+                ])
+            );
+        }
+        f.trusted_principal_arns.truncate(1);
+        let doc = trust_policy(&f, Persona::DataScientist);
+        assert_eq!(
+            statement(&doc, SID_TRUST_ACCOUNT)["Principal"]["AWS"],
+            json!("arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/Team-A")
+        );
+        // The services' roles do not change.
+        assert_eq!(
+            trust_policy(&f, Persona::Execution),
+            trust_policy(&facts(), Persona::Execution)
+        );
     }
 
     #[test]
@@ -862,9 +1042,28 @@ mod tests {
         let f = facts();
         for persona in [Persona::DataScientist, Persona::TeamAdmin] {
             let doc = trust_policy(&f, persona);
-            let people = strings(&statement(&doc, SID_TRUST_ACCOUNT)["Action"]);
-            assert!(people.contains(&"sts:SetSourceIdentity"), "{persona:?}");
-            assert!(people.contains(&"sts:TagSession"), "{persona:?}");
+            // Only one's own user, as tag and as source identity.
+            assert_eq!(
+                statement(&doc, SID_TRUST_OWN_USER_TAG)["Condition"],
+                json!({ "StringEquals": {
+                    "aws:RequestTag/secure-mlops:user": "${aws:PrincipalTag/secure-mlops:user}"
+                } })
+            );
+            assert_eq!(
+                statement(&doc, SID_TRUST_OTHER_TAGS)["Condition"],
+                json!({ "Null": { "aws:RequestTag/secure-mlops:user": "true" } })
+            );
+            assert_eq!(
+                statement(&doc, SID_TRUST_SOURCE_IDENTITY)["Condition"],
+                json!({ "StringEquals": { "sts:SourceIdentity": [
+                    "${aws:PrincipalTag/secure-mlops:user}",
+                    "${aws:SourceIdentity}"
+                ] } })
+            );
+            assert_eq!(
+                statement(&doc, SID_TRUST_ACCOUNT)["Action"],
+                "sts:AssumeRole"
+            );
         }
         for persona in Persona::ALL {
             let doc = trust_policy(&f, persona);

@@ -2,8 +2,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::super::{parse_iam_policy_arn, parse_iam_role_arn, AttrPath, ValidationErrors};
-use super::{GuardrailSpec, IamSpec, StorageSpec, StudioSpec, MAX_NAME_LEN};
+use super::super::{
+    parse_iam_policy_arn, parse_iam_principal_arn, parse_iam_role_arn, AttrPath, ValidationErrors,
+};
+use super::{
+    GuardrailSpec, IamSpec, StorageSpec, StudioAccessSpec, StudioSpec, UserProfileSpec,
+    MAX_NAME_LEN,
+};
+use crate::spec::AuthMode;
+use crate::spec::Cidr;
 
 pub(super) fn check_name(name: &str, errors: &mut ValidationErrors) {
     let path = AttrPath::attr("name");
@@ -65,6 +72,15 @@ pub(super) fn check_iam(iam: &IamSpec, errors: &mut ValidationErrors) {
             }
         }
     }
+    for arn in &iam.trusted_principal_arns {
+        if let Err(why) = parse_iam_principal_arn(arn) {
+            errors.push(
+                AttrPath::attr("iam").then("trusted_principal_arns"),
+                "Invalid Principal ARN",
+                why,
+            );
+        }
+    }
     if let Some(arn) = &iam.permissions_boundary_arn {
         if let Err(why) = parse_iam_policy_arn(arn) {
             errors.push(
@@ -99,14 +115,22 @@ pub(super) fn check_studio(studio: &StudioSpec, errors: &mut ValidationErrors) {
             );
         }
     }
-    for name in studio.user_profiles.keys() {
+    for (name, profile) in &studio.user_profiles {
+        let at = path.then("user_profile").key(name);
         if !is_sagemaker_name(name) {
             errors.push(
-                path.then("user_profile").key(name),
+                at.clone(),
                 "Invalid User Profile Name",
                 format!("{name:?} must be 1-63 letters, digits and hyphens, starting with a letter or digit and not ending with a hyphen"),
             );
         }
+        check_sso_user(
+            studio.auth_mode,
+            name,
+            profile,
+            at.then("sso_user_name"),
+            errors,
+        );
     }
     if !studio.enabled && !studio.user_profiles.is_empty() {
         errors.push(
@@ -114,6 +138,77 @@ pub(super) fn check_studio(studio: &StudioSpec, errors: &mut ValidationErrors) {
             "User Profiles Without Studio",
             "user profiles need the Studio domain: set studio.enabled = true or remove the user_profile blocks",
         );
+    }
+}
+
+/// The ranges are IPv4 CIDRs, not "everywhere"; VPC-only sign-in needs the SageMaker API endpoint
+/// in the VPC (`CreatePresignedDomainUrl` is a SageMaker API call).
+pub(super) fn check_studio_access(
+    access: &StudioAccessSpec,
+    endpoints: &BTreeSet<String>,
+    endpoints_given: bool,
+    errors: &mut ValidationErrors,
+) {
+    let path = AttrPath::attr("studio").then("access");
+    for cidr in &access.allowed_source_cidrs {
+        match cidr.parse::<Cidr>() {
+            Err(why) => errors.push(
+                path.then("allowed_source_cidrs"),
+                "Invalid CIDR",
+                why,
+            ),
+            Ok(c) if c.prefix() == 0 => errors.push(
+                path.then("allowed_source_cidrs"),
+                "Range Too Wide",
+                format!("{cidr:?} is every address: list your networks' public ranges, or leave allowed_source_cidrs unset"),
+            ),
+            Ok(_) => {}
+        }
+    }
+    if access.source_vpc_endpoint_only && !endpoints.contains(SIGN_IN_ENDPOINT) {
+        let fix = if endpoints_given {
+            "add \"sagemaker.api\" to network.interface_endpoints"
+        } else {
+            "keep the default network.interface_endpoints"
+        };
+        errors.push(
+            path.then("source_vpc_endpoint_only"),
+            "No SageMaker API Endpoint",
+            format!("Studio sign-in through the VPC needs the sagemaker.api interface endpoint: {fix}, or set source_vpc_endpoint_only = false"),
+        );
+    }
+}
+
+/// The interface endpoint Studio sign-in (`CreatePresignedDomainUrl`) goes through.
+const SIGN_IN_ENDPOINT: &str = "sagemaker.api";
+
+/// A profile of an IAM Identity Center domain names its user (SageMaker links the two by
+/// `SingleSignOnUserValue`; without it `CreateUserProfile` fails); an IAM domain's profile names
+/// none (SageMaker refuses the field there).
+fn check_sso_user(
+    auth_mode: AuthMode,
+    name: &str,
+    profile: &UserProfileSpec,
+    at: AttrPath,
+    errors: &mut ValidationErrors,
+) {
+    match (auth_mode, profile.sso_user_name.as_deref()) {
+        (AuthMode::Sso, None) => errors.push(
+            at,
+            "Missing IAM Identity Center User",
+            format!("user profile {name:?} is in a domain that signs in through IAM Identity Center (auth_mode = \"SSO\"): set sso_user_name to the user's IAM Identity Center user name"),
+        ),
+        (AuthMode::Sso, Some(user)) if user.is_empty() || user.chars().count() > 256 || user.chars().any(char::is_control) => errors.push(
+            at,
+            "Invalid IAM Identity Center User",
+            format!("{user:?} must be 1-256 printable characters: the user's IAM Identity Center user name"),
+        ),
+        (AuthMode::Iam, Some(_)) => errors.push(
+            at,
+            "IAM Identity Center User Without IAM Identity Center",
+            "sso_user_name is only for domains that sign in through IAM Identity Center: set studio.auth_mode = \"SSO\" or remove sso_user_name",
+        ),
+        _ => {}
     }
 }
 

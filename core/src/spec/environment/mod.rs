@@ -117,6 +117,9 @@ pub struct IamSpec {
     /// The permissions boundary every role the environment creates carries (an IAM managed
     /// policy ARN). `None`: the environment creates its own boundary policy.
     pub permissions_boundary_arn: Option<String>,
+    /// Who may assume the data scientist and team admin roles the environment creates (accounts,
+    /// roles or users). Empty: any principal of the account whose IAM policies allow it.
+    pub trusted_principal_arns: BTreeSet<String>,
 }
 
 /// The `storage` block.
@@ -162,6 +165,27 @@ impl Default for GuardrailSpec {
 pub struct UserProfileSpec {
     /// Which persona role the profile runs as.
     pub persona: ProfilePersona,
+    /// The IAM Identity Center user the profile belongs to (its user name); required when the
+    /// domain signs in through IAM Identity Center, not allowed otherwise.
+    pub sso_user_name: Option<String>,
+}
+
+/// The `studio.access` block: where people may open Studio from. Both unset: anywhere their
+/// IAM permissions allow.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StudioAccessSpec {
+    /// Studio opens only through the environment's VPC (its `sagemaker.api` interface endpoint),
+    /// or from `allowed_source_cidrs`.
+    pub source_vpc_endpoint_only: bool,
+    /// Public address ranges Studio may be opened from (IPv4 CIDRs).
+    pub allowed_source_cidrs: BTreeSet<String>,
+}
+
+impl StudioAccessSpec {
+    /// Whether any limit is set.
+    pub fn is_limited(&self) -> bool {
+        self.source_vpc_endpoint_only || !self.allowed_source_cidrs.is_empty()
+    }
 }
 
 /// The `studio` block: a VPC-only Studio domain in the private subnets, encrypted with the
@@ -179,6 +203,8 @@ pub struct StudioSpec {
     pub efs_retention: EfsRetention,
     /// User profiles by name.
     pub user_profiles: BTreeMap<String, UserProfileSpec>,
+    /// Where people may open Studio from.
+    pub access: StudioAccessSpec,
 }
 
 /// A team environment as the user wrote it.
@@ -345,6 +371,12 @@ impl EnvironmentSpec {
         checks::check_storage(&self.storage, errors);
         checks::check_guardrails(&self.guardrails, errors);
         checks::check_studio(&self.studio, errors);
+        checks::check_studio_access(
+            &self.studio.access,
+            &self.interface_endpoints(),
+            self.network.interface_endpoints.is_some(),
+            errors,
+        );
     }
 }
 

@@ -284,6 +284,7 @@ fn studio_settings_are_checked_on_their_paths() {
     let mut spec = EnvironmentSpec::quickstart_example();
     let profile = UserProfileSpec {
         persona: ProfilePersona::DATA_SCIENTIST,
+        sso_user_name: None,
     };
     spec.studio = StudioSpec {
         enabled: true,
@@ -354,4 +355,49 @@ fn replacement_is_the_id_and_the_vpc_layout() {
     let mut byo_zones = byo.clone();
     byo_zones.network.availability_zones = Some(vec!["eu-west-1c".into(), "eu-west-1d".into()]);
     assert!(byo_zones.replacing_changes(&byo).is_empty());
+}
+
+#[test]
+fn sso_profiles_name_their_identity_center_user_and_iam_profiles_do_not() {
+    let mut spec = EnvironmentSpec::quickstart_example();
+    let profile = |user: Option<&str>| UserProfileSpec {
+        persona: ProfilePersona::DATA_SCIENTIST,
+        sso_user_name: user.map(String::from),
+    };
+    spec.studio.enabled = true;
+    spec.studio.auth_mode = AuthMode::Sso;
+    spec.studio.user_profiles = [
+        ("alice".to_string(), profile(Some("alice@example.com"))),
+        ("bob".to_string(), profile(None)),
+        ("carol".to_string(), profile(Some(""))),
+    ]
+    .into();
+    let errors = spec.validate().unwrap_err();
+    let found: Vec<(String, String)> = errors
+        .0
+        .iter()
+        .map(|e| (e.path.to_string(), e.summary.to_string()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "studio.user_profile[\"bob\"].sso_user_name".to_string(),
+                "Missing IAM Identity Center User".to_string()
+            ),
+            (
+                "studio.user_profile[\"carol\"].sso_user_name".to_string(),
+                "Invalid IAM Identity Center User".to_string()
+            ),
+        ]
+    );
+    spec.studio.auth_mode = AuthMode::Iam;
+    spec.studio.user_profiles = [("alice".to_string(), profile(Some("alice")))].into();
+    let errors = spec.validate().unwrap_err();
+    assert_eq!(
+        errors.0[0].path.to_string(),
+        "studio.user_profile[\"alice\"].sso_user_name"
+    );
+    spec.studio.user_profiles = [("alice".to_string(), profile(None))].into();
+    assert_eq!(spec.validate(), Ok(()));
 }

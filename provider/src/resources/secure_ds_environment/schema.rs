@@ -115,6 +115,7 @@ fn iam() -> Block {
             ("execution_role_arn", optional(AttributeType::String, "SageMaker execution role for Studio, jobs and pipelines.")),
             ("sc_launch_role_arn", optional(AttributeType::String, "Service Catalog launch role for the team's products.")),
             ("permissions_boundary_arn", optional(AttributeType::String, "ARN of the managed policy every role the environment creates carries as its permissions boundary (e.g. `secure-mlops-boundary.json` of `examples/iam/`, which the least-privilege deployer policies require). Unset: the environment creates its own boundary policy, `<name>-<stage>-boundary` under `/secure-mlops/`. A change recreates the roles.")),
+            ("trusted_principal_arns", optional(set_of_strings(), "Who may assume the data scientist and team admin roles the environment creates: account (`arn:aws:iam::<account>:root`), role or user ARNs, e.g. your IAM Identity Center permission set roles. Unset: the account, so any principal of it whose IAM policies allow `sts:AssumeRole` on the role. Changing it updates the roles' trust in place.")),
         ],
         vec![],
     )
@@ -152,10 +153,16 @@ fn guardrails() -> Block {
 fn user_profile() -> Block {
     block(
         "A Studio user profile, keyed by its name: adding or removing one changes only that profile, in place.",
-        vec![(
-            "persona",
-            required(AttributeType::String, "`data_scientist` or `team_admin`: the persona role the profile runs as."),
-        )],
+        vec![
+            (
+                "persona",
+                required(AttributeType::String, "`data_scientist` or `team_admin`: the persona role the profile runs as."),
+            ),
+            (
+                "sso_user_name",
+                optional(AttributeType::String, "The user's IAM Identity Center user name. Required when `auth_mode = \"SSO\"` (SageMaker links the profile to that user), not allowed otherwise. Changing it makes the profile again (SageMaker cannot move a profile to another user): its home directory stays on the domain's file system, its apps and spaces go."),
+            ),
+        ],
         vec![],
     )
 }
@@ -170,7 +177,22 @@ fn studio() -> Block {
             ("auth_mode", optional_with_default(AttributeType::String, "`IAM` (default) or `SSO`. AWS cannot change it in place: changing it deletes the domain and creates a new one (the plan warns).")),
             ("efs_retention", optional_with_default(AttributeType::String, "`Retain` (default): when the domain is deleted, the users' home file system is kept (its id is reported in a warning) while its mount targets and NFS security groups are removed. `Delete`: the file system goes too, with every user's files.")),
         ],
-        vec![("user_profile", NestedBlock::Map(user_profile()))],
+        vec![
+            ("user_profile", NestedBlock::Map(user_profile())),
+            ("access", NestedBlock::Group(studio_access())),
+        ],
+    )
+}
+
+/// `studio.access`.
+fn studio_access() -> Block {
+    block(
+        "Where people may open Studio from (`CreatePresignedDomainUrl`), enforced by a deny in the data scientist and team admin roles. Neither set: wherever their IAM permissions allow. Both set: either source is enough. Changing them updates the roles in place.",
+        vec![
+            ("source_vpc_endpoint_only", optional(AttributeType::Bool, "`true`: Studio opens only through the environment's VPC (its `sagemaker.api` interface endpoint, e.g. from a corporate network connected to the VPC), or from `allowed_source_cidrs`. Needs `sagemaker.api` in `network.interface_endpoints`. Default `false`.")),
+            ("allowed_source_cidrs", optional(set_of_strings(), "Public IPv4 ranges Studio may be opened from (your offices' egress addresses), e.g. `[\"203.0.113.0/24\"]`. `0.0.0.0/0` is refused.")),
+        ],
+        vec![],
     )
 }
 

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use secure_mlops_core::environment::Outputs;
 use secure_mlops_core::spec::{
     AttrPath, AuthMode, Choice, EfsRetention, EnvironmentSpec, FlowLogsSpec, GuardrailSpec,
-    IamSpec, NetworkSpec, ProfilePersona, Stage, StorageSpec, StudioSpec, UserProfileSpec,
-    ValidationErrors,
+    IamSpec, NetworkSpec, ProfilePersona, Stage, StorageSpec, StudioAccessSpec, StudioSpec,
+    UserProfileSpec, ValidationErrors,
 };
 use serde::{Deserialize, Serialize};
 use tf_provider::value::Value;
@@ -53,6 +53,7 @@ pub(crate) struct Iam {
     pub(crate) execution_role_arn: Value<String>,
     pub(crate) sc_launch_role_arn: Value<String>,
     pub(crate) permissions_boundary_arn: Value<String>,
+    pub(crate) trusted_principal_arns: StringSet,
 }
 
 /// `storage`.
@@ -80,6 +81,15 @@ pub(crate) struct Guardrails {
 #[serde(default)]
 pub(crate) struct UserProfile {
     pub(crate) persona: Value<String>,
+    pub(crate) sso_user_name: Value<String>,
+}
+
+/// `studio.access`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct StudioAccess {
+    pub(crate) source_vpc_endpoint_only: Value<bool>,
+    pub(crate) allowed_source_cidrs: StringSet,
 }
 
 /// `studio`.
@@ -91,6 +101,7 @@ pub(crate) struct Studio {
     pub(crate) auth_mode: Value<String>,
     pub(crate) efs_retention: Value<String>,
     pub(crate) user_profile: Value<BTreeMap<String, Value<UserProfile>>>,
+    pub(crate) access: Value<StudioAccess>,
 }
 
 /// `timeouts`.
@@ -374,6 +385,9 @@ fn iam_spec(r: &mut Reader, state: &State) -> IamSpec {
             "iam.permissions_boundary_arn",
             &iam.permissions_boundary_arn,
         ),
+        trusted_principal_arns: r
+            .set("iam.trusted_principal_arns", &iam.trusted_principal_arns)
+            .unwrap_or_default(),
     }
 }
 
@@ -431,9 +445,23 @@ fn studio_spec(r: &mut Reader, studio: &Studio) -> StudioSpec {
         Value::Value(profiles) => {
             for (name, profile) in profiles {
                 let profile = profile.as_ref_option().cloned().unwrap_or_default();
-                let at = path.then("user_profile").key(name).then("persona");
-                let persona = r.choice(at, &profile.persona, ProfilePersona::DATA_SCIENTIST);
-                user_profiles.insert(name.clone(), UserProfileSpec { persona });
+                let at = path.then("user_profile").key(name);
+                let persona = r.choice(
+                    at.then("persona"),
+                    &profile.persona,
+                    ProfilePersona::DATA_SCIENTIST,
+                );
+                let sso_user_name = r.string(
+                    &at.then("sso_user_name").to_string(),
+                    &profile.sso_user_name,
+                );
+                user_profiles.insert(
+                    name.clone(),
+                    UserProfileSpec {
+                        persona,
+                        sso_user_name,
+                    },
+                );
             }
         }
         Value::Null => {}
@@ -450,6 +478,22 @@ fn studio_spec(r: &mut Reader, studio: &Studio) -> StudioSpec {
             EfsRetention::Retain,
         ),
         user_profiles,
+        access: {
+            let access = studio.access.as_ref_option().cloned().unwrap_or_default();
+            StudioAccessSpec {
+                source_vpc_endpoint_only: r.boolean(
+                    "studio.access.source_vpc_endpoint_only",
+                    &access.source_vpc_endpoint_only,
+                    false,
+                ),
+                allowed_source_cidrs: r
+                    .set(
+                        "studio.access.allowed_source_cidrs",
+                        &access.allowed_source_cidrs,
+                    )
+                    .unwrap_or_default(),
+            }
+        },
     }
 }
 
