@@ -23,7 +23,7 @@ use secure_mlops_core::policy::environment::flow_logs::{
     flow_logs_delivery_policy, flow_logs_trust_policy,
 };
 use secure_mlops_core::policy::environment::roles::{
-    environment_role_arn, permissions_policy, persona_role_name, trust_policy,
+    environment_role_arn, permissions_policy, persona_role_name, studio_scope_policy, trust_policy,
 };
 use secure_mlops_core::policy::environment::{
     bucket_policy, guardrail_policy, interface_endpoint_policy, key_policy, s3_endpoint_policy,
@@ -152,6 +152,23 @@ fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
             json!({ "type": "identity", "env": id, "principals": attached }),
         )?;
     }
+
+    // The studio scope, once the domain exists (fixed id d-<letter x 12>), on the people and
+    // execution roles.
+    let domain_id = format!("d-{}", env.letter().repeat(12));
+    let scoped: Vec<String> = [
+        Persona::DataScientist,
+        Persona::TeamAdmin,
+        Persona::Execution,
+    ]
+    .iter()
+    .map(|p| env.role_arn(*p))
+    .collect();
+    out.write(
+        &format!("{id}/studio-scope.json"),
+        &studio_scope_policy(facts, &domain_id),
+        json!({ "type": "identity", "env": id, "principals": scoped }),
+    )?;
 
     let mut key_users: Vec<String> = Persona::ALL.iter().map(|p| env.role_arn(*p)).collect();
     key_users.push(ENGINE_ROLE.to_string());

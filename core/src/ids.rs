@@ -143,6 +143,8 @@ pub enum LogicalId {
     GuardrailPolicy,
     /// The permissions boundary policy the environment creates for its roles.
     BoundaryPolicy,
+    /// The inline policy keeping the roles' Studio actions in the environment's domain.
+    StudioScope,
     /// A bucket.
     Bucket(BucketPurpose),
     /// The flow-log group.
@@ -190,6 +192,7 @@ impl fmt::Display for LogicalId {
             LogicalId::Role(persona) => write!(f, "{ROLE}{}", persona.key().replace('_', "-")),
             LogicalId::GuardrailPolicy => f.write_str("policy-guardrails"),
             LogicalId::BoundaryPolicy => f.write_str("policy-boundary"),
+            LogicalId::StudioScope => f.write_str("policy-studio-scope"),
             LogicalId::Bucket(purpose) => write!(f, "{BUCKET}{}", purpose.key()),
             LogicalId::FlowLogGroup => f.write_str("flow-log-group"),
             LogicalId::FlowLogRole => f.write_str("flow-log-role"),
@@ -223,6 +226,7 @@ impl FromStr for LogicalId {
             LogicalId::S3Endpoint,
             LogicalId::GuardrailPolicy,
             LogicalId::BoundaryPolicy,
+            LogicalId::StudioScope,
             LogicalId::FlowLogGroup,
             LogicalId::FlowLogRole,
             LogicalId::FlowLog,
@@ -313,6 +317,8 @@ pub enum RecordKind {
     GuardrailPolicy,
     /// The permissions boundary managed policy the environment created.
     BoundaryPolicy,
+    /// The Studio scope inline policy on the roles the environment created.
+    StudioScopePolicy,
     /// A bucket.
     Bucket,
     /// The flow-log group.
@@ -331,7 +337,7 @@ pub enum RecordKind {
 
 impl RecordKind {
     /// Every known kind.
-    pub const KNOWN: [RecordKind; 23] = [
+    pub const KNOWN: [RecordKind; 24] = [
         RecordKind::Vpc,
         RecordKind::ExistingVpc,
         RecordKind::Subnet,
@@ -349,6 +355,7 @@ impl RecordKind {
         RecordKind::ExistingRole,
         RecordKind::GuardrailPolicy,
         RecordKind::BoundaryPolicy,
+        RecordKind::StudioScopePolicy,
         RecordKind::Bucket,
         RecordKind::FlowLogGroup,
         RecordKind::FlowLogRole,
@@ -391,6 +398,7 @@ impl RecordKind {
             RecordKind::ExistingRole => "existing-role",
             RecordKind::GuardrailPolicy => "guardrail-policy",
             RecordKind::BoundaryPolicy => "boundary-policy",
+            RecordKind::StudioScopePolicy => "studio-scope-policy",
             RecordKind::Bucket => "bucket",
             RecordKind::FlowLogGroup => "flow-log-group",
             RecordKind::FlowLogRole => "flow-log-role",
@@ -468,6 +476,7 @@ mod tests {
             (LogicalId::Role(Persona::ScLaunch), "role-sc-launch"),
             (LogicalId::GuardrailPolicy, "policy-guardrails"),
             (LogicalId::BoundaryPolicy, "policy-boundary"),
+            (LogicalId::StudioScope, "policy-studio-scope"),
             (LogicalId::Bucket(BucketPurpose::Models), "bucket-models"),
             (LogicalId::FlowLogGroup, "flow-log-group"),
             (LogicalId::FlowLogRole, "flow-log-role"),

@@ -185,6 +185,30 @@ async fn people_roles_trust_the_named_principals_and_open_studio_only_from_the_v
             serde_json::json!(["203.0.113.0/24"])
         );
     }
+    // The roles keep Studio in this environment's domain.
+    let domain_id = ledger
+        .get("studio-domain")
+        .map(|r| r.physical_id.clone())
+        .unwrap_or_else(|| panic!("no domain recorded"));
+    for role in [
+        "gated-dev-data-scientist",
+        "gated-dev-team-admin",
+        "gated-dev-execution",
+    ] {
+        let scope = iam
+            .get_role_policy()
+            .role_name(role)
+            .policy_name("secure-mlops-studio-scope")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GetRolePolicy scope {role}: {e:?}"));
+        let scope = iam_document(scope.policy_document());
+        assert_eq!(
+            scope["Statement"][0]["NotResource"][0],
+            format!("arn:aws:sagemaker:{REGION}:123456789012:user-profile/{domain_id}/*"),
+            "{role}"
+        );
+    }
     // What was written is what the engine reads back: no drift.
     let drift = environment::drift(&clients, &spec, &ledger)
         .await

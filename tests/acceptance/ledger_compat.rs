@@ -142,6 +142,11 @@ async fn an_old_ledger_has_the_shape_this_version_writes_and_destroys_cleanly() 
         shape_now.remove("policy-boundary").is_some(),
         "no boundary recorded"
     );
+    // And, once the domain exists, the studio scope on the people and execution roles.
+    assert!(
+        shape_now.remove("policy-studio-scope").is_some(),
+        "no studio scope recorded"
+    );
     assert_eq!(
         shape_now,
         shape(&old),
@@ -179,6 +184,7 @@ async fn an_old_ledger_has_the_shape_this_version_writes_and_destroys_cleanly() 
     }
     // What the first apply of this version adds to a 0.1.0 environment: its boundary.
     upgraded["records"]["policy-boundary"] = written["records"]["policy-boundary"].clone();
+    upgraded["records"]["policy-studio-scope"] = written["records"]["policy-studio-scope"].clone();
     let upgraded: Ledger =
         serde_json::from_value(upgraded).unwrap_or_else(|e| panic!("upgraded ledger: {e}"));
     let destroyed = environment::destroy(&clients, &spec(), upgraded, deadline)

@@ -130,6 +130,10 @@ fn built_binary(name: &str, sources: &[&str]) -> PathBuf {
 /// The first file under `path` modified after `time`.
 fn newer_than(path: &Path, time: std::time::SystemTime) -> Option<PathBuf> {
     let meta = std::fs::metadata(path).ok()?;
+    // A crate's examples are not part of the binaries built from it.
+    if meta.is_dir() && path.file_name().is_some_and(|n| n == "examples") {
+        return None;
+    }
     if meta.is_dir() {
         std::fs::read_dir(path)
             .ok()?

@@ -10,7 +10,7 @@ use super::error::ChildError;
 use super::kind::{BucketNames, ChildKind, Cx, EnvironmentContext, Inputs};
 use super::{
     bucket, domain, flow_log, guardrail_policy, internet_gateway, kms_key, nat_gateway, role,
-    route_table, security_group, subnet, user_profile, vpc, vpc_endpoint,
+    route_table, security_group, studio_scope, subnet, user_profile, vpc, vpc_endpoint,
 };
 use crate::aws::AwsClients;
 use crate::engine::{ChildDriver, Ledger, Record};
@@ -52,6 +52,7 @@ macro_rules! with_kind {
             Child::FlowLog($kind) => $body,
             Child::StudioDomain($kind) => $body,
             Child::StudioUserProfile($kind) => $body,
+            Child::StudioScope($kind) => $body,
         }
     };
 }
@@ -203,6 +204,7 @@ impl ChildDriver<Child> for EnvironmentDriver {
             RecordKind::StudioUserProfile => {
                 Box::pin(user_profile::delete(clients, record, self.deadline)).await
             }
+            RecordKind::StudioScopePolicy => Box::pin(studio_scope::delete(clients, record)).await,
             // Brought by the user: theirs to keep.
             RecordKind::ExistingVpc
             | RecordKind::ExistingSubnet

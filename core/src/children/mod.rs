@@ -22,6 +22,7 @@ pub mod security_group;
 pub mod service_role;
 pub mod studio_apps;
 pub mod studio_leftovers;
+pub mod studio_scope;
 pub mod subnet;
 pub mod tags;
 pub mod user_profile;

@@ -24,7 +24,7 @@ use crate::graph::environment as kinds;
 use crate::ids::{LogicalId, Persona, RecordKind};
 use crate::policy::environment::roles::{
     environment_role_arn, persona_permissions_policy, persona_role_name, trust_policy,
-    SignInSources, IAM_PATH,
+    SignInSources, IAM_PATH, STUDIO_SCOPE_POLICY_NAME,
 };
 use crate::policy::environment::EnvironmentFacts;
 
@@ -34,6 +34,12 @@ pub const KIND: RecordKind = RecordKind::Role;
 pub const EXISTING_KIND: RecordKind = RecordKind::ExistingRole;
 /// Name of the inline policy holding a role's permissions.
 pub const PERMISSIONS_POLICY_NAME: &str = "secure-mlops-permissions";
+
+/// An inline policy another child of the environment puts on the role (the studio scope, which
+/// needs the domain's id): the role neither removes it nor reports it.
+fn kept_for_another_child(policy_name: &str) -> bool {
+    policy_name == STUDIO_SCOPE_POLICY_NAME
+}
 /// Record attribute holding the persona key.
 pub const PERSONA_ATTRIBUTE: &str = "persona";
 
@@ -199,7 +205,10 @@ async fn ensure_inline_policy(
 ) -> Result<(), ChildError> {
     let name = definition.name.as_str();
     let inline = list_inline_policies(clients, name).await?;
-    for other in inline.iter().filter(|p| *p != definition.policy_name) {
+    for other in inline
+        .iter()
+        .filter(|p| *p != definition.policy_name && !kept_for_another_child(p))
+    {
         delete_inline_policy(clients, name, other).await?;
     }
     let current = if inline.iter().any(|p| p == definition.policy_name) {
@@ -283,7 +292,10 @@ pub async fn drift(
         out.push(format!("{subject}: trust policy {d}; apply restores it"));
     }
     let inline = list_inline_policies(clients, name).await?;
-    for other in inline.iter().filter(|p| *p != PERMISSIONS_POLICY_NAME) {
+    for other in inline
+        .iter()
+        .filter(|p| *p != PERMISSIONS_POLICY_NAME && !kept_for_another_child(p))
+    {
         out.push(format!(
             "{subject}: inline policy {other} is not the environment's; apply removes it"
         ));
@@ -482,7 +494,10 @@ pub(crate) async fn get_role(clients: &AwsClients, name: &str) -> Result<Option<
     }
 }
 
-async fn list_inline_policies(clients: &AwsClients, name: &str) -> Result<Vec<String>, ChildError> {
+pub(crate) async fn list_inline_policies(
+    clients: &AwsClients,
+    name: &str,
+) -> Result<Vec<String>, ChildError> {
     let pages = clients
         .iam
         .list_role_policies()
@@ -514,7 +529,7 @@ async fn attached_policies(clients: &AwsClients, name: &str) -> Result<Vec<Strin
 }
 
 /// An inline policy's document; `None` when the role has no policy of that name.
-async fn inline_policy(
+pub(crate) async fn inline_policy(
     clients: &AwsClients,
     role: &str,
     policy: &str,
@@ -539,7 +554,7 @@ async fn inline_policy(
     }
 }
 
-async fn delete_inline_policy(
+pub(crate) async fn delete_inline_policy(
     clients: &AwsClients,
     role: &str,
     policy: &str,

@@ -181,6 +181,14 @@ pub struct StudioUserProfile {
     pub sso_user_name: Option<String>,
 }
 
+/// The studio scope: an inline policy keeping the created people and execution roles' Studio
+/// actions in the environment's domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StudioScope {
+    /// The personas whose (created) roles carry it.
+    pub personas: Vec<Persona>,
+}
+
 /// One child of an environment and its desired settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Child {
@@ -232,6 +240,8 @@ pub enum Child {
     StudioDomain(StudioDomain),
     /// See [`StudioUserProfile`].
     StudioUserProfile(StudioUserProfile),
+    /// See [`StudioScope`].
+    StudioScope(StudioScope),
 }
 
 impl Child {
@@ -262,6 +272,7 @@ impl Child {
             Child::FlowLog(_) => "flow-log",
             Child::StudioDomain(_) => "studio-domain",
             Child::StudioUserProfile(_) => "studio-user-profile",
+            Child::StudioScope(_) => "studio-scope-policy",
         }
     }
 
@@ -295,6 +306,7 @@ impl Child {
             | Child::ExistingRole(_)
             | Child::GuardrailPolicy(_)
             | Child::BoundaryPolicy(_)
+            | Child::StudioScope(_)
             | Child::FlowLogGroup(_)
             | Child::FlowLogRole(_)
             | Child::FlowLog(_) => 1,

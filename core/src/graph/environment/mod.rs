@@ -232,12 +232,7 @@ fn keys_and_roles(
             deps,
         );
     }
-    let given = |p: Persona| match p {
-        Persona::DataScientist => spec.iam.data_scientist_role_arn.clone(),
-        Persona::TeamAdmin => spec.iam.team_admin_role_arn.clone(),
-        Persona::Execution => spec.iam.execution_role_arn.clone(),
-        Persona::ScLaunch => spec.iam.sc_launch_role_arn.clone(),
-    };
+    let given = |p: Persona| given_role(spec, p);
     let mut guarded = Vec::new();
     for persona in Persona::ALL {
         let id = LogicalId::Role(persona);
@@ -322,8 +317,19 @@ fn buckets(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
     }
 }
 
+/// The role the user brought for `persona`, if any.
+fn given_role(spec: &EnvironmentSpec, persona: Persona) -> Option<String> {
+    match persona {
+        Persona::DataScientist => spec.iam.data_scientist_role_arn.clone(),
+        Persona::TeamAdmin => spec.iam.team_admin_role_arn.clone(),
+        Persona::Execution => spec.iam.execution_role_arn.clone(),
+        Persona::ScLaunch => spec.iam.sc_launch_role_arn.clone(),
+    }
+}
+
 /// Studio: the domain needs the network, the studio key and the execution role; each user
-/// profile its domain and persona role. Deleting in reverse order removes profiles, then the
+/// profile its domain and persona role. The studio scope (Studio actions kept in this domain)
+/// goes on the people and execution roles the environment creates once the domain exists. Deleting in reverse order removes profiles, then the
 /// domain (and what SageMaker made for it), before the subnets and groups it used.
 fn studio(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
     let mut deps = vec![
@@ -338,6 +344,23 @@ fn studio(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
         auth_mode: spec.studio.auth_mode,
     };
     nodes.add(LogicalId::StudioDomain, Child::StudioDomain(domain), deps);
+    let scoped: Vec<Persona> = [
+        Persona::DataScientist,
+        Persona::TeamAdmin,
+        Persona::Execution,
+    ]
+    .into_iter()
+    .filter(|p| given_role(spec, *p).is_none())
+    .collect();
+    if !scoped.is_empty() {
+        let mut deps = vec![LogicalId::StudioDomain];
+        deps.extend(scoped.iter().map(|p| LogicalId::Role(*p)));
+        nodes.add(
+            LogicalId::StudioScope,
+            Child::StudioScope(StudioScope { personas: scoped }),
+            deps,
+        );
+    }
     for (name, profile) in &spec.studio.user_profiles {
         let persona = profile.persona.persona();
         let kind = Child::StudioUserProfile(StudioUserProfile {

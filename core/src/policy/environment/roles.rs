@@ -58,6 +58,23 @@ pub const SID_DENY_UNTAGGING: &str = "DenyRemovingEnvironmentTags";
 pub const SID_DENY_MODEL_APPROVAL: &str = "DenyApprovingModelPackages";
 /// Sid (deny, people): open Studio from outside the environment's VPC and allowed ranges.
 pub const SID_DENY_SIGN_IN_ELSEWHERE: &str = "DenyStudioSignInFromElsewhere";
+/// Sid (deny, the studio scope policy): Studio profiles, apps and spaces of other domains.
+pub const SID_DENY_OTHER_DOMAINS: &str = "DenyStudioOfOtherDomains";
+/// Name of the inline policy keeping a role's Studio actions in the environment's domain (put
+/// on the roles once the domain exists: its id is in the ARNs).
+pub const STUDIO_SCOPE_POLICY_NAME: &str = "secure-mlops-studio-scope";
+/// The Studio actions that name one profile, app or space of one domain.
+pub const STUDIO_DOMAIN_ACTIONS: &[&str] = &[
+    "sagemaker:CreateApp",
+    "sagemaker:CreatePresignedDomainUrl",
+    "sagemaker:CreateSpace",
+    "sagemaker:CreateUserProfile",
+    "sagemaker:DeleteApp",
+    "sagemaker:DeleteSpace",
+    "sagemaker:DeleteUserProfile",
+    "sagemaker:UpdateSpace",
+    "sagemaker:UpdateUserProfile",
+];
 /// Sid: hand the environment's execution role to SageMaker.
 pub const SID_PASS_EXECUTION_ROLE: &str = "PassExecutionRoleToSageMaker";
 /// Sid: list the environment's buckets.
@@ -366,6 +383,24 @@ fn deny_sign_in_elsewhere(facts: &EnvironmentFacts, sources: &SignInSources) -> 
     }))
 }
 
+/// The studio scope policy: the Studio actions of [`STUDIO_DOMAIN_ACTIONS`] are denied on every
+/// profile, app and space that is not of the environment's domain `domain_id`. Profile ARNs
+/// carry the domain id (`user-profile/<domain>/<name>`) and no condition key names the domain,
+/// so this can only be written once the domain exists; the permission policies, written before,
+/// allow these actions by tag and user, which a profile made in another domain could carry.
+pub fn studio_scope_policy(facts: &EnvironmentFacts, domain_id: &str) -> Value {
+    let own: Vec<String> = ["user-profile", "app", "space"]
+        .iter()
+        .map(|kind| sagemaker_arn(facts, &format!("{kind}/{domain_id}/*")))
+        .collect();
+    document(vec![json!({
+        "Sid": SID_DENY_OTHER_DOMAINS,
+        "Effect": "Deny",
+        "Action": STUDIO_DOMAIN_ACTIONS,
+        "NotResource": own
+    })])
+}
+
 /// Who may assume the people's roles: the principals `iam.trusted_principal_arns` names (one
 /// ARN as a string, several as a sorted list, as IAM writes them back), else the account (whose
 /// IAM policies then decide).
@@ -658,9 +693,11 @@ fn user_profile_management(facts: &EnvironmentFacts) -> Vec<Value> {
     let env = env_id(facts);
     vec![
         json!({
+            // Tags go on with the create (TagSageMakerResourcesOnCreate): a standalone AddTags
+            // could adopt an untagged profile of any domain.
             "Sid": SID_CREATE_USER_PROFILES,
             "Effect": "Allow",
-            "Action": ["sagemaker:AddTags", "sagemaker:CreateUserProfile"],
+            "Action": "sagemaker:CreateUserProfile",
             "Resource": sagemaker_arn(facts, "user-profile/*"),
             "Condition": { "StringEquals": { format!("aws:RequestTag/{tag_key}"): env } }
         }),
@@ -967,6 +1004,23 @@ mod tests {
                 .count();
             assert!(assumes >= 1, "{persona:?}");
         }
+    }
+
+    #[test]
+    fn the_studio_scope_denies_other_domains_only() {
+        let doc = studio_scope_policy(&facts(), "d-abc");
+        assert_eq!(sids(&doc), [SID_DENY_OTHER_DOMAINS]);
+        let s = statement(&doc, SID_DENY_OTHER_DOMAINS);
+        assert_eq!(s["Effect"], "Deny");
+        assert_eq!(
+            s["NotResource"],
+            json!([
+                "arn:aws:sagemaker:eu-west-1:123456789012:user-profile/d-abc/*",
+                "arn:aws:sagemaker:eu-west-1:123456789012:app/d-abc/*",
+                "arn:aws:sagemaker:eu-west-1:123456789012:space/d-abc/*"
+            ])
+        );
+        assert!(strings(&s["Action"]).contains(&"sagemaker:CreatePresignedDomainUrl"));
     }
 
     #[test]
