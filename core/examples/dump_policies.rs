@@ -22,6 +22,7 @@ use secure_mlops_core::policy::environment::endpoint::{
 use secure_mlops_core::policy::environment::flow_logs::{
     flow_logs_delivery_policy, flow_logs_trust_policy,
 };
+use secure_mlops_core::policy::environment::kms::key_users;
 use secure_mlops_core::policy::environment::roles::{
     environment_role_arn, permissions_policy, persona_role_name, studio_scope_policy, trust_policy,
 };
@@ -170,13 +171,16 @@ fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
         json!({ "type": "identity", "env": id, "principals": scoped }),
     )?;
 
-    let mut key_users: Vec<String> = Persona::ALL.iter().map(|p| env.role_arn(*p)).collect();
-    key_users.push(ENGINE_ROLE.to_string());
     for purpose in KeyPurpose::ALL {
+        let mut users: Vec<String> = key_users(purpose)
+            .iter()
+            .map(|p| env.role_arn(*p))
+            .collect();
+        users.push(ENGINE_ROLE.to_string());
         let key_arn = key_arn(env, purpose);
         out.write(
             &format!("{id}/keys/{}.json", purpose.key()),
-            &key_policy(facts, purpose, &key_users),
+            &key_policy(facts, purpose, &users),
             json!({ "type": "key", "env": id, "resource": key_arn }),
         )?;
     }

@@ -21,9 +21,10 @@ use crate::aws::{AwsCallError, AwsClients, ErrorKind};
 use crate::engine::Record;
 use crate::graph::environment as kinds;
 use crate::ids::KeyPurpose;
+use crate::ids::LogicalId;
 use crate::ids::RecordKind;
-use crate::ids::{LogicalId, Persona};
 use crate::policy::environment::key_policy;
+use crate::policy::environment::kms::key_users;
 use crate::wait::{poll_until, Deadline, Poll};
 
 /// Record kind of a key the environment created.
@@ -546,10 +547,10 @@ impl ChildKind for kinds::KmsKey {
     /// The key policy.
     type Desired = Value;
 
-    /// Usable by every persona role in the ledger and the engine's own principal (it creates
-    /// resources encrypted with the keys and empties the buckets).
+    /// Usable by the persona roles that need the key (`key_users`) and the engine's own
+    /// principal (it creates resources encrypted with the keys).
     fn desired(&self, cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<Value, ChildError> {
-        let mut users: Vec<String> = Persona::ALL
+        let mut users: Vec<String> = key_users(self.purpose)
             .iter()
             .filter_map(|p| inputs.get(&LogicalId::Role(*p)).ok())
             .filter_map(|r| r.arn.clone())

@@ -2,7 +2,8 @@
 //! notebooks) and `studio` (the domain's home file system).
 //!
 //! * [`SID_KEY_ADMINISTRATION`]: the account manages the key but cannot use it.
-//! * [`SID_KEY_USE`]: the environment's roles encrypt and decrypt with it.
+//! * [`SID_KEY_USE`]: the environment's roles that need it ([`key_users`]) encrypt and decrypt
+//!   with it, only through the services that store the data (`kms:ViaService`).
 //! * [`SID_GRANTS_FOR_AWS_RESOURCES`]: the environment's roles let AWS services (SageMaker, EBS,
 //!   EFS, S3) use the key for them, through grants those services create.
 //! * [`SID_CLOUDWATCH_LOGS`] (`data` key only): CloudWatch Logs encrypts the environment's log
@@ -26,7 +27,7 @@
 use serde_json::{json, Value};
 
 use super::{document, EnvironmentFacts};
-use crate::ids::KeyPurpose;
+use crate::ids::{KeyPurpose, Persona};
 
 /// Sid of the statement giving the account key administration.
 pub const SID_KEY_ADMINISTRATION: &str = "AllowKeyAdministrationByAccount";
@@ -81,6 +82,24 @@ pub const USAGE_ACTIONS: &[&str] = &[
     "kms:ReEncrypt*",
 ];
 
+/// The services through which the environment's roles use its keys: S3 (objects), SageMaker
+/// (jobs, models, Studio), EC2 (EBS volumes of jobs and apps) and EFS (Studio's home directories).
+pub const VIA_SERVICES: &[&str] = &["ec2", "elasticfilesystem", "s3", "sagemaker"];
+
+/// The personas whose roles use a key of `purpose`: every one for the data key (the launch role's
+/// stacks read and write the buckets); the people and the execution role, whose Studio apps and
+/// jobs run on the volumes and home directories, for the others.
+pub fn key_users(purpose: KeyPurpose) -> &'static [Persona] {
+    match purpose {
+        KeyPurpose::Data => &Persona::ALL,
+        KeyPurpose::Ebs | KeyPurpose::Studio => &[
+            Persona::DataScientist,
+            Persona::TeamAdmin,
+            Persona::Execution,
+        ],
+    }
+}
+
 /// What CloudWatch Logs does with the `data` key for an encrypted log group. `kms:DescribeKey` is
 /// left out: it carries no encryption context, so under the statement's
 /// `kms:EncryptionContext:aws:logs:arn` condition it could never be allowed anyway.
@@ -114,12 +133,19 @@ pub fn key_policy(facts: &EnvironmentFacts, key: KeyPurpose, user_role_arns: &[S
     })];
 
     if !roles.is_empty() {
+        // Only through the AWS services that store the environment's data (kms:ViaService): a
+        // role's credentials used outside them cannot decrypt or encrypt with the key directly.
+        let via: Vec<String> = VIA_SERVICES
+            .iter()
+            .map(|s| format!("{s}.{}.amazonaws.com", facts.region))
+            .collect();
         statements.push(json!({
             "Sid": SID_KEY_USE,
             "Effect": "Allow",
             "Principal": { "AWS": roles },
             "Action": USAGE_ACTIONS,
-            "Resource": "*"
+            "Resource": "*",
+            "Condition": { "StringEquals": { "kms:ViaService": via } }
         }));
         // Grants let a service keep using the key after the call that created the resource
         // (EBS re-attaching a volume, EFS mounting the home directory). Only services may ask
@@ -234,6 +260,21 @@ mod tests {
     }
 
     #[test]
+    fn the_launch_role_uses_only_the_data_key() {
+        assert!(key_users(KeyPurpose::Data).contains(&Persona::ScLaunch));
+        for purpose in [KeyPurpose::Ebs, KeyPurpose::Studio] {
+            assert!(
+                !key_users(purpose).contains(&Persona::ScLaunch),
+                "{purpose:?}"
+            );
+            assert!(
+                key_users(purpose).contains(&Persona::Execution),
+                "{purpose:?}"
+            );
+        }
+    }
+
+    #[test]
     fn only_the_given_roles_use_the_key() {
         let expected = json!({ "AWS": [
             "arn:aws:iam::123456789012:role/team-a-dev-data-scientist",
@@ -244,7 +285,16 @@ mod tests {
             let usage = statement(&doc, SID_KEY_USE);
             assert_eq!(usage["Principal"], expected);
             assert_eq!(usage["Action"], json!(USAGE_ACTIONS));
-            assert!(usage.get("Condition").is_none());
+            // Only through the services that store the data.
+            assert_eq!(
+                usage["Condition"],
+                json!({ "StringEquals": { "kms:ViaService": [
+                    "ec2.eu-west-1.amazonaws.com",
+                    "elasticfilesystem.eu-west-1.amazonaws.com",
+                    "s3.eu-west-1.amazonaws.com",
+                    "sagemaker.eu-west-1.amazonaws.com"
+                ] } })
+            );
             // Whatever else may use the key is a service, never another AWS principal.
             for s in statements(&doc) {
                 let uses = strings(&s["Action"])
