@@ -500,18 +500,13 @@ pub async fn drift(
 /// Empties the VPC's default security group, both ways (Security Hub EC2.2): nothing the
 /// environment runs uses it, and a resource launched without a group lands in it.
 pub async fn empty_default_group(clients: &AwsClients, vpc_id: &str) -> Result<(), ChildError> {
-    let Some(group) = default_group(clients, vpc_id).await? else {
+    let Some((id, held)) = default_group_rules_by_direction(clients, vpc_id).await? else {
         return Ok(());
     };
-    let id = group.group_id().unwrap_or_default();
-    for (direction, existing) in [
-        (Direction::Ingress, group.ip_permissions()),
-        (Direction::Egress, group.ip_permissions_egress()),
-    ] {
-        let rules = rules_of(existing);
+    for (direction, rules) in held {
         if !rules.is_empty() {
             tracing::info!(group = %id, direction = direction.name(), rules = ?rules, "emptying the VPC's default security group");
-            revoke(clients, id, direction, &rules).await?;
+            revoke(clients, &id, direction, &rules).await?;
         }
     }
     Ok(())
@@ -522,24 +517,37 @@ pub async fn default_group_rules(
     clients: &AwsClients,
     vpc_id: &str,
 ) -> Result<Vec<String>, ChildError> {
-    let Some(group) = default_group(clients, vpc_id).await? else {
+    let Some((id, held)) = default_group_rules_by_direction(clients, vpc_id).await? else {
         return Ok(Vec::new());
     };
-    let id = group.group_id().unwrap_or_default();
-    let mut lines = Vec::new();
-    for (direction, existing) in [
-        (Direction::Ingress, group.ip_permissions()),
-        (Direction::Egress, group.ip_permissions_egress()),
-    ] {
-        lines.extend(rules_of(existing).iter().map(|r| {
-            format!(
-                "default security group ({id}): {} {} is not allowed; apply revokes it",
-                direction.name(),
-                r.text(direction)
-            )
-        }));
-    }
-    Ok(lines)
+    Ok(held
+        .iter()
+        .flat_map(|(direction, rules)| {
+            rules.iter().map(|r| {
+                format!(
+                    "default security group ({id}): {} {} is not allowed; apply revokes it",
+                    direction.name(),
+                    r.text(*direction)
+                )
+            })
+        })
+        .collect())
+}
+
+/// The default group's id and its rules, ingress then egress; `None` when the VPC has none.
+async fn default_group_rules_by_direction(
+    clients: &AwsClients,
+    vpc_id: &str,
+) -> Result<Option<(String, [(Direction, Vec<Rule>); 2])>, ChildError> {
+    Ok(default_group(clients, vpc_id).await?.map(|group| {
+        (
+            group.group_id().unwrap_or_default().to_string(),
+            [
+                (Direction::Ingress, rules_of(group.ip_permissions())),
+                (Direction::Egress, rules_of(group.ip_permissions_egress())),
+            ],
+        )
+    }))
 }
 
 async fn default_group(

@@ -13,72 +13,16 @@ pub struct IamRoleArn {
     pub name: String,
 }
 
-/// Parses an IAM role ARN, or says what is wrong with it.
-pub fn parse_iam_role_arn(arn: &str) -> Result<IamRoleArn, String> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let [prefix, partition, service, region, account_id, resource] = parts.as_slice() else {
-        return Err(format!(
-            "{arn:?} is not an ARN; expected arn:aws:iam::<account-id>:role/<name>"
-        ));
-    };
-    if *prefix != "arn" {
-        return Err(format!("{arn:?} does not start with \"arn:\""));
-    }
-    if !matches!(
-        *partition,
-        "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b"
-    ) {
-        return Err(format!("{arn:?} has an unknown partition {partition:?}"));
-    }
-    if *service != "iam" {
-        return Err(format!(
-            "{arn:?} is an ARN of service {service:?}, not an IAM role ARN (arn:aws:iam::<account-id>:role/<name>)"
-        ));
-    }
-    if !region.is_empty() {
-        return Err(format!(
-            "{arn:?} has a region, but IAM ARNs have none (arn:aws:iam::<account-id>:role/<name>)"
-        ));
-    }
-    if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!(
-            "{arn:?} has account id {account_id:?}; it must be 12 digits"
-        ));
-    }
-    let Some(path_and_name) = resource.strip_prefix("role/") else {
-        return Err(format!(
-            "{arn:?} is an IAM ARN but not of a role (the resource must start with \"role/\")"
-        ));
-    };
-    let (path, name) = match path_and_name.rfind('/') {
-        Some(i) => (
-            format!("/{}", &path_and_name[..=i]),
-            &path_and_name[i + 1..],
-        ),
-        None => ("/".to_string(), path_and_name),
-    };
-    let name_ok = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
-    if !name_ok {
-        return Err(format!(
-            "{arn:?} has role name {name:?}; a role name is 1-64 letters, digits or +=,.@_-"
-        ));
-    }
-    Ok(IamRoleArn {
-        partition: (*partition).to_string(),
-        account_id: (*account_id).to_string(),
-        path,
-        name: name.to_string(),
-    })
+/// The parts every IAM ARN shares, checked: `arn`, a known partition, service `iam`, no region.
+struct IamArn<'a> {
+    partition: &'a str,
+    account_id: &'a str,
+    resource: &'a str,
 }
 
-/// Checks an IAM managed policy ARN (`arn:aws:iam::123456789012:policy/path/Name`, or an AWS
-/// managed policy, `arn:aws:iam::aws:policy/...`), or says what is wrong with it.
-pub fn parse_iam_policy_arn(arn: &str) -> Result<(), String> {
-    let expected = "arn:aws:iam::<account-id>:policy/<path/><name>";
+/// Splits and checks the parts of an IAM ARN; `what` names the ARN kind in the errors
+/// ("IAM role ARN") and `expected` shows its form.
+fn iam_arn<'a>(arn: &'a str, what: &str, expected: &str) -> Result<IamArn<'a>, String> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let [prefix, partition, service, region, account_id, resource] = parts.as_slice() else {
         return Err(format!("{arn:?} is not an ARN; expected {expected}"));
@@ -94,7 +38,7 @@ pub fn parse_iam_policy_arn(arn: &str) -> Result<(), String> {
     }
     if *service != "iam" {
         return Err(format!(
-            "{arn:?} is an ARN of service {service:?}, not an IAM policy ARN ({expected})"
+            "{arn:?} is an ARN of service {service:?}, not an {what} ({expected})"
         ));
     }
     if !region.is_empty() {
@@ -102,26 +46,83 @@ pub fn parse_iam_policy_arn(arn: &str) -> Result<(), String> {
             "{arn:?} has a region, but IAM ARNs have none ({expected})"
         ));
     }
-    let account_ok = *account_id == "aws"
-        || (account_id.len() == 12 && account_id.bytes().all(|b| b.is_ascii_digit()));
-    if !account_ok {
+    Ok(IamArn {
+        partition,
+        account_id,
+        resource,
+    })
+}
+
+/// True for a 12-digit account id.
+fn is_account_id(id: &str) -> bool {
+    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// True for an IAM role, user or policy name of at most `max` characters.
+fn is_iam_name(name: &str, max: usize) -> bool {
+    !name.is_empty()
+        && name.len() <= max
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
+}
+
+/// Parses an IAM role ARN, or says what is wrong with it.
+pub fn parse_iam_role_arn(arn: &str) -> Result<IamRoleArn, String> {
+    let parts = iam_arn(arn, "IAM role ARN", "arn:aws:iam::<account-id>:role/<name>")?;
+    let account_id = parts.account_id;
+    if !is_account_id(account_id) {
+        return Err(format!(
+            "{arn:?} has account id {account_id:?}; it must be 12 digits"
+        ));
+    }
+    let Some(path_and_name) = parts.resource.strip_prefix("role/") else {
+        return Err(format!(
+            "{arn:?} is an IAM ARN but not of a role (the resource must start with \"role/\")"
+        ));
+    };
+    let (path, name) = match path_and_name.rfind('/') {
+        Some(i) => (
+            format!("/{}", &path_and_name[..=i]),
+            &path_and_name[i + 1..],
+        ),
+        None => ("/".to_string(), path_and_name),
+    };
+    if !is_iam_name(name, 64) {
+        return Err(format!(
+            "{arn:?} has role name {name:?}; a role name is 1-64 letters, digits or +=,.@_-"
+        ));
+    }
+    Ok(IamRoleArn {
+        partition: parts.partition.to_string(),
+        account_id: account_id.to_string(),
+        path,
+        name: name.to_string(),
+    })
+}
+
+/// Checks an IAM managed policy ARN (`arn:aws:iam::123456789012:policy/path/Name`, or an AWS
+/// managed policy, `arn:aws:iam::aws:policy/...`), or says what is wrong with it.
+pub fn parse_iam_policy_arn(arn: &str) -> Result<(), String> {
+    let parts = iam_arn(
+        arn,
+        "IAM policy ARN",
+        "arn:aws:iam::<account-id>:policy/<path/><name>",
+    )?;
+    let account_id = parts.account_id;
+    if account_id != "aws" && !is_account_id(account_id) {
         return Err(format!(
             "{arn:?} has account id {account_id:?}; it must be 12 digits (or aws)"
         ));
     }
-    let Some(path_and_name) = resource.strip_prefix("policy/") else {
+    let Some(path_and_name) = parts.resource.strip_prefix("policy/") else {
         return Err(format!(
             "{arn:?} is an IAM ARN but not of a managed policy (the resource must start with \"policy/\")"
         ));
     };
     let name = path_and_name.rsplit('/').next().unwrap_or_default();
-    let name_ok = !name.is_empty()
-        && name.len() <= 128
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
     let path_ok = path_and_name.bytes().all(|b| (0x21..=0x7e).contains(&b));
-    if !name_ok || !path_ok {
+    if !is_iam_name(name, 128) || !path_ok {
         return Err(format!(
             "{arn:?} has policy name {name:?}; a policy name is 1-128 letters, digits or +=,.@_-"
         ));
@@ -134,28 +135,15 @@ pub fn parse_iam_policy_arn(arn: &str) -> Result<(), String> {
 /// or says what is wrong with it.
 pub fn parse_iam_principal_arn(arn: &str) -> Result<(), String> {
     let expected = "arn:aws:iam::<account-id>:root, :role/<name> or :user/<name>";
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let [prefix, partition, service, region, account_id, resource] = parts.as_slice() else {
-        return Err(format!("{arn:?} is not an ARN; expected {expected}"));
-    };
-    if *prefix != "arn" {
-        return Err(format!("{arn:?} does not start with \"arn:\""));
-    }
-    if !matches!(
-        *partition,
-        "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b"
-    ) {
-        return Err(format!("{arn:?} has an unknown partition {partition:?}"));
-    }
-    if *service != "iam" || !region.is_empty() {
-        return Err(format!("{arn:?} is not an IAM principal ARN ({expected})"));
-    }
-    if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+    let parts = iam_arn(arn, "IAM principal ARN", expected)?;
+    let account_id = parts.account_id;
+    if !is_account_id(account_id) {
         return Err(format!(
             "{arn:?} has account id {account_id:?}; it must be 12 digits"
         ));
     }
-    if *resource == "root" {
+    let resource = parts.resource;
+    if resource == "root" {
         return Ok(());
     }
     let name = resource
@@ -163,15 +151,7 @@ pub fn parse_iam_principal_arn(arn: &str) -> Result<(), String> {
         .or_else(|| resource.strip_prefix("user/"))
         .map(|path| path.rsplit('/').next().unwrap_or_default());
     match name {
-        Some(name)
-            if !name.is_empty()
-                && name.len() <= 64
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b)) =>
-        {
-            Ok(())
-        }
+        Some(name) if is_iam_name(name, 64) => Ok(()),
         _ => Err(format!(
             "{arn:?} is not an account, role or user ARN ({expected}); wildcards are not allowed"
         )),
