@@ -42,3 +42,26 @@ def test_get_bucket_versioning_has_the_s3_root_element(s3, name):
         assert root.find(f"{NS}Status").text == status
         assert parsed["Status"] == status
     s3.delete_bucket(Bucket=bucket)
+
+
+def test_create_bucket_tags_the_bucket_it_creates(s3, name):
+    bucket = name("tagged")
+    tags = [{"Key": "secure-mlops:environment", "Value": "t1"}, {"Key": "team", "Value": ""}]
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"Tags": tags})
+    got = s3.get_bucket_tagging(Bucket=bucket)["TagSet"]
+    assert sorted(got, key=lambda t: t["Key"]) == tags
+
+    # us-east-1 answers a second CreateBucket of an owned bucket with success; its tags stay.
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"Tags": [{"Key": "other", "Value": "x"}]})
+    got = s3.get_bucket_tagging(Bucket=bucket)["TagSet"]
+    assert sorted(got, key=lambda t: t["Key"]) == tags
+    s3.delete_bucket(Bucket=bucket)
+
+
+def test_create_bucket_without_tags_leaves_none(s3, name):
+    bucket = name("untagged")
+    s3.create_bucket(Bucket=bucket)
+    with pytest.raises(s3.exceptions.ClientError) as raised:
+        s3.get_bucket_tagging(Bucket=bucket)
+    assert raised.value.response["Error"]["Code"] == "NoSuchTagSet"
+    s3.delete_bucket(Bucket=bucket)
