@@ -698,6 +698,112 @@ impl Seeded {
     }
 }
 
+/// The VPC id the state holds (outputs of what exists, also after a failed create).
+fn state_vpc_id(work: &Workdir) -> String {
+    work.resource_values(ADDRESS)["vpc_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A create that fails half way leaves the instance tainted with the ledger of what it made.
+/// The next apply replaces it: the destroy half deletes exactly that (the VPC is new), then the
+/// create makes everything. Untainted instead, the next apply continues from it (same VPC).
+/// An argument that forces replacement (`vpc_cidr`) deletes the old environment the same way,
+/// and destroy then leaves nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_create_is_replaced_or_continued_and_a_replacement_deletes_the_old_environment() {
+    let emulator = Emulator::start();
+    let before = counts(&emulator);
+    let s3 = s3(&emulator).await;
+    let blocker = format!("taint-dev-{REGION}-{ACCOUNT_ID}-data");
+    let options = Options {
+        name: "taint",
+        endpoints: Some(vec!["sts"]),
+        ..Default::default()
+    };
+    let work = Workdir::new(&emulator.endpoint);
+    work.write_config(&config(&options));
+    // An untagged bucket of the data bucket's name stops the create half way.
+    let fail_half_way = || async {
+        s3.create_bucket()
+            .bucket(&blocker)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("CreateBucket: {e:?}"));
+        let failed = work.terraform(&["apply", "-auto-approve", "-no-color"]);
+        assert_ne!(failed.code, 0, "apply succeeded:\n{}", failed.text());
+        assert!(
+            failed.text().contains("not tagged as this environment's")
+                && failed.text().contains("untaint"),
+            "{}",
+            failed.text()
+        );
+        // The blocker itself is one of the buckets counted.
+        assert!(created_since(&emulator, &before) > 5, "little was made");
+        let vpc = state_vpc_id(&work);
+        assert!(vpc.starts_with("vpc-"), "no VPC in the tainted state");
+        s3.delete_bucket()
+            .bucket(&blocker)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("DeleteBucket: {e:?}"));
+        vpc
+    };
+
+    let tainted_vpc = fail_half_way().await;
+    let plan = work.plan();
+    assert_eq!(plan.code, 2, "{}", plan.text());
+    assert!(
+        plan.text().contains("is tainted, so must be replaced"),
+        "{}",
+        plan.text()
+    );
+    work.apply();
+    let full = counts(&emulator);
+    assert_ne!(state_vpc_id(&work), tainted_vpc, "the tainted VPC was kept");
+    assert!(
+        emulator
+            .inventory_of("ec2:vpc")
+            .iter()
+            .all(|v| v != &tainted_vpc),
+        "the tainted environment's VPC is still there"
+    );
+    work.assert_plan_empty("after the replacement");
+
+    // Untainted, the next apply continues: what the failed create made is kept.
+    work.destroy();
+    assert_eq!(counts(&emulator), before, "destroy left something behind");
+    let kept_vpc = fail_half_way().await;
+    let untaint = work.terraform(&["untaint", "-no-color", ADDRESS]);
+    assert_eq!(untaint.code, 0, "{}", untaint.text());
+    work.apply();
+    assert_eq!(
+        state_vpc_id(&work),
+        kept_vpc,
+        "the untainted VPC was replaced"
+    );
+    assert_eq!(counts(&emulator), full, "not the same environment");
+    work.assert_plan_empty("after continuing");
+
+    // A forced replacement deletes the old environment before making the new one.
+    work.write_config(&config(&Options {
+        vpc_cidr: Some("10.20.0.0/16"),
+        ..options
+    }));
+    let plan = work.plan();
+    assert!(plan.text().contains("must be replaced"), "{}", plan.text());
+    work.apply();
+    assert_ne!(state_vpc_id(&work), kept_vpc, "vpc_cidr did not replace");
+    assert_eq!(
+        counts(&emulator),
+        full,
+        "the replaced environment left something"
+    );
+    work.destroy();
+    assert_eq!(counts(&emulator), before, "destroy left something behind");
+}
+
 /// How many of `KINDS` the emulator holds beyond `before`, summed.
 fn created_since(emulator: &Emulator, before: &BTreeMap<String, usize>) -> usize {
     counts(emulator)

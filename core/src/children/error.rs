@@ -62,7 +62,8 @@ pub enum ChildError {
     },
     /// AWS holds something that stops the child from being made as specified (a bucket name
     /// taken by another account, a key pending deletion, a resource owned by something else).
-    #[error("{child}: {reason}")]
+    // The executor names the child in front of every error; the reason alone here.
+    #[error("{reason}")]
     Refused {
         /// The child's logical id.
         child: String,

@@ -7,7 +7,12 @@ CreateBucket and PutBucketTagging left an untagged bucket that the next run
 that already existed: us-east-1 answers a re-create with success and leaves the
 bucket as it was).
 
-2. The wrong XML root element in GetBucketVersioning.
+2. Tags outliving their bucket. moto keeps a deleted bucket's tags (they are
+held by ARN), so a new bucket of the same name came back tagged: an untagged
+bucket someone else made passed for this environment's. DeleteBucket now drops
+them, as S3 does.
+
+3. The wrong XML root element in GetBucketVersioning.
 
 GetBucketVersioning answers <GetBucketVersioningResponse> where S3 answers
 <VersioningConfiguration>. boto3 ignores the root element's name, so moto's own
@@ -25,6 +30,7 @@ from typing import Any
 
 import xmltodict
 from moto.s3.exceptions import MissingBucket
+from moto.s3.models import S3Backend
 from moto.s3.responses import S3Response
 
 _WRONG_ROOT = "GetBucketVersioningResponse"
@@ -32,6 +38,14 @@ _RIGHT_ROOT = "VersioningConfiguration"
 
 _moto_get_bucket_versioning = S3Response.get_bucket_versioning
 _moto_bucket_response_put = S3Response._bucket_response_put
+_moto_delete_bucket = S3Backend.delete_bucket
+
+
+def _delete_bucket(self: S3Backend, bucket_name: str) -> Any:
+    deleted = _moto_delete_bucket(self, bucket_name)
+    if deleted is not None:  # None: not empty, so not deleted
+        self.tagger.delete_all_tags_for_resource(deleted.arn)
+    return deleted
 
 
 def _tags_in_create(body: Any) -> dict[str, str]:
@@ -83,3 +97,4 @@ def _get_bucket_versioning(self: S3Response) -> Any:
 def install() -> None:
     S3Response.get_bucket_versioning = _get_bucket_versioning
     S3Response._bucket_response_put = _bucket_response_put
+    S3Backend.delete_bucket = _delete_bucket

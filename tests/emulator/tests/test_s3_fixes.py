@@ -65,3 +65,15 @@ def test_create_bucket_without_tags_leaves_none(s3, name):
         s3.get_bucket_tagging(Bucket=bucket)
     assert raised.value.response["Error"]["Code"] == "NoSuchTagSet"
     s3.delete_bucket(Bucket=bucket)
+
+
+def test_a_deleted_bucket_takes_its_tags_with_it(s3, name):
+    bucket = name("retagged")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
+    s3.delete_bucket(Bucket=bucket)
+    s3.create_bucket(Bucket=bucket)
+    with pytest.raises(s3.exceptions.ClientError) as raised:
+        s3.get_bucket_tagging(Bucket=bucket)
+    assert raised.value.response["Error"]["Code"] == "NoSuchTagSet"
+    s3.delete_bucket(Bucket=bucket)

@@ -3,8 +3,11 @@
 //!
 //! The engine's ledger (what exists, by logical id) is the resource's private state: Terraform
 //! keeps it with the instance, hands it back on every call, and stores it even when an apply
-//! fails half way (the instance is then tainted, and the next apply continues from it).
+//! fails half way. A create that fails half way leaves the instance tainted: the next apply
+//! replaces it (deletes what the ledger lists, then creates), or, once untainted, continues from
+//! it. A replacement's destroy gets the ledger through [`handover`].
 
+mod handover;
 mod schema;
 mod state;
 
@@ -21,6 +24,7 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 
+use self::handover::Handover;
 use self::state::{
     drift_list, fill_defaults, mark_defaults_unknown, reset_unset, set_outputs, to_spec,
     unknown_outputs, unknown_studio_outputs, NotYetKnown, State,
@@ -38,11 +42,15 @@ const NOT_ADOPTED: &str = "imported: the next apply adopts the environment's chi
 /// The resource, holding the provider's shared clients.
 pub(crate) struct SecureDsEnvironmentResource {
     clients: SharedClients,
+    handover: Handover,
 }
 
 impl SecureDsEnvironmentResource {
     pub(crate) fn new(clients: SharedClients) -> Self {
-        Self { clients }
+        Self {
+            clients,
+            handover: Handover::default(),
+        }
     }
 }
 
@@ -102,6 +110,9 @@ impl Resource for SecureDsEnvironmentResource {
                 return Some((Value::Value(prior), private_state));
             }
         };
+        // A tainted instance is planned as a create with no private state; the ledger reaches
+        // its destroy only through the handover.
+        self.handover.leave(spec.environment_id(), ledger.clone());
         match environment::drift(&clients, &spec, ledger).await {
             Ok(found) => {
                 for d in &found {
@@ -135,7 +146,10 @@ impl Resource for SecureDsEnvironmentResource {
         self.plan_arguments(diags, &mut planned).await?;
         unknown_outputs(&mut planned);
         planned.drifted_settings = drift_list(&[]);
-        Some((Value::Value(planned), None))
+        // The create half of a replacement: the ledger of the environment it replaces, for the
+        // destroy half (see `handover`).
+        let ledger = environment_id(&planned).and_then(|id| self.handover.take(&id));
+        Some((Value::Value(planned), ledger))
     }
 
     async fn plan_update<'a>(
@@ -157,10 +171,10 @@ impl Resource for SecureDsEnvironmentResource {
         // Imported and not applied since: the arguments are not known from AWS, so their
         // change from null is adoption, not replacement.
         let replace = match (&prior_state, &prior_private_state) {
-            (Value::Value(prior), Some(_)) => {
+            (Value::Value(prior), Some(ledger)) => {
                 warn_domain_replacement(diags, prior, &planned);
                 let replace = replacements(prior, &planned);
-                if replace.is_empty() {
+                if replace.is_empty() && is_complete(prior, ledger) {
                     unknown_where_changed(prior, &mut planned);
                 } else {
                     unknown_outputs(&mut planned);
@@ -174,6 +188,10 @@ impl Resource for SecureDsEnvironmentResource {
             }
         };
         planned.drifted_settings = drift_list(&[]);
+        // Tainted or replaced, Terraform plans the create half next, with a null prior.
+        if let (Some(id), Some(ledger)) = (environment_id(&planned), &prior_private_state) {
+            self.handover.leave(id, ledger.clone());
+        }
         Some((Value::Value(planned), prior_private_state, replace))
     }
 
@@ -234,7 +252,7 @@ impl Resource for SecureDsEnvironmentResource {
         let Some(ledger) = planned_private_state else {
             diags.root_error(
                 "Cannot Destroy an Environment Not Applied Since Import",
-                "the provider does not know this environment's children yet: run `terraform apply` once (it adopts them, creating nothing twice), then destroy",
+                "the provider does not know this environment's children yet: run `terraform apply` once (it adopts them, creating nothing twice), then destroy. (A tainted environment planned with `-refresh=false` also comes here: plan it again with refresh, or `terraform untaint` it.)",
             );
             return None;
         };
@@ -260,7 +278,12 @@ impl Resource for SecureDsEnvironmentResource {
                 Some(())
             }
             Err(failed) => {
-                add_failure(diags, "Cannot Destroy Secure DS Environment", &failed);
+                add_failure(
+                    diags,
+                    "Cannot Destroy Secure DS Environment",
+                    &failed,
+                    "delete",
+                );
                 // Terraform keeps the prior state (and so the prior ledger) when destroy fails;
                 // the children already deleted count as not-found on the next destroy.
                 None
@@ -385,7 +408,12 @@ impl SecureDsEnvironmentResource {
                 Some((Value::Value(planned), Some(ledger)))
             }
             Err(failed) => {
-                add_failure(diags, "Cannot Apply Secure DS Environment", &failed);
+                add_failure(
+                    diags,
+                    "Cannot Apply Secure DS Environment",
+                    &failed,
+                    operation,
+                );
                 if failed.ledger.is_empty() && operation == "create" {
                     return None;
                 }
@@ -504,15 +532,44 @@ fn warn_domain_replacement(diags: &mut Diagnostics, prior: &State, planned: &Sta
     }
 }
 
-/// Reports a failed run: every child error on its own line, and what the user can do.
-fn add_failure(diags: &mut Diagnostics, summary: &'static str, failed: &Failed) {
+/// True when `ledger` records every child of the environment `prior` describes. A failed
+/// create leaves an incomplete one (and outputs to match); the apply that continues from it
+/// (after `terraform untaint`) fills in outputs the plan must leave unknown.
+fn is_complete(prior: &State, ledger: &Ledger) -> bool {
+    let Ok(spec) = to_spec(prior).into_spec() else {
+        return false;
+    };
+    environment_graph(&spec)
+        .map(|graph| graph.nodes().iter().all(|n| ledger.get(&n.id).is_some()))
+        .unwrap_or(false)
+}
+
+/// The id (`<name>-<stage>`) of the environment `state` plans, when both are known.
+fn environment_id(state: &State) -> Option<String> {
+    match (&state.name, &state.stage) {
+        (Value::Value(name), Value::Value(stage)) => Some(format!("{name}-{stage}")),
+        _ => None,
+    }
+}
+
+/// Reports a failed run: every child error on its own line, and what the user can do. A
+/// failed create leaves the instance tainted, which Terraform replaces on the next apply.
+fn add_failure(diags: &mut Diagnostics, summary: &'static str, failed: &Failed, operation: &str) {
+    let next = match operation {
+        "create" => "the resource is now tainted: the next apply deletes them and creates the environment again; run `terraform untaint` on it first to continue from them instead. `terraform destroy` removes them.",
+        "delete" => "destroy again to continue.",
+        _ => "apply again to continue, or destroy to remove them.",
+    };
     match &failed.error {
         EnvironmentError::Invalid(errors) => add_validation_errors(diags, errors),
         EnvironmentError::Children(errors) => {
             for e in errors {
                 diags.root_error(
                     summary,
-                    format!("{e}\n\n{} child resource(s) exist and are recorded; apply again to continue, or destroy to remove them.", failed.ledger.len()),
+                    format!(
+                        "{e}\n\n{} child resource(s) exist and are recorded; {next}",
+                        failed.ledger.len()
+                    ),
                 );
             }
         }

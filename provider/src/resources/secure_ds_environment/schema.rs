@@ -199,7 +199,7 @@ fn studio_access() -> Block {
 /// `timeouts`.
 fn timeouts() -> Block {
     block(
-        "How long operations may take, as Go duration strings (`\"30m\"`, `\"1h\"`). A run that times out records what exists; apply again to continue.",
+        "How long operations may take, as Go duration strings (`\"30m\"`, `\"1h\"`). A run that times out records what exists; apply again to continue (a create that failed or timed out leaves the resource tainted, which the next apply replaces: `terraform untaint` it to continue instead).",
         vec![
             ("create", optional(AttributeType::String, "Default `60m`.")),
             ("update", optional(AttributeType::String, "Default `60m`.")),
