@@ -598,6 +598,30 @@ resource "sagemaker_secure_ds_environment" "team" {{
     );
     let work = Workdir::new(&emulator.endpoint);
     work.write_config(&hcl.replace("{nat}", "false"));
+    // An S3 endpoint open to every bucket (AWS's default policy) is refused, saying why.
+    let refused = work.terraform(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert_ne!(refused.code, 0, "an open S3 endpoint was accepted");
+    assert!(
+        refused.text().contains(&endpoint_id) && refused.text().contains("every bucket"),
+        "{}",
+        refused.text()
+    );
+    // Limited to the environment's buckets (what a network team would do), it is used.
+    let limited = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": ["arn:aws:s3:::risk-test-*", "arn:aws:s3:::risk-test-*/*"]
+        }]
+    });
+    ec2.modify_vpc_endpoint()
+        .vpc_endpoint_id(&endpoint_id)
+        .policy_document(limited.to_string())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("ModifyVpcEndpoint: {e:?}"));
     work.apply();
     work.assert_plan_empty("after applying into an existing VPC");
     let values = work.resource_values(ADDRESS);

@@ -304,19 +304,91 @@ pub async fn read_existing(
     clients: &AwsClients,
     logical_id: &str,
     endpoint_id: &str,
+    vpc_id: &str,
 ) -> Result<Record, ChildError> {
     match describe(clients, endpoint_id).await? {
-        Some(found) if !is_gone(&found) => Ok(record(
-            clients,
-            EXISTING_GATEWAY_KIND,
-            endpoint_id.to_string(),
-            found.service_name().unwrap_or_default(),
-        )),
+        Some(found) if !is_gone(&found) => {
+            let expected = format!("com.amazonaws.{}.s3", clients.region);
+            if let Some(why) = brought_s3_endpoint_problem(&found, vpc_id, &expected) {
+                return Err(ChildError::Refused {
+                    child: logical_id.to_string(),
+                    reason: format!("S3 endpoint {endpoint_id} {why}"),
+                });
+            }
+            Ok(record(
+                clients,
+                EXISTING_GATEWAY_KIND,
+                endpoint_id.to_string(),
+                found.service_name().unwrap_or_default(),
+            ))
+        }
         _ => Err(ChildError::ExistingNotFound {
             child: logical_id.to_string(),
             id: endpoint_id.to_string(),
         }),
     }
+}
+
+/// Why a brought S3 endpoint cannot serve the environment, if it cannot: it must be the S3
+/// gateway endpoint of the environment's VPC (the buckets' policies admit only it), and its
+/// policy must not allow every bucket (the environment's own endpoint allows its buckets and the
+/// AWS-owned ones Studio needs; an open one lets data be copied to any bucket of any account).
+fn brought_s3_endpoint_problem(
+    endpoint: &VpcEndpoint,
+    vpc_id: &str,
+    service_name: &str,
+) -> Option<String> {
+    if endpoint.vpc_id() != Some(vpc_id) {
+        return Some(format!(
+            "is in VPC {}, not the environment's {vpc_id}",
+            endpoint.vpc_id().unwrap_or("unknown")
+        ));
+    }
+    if endpoint.service_name() != Some(service_name)
+        || endpoint.vpc_endpoint_type() != Some(&aws_sdk_ec2::types::VpcEndpointType::Gateway)
+    {
+        return Some(format!(
+            "is not the {service_name} gateway endpoint (it is {} of {})",
+            endpoint
+                .vpc_endpoint_type()
+                .map_or("an endpoint", |t| t.as_str()),
+            endpoint.service_name().unwrap_or("an unknown service")
+        ));
+    }
+    let policy = endpoint
+        .policy_document()
+        .map(crate::children::tags::iam_document)
+        .unwrap_or(serde_json::Value::Null);
+    if allows_every_bucket(&policy) {
+        return Some(
+            "has a policy that allows every bucket (AWS's default full access): limit it to \
+             the environment's buckets and the AWS-owned ones SageMaker needs (the policy the \
+             environment gives its own endpoint is in docs/security.md), then apply again"
+                .to_string(),
+        );
+    }
+    None
+}
+
+/// Whether an endpoint policy has an Allow on every resource (or no policy at all, which is
+/// full access).
+fn allows_every_bucket(policy: &serde_json::Value) -> bool {
+    let statements = match &policy["Statement"] {
+        serde_json::Value::Array(list) => list.clone(),
+        serde_json::Value::Null => return true,
+        one => vec![one.clone()],
+    };
+    statements.iter().any(|s| {
+        let resources = match &s["Resource"] {
+            serde_json::Value::Array(list) => list.clone(),
+            one => vec![one.clone()],
+        };
+        s["Effect"] == "Allow"
+            && resources.iter().any(|r| {
+                r.as_str()
+                    .is_some_and(|r| r == "*" || r.ends_with(":s3:::*") || r.ends_with(":::*/*"))
+            })
+    })
 }
 
 /// Deletes the endpoint and waits until it is gone. Not-found counts as deleted.
@@ -571,18 +643,20 @@ impl ChildKind for kinds::InterfaceEndpoint {
 }
 
 impl ChildKind for kinds::ExistingS3Endpoint {
-    type Desired = ();
+    /// The environment's VPC, which the endpoint must be in.
+    type Desired = String;
 
-    fn desired(&self, _cx: &Cx<'_>, _inputs: &Inputs<'_>) -> Result<(), ChildError> {
-        Ok(())
+    fn desired(&self, _cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<String, ChildError> {
+        inputs.physical_id(&LogicalId::Vpc)
     }
 
-    async fn ensure(&self, cx: &Cx<'_>, _: &()) -> Result<Record, ChildError> {
-        read_existing(cx.clients, cx.id, &self.endpoint_id).await
+    /// Read and verified (VPC, service, a policy not open to every bucket); never changed.
+    async fn ensure(&self, cx: &Cx<'_>, vpc_id: &String) -> Result<Record, ChildError> {
+        read_existing(cx.clients, cx.id, &self.endpoint_id, vpc_id).await
     }
 
     /// The user's endpoint is theirs to govern.
-    async fn drift(&self, _: &Cx<'_>, _: &Record, _: &()) -> Result<Vec<String>, ChildError> {
+    async fn drift(&self, _: &Cx<'_>, _: &Record, _: &String) -> Result<Vec<String>, ChildError> {
         Ok(Vec::new())
     }
 
@@ -594,6 +668,29 @@ impl ChildKind for kinds::ExistingS3Endpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_brought_s3_endpoint_must_be_the_vpcs_and_not_open_to_every_bucket() {
+        let endpoint = |vpc: &str, policy: &str| {
+            VpcEndpoint::builder()
+                .vpc_id(vpc)
+                .service_name("com.amazonaws.eu-west-1.s3")
+                .vpc_endpoint_type(aws_sdk_ec2::types::VpcEndpointType::Gateway)
+                .policy_document(policy)
+                .build()
+        };
+        let s3 = "com.amazonaws.eu-west-1.s3";
+        let open =
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
+        let limited = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::team-data","arn:aws:s3:::team-data/*"]}]}"#;
+        assert!(brought_s3_endpoint_problem(&endpoint("vpc-1", limited), "vpc-1", s3).is_none());
+        let why = brought_s3_endpoint_problem(&endpoint("vpc-1", open), "vpc-1", s3).unwrap();
+        assert!(why.contains("every bucket"), "{why}");
+        let why = brought_s3_endpoint_problem(&endpoint("vpc-2", limited), "vpc-1", s3).unwrap();
+        assert!(why.contains("vpc-2"), "{why}");
+        let star = r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::*/*"}}"#;
+        assert!(brought_s3_endpoint_problem(&endpoint("vpc-1", star), "vpc-1", s3).is_some());
+    }
 
     #[test]
     fn sagemaker_ui_endpoints_have_their_own_service_names() {

@@ -24,7 +24,7 @@ variable "private_subnet_ids" {
 }
 
 variable "s3_endpoint_id" {
-  description = "Your S3 gateway endpoint on those subnets' route tables."
+  description = "Your S3 gateway endpoint on those subnets' route tables, with a policy limited to the buckets it serves (one that allows every bucket is refused)."
   type        = string
 }
 
