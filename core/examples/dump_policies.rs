@@ -144,7 +144,17 @@ fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
         volume_kms_key_arns: vec![key_arn(env, KeyPurpose::Ebs)],
         output_kms_key_arns: vec![key_arn(env, KeyPurpose::Data)],
     };
-    if let Some(guardrails) = guardrail_policy(&GuardrailSpec::default(), &scope) {
+    // team-b asks for network isolation and inter-container encryption as well.
+    let guard = if env.letter() == "b" {
+        GuardrailSpec {
+            require_network_isolation: true,
+            require_inter_container_encryption: true,
+            ..GuardrailSpec::default()
+        }
+    } else {
+        GuardrailSpec::default()
+    };
+    if let Some(guardrails) = guardrail_policy(&guard, &scope) {
         // Attached to every role the environment creates.
         let attached: Vec<String> = Persona::ALL.iter().map(|p| env.role_arn(*p)).collect();
         out.write(

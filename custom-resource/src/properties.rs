@@ -520,6 +520,16 @@ fn read_guardrails(root: &mut Object<'_>, e: &mut PropertyErrors) -> GuardrailSp
         require_kms: guard.boolean("RequireKms", g.require_kms, e),
         deny_root_access: guard.boolean("DenyRootAccess", g.deny_root_access, e),
         deny_direct_internet: guard.boolean("DenyDirectInternet", g.deny_direct_internet, e),
+        require_network_isolation: guard.boolean(
+            "RequireNetworkIsolation",
+            g.require_network_isolation,
+            e,
+        ),
+        require_inter_container_encryption: guard.boolean(
+            "RequireInterContainerEncryption",
+            g.require_inter_container_encryption,
+            e,
+        ),
         allowed_instance_types: guard.list("AllowedInstanceTypes", e).unwrap_or_default(),
     };
     guard.finish(&[], e);

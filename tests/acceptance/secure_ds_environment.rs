@@ -828,6 +828,74 @@ async fn a_failed_create_is_replaced_or_continued_and_a_replacement_deletes_the_
     assert_eq!(counts(&emulator), before, "destroy left something behind");
 }
 
+/// The environment's guardrail policy: its ARN and the Sids of its default version.
+async fn guardrail_sids(emulator: &Emulator, env_id: &str) -> (String, Vec<String>) {
+    let iam = aws_sdk_iam::Client::new(&emulator.sdk_config().await);
+    let arn = format!("arn:aws:iam::{ACCOUNT_ID}:policy/secure-mlops/{env_id}-guardrails");
+    let policy = iam
+        .get_policy()
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GetPolicy {arn}: {e:?}"));
+    let version = policy
+        .policy()
+        .and_then(|p| p.default_version_id())
+        .unwrap_or_default()
+        .to_string();
+    let doc = iam
+        .get_policy_version()
+        .policy_arn(&arn)
+        .version_id(version)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GetPolicyVersion: {e:?}"));
+    let text = doc
+        .policy_version()
+        .and_then(|v| v.document())
+        .unwrap_or_default();
+    (arn, sids(&acceptance::iam_document(text)))
+}
+
+/// A guardrail option turned on is an in-place update of the existing environment: the plan
+/// says so (no replacement), the same managed policy gets a new version with the new deny, the
+/// VPC stays, and the next plan is empty.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_guardrail_option_changes_the_policy_in_place() {
+    let emulator = Emulator::start();
+    let options = Options {
+        name: "inplace",
+        endpoints: Some(vec!["sts"]),
+        profiles: vec![],
+        ..Default::default()
+    };
+    let work = Workdir::new(&emulator.endpoint);
+    work.write_config(&config(&options));
+    work.apply();
+    let vpc = state_vpc_id(&work);
+    let (arn, before) = guardrail_sids(&emulator, "inplace-dev").await;
+    let isolation = "DenyContainersWithoutNetworkIsolation";
+    assert!(!before.iter().any(|s| s == isolation), "{before:?}");
+
+    work.write_config(&config(&options).replace(
+        "  storage {\n",
+        "  guardrails {\n    require_network_isolation = true\n  }\n\n  storage {\n",
+    ));
+    let plan = work.plan();
+    assert_eq!(plan.code, 2, "{}", plan.text());
+    let text = plan.text();
+    assert!(text.contains("will be updated in-place"), "{text}");
+    assert!(text.contains("require_network_isolation"), "{text}");
+    assert!(!text.contains("must be replaced"), "{text}");
+    work.apply();
+    let (same_arn, after) = guardrail_sids(&emulator, "inplace-dev").await;
+    assert_eq!(same_arn, arn);
+    assert!(after.iter().any(|s| s == isolation), "{after:?}");
+    assert_eq!(state_vpc_id(&work), vpc, "the environment was replaced");
+    work.assert_plan_empty("after turning isolation on");
+    work.destroy();
+}
+
 /// How many of `KINDS` the emulator holds beyond `before`, summed.
 fn created_since(emulator: &Emulator, before: &BTreeMap<String, usize>) -> usize {
     counts(emulator)

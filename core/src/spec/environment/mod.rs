@@ -144,6 +144,12 @@ pub struct GuardrailSpec {
     pub deny_root_access: bool,
     /// Deny notebook instances with direct internet access.
     pub deny_direct_internet: bool,
+    /// Deny jobs and models whose containers may reach the network (`EnableNetworkIsolation`
+    /// not true). Off by default: most training needs the VPC (S3 through the endpoint).
+    pub require_network_isolation: bool,
+    /// Deny distributed jobs without inter-container traffic encryption. Off by default: it
+    /// slows distributed training.
+    pub require_inter_container_encryption: bool,
     /// When not empty, deny instance types outside this list.
     pub allowed_instance_types: Vec<String>,
 }
@@ -155,6 +161,8 @@ impl Default for GuardrailSpec {
             require_kms: true,
             deny_root_access: true,
             deny_direct_internet: true,
+            require_network_isolation: false,
+            require_inter_container_encryption: false,
             allowed_instance_types: Vec::new(),
         }
     }

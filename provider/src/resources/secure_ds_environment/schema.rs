@@ -143,6 +143,8 @@ fn guardrails() -> Block {
             ("require_kms", optional_with_default(AttributeType::Bool, "Deny compute without a volume KMS key. Default `true`.")),
             ("deny_root_access", optional_with_default(AttributeType::Bool, "Deny notebook instances with root access. Default `true`.")),
             ("deny_direct_internet", optional_with_default(AttributeType::Bool, "Deny notebook instances with direct internet access. Default `true`.")),
+            ("require_network_isolation", optional_with_default(AttributeType::Bool, "Deny training, processing and tuning jobs, model-monitoring job definitions and models whose containers are not network-isolated (`EnableNetworkIsolation`; left out counts as off). Default `false`: isolated containers reach nothing, not even the VPC's endpoints, which many training scripts need. Changing it updates the guardrail policy in place.")),
+            ("require_inter_container_encryption", optional_with_default(AttributeType::Bool, "Deny training, processing, tuning and AutoML (V2) jobs and model-monitoring job definitions without inter-container traffic encryption (`EnableInterContainerTrafficEncryption`; left out counts as off). Default `false`: it slows distributed training. Changing it updates the guardrail policy in place.")),
             ("allowed_instance_types", optional_with_default(set_of_strings(), "When not empty, deny instance types outside this set. Default empty (no limit).")),
         ],
         vec![],

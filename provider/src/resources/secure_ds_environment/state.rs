@@ -73,6 +73,8 @@ pub(crate) struct Guardrails {
     pub(crate) require_kms: Value<bool>,
     pub(crate) deny_root_access: Value<bool>,
     pub(crate) deny_direct_internet: Value<bool>,
+    pub(crate) require_network_isolation: Value<bool>,
+    pub(crate) require_inter_container_encryption: Value<bool>,
     pub(crate) allowed_instance_types: StringSet,
 }
 
@@ -428,6 +430,16 @@ fn guardrail_spec(r: &mut Reader, state: &State) -> GuardrailSpec {
             &guard.deny_direct_internet,
             defaults.deny_direct_internet,
         ),
+        require_network_isolation: r.boolean(
+            "guardrails.require_network_isolation",
+            &guard.require_network_isolation,
+            defaults.require_network_isolation,
+        ),
+        require_inter_container_encryption: r.boolean(
+            "guardrails.require_inter_container_encryption",
+            &guard.require_inter_container_encryption,
+            defaults.require_inter_container_encryption,
+        ),
         allowed_instance_types: r
             .set(
                 "guardrails.allowed_instance_types",
@@ -573,6 +585,14 @@ pub(crate) fn reset_unset(planned: &mut State, config: &State) {
             &cguard.deny_direct_internet,
         );
         null_unless_set(
+            &mut guard.require_network_isolation,
+            &cguard.require_network_isolation,
+        );
+        null_unless_set(
+            &mut guard.require_inter_container_encryption,
+            &cguard.require_inter_container_encryption,
+        );
+        null_unless_set(
             &mut guard.allowed_instance_types,
             &cguard.allowed_instance_types,
         );
@@ -609,6 +629,8 @@ pub(crate) fn mark_defaults_unknown(state: &mut State) {
     unknown_if_null(&mut guard.require_kms);
     unknown_if_null(&mut guard.deny_root_access);
     unknown_if_null(&mut guard.deny_direct_internet);
+    unknown_if_null(&mut guard.require_network_isolation);
+    unknown_if_null(&mut guard.require_inter_container_encryption);
     unknown_if_null(&mut guard.allowed_instance_types);
     state.guardrails = Value::Value(guard);
     let mut studio = state.studio.as_ref_option().cloned().unwrap_or_default();
@@ -692,6 +714,14 @@ pub(crate) fn fill_defaults(state: &mut State, spec: &EnvironmentSpec, bucket_na
     fill(&mut guard.require_kms, g.require_kms);
     fill(&mut guard.deny_root_access, g.deny_root_access);
     fill(&mut guard.deny_direct_internet, g.deny_direct_internet);
+    fill(
+        &mut guard.require_network_isolation,
+        g.require_network_isolation,
+    );
+    fill(
+        &mut guard.require_inter_container_encryption,
+        g.require_inter_container_encryption,
+    );
     if !matches!(guard.allowed_instance_types, Value::Value(_)) {
         guard.allowed_instance_types = Value::Value(Vec::new());
     }
