@@ -33,6 +33,8 @@ async fn resolve(aws: &Aws, props: &Value) -> Result<EnvironmentSpec, String> {
     if spec.iam.permissions_boundary_arn.is_none() {
         spec.iam.permissions_boundary_arn = aws.permissions_boundary_arn.clone();
     }
+    // What the stack's administrator lets any launcher bring; other roles need the tag.
+    spec.iam.allowed_brought_roles = aws.existing_role_name_pattern.clone();
     if !errors.0.is_empty() {
         let mut more = secure_mlops_core::spec::ValidationErrors::default();
         spec.check(&mut more);

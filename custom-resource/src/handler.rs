@@ -130,6 +130,7 @@ impl Handler {
                     clients,
                     store,
                     permissions_boundary_arn: self.settings.permissions_boundary_arn.clone(),
+                    existing_role_name_pattern: self.settings.existing_role_name_pattern.clone(),
                 }))
             })
             .await

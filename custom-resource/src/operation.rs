@@ -21,6 +21,9 @@ pub(crate) struct Aws {
     /// The permissions boundary for environments whose properties name none
     /// ([`Settings::permissions_boundary_arn`](crate::settings::Settings)).
     pub(crate) permissions_boundary_arn: Option<String>,
+    /// Roles environments may bring without tagging them for the environment
+    /// ([`Settings::existing_role_name_pattern`](crate::settings::Settings)).
+    pub(crate) existing_role_name_pattern: Option<String>,
 }
 
 impl Aws {

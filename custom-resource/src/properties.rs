@@ -494,6 +494,8 @@ fn read_iam(root: &mut Object<'_>, e: &mut PropertyErrors) -> IamSpec {
             .into_iter()
             .filter(|arn| !arn.is_empty())
             .collect(),
+        // The function's setting, never a property (see `environment::resolve`).
+        allowed_brought_roles: None,
     };
     iam.finish(&[], e);
     spec

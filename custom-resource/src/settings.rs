@@ -14,6 +14,10 @@ const ALLOWED_RESPONSE_HOST_VAR: &str = "SECURE_MLOPS_ALLOWED_RESPONSE_HOST";
 /// properties give none (`cfn/custom-resource.yaml` sets it to the boundary it creates).
 pub(crate) const PERMISSIONS_BOUNDARY_VAR: &str = "SECURE_MLOPS_PERMISSIONS_BOUNDARY_ARN";
 
+/// The variable naming the roles (IAM name pattern) environments may bring without tagging them
+/// for the environment (`cfn/custom-resource.yaml` sets it from `ExistingRoleNamePattern`).
+pub(crate) const EXISTING_ROLE_NAME_PATTERN_VAR: &str = "SECURE_MLOPS_EXISTING_ROLE_NAME_PATTERN";
+
 /// How the handler runs. [`Settings::from_env`] reads the Lambda's environment.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -44,6 +48,10 @@ pub struct Settings {
     /// name none (`SECURE_MLOPS_PERMISSIONS_BOUNDARY_ARN`, default none: the environment then
     /// creates its own boundary policy).
     pub permissions_boundary_arn: Option<String>,
+    /// Roles (path and name pattern, `*` and `?`) an environment may bring without carrying
+    /// the tag `secure-mlops:environment = <id>` (`SECURE_MLOPS_EXISTING_ROLE_NAME_PATTERN`,
+    /// default none: every brought role must be tagged).
+    pub existing_role_name_pattern: Option<String>,
 }
 
 impl Default for Settings {
@@ -57,6 +65,7 @@ impl Default for Settings {
             service_timeout_margin: Duration::from_secs(60),
             allowed_response_hosts: AllowedResponseHosts::none(),
             permissions_boundary_arn: None,
+            existing_role_name_pattern: None,
         }
     }
 }
@@ -80,6 +89,7 @@ impl Settings {
             s.allowed_response_hosts = AllowedResponseHosts::parse(&hosts);
         }
         s.permissions_boundary_arn = var(PERMISSIONS_BOUNDARY_VAR);
+        s.existing_role_name_pattern = var(EXISTING_ROLE_NAME_PATTERN_VAR);
         s
     }
 }

@@ -347,6 +347,7 @@ async fn custom_resource_events_for_both_types_against_the_emulator() {
     );
     let after_projects = counts(&f.emulator);
 
+    brought_roles(&f, &settings).await;
     environment_lifecycle(&f, &offline).await;
 
     assert_eq!(
@@ -637,6 +638,91 @@ async fn unusable_events(f: &Fixture, offline: &Arc<Handler>) {
     };
     assert!(!why.contains("not-for-logs"), "{why}");
     assert!(f.server.puts_for(&name).is_empty(), "nothing was answered");
+}
+
+/// A role brought for an environment must be tagged for it, or within the pattern the stack's
+/// administrator allowed (`ExistingRoleNamePattern`): otherwise the Create fails on the
+/// property before anything is made. Within the pattern, the environment is made with it and
+/// deleted without touching it.
+async fn brought_roles(f: &Fixture, settings: &Settings) {
+    const TYPE: &str = "Custom::SecureDsEnvironment";
+    let iam = aws_sdk_iam::Client::new(&f.emulator.sdk_config().await);
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    let role = iam
+        .create_role()
+        .role_name("ds-brought-exec")
+        .assume_role_policy_document(trust.to_string())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateRole: {e:?}"));
+    let arn = role.role().map(|r| r.arn().to_string()).unwrap_or_default();
+    let start = counts(&f.emulator);
+    let mut props = environment_props("crbrought", &[]);
+    props["Iam"] = json!({"ExecutionRoleArn": arn});
+    // No domain: its kept home file system would count against the later lifecycle.
+    props["Studio"] = json!({"Enabled": "false"});
+    let create = |rid: &str, url: &str| {
+        EventBuilder::create(TYPE)
+            .logical_id("Brought")
+            .request(rid, url)
+            .properties(props.clone())
+            .build()
+    };
+
+    let (rid, name) = f.request_name("ebrought");
+    let (a, _) = f.run(create(&rid, &f.server.url(&name)), 60, &name).await;
+    assert_eq!(
+        (a.status, a.id.as_str()),
+        (Status::Failed, CREATE_FAILED_ID)
+    );
+    assert!(
+        a.reason.contains("Iam.ExecutionRoleArn")
+            && a.reason
+                .contains("is not tagged secure-mlops:environment = crbrought-dev"),
+        "{}",
+        a.reason
+    );
+    assert_eq!(counts(&f.emulator), start, "a refused role made something");
+
+    // Allowed by the administrator's pattern: used as it is, and left alone by the Delete.
+    let allowed = Arc::new(Handler::new(
+        Settings {
+            existing_role_name_pattern: Some("ds-brought-*".into()),
+            ..settings.clone()
+        },
+        f.invoker.clone(),
+    ));
+    let (rid, name) = f.request_name("ebrought-ok");
+    let outcome = allowed
+        .handle(create(&rid, &f.server.url(&name)), invocation(300))
+        .await;
+    let a = answered(&outcome);
+    assert_eq!(a.status, Status::Success, "{}", a.reason);
+    assert_eq!(a.data["ExecutionRoleArn"], arn);
+    let (rid, name) = f.request_name("ebrought-del");
+    let outcome = allowed
+        .handle(
+            EventBuilder::delete(TYPE)
+                .logical_id("Brought")
+                .request(&rid, &f.server.url(&name))
+                .physical_id(&a.id)
+                .properties(props.clone())
+                .build(),
+            invocation(300),
+        )
+        .await;
+    assert_eq!(answered(&outcome).status, Status::Success);
+    assert_eq!(
+        counts(&f.emulator),
+        start,
+        "the Delete left something behind"
+    );
+    iam.delete_role()
+        .role_name("ds-brought-exec")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("the brought role is gone: {e:?}"));
 }
 
 fn environment_props(name: &str, profiles: &[(&str, &str)]) -> Value {

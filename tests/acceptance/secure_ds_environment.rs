@@ -896,6 +896,67 @@ async fn a_guardrail_option_changes_the_policy_in_place() {
     work.destroy();
 }
 
+/// A role brought into an environment must be tagged for it: untagged, the plan fails on the
+/// attribute and nothing is made; tagged by whoever governs it, the plan goes through.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_brought_role_must_be_tagged_for_the_environment() {
+    let emulator = Emulator::start();
+    let before = counts(&emulator);
+    let iam = aws_sdk_iam::Client::new(&emulator.sdk_config().await);
+    let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    let arn = iam
+        .create_role()
+        .role_name("tf-brought-exec")
+        .assume_role_policy_document(trust.to_string())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateRole: {e:?}"))
+        .role()
+        .map(|r| r.arn().to_string())
+        .unwrap_or_default();
+    let work = Workdir::new(&emulator.endpoint);
+    work.write_config(
+        &config(&Options {
+            name: "brought",
+            endpoints: Some(vec!["sts"]),
+            ..Default::default()
+        })
+        .replace(
+            "  storage {\n",
+            &format!("  iam {{\n    execution_role_arn = \"{arn}\"\n  }}\n\n  storage {{\n"),
+        ),
+    );
+    let refused = work.terraform(&["apply", "-auto-approve", "-no-color"]);
+    assert_ne!(refused.code, 0, "{}", refused.text());
+    let text = refused.text();
+    assert!(
+        text.contains("Brought Role Not Approved") && text.contains("brought-dev"),
+        "{text}"
+    );
+    assert!(
+        text.contains("execution_role_arn"),
+        "no attribute path: {text}"
+    );
+    assert_eq!(counts(&emulator)["iam:role"], before["iam:role"] + 1);
+    assert_eq!(created_since(&emulator, &before), 1, "something was made");
+
+    iam.tag_role()
+        .role_name("tf-brought-exec")
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("secure-mlops:environment")
+                .value("brought-dev")
+                .build()
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("TagRole: {e:?}"));
+    let plan = work.plan();
+    assert_eq!(plan.code, 2, "the tagged role is refused:\n{}", plan.text());
+}
+
 /// How many of `KINDS` the emulator holds beyond `before`, summed.
 fn created_since(emulator: &Emulator, before: &BTreeMap<String, usize>) -> usize {
     counts(emulator)

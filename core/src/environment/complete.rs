@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::aws::{AwsCallError, AwsClients};
 use crate::children::ec2_tags::{filter, filter_values};
+use crate::children::role::get_role;
 use crate::children::vpc_endpoint::interface_service_name;
+use crate::ids::ENVIRONMENT_TAG;
 use crate::spec::{AttrPath, EnvironmentSpec, ValidationErrors};
 
 /// `spec` as the engine will run it: validated (nothing is called while it has a problem), the
@@ -49,6 +51,7 @@ pub async fn complete(
     spec.validate()?;
     check_nat(clients, &spec, &mut errors).await;
     check_endpoint_services(clients, &spec, &mut errors).await;
+    check_brought_roles(clients, &spec, &mut errors).await;
     errors.into_result().map(|()| spec)
 }
 
@@ -99,6 +102,93 @@ async fn subnet_zones(
         }
     }
     (zones.len() == ids.len()).then_some(zones)
+}
+
+/// A role the user brings runs Studio or launches products for the environment's people, so it
+/// must be approved for this environment: tagged `secure-mlops:environment = <id>` by whoever
+/// governs it, or within what the engine's administrator allowed ([`allowed_brought_roles`]).
+/// Otherwise whoever may launch an environment could hand its users any role of the account.
+///
+/// [`allowed_brought_roles`]: crate::spec::IamSpec::allowed_brought_roles
+async fn check_brought_roles(
+    clients: &AwsClients,
+    spec: &EnvironmentSpec,
+    errors: &mut ValidationErrors,
+) {
+    let id = spec.environment_id();
+    let iam = &spec.iam;
+    for (attr, arn) in [
+        ("data_scientist_role_arn", &iam.data_scientist_role_arn),
+        ("team_admin_role_arn", &iam.team_admin_role_arn),
+        ("execution_role_arn", &iam.execution_role_arn),
+        ("sc_launch_role_arn", &iam.sc_launch_role_arn),
+    ] {
+        let Some(arn) = arn else { continue };
+        let path = AttrPath::attr("iam").then(attr);
+        let Some((_, path_and_name)) = arn.split_once(":role/") else {
+            continue; // the spec's own check names the malformed ARN
+        };
+        if let Some(pattern) = &iam.allowed_brought_roles {
+            if iam_glob_matches(pattern, path_and_name) {
+                continue;
+            }
+        }
+        let name = path_and_name.rsplit('/').next().unwrap_or(path_and_name);
+        match get_role(clients, name).await {
+            Ok(Some(role)) => {
+                let tagged = role
+                    .tags()
+                    .iter()
+                    .any(|t| t.key() == ENVIRONMENT_TAG && t.value() == id);
+                if !tagged {
+                    let allowed = iam
+                        .allowed_brought_roles
+                        .as_ref()
+                        .map(|p| {
+                            format!(
+                                " and its name is not within the roles the engine may use ({p})"
+                            )
+                        })
+                        .unwrap_or_default();
+                    errors.push(
+                        path,
+                        "Brought Role Not Approved for This Environment",
+                        format!("{arn} is not tagged {ENVIRONMENT_TAG} = {id}{allowed}. Whoever governs the role approves it for this environment by adding that tag; or leave the argument out and the environment creates the role."),
+                    );
+                }
+            }
+            Ok(None) => errors.push(
+                path,
+                "Brought Role Not Found",
+                format!("{arn} does not exist in this account"),
+            ),
+            Err(err) => errors.push(path, "Cannot Read the Brought Role", err.to_string()),
+        }
+    }
+}
+
+/// IAM's matching of a resource pattern: `*` any run of characters (`/` included), `?` one.
+fn iam_glob_matches(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    // Classic wildcard matching with one backtrack point for the last `*`.
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
 }
 
 /// An existing VPC with an internet gateway cannot take the environment's own NAT layout.
@@ -269,4 +359,22 @@ pub async fn internet_gateway_of(
         .iter()
         .find(|g| g.attachments().iter().any(|a| a.vpc_id() == Some(vpc_id)))
         .and_then(|g| g.internet_gateway_id().map(str::to_string)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn brought_role_patterns_match_as_iam_arns_do() {
+        assert!(iam_glob_matches("ds-*", "ds-execution"));
+        assert!(iam_glob_matches("ds-*", "ds-"));
+        assert!(iam_glob_matches("*", "team/ds-exec"));
+        assert!(iam_glob_matches("team/*-exec", "team/a/b-exec"));
+        assert!(iam_glob_matches("ds-?", "ds-1"));
+        assert!(!iam_glob_matches("ds-?", "ds-12"));
+        assert!(!iam_glob_matches("ds-*", "admin"));
+        assert!(!iam_glob_matches("ds-*", "team/ds-exec"));
+        assert!(!iam_glob_matches("", "x"));
+    }
 }

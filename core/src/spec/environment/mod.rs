@@ -120,6 +120,11 @@ pub struct IamSpec {
     /// Who may assume the data scientist and team admin roles the environment creates (accounts,
     /// roles or users). Empty: any principal of the account whose IAM policies allow it.
     pub trusted_principal_arns: BTreeSet<String>,
+    /// Roles (path and name, `*` and `?` as in IAM ARNs) the engine's administrator lets any
+    /// environment bring without tagging them for it. Not user input: the custom resource sets
+    /// it from its stack's `ExistingRoleNamePattern`; Terraform leaves it `None` (a brought role
+    /// must then be tagged for the environment).
+    pub allowed_brought_roles: Option<String>,
 }
 
 /// The `storage` block.

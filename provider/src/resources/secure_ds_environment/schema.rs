@@ -108,7 +108,7 @@ fn network() -> Block {
 /// `iam`.
 fn iam() -> Block {
     block(
-        "Persona and service roles. A role given here is used as it is (separation of duties: the environment neither creates nor changes it, nor attaches guardrails to it); the others are created as `<name>-<stage>-<persona>` under the path `/secure-mlops/`, each with the permissions boundary.",
+        "Persona and service roles. A role given here is used as it is (separation of duties: the environment neither creates nor changes it, nor attaches guardrails to it), and must be tagged `secure-mlops:environment = <name>-<stage>` by whoever governs it (the plan refuses it otherwise: whoever can write the configuration could hand Studio users any role of the account); the others are created as `<name>-<stage>-<persona>` under the path `/secure-mlops/`, each with the permissions boundary.",
         vec![
             ("data_scientist_role_arn", optional(AttributeType::String, "Role data scientists work as in Studio.")),
             ("team_admin_role_arn", optional(AttributeType::String, "Role of the team's administrator.")),

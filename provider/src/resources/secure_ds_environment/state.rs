@@ -390,6 +390,8 @@ fn iam_spec(r: &mut Reader, state: &State) -> IamSpec {
         trusted_principal_arns: r
             .set("iam.trusted_principal_arns", &iam.trusted_principal_arns)
             .unwrap_or_default(),
+        // A Terraform user's brought roles must be tagged for the environment.
+        allowed_brought_roles: None,
     }
 }
 
