@@ -144,11 +144,12 @@ fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
         volume_kms_key_arns: vec![key_arn(env, KeyPurpose::Ebs)],
         output_kms_key_arns: vec![key_arn(env, KeyPurpose::Data)],
     };
-    // team-b asks for network isolation and inter-container encryption as well.
+    // team-b asks for network isolation, inter-container encryption and instance types as well.
     let guard = if env.letter() == "b" {
         GuardrailSpec {
             require_network_isolation: true,
             require_inter_container_encryption: true,
+            allowed_instance_types: vec!["ml.m5.xlarge".into(), "ml.t3.medium".into()],
             ..GuardrailSpec::default()
         }
     } else {

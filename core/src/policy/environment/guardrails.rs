@@ -179,8 +179,10 @@ pub const INSTANCE_TYPE_ACTIONS: &[&str] = &[
     "sagemaker:CreateProcessingJob",
     "sagemaker:CreateTrainingJob",
     "sagemaker:CreateTransformJob",
+    "sagemaker:UpdateCluster",
     "sagemaker:UpdateMonitoringSchedule",
     "sagemaker:UpdateNotebookInstance",
+    "sagemaker:UpdateTrainingJob",
 ];
 
 /// The instance type Studio runs its default (`JupyterServer`/`KernelGateway` system) apps on;
@@ -607,6 +609,8 @@ mod tests {
             &["AppNetworkAccessType", "VpcSecurityGroupIds", "VpcSubnets"],
         ),
         ("UpdateNotebookInstance", &["InstanceTypes", "RootAccess"]),
+        ("UpdateCluster", &["InstanceTypes"]),
+        ("UpdateTrainingJob", &["InstanceTypes"]),
     ];
 
     fn all_on() -> GuardrailSpec {
