@@ -91,6 +91,7 @@ impl EnvironmentDriver {
             force_destroy: spec.storage.force_destroy,
             efs_retention: spec.studio.efs_retention,
             permissions_boundary_arn: spec.iam.permissions_boundary_arn.clone(),
+            reads: Default::default(),
         };
         EnvironmentDriver {
             env,

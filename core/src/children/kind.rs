@@ -40,6 +40,8 @@ pub struct EnvironmentContext {
     pub efs_retention: EfsRetention,
     /// The permissions boundary the spec names for the roles the environment creates.
     pub permissions_boundary_arn: Option<String>,
+    /// What a refresh read ahead for all children at once (empty otherwise).
+    pub reads: super::reads::Reads,
 }
 
 /// The names of the environment's two buckets.

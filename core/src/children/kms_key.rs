@@ -132,7 +132,17 @@ pub async fn drift(
         Some(alias) => format!("kms key {alias} ({key_id})"),
         None => format!("kms key {key_id}"),
     };
-    let Some(key) = describe(clients, key_id).await? else {
+    // Through the alias first: when it points at this key, that answer is the key's too, and
+    // one DescribeKey does for both.
+    let by_alias = match alias {
+        Some(alias) => Some(describe(clients, alias).await?),
+        None => None,
+    };
+    let key = match &by_alias {
+        Some(Some(k)) if k.key_id() == key_id => Some(k.clone()),
+        _ => describe(clients, key_id).await?,
+    };
+    let Some(key) = key else {
         return Ok(vec![format!(
             "{subject}: the key is gone; apply creates a new one"
         )]);
@@ -175,8 +185,8 @@ pub async fn drift(
             "{subject}: automatic key rotation is off; apply turns it on"
         ));
     }
-    if let Some(alias) = alias {
-        match describe(clients, alias).await? {
+    if let (Some(alias), Some(by_alias)) = (alias, by_alias) {
+        match by_alias {
             None => out.push(format!(
                 "{subject}: alias {alias} is missing; apply restores it"
             )),

@@ -14,6 +14,7 @@ pub mod kind;
 pub mod kms_key;
 pub mod nat_gateway;
 pub mod portfolio_principal;
+pub mod reads;
 pub mod role;
 pub mod route_table;
 pub mod sagemaker;

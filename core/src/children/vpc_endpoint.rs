@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::ec2_tags::{filter, Owner, DEPENDENCY_RETRY_BUDGET};
 use super::error::ChildError;
 use super::kind::{ChildKind, Cx, Inputs};
+use super::reads::Known;
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
 use crate::graph::environment as kinds;
@@ -146,12 +147,27 @@ pub async fn drift(
     record: &Record,
     settings: &EndpointSettings,
 ) -> Result<Vec<String>, ChildError> {
+    drift_known(clients, record, settings, Known::Unknown).await
+}
+
+/// [`drift`], with the endpoint as a refresh read it ahead.
+async fn drift_known(
+    clients: &AwsClients,
+    record: &Record,
+    settings: &EndpointSettings,
+    known: Known<'_, VpcEndpoint>,
+) -> Result<Vec<String>, ChildError> {
+    let found = match known {
+        Known::Found(found) => Some(found.clone()),
+        Known::Missing => None,
+        Known::Unknown => describe(clients, &record.physical_id).await?,
+    };
     let name = record
         .attributes
         .get(LOGICAL_ID_ATTRIBUTE)
         .map_or(record.kind.as_str(), String::as_str);
     let label = format!("{name} ({})", record.physical_id);
-    Ok(match describe(clients, &record.physical_id).await? {
+    Ok(match found {
         Some(found) if !is_gone(&found) => differences(&found, settings)
             .iter()
             .map(|d| format!("{label}: {d}"))
@@ -586,7 +602,8 @@ macro_rules! endpoint_methods {
             record: &Record,
             plan: &EndpointPlan,
         ) -> Result<Vec<String>, ChildError> {
-            drift(cx.clients, record, &plan.settings).await
+            let known = cx.env.reads.endpoint(&record.physical_id);
+            drift_known(cx.clients, record, &plan.settings, known).await
         }
     };
 }

@@ -15,6 +15,7 @@ use crate::aws::AwsClients;
 use crate::children::driver::{bucket_names, EnvironmentDriver};
 use crate::children::ec2_tags::filter;
 use crate::children::error::ChildError;
+use crate::children::reads::Reads;
 use crate::engine::{self, ExecError, ExecFailure, ExecOptions, ExecReport, Ledger};
 use crate::graph::environment::{environment_graph, Child};
 use crate::graph::{Graph, GraphError, Node};
@@ -185,7 +186,8 @@ pub async fn drift(
     ledger: &Ledger,
 ) -> Result<Vec<Drift>, EnvironmentError> {
     let graph = plan(spec)?;
-    let driver = EnvironmentDriver::for_spec(clients.clone(), spec);
+    let mut driver = EnvironmentDriver::for_spec(clients.clone(), spec);
+    driver.env.reads = Reads::load(clients, ledger).await;
     // Reads are cheap and independent: bounded bursts keep refresh fast without throttling.
     // (A loop rather than stream combinators: their closures defeat the Send proof the
     // provider's async trait needs.)
