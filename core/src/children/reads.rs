@@ -2,23 +2,29 @@
 //!
 //! A refresh (`environment::drift`) reads every child. EC2 describes many resources in one
 //! call, so the environment's VPC endpoints (17 of the ~45 children with the default
-//! endpoints) are read together here, before the per-child reads, which then look their
-//! endpoint up instead of calling AWS. Apply, ensure and delete never use these: they must see
+//! endpoints), its VPC's security groups (the default one included) and its route tables are
+//! read together here, before the per-child reads, which then look theirs up instead of
+//! calling AWS. Apply, ensure and delete never use these: they must see
 //! AWS as it is at that moment.
 
 use std::collections::HashMap;
 
-use aws_sdk_ec2::types::VpcEndpoint;
+use aws_sdk_ec2::types::{Filter, RouteTable, SecurityGroup, VpcEndpoint};
 
 use super::vpc_endpoint::{GATEWAY_KIND, INTERFACE_KIND};
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Ledger;
+use crate::ids::LogicalId;
 
 /// What was read ahead for a refresh. `None` for a group not read ahead (or whose read failed):
 /// its children read for themselves, as without it.
 #[derive(Debug, Clone, Default)]
 pub struct Reads {
     endpoints: Option<HashMap<String, VpcEndpoint>>,
+    /// Every security group of the environment's VPC, by id.
+    groups: Option<HashMap<String, SecurityGroup>>,
+    /// Every route table of the environment's VPC, by id.
+    tables: Option<HashMap<String, RouteTable>>,
 }
 
 /// What the read ahead knows of one resource.
@@ -42,16 +48,106 @@ impl Reads {
             .filter(|(_, r)| r.kind == GATEWAY_KIND || r.kind == INTERFACE_KIND)
             .map(|(_, r)| r.physical_id.clone())
             .collect();
+        let vpc_id = ledger
+            .get(&LogicalId::Vpc.to_string())
+            .map(|r| r.physical_id.clone());
+        let (endpoints, groups, tables) = match &vpc_id {
+            Some(vpc_id) => {
+                let (e, g, t) = tokio::join!(
+                    read_endpoints(clients, &endpoint_ids),
+                    read_groups(clients, vpc_id),
+                    read_tables(clients, vpc_id),
+                );
+                (e, g, t)
+            }
+            None => (read_endpoints(clients, &endpoint_ids).await, None, None),
+        };
         Reads {
-            endpoints: read_endpoints(clients, &endpoint_ids).await,
+            endpoints,
+            groups: groups.map(|list| by_id(list, |g| g.group_id())),
+            tables: tables.map(|list| by_id(list, |t| t.route_table_id())),
         }
+    }
+
+    /// The security group `id` as read ahead (a group of the environment's VPC).
+    pub fn group(&self, id: &str) -> Known<'_, SecurityGroup> {
+        known(&self.groups, id)
+    }
+
+    /// The VPC's default security group as read ahead.
+    pub fn default_group(&self, vpc_id: &str) -> Known<'_, SecurityGroup> {
+        match &self.groups {
+            None => Known::Unknown,
+            Some(groups) => groups
+                .values()
+                .find(|g| g.group_name() == Some("default") && g.vpc_id() == Some(vpc_id))
+                .map_or(Known::Missing, Known::Found),
+        }
+    }
+
+    /// The route table `id` as read ahead (a table of the environment's VPC).
+    pub fn table(&self, id: &str) -> Known<'_, RouteTable> {
+        known(&self.tables, id)
     }
 
     /// The endpoint `id` as read ahead.
     pub fn endpoint(&self, id: &str) -> Known<'_, VpcEndpoint> {
-        match &self.endpoints {
-            None => Known::Unknown,
-            Some(found) => found.get(id).map_or(Known::Missing, Known::Found),
+        known(&self.endpoints, id)
+    }
+}
+
+fn known<'a, T>(read: &'a Option<HashMap<String, T>>, id: &str) -> Known<'a, T> {
+    match read {
+        None => Known::Unknown,
+        Some(found) => found.get(id).map_or(Known::Missing, Known::Found),
+    }
+}
+
+fn by_id<T>(list: Vec<T>, id: impl Fn(&T) -> Option<&str>) -> HashMap<String, T> {
+    list.into_iter()
+        .filter_map(|item| Some((id(&item)?.to_string(), item)))
+        .collect()
+}
+
+fn vpc_filter(vpc_id: &str) -> Filter {
+    Filter::builder().name("vpc-id").values(vpc_id).build()
+}
+
+/// Every security group of `vpc_id` in one call; `None` when the answer is partial (a next
+/// page) or the call failed, so that no group is taken for deleted by mistake.
+async fn read_groups(clients: &AwsClients, vpc_id: &str) -> Option<Vec<SecurityGroup>> {
+    match clients
+        .ec2
+        .describe_security_groups()
+        .filters(vpc_filter(vpc_id))
+        .send()
+        .await
+    {
+        Ok(out) if out.next_token().is_none() => Some(out.security_groups().to_vec()),
+        Ok(_) => None,
+        Err(e) => {
+            let err = AwsCallError::from_sdk("ec2", "DescribeSecurityGroups", e);
+            tracing::debug!(error = %err, "security groups not read ahead");
+            None
+        }
+    }
+}
+
+/// Every route table of `vpc_id` in one call; `None` as for [`read_groups`].
+async fn read_tables(clients: &AwsClients, vpc_id: &str) -> Option<Vec<RouteTable>> {
+    match clients
+        .ec2
+        .describe_route_tables()
+        .filters(vpc_filter(vpc_id))
+        .send()
+        .await
+    {
+        Ok(out) if out.next_token().is_none() => Some(out.route_tables().to_vec()),
+        Ok(_) => None,
+        Err(e) => {
+            let err = AwsCallError::from_sdk("ec2", "DescribeRouteTables", e);
+            tracing::debug!(error = %err, "route tables not read ahead");
+            None
         }
     }
 }

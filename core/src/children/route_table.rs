@@ -14,6 +14,7 @@ use aws_sdk_ec2::types::{ResourceType, Route, RouteOrigin, RouteTable};
 use super::ec2_tags::{filter, Owner};
 use super::error::ChildError;
 use super::kind::{ChildKind, Cx, Inputs};
+use super::reads::Known;
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
 use crate::graph::environment as kinds;
@@ -261,8 +262,23 @@ pub async fn drift(
     record: &Record,
     default_route: Option<&DefaultRoute>,
 ) -> Result<Vec<String>, ChildError> {
+    drift_known(clients, record, default_route, Known::Unknown).await
+}
+
+/// [`drift`], with the table as a refresh read it ahead.
+async fn drift_known(
+    clients: &AwsClients,
+    record: &Record,
+    default_route: Option<&DefaultRoute>,
+    known: Known<'_, RouteTable>,
+) -> Result<Vec<String>, ChildError> {
     let label = label(record);
-    let Some(table) = describe(clients, &record.physical_id).await? else {
+    let found = match known {
+        Known::Found(table) => Some(table.clone()),
+        Known::Missing => None,
+        Known::Unknown => describe(clients, &record.physical_id).await?,
+    };
+    let Some(table) = found else {
         return Ok(vec![format!(
             "{label}: deleted outside the engine; apply recreates it"
         )]);
@@ -560,7 +576,8 @@ impl ChildKind for kinds::RouteTable {
         record: &Record,
         table: &TableSettings,
     ) -> Result<Vec<String>, ChildError> {
-        drift(cx.clients, record, table.default_route.as_ref()).await
+        let known = cx.env.reads.table(&record.physical_id);
+        drift_known(cx.clients, record, table.default_route.as_ref(), known).await
     }
 
     fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {

@@ -16,6 +16,7 @@ use aws_sdk_ec2::types::{
 use super::ec2_tags::{delete_retrying, filter, Owner};
 use super::error::ChildError;
 use super::kind::{ChildKind, Cx, Inputs};
+use super::reads::Known;
 use super::subnet;
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
@@ -458,12 +459,27 @@ pub async fn drift(
     record: &Record,
     rules: &Rules,
 ) -> Result<Vec<String>, ChildError> {
+    drift_known(clients, record, rules, Known::Unknown).await
+}
+
+/// [`drift`], with the group as a refresh read it ahead.
+async fn drift_known(
+    clients: &AwsClients,
+    record: &Record,
+    rules: &Rules,
+    known: Known<'_, SecurityGroup>,
+) -> Result<Vec<String>, ChildError> {
+    let found = match known {
+        Known::Found(group) => Some(group.clone()),
+        Known::Missing => None,
+        Known::Unknown => describe(clients, &record.physical_id).await?,
+    };
     let name = record
         .attributes
         .get(LOGICAL_ID_ATTRIBUTE)
         .map_or(record.kind.as_str(), String::as_str);
     let label = format!("{name} ({})", record.physical_id);
-    let Some(group) = describe(clients, &record.physical_id).await? else {
+    let Some(group) = found else {
         return Ok(vec![format!(
             "{label}: deleted outside the engine; apply recreates it"
         )]);
@@ -516,8 +532,14 @@ pub async fn empty_default_group(clients: &AwsClients, vpc_id: &str) -> Result<(
 pub async fn default_group_rules(
     clients: &AwsClients,
     vpc_id: &str,
+    known: Known<'_, SecurityGroup>,
 ) -> Result<Vec<String>, ChildError> {
-    let Some((id, held)) = default_group_rules_by_direction(clients, vpc_id).await? else {
+    let held = match known {
+        Known::Found(group) => Some(rules_by_direction(group)),
+        Known::Missing => None,
+        Known::Unknown => default_group_rules_by_direction(clients, vpc_id).await?,
+    };
+    let Some((id, held)) = held else {
         return Ok(Vec::new());
     };
     Ok(held
@@ -539,15 +561,20 @@ async fn default_group_rules_by_direction(
     clients: &AwsClients,
     vpc_id: &str,
 ) -> Result<Option<(String, [(Direction, Vec<Rule>); 2])>, ChildError> {
-    Ok(default_group(clients, vpc_id).await?.map(|group| {
-        (
-            group.group_id().unwrap_or_default().to_string(),
-            [
-                (Direction::Ingress, rules_of(group.ip_permissions())),
-                (Direction::Egress, rules_of(group.ip_permissions_egress())),
-            ],
-        )
-    }))
+    Ok(default_group(clients, vpc_id)
+        .await?
+        .map(|group| rules_by_direction(&group)))
+}
+
+/// A group's id and its rules, ingress then egress.
+fn rules_by_direction(group: &SecurityGroup) -> (String, [(Direction, Vec<Rule>); 2]) {
+    (
+        group.group_id().unwrap_or_default().to_string(),
+        [
+            (Direction::Ingress, rules_of(group.ip_permissions())),
+            (Direction::Egress, rules_of(group.ip_permissions_egress())),
+        ],
+    )
 }
 
 async fn default_group(
@@ -691,7 +718,8 @@ macro_rules! group_methods {
             record: &Record,
             group: &GroupSettings,
         ) -> Result<Vec<String>, ChildError> {
-            drift(cx.clients, record, &group.rules).await
+            let known = cx.env.reads.group(&record.physical_id);
+            drift_known(cx.clients, record, &group.rules, known).await
         }
 
         fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {

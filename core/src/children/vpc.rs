@@ -162,7 +162,8 @@ impl ChildKind for kinds::Vpc {
         record: &Record,
         _: &Cidr,
     ) -> Result<Vec<String>, ChildError> {
-        security_group::default_group_rules(cx.clients, &record.physical_id).await
+        let known = cx.env.reads.default_group(&record.physical_id);
+        security_group::default_group_rules(cx.clients, &record.physical_id, known).await
     }
 
     fn is_stale(&self, _cx: &Cx<'_>, record: &Record) -> bool {
