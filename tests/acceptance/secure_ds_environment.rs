@@ -598,13 +598,22 @@ resource "sagemaker_secure_ds_environment" "team" {{
     );
     let work = Workdir::new(&emulator.endpoint);
     work.write_config(&hcl.replace("{nat}", "false"));
-    // An S3 endpoint open to every bucket (AWS's default policy) is refused, saying why.
+    // An S3 endpoint open to every bucket (AWS's default policy) is refused at plan, saying
+    // why, on its attribute, before anything is made.
+    let untouched = counts(&emulator);
     let refused = work.terraform(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     assert_ne!(refused.code, 0, "an open S3 endpoint was accepted");
+    let text = refused.text();
     assert!(
-        refused.text().contains(&endpoint_id) && refused.text().contains("every bucket"),
-        "{}",
-        refused.text()
+        text.contains(&endpoint_id)
+            && text.contains("every bucket")
+            && text.contains("Brought S3 Endpoint Not Usable"),
+        "{text}"
+    );
+    assert_eq!(
+        counts(&emulator),
+        untouched,
+        "a refused plan made something"
     );
     // Limited to the environment's buckets (what a network team would do), it is used.
     let limited = serde_json::json!({

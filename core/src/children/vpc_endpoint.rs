@@ -345,6 +345,20 @@ pub async fn read_existing(
     }
 }
 
+/// Why the brought S3 endpoint `endpoint_id` cannot serve an environment in `vpc_id`, if it
+/// cannot (not existing included): what plan checks before anything is made.
+pub(crate) async fn brought_s3_endpoint_check(
+    clients: &AwsClients,
+    endpoint_id: &str,
+    vpc_id: &str,
+) -> Result<Option<String>, AwsCallError> {
+    let expected = format!("com.amazonaws.{}.s3", clients.region);
+    Ok(match describe(clients, endpoint_id).await? {
+        Some(found) if !is_gone(&found) => brought_s3_endpoint_problem(&found, vpc_id, &expected),
+        _ => Some("does not exist in this account and region".to_string()),
+    })
+}
+
 /// Why a brought S3 endpoint cannot serve the environment, if it cannot: it must be the S3
 /// gateway endpoint of the environment's VPC (the buckets' policies admit only it), and its
 /// policy must not allow every bucket (the environment's own endpoint allows its buckets and the

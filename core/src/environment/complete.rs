@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::aws::{AwsCallError, AwsClients};
 use crate::children::ec2_tags::{filter, filter_values};
 use crate::children::role::get_role;
-use crate::children::vpc_endpoint::interface_service_name;
+use crate::children::vpc_endpoint::{brought_s3_endpoint_check, interface_service_name};
 use crate::ids::ENVIRONMENT_TAG;
 use crate::spec::{AttrPath, EnvironmentSpec, ValidationErrors};
 
@@ -52,6 +52,7 @@ pub async fn complete(
     check_nat(clients, &spec, &mut errors).await;
     check_endpoint_services(clients, &spec, &mut errors).await;
     check_brought_roles(clients, &spec, &mut errors).await;
+    check_brought_s3_endpoint(clients, &spec, &mut errors).await;
     errors.into_result().map(|()| spec)
 }
 
@@ -164,6 +165,29 @@ async fn check_brought_roles(
             ),
             Err(err) => errors.push(path, "Cannot Read the Brought Role", err.to_string()),
         }
+    }
+}
+
+/// A brought S3 gateway endpoint must be the VPC's and must not let data out to every bucket
+/// (the apply checks it again when it reads the endpoint).
+async fn check_brought_s3_endpoint(
+    clients: &AwsClients,
+    spec: &EnvironmentSpec,
+    errors: &mut ValidationErrors,
+) {
+    let (Some(vpc_id), Some(id)) = (&spec.network.vpc_id, &spec.network.existing_s3_endpoint_id)
+    else {
+        return;
+    };
+    let path = AttrPath::attr("network").then("existing_s3_endpoint_id");
+    match brought_s3_endpoint_check(clients, id, vpc_id).await {
+        Ok(None) => {}
+        Ok(Some(why)) => errors.push(
+            path,
+            "Brought S3 Endpoint Not Usable",
+            format!("S3 endpoint {id} {why}"),
+        ),
+        Err(err) => errors.push(path, "Cannot Read the Brought S3 Endpoint", err.to_string()),
     }
 }
 

@@ -99,7 +99,7 @@ fn network() -> Block {
             ("create_nat_gateways", optional_with_default(AttributeType::Bool, "One NAT gateway per zone in public subnets, behind one internet gateway. Default `false`: then the environment has no internet gateway at all. For an existing VPC that already has an internet gateway, plan fails and says what to do.")),
             ("public_subnet_cidrs", optional_with_default(list_of_strings(), "With NAT: one public subnet CIDR per zone. Default: `/20` slices from the middle of `vpc_cidr`. Replaces when changed.")),
             ("interface_endpoints", optional_with_default(set_of_strings(), "Interface endpoint service names after `com.amazonaws.<region>.` (`sts`, `sagemaker.api`, `studio`, ...), each with private DNS in every private subnet. Default: the 17 services Studio, jobs, pipelines and SageMaker Projects call. Added and removed in place.")),
-            ("existing_s3_endpoint_id", optional(AttributeType::String, "An existing S3 gateway endpoint of `vpc_id` to use instead of creating one (bring your own VPC). Its policy must not allow every bucket (AWS's default full access): the apply refuses it, as it would let data be copied to any bucket. Replaces when changed.")),
+            ("existing_s3_endpoint_id", optional(AttributeType::String, "An existing S3 gateway endpoint of `vpc_id` to use instead of creating one (bring your own VPC). Its policy must not allow every bucket (AWS's default full access): the plan refuses it, as it would let data be copied to any bucket. Replaces when changed.")),
         ],
         vec![("flow_logs", NestedBlock::Group(flow_logs()))],
     )
