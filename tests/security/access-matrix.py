@@ -91,6 +91,7 @@ from principalmapper.querying import local_policy_simulation as lps  # noqa: E40
 from principalmapper.querying import query_interface  # noqa: E402
 from principalmapper.util import arns  # noqa: E402
 from principalmapper.util.case_insensitive_dict import CaseInsensitiveDict  # noqa: E402
+from tables import table  # noqa: E402  (tests/security/tables.py, beside this script)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -334,19 +335,6 @@ def show_context(row: dict, labels: dict) -> list:
     if row.get("via"):
         lines.append(f"via the {row['via']} endpoint")
     return lines or ["-"]
-
-
-def table(rows: list, headers: list) -> str:
-    """An aligned table; a cell that is a list spans one line per item."""
-    cells = [[c if isinstance(c, list) else [str(c)] for c in r] for r in [headers] + rows]
-    widths = [max(len(line) for r in cells for line in r[i]) for i in range(len(headers))]
-    out = []
-    for n, r in enumerate(cells):
-        for k in range(max(len(c) for c in r)):
-            out.append(" | ".join((c[k] if k < len(c) else "").ljust(w) for c, w in zip(r, widths)).rstrip())
-        if n == 0:
-            out.append("-+-".join("-" * w for w in widths))
-    return "\n".join(out)
 
 
 def load_matrix(path: str) -> dict:

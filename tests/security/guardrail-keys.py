@@ -29,6 +29,8 @@ import sys
 
 from policy_sentry.querying.actions import get_action_data, get_actions_for_service
 
+from tables import table  # tests/security/tables.py, beside this script
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_DIR = os.path.join(ROOT, "build", "security", "engine-policies")
 
@@ -58,19 +60,6 @@ def keys_of(action: str) -> list:
     # Union over the action's rows; `sagemaker:ResourceTag/${TagKey}` stands for any tag key.
     return [re.compile(re.sub(r"\\\$\\\{[^}]*\\\}", ".+", re.escape(k)) + r"\Z", re.I)
             for row in get_action_data(service, name).get(service, []) for k in row["condition_keys"]]
-
-
-def table(rows: list, headers: list) -> str:
-    """An aligned table; a cell that is a list spans one line per item (as access-matrix.py)."""
-    cells = [[c if isinstance(c, list) else [str(c)] for c in r] for r in [headers] + rows]
-    widths = [max(len(line) for r in cells for line in r[i]) for i in range(len(headers))]
-    out = []
-    for n, r in enumerate(cells):
-        for k in range(max(len(c) for c in r)):
-            out.append(" | ".join((c[k] if k < len(c) else "").ljust(w) for c, w in zip(r, widths)).rstrip())
-        if n == 0:
-            out.append("-+-".join("-" * w for w in widths))
-    return "\n".join(out)
 
 
 def run(dir_: str) -> int:

@@ -38,6 +38,20 @@ pub enum Known<'a, T> {
     Missing,
 }
 
+impl<T: Clone> Known<'_, T> {
+    /// The resource: as read ahead, or by `read` when it was not.
+    pub async fn or_read<E, F>(self, read: F) -> Result<Option<T>, E>
+    where
+        F: std::future::Future<Output = Result<Option<T>, E>>,
+    {
+        match self {
+            Known::Found(found) => Ok(Some(found.clone())),
+            Known::Missing => Ok(None),
+            Known::Unknown => read.await,
+        }
+    }
+}
+
 impl Reads {
     /// Reads ahead what the children recorded in `ledger` will need. A failed read leaves its
     /// group unread (`Known::Unknown`): the children then read for themselves and report the
@@ -113,40 +127,40 @@ fn vpc_filter(vpc_id: &str) -> Filter {
     Filter::builder().name("vpc-id").values(vpc_id).build()
 }
 
-/// Every security group of `vpc_id` in one call; `None` when the answer is partial (a next
-/// page) or the call failed, so that no group is taken for deleted by mistake.
+/// Every security group of `vpc_id` in one call.
 async fn read_groups(clients: &AwsClients, vpc_id: &str) -> Option<Vec<SecurityGroup>> {
-    match clients
+    let answer = clients
         .ec2
         .describe_security_groups()
         .filters(vpc_filter(vpc_id))
         .send()
         .await
-    {
-        Ok(out) if out.next_token().is_none() => Some(out.security_groups().to_vec()),
-        Ok(_) => None,
-        Err(e) => {
-            let err = AwsCallError::from_sdk("ec2", "DescribeSecurityGroups", e);
-            tracing::debug!(error = %err, "security groups not read ahead");
-            None
-        }
-    }
+        .map(|out| (out.security_groups().to_vec(), out.next_token().is_some()))
+        .map_err(|e| AwsCallError::from_sdk("ec2", "DescribeSecurityGroups", e));
+    whole(answer)
 }
 
-/// Every route table of `vpc_id` in one call; `None` as for [`read_groups`].
+/// Every route table of `vpc_id` in one call.
 async fn read_tables(clients: &AwsClients, vpc_id: &str) -> Option<Vec<RouteTable>> {
-    match clients
+    let answer = clients
         .ec2
         .describe_route_tables()
         .filters(vpc_filter(vpc_id))
         .send()
         .await
-    {
-        Ok(out) if out.next_token().is_none() => Some(out.route_tables().to_vec()),
-        Ok(_) => None,
-        Err(e) => {
-            let err = AwsCallError::from_sdk("ec2", "DescribeRouteTables", e);
-            tracing::debug!(error = %err, "route tables not read ahead");
+        .map(|out| (out.route_tables().to_vec(), out.next_token().is_some()))
+        .map_err(|e| AwsCallError::from_sdk("ec2", "DescribeRouteTables", e));
+    whole(answer)
+}
+
+/// The items of an answer that holds them all; `None` when it is partial (a next page) or the
+/// call failed, so that nothing is taken for deleted by mistake.
+fn whole<T>(answer: Result<(Vec<T>, bool), AwsCallError>) -> Option<Vec<T>> {
+    match answer {
+        Ok((items, false)) => Some(items),
+        Ok((_, true)) => None,
+        Err(err) => {
+            tracing::debug!(error = %err, "not read ahead: each child reads for itself");
             None
         }
     }

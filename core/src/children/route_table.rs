@@ -273,11 +273,9 @@ async fn drift_known(
     known: Known<'_, RouteTable>,
 ) -> Result<Vec<String>, ChildError> {
     let label = label(record);
-    let found = match known {
-        Known::Found(table) => Some(table.clone()),
-        Known::Missing => None,
-        Known::Unknown => describe(clients, &record.physical_id).await?,
-    };
+    let found = known
+        .or_read(describe(clients, &record.physical_id))
+        .await?;
     let Some(table) = found else {
         return Ok(vec![format!(
             "{label}: deleted outside the engine; apply recreates it"

@@ -469,11 +469,9 @@ async fn drift_known(
     rules: &Rules,
     known: Known<'_, SecurityGroup>,
 ) -> Result<Vec<String>, ChildError> {
-    let found = match known {
-        Known::Found(group) => Some(group.clone()),
-        Known::Missing => None,
-        Known::Unknown => describe(clients, &record.physical_id).await?,
-    };
+    let found = known
+        .or_read(describe(clients, &record.physical_id))
+        .await?;
     let name = record
         .attributes
         .get(LOGICAL_ID_ATTRIBUTE)

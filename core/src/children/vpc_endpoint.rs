@@ -157,11 +157,9 @@ async fn drift_known(
     settings: &EndpointSettings,
     known: Known<'_, VpcEndpoint>,
 ) -> Result<Vec<String>, ChildError> {
-    let found = match known {
-        Known::Found(found) => Some(found.clone()),
-        Known::Missing => None,
-        Known::Unknown => describe(clients, &record.physical_id).await?,
-    };
+    let found = known
+        .or_read(describe(clients, &record.physical_id))
+        .await?;
     let name = record
         .attributes
         .get(LOGICAL_ID_ATTRIBUTE)

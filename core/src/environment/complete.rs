@@ -9,6 +9,7 @@ use crate::children::ec2_tags::{filter, filter_values};
 use crate::children::role::get_role;
 use crate::children::vpc_endpoint::{brought_s3_endpoint_check, interface_service_name};
 use crate::ids::ENVIRONMENT_TAG;
+use crate::policy::glob::glob_matches;
 use crate::spec::{AttrPath, EnvironmentSpec, ValidationErrors};
 
 /// `spec` as the engine will run it: validated (nothing is called while it has a problem), the
@@ -130,7 +131,7 @@ async fn check_brought_roles(
             continue; // the spec's own check names the malformed ARN
         };
         if let Some(pattern) = &iam.allowed_brought_roles {
-            if iam_glob_matches(pattern, path_and_name) {
+            if glob_matches(pattern, path_and_name) {
                 continue;
             }
         }
@@ -189,30 +190,6 @@ async fn check_brought_s3_endpoint(
         ),
         Err(err) => errors.push(path, "Cannot Read the Brought S3 Endpoint", err.to_string()),
     }
-}
-
-/// IAM's matching of a resource pattern: `*` any run of characters (`/` included), `?` one.
-fn iam_glob_matches(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    // Classic wildcard matching with one backtrack point for the last `*`.
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
 }
 
 /// An existing VPC with an internet gateway cannot take the environment's own NAT layout.
@@ -383,22 +360,4 @@ pub async fn internet_gateway_of(
         .iter()
         .find(|g| g.attachments().iter().any(|a| a.vpc_id() == Some(vpc_id)))
         .and_then(|g| g.internet_gateway_id().map(str::to_string)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn brought_role_patterns_match_as_iam_arns_do() {
-        assert!(iam_glob_matches("ds-*", "ds-execution"));
-        assert!(iam_glob_matches("ds-*", "ds-"));
-        assert!(iam_glob_matches("*", "team/ds-exec"));
-        assert!(iam_glob_matches("team/*-exec", "team/a/b-exec"));
-        assert!(iam_glob_matches("ds-?", "ds-1"));
-        assert!(!iam_glob_matches("ds-?", "ds-12"));
-        assert!(!iam_glob_matches("ds-*", "admin"));
-        assert!(!iam_glob_matches("ds-*", "team/ds-exec"));
-        assert!(!iam_glob_matches("", "x"));
-    }
 }

@@ -1,6 +1,7 @@
 //! IAM policy documents the engine writes, built as JSON values so tests can inspect them.
 
 pub mod environment;
+pub(crate) mod glob;
 pub mod projects_roles;
 
 use serde_json::{json, Value};

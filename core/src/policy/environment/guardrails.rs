@@ -895,24 +895,12 @@ mod tests {
         assert_eq!(combined_presence_checks(&buggy), ["\"DenyWithoutVpc\""]);
     }
 
-    /// IAM's action matching for a pattern with at most one `*` (what the guardrails use).
-    fn matches_pattern(pattern: &str, action: &str) -> bool {
-        match pattern.split_once('*') {
-            Some((head, tail)) => {
-                action.len() >= head.len() + tail.len()
-                    && action.starts_with(head)
-                    && action.ends_with(tail)
-            }
-            None => pattern == action,
-        }
-    }
-
     #[test]
     fn the_job_definition_pattern_matches_the_four_monitoring_definitions_only() {
         let matched: Vec<_> = KEYS_OF_ACTION
             .iter()
             .map(|(a, _)| *a)
-            .filter(|a| matches_pattern(JOB_DEFINITIONS.strip_prefix("sagemaker:").unwrap(), a))
+            .filter(|a| action_matches(JOB_DEFINITIONS.strip_prefix("sagemaker:").unwrap(), a))
             .collect();
         assert_eq!(
             matched,
@@ -923,10 +911,7 @@ mod tests {
                 "CreateModelQualityJobDefinition"
             ]
         );
-        assert!(!matches_pattern(
-            "Create*JobDefinition",
-            "CreateTrainingJob"
-        ));
+        assert!(!action_matches("Create*JobDefinition", "CreateTrainingJob"));
     }
 
     #[test]
@@ -937,7 +922,7 @@ mod tests {
                 let pattern = action.strip_prefix("sagemaker:").unwrap();
                 let matched: Vec<_> = KEYS_OF_ACTION
                     .iter()
-                    .filter(|(a, _)| matches_pattern(pattern, a))
+                    .filter(|(a, _)| action_matches(pattern, a))
                     .collect();
                 assert!(
                     !matched.is_empty(),

@@ -98,6 +98,8 @@ pub(crate) mod test_support {
     use super::EnvironmentFacts;
     use serde_json::Value;
 
+    pub(crate) use crate::policy::glob::{action_matches, glob_matches};
+
     pub(crate) fn facts() -> EnvironmentFacts {
         EnvironmentFacts {
             partition: "aws".into(),
@@ -162,45 +164,6 @@ pub(crate) mod test_support {
                 }
             }
         }
-    }
-
-    /// IAM action matching: case-insensitive, `*` for any run of characters, `?` for one.
-    pub(crate) fn action_matches(pattern: &str, action: &str) -> bool {
-        glob(
-            pattern.to_ascii_lowercase().as_bytes(),
-            action.to_ascii_lowercase().as_bytes(),
-        )
-    }
-
-    /// IAM ARN/string matching (`StringLike`, `ArnLike`, `Resource`): case-sensitive.
-    pub(crate) fn glob_matches(pattern: &str, text: &str) -> bool {
-        glob(pattern.as_bytes(), text.as_bytes())
-    }
-
-    fn glob(p: &[u8], t: &[u8]) -> bool {
-        match (p.first(), t.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => glob(&p[1..], t) || (!t.is_empty() && glob(p, &t[1..])),
-            (Some(b'?'), Some(_)) => glob(&p[1..], &t[1..]),
-            (Some(a), Some(b)) if a == b => glob(&p[1..], &t[1..]),
-            _ => false,
-        }
-    }
-
-    #[test]
-    fn glob_follows_iam_wildcards() {
-        assert!(action_matches("kms:Describe*", "kms:DescribeKey"));
-        assert!(action_matches("S3:getobject", "s3:GetObject"));
-        assert!(!action_matches("kms:Get*", "kms:GenerateDataKey"));
-        assert!(glob_matches(
-            "arn:aws:s3:::*sagemaker*",
-            "arn:aws:s3:::b/sagemaker-x"
-        ));
-        assert!(!glob_matches(
-            "arn:aws:s3:::sagemaker-*",
-            "arn:aws:s3:::SageMaker-x"
-        ));
-        assert!(glob_matches("a?c", "abc") && !glob_matches("a?c", "ac"));
     }
 
     #[test]

@@ -544,10 +544,15 @@ fn is_complete(prior: &State, ledger: &Ledger) -> bool {
         .unwrap_or(false)
 }
 
-/// The id (`<name>-<stage>`) of the environment `state` plans, when both are known.
+/// The id of the environment `state` plans, when its name and stage are known.
 fn environment_id(state: &State) -> Option<String> {
-    match (&state.name, &state.stage) {
-        (Value::Value(name), Value::Value(stage)) => Some(format!("{name}-{stage}")),
+    match (
+        &state.name,
+        state.stage.as_ref_option().and_then(|s| Stage::parse(s)),
+    ) {
+        (Value::Value(name), Some(stage)) => {
+            Some(EnvironmentSpec::named(name, stage).environment_id())
+        }
         _ => None,
     }
 }
