@@ -12,9 +12,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use secure_mlops_core::spec::{
-    AttrPath, AuthMode, Choice, EfsRetention, EnvironmentSpec, FlowLogsSpec, GuardrailSpec,
-    IamSpec, NetworkSpec, PathStep, ProfilePersona, ProjectsEnablementSpec, Stage, StorageSpec,
-    StudioAccessSpec, StudioSpec, UserProfileSpec, ValidationErrors,
+    AttrPath, AuthMode, Choice, DefaultSpaceSpec, EfsRetention, EnvironmentSpec, FlowLogsSpec,
+    GuardrailSpec, IamSpec, IdleShutdownSpec, NetworkSpec, PathStep, ProfilePersona,
+    ProjectsEnablementSpec, Stage, StorageSpec, StudioAccessSpec, StudioSpec, UserProfileSpec,
+    ValidationErrors,
 };
 use serde_json::{Map, Value};
 
@@ -210,6 +211,42 @@ impl<'v> Object<'v> {
             },
             Some(other) => {
                 errors.push(&path, format!("{} is not a whole number", show(other)));
+                default
+            }
+        }
+    }
+
+    /// A whole number that fits a `u32` (minutes, gigabytes), or `None` when not set (an empty
+    /// string is not set, as from a template parameter left blank).
+    fn count(&mut self, key: &'static str, errors: &mut PropertyErrors) -> Option<u32> {
+        let given = match self.get(key) {
+            None => return None,
+            Some(Value::String(s)) if s.is_empty() => return None,
+            Some(_) => self.integer(key, -1, errors),
+        };
+        match u32::try_from(given) {
+            Ok(n) => Some(n),
+            Err(_) => {
+                // integer() reported text that is not a number already.
+                if !errors.0.iter().any(|x| x.path == self.at(key)) {
+                    errors.push(&self.at(key), format!("{given} is not a count"));
+                }
+                None
+            }
+        }
+    }
+
+    /// `ENABLED` or `DISABLED`, as SageMaker spells a feature's status.
+    fn feature(&mut self, key: &'static str, default: bool, errors: &mut PropertyErrors) -> bool {
+        match self.string(key, errors).as_deref() {
+            None | Some("") => default,
+            Some("ENABLED") => true,
+            Some("DISABLED") => false,
+            Some(other) => {
+                errors.push(
+                    &self.at(key),
+                    format!("{other:?} must be \"ENABLED\" or \"DISABLED\""),
+                );
                 default
             }
         }
@@ -542,6 +579,7 @@ fn read_guardrails(root: &mut Object<'_>, e: &mut PropertyErrors) -> GuardrailSp
 fn read_studio(root: &mut Object<'_>, e: &mut PropertyErrors) -> StudioSpec {
     let mut studio = Object::new("Studio", root.get("Studio"), e);
     let user_profiles = read_user_profiles(&mut studio, e);
+    let defaults = StudioSpec::default();
     let spec = StudioSpec {
         // Studio is the point of the environment: on unless switched off (as in Terraform).
         enabled: studio.boolean("Enabled", true, e),
@@ -569,12 +607,41 @@ fn read_studio(root: &mut Object<'_>, e: &mut PropertyErrors) -> StudioSpec {
             access.finish(&[], e);
             spec
         },
+        idle_shutdown: {
+            let mut idle = Object::new("Studio.IdleShutdown", studio.get("IdleShutdown"), e);
+            let spec = IdleShutdownSpec {
+                enabled: idle.boolean("Enabled", defaults.idle_shutdown.enabled, e),
+                idle_minutes: idle
+                    .count("IdleMinutes", e)
+                    .unwrap_or(defaults.idle_shutdown.idle_minutes),
+            };
+            idle.finish(&[], e);
+            spec
+        },
+        default_space: {
+            let mut space = Object::new("Studio.DefaultSpace", studio.get("DefaultSpace"), e);
+            let spec = DefaultSpaceSpec {
+                storage_gb: space
+                    .count("StorageGb", e)
+                    .unwrap_or(defaults.default_space.storage_gb),
+                max_storage_gb: space
+                    .count("MaxStorageGb", e)
+                    .unwrap_or(defaults.default_space.max_storage_gb),
+            };
+            space.finish(&[], e);
+            spec
+        },
+        hidden_apps: studio
+            .list("HiddenApps", e)
+            .map(|apps| apps.into_iter().filter(|a| !a.is_empty()).collect())
+            .unwrap_or(defaults.hidden_apps),
+        docker_access: studio.feature("DockerAccess", false, e),
     };
     studio.finish(&[], e);
     spec
 }
 
-/// `Studio.UserProfiles`: a map of name to `{Persona, SsoUserName}`, or `"name=persona"` strings
+/// `Studio.UserProfiles`: a map of name to `{Persona, SsoUserName, IdleMinutes}`, or `"name=persona"` strings
 /// (IAM domains only: those profiles name no IAM Identity Center user).
 fn read_user_profiles(
     studio: &mut Object<'_>,
@@ -593,6 +660,7 @@ fn read_user_profiles(
                     UserProfileSpec {
                         persona,
                         sso_user_name: None,
+                        idle_minutes: None,
                     },
                 );
             }
@@ -616,12 +684,14 @@ fn read_user_profiles(
                 )
             };
             let sso_user_name = profile.string("SsoUserName", e);
+            let idle_minutes = profile.count("IdleMinutes", e);
             profile.finish(&[], e);
             user_profiles.insert(
                 profile_name.clone(),
                 UserProfileSpec {
                     persona,
                     sso_user_name,
+                    idle_minutes,
                 },
             );
         }

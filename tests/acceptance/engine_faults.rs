@@ -59,6 +59,7 @@ fn spec() -> EnvironmentSpec {
     let profile = |persona| UserProfileSpec {
         persona,
         sso_user_name: None,
+        idle_minutes: None,
     };
     EnvironmentSpec {
         name: "faulty".into(),

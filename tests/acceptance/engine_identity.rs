@@ -38,6 +38,7 @@ fn sso_spec(user: &str) -> EnvironmentSpec {
                 UserProfileSpec {
                     persona: ProfilePersona::DATA_SCIENTIST,
                     sso_user_name: Some(user.to_string()),
+                    idle_minutes: None,
                 },
             )]),
             ..Default::default()

@@ -19,7 +19,8 @@ use secure_mlops_core::children::error::ChildError;
 use secure_mlops_core::children::security_group::{self, Allow, Rules};
 use secure_mlops_core::children::{studio_leftovers, subnet, user_profile, vpc};
 use secure_mlops_core::engine::Record;
-use secure_mlops_core::spec::{AuthMode, EfsRetention};
+use secure_mlops_core::graph::environment::StudioPlatform;
+use secure_mlops_core::spec::{AuthMode, EfsRetention, StudioSpec};
 use secure_mlops_core::wait::Deadline;
 
 const ENV_ID: &str = "team-a-dev";
@@ -142,6 +143,8 @@ impl World {
             kms_key_arn: self.key_arn.clone(),
             execution_role_arn: self.execution_role.clone(),
             security_group_id: self.group_id.clone(),
+            platform: StudioPlatform::of(&StudioSpec::default()),
+            account_id: self.clients.account_id.clone(),
         }
     }
 
@@ -193,11 +196,8 @@ impl World {
                 &self.clients,
                 self.f.owner(&logical),
                 &self.f.tags,
-                domain_id,
                 name,
-                &self.data_scientist_role,
-                &self.group_id,
-                None,
+                &self.profile_settings(domain_id),
                 deadline(),
             ))
             .await,
@@ -205,13 +205,18 @@ impl World {
     }
 
     async fn profile_drift(&self, record: &Record) -> Result<Vec<String>, ChildError> {
-        user_profile::drift(
-            &self.clients,
-            record,
-            &self.data_scientist_role,
-            &self.group_id,
-        )
-        .await
+        let domain_id = record.attributes["domain_id"].clone();
+        user_profile::drift(&self.clients, record, &self.profile_settings(&domain_id)).await
+    }
+
+    fn profile_settings(&self, domain_id: &str) -> user_profile::ProfileSettings {
+        user_profile::ProfileSettings {
+            domain_id: domain_id.to_string(),
+            role_arn: self.data_scientist_role.clone(),
+            security_group_id: self.group_id.clone(),
+            sso_user_name: None,
+            idle_minutes: Some(60),
+        }
     }
 
     /// Starts the default Jupyter server of `profile`, as a user opening Studio does.

@@ -46,6 +46,7 @@ fn spec() -> EnvironmentSpec {
             UserProfileSpec {
                 persona,
                 sso_user_name: None,
+                idle_minutes: None,
             },
         );
     }

@@ -905,6 +905,204 @@ async fn a_guardrail_option_changes_the_policy_in_place() {
     work.destroy();
 }
 
+/// The domain's idle timeout (JupyterLab) and Docker access, and a profile's idle timeout.
+async fn studio_platform(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+    profile: &str,
+) -> (Option<i32>, Option<i32>, String, Option<i32>) {
+    let domain = sagemaker
+        .describe_domain()
+        .domain_id(domain_id)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeDomain: {e:?}"));
+    let idle = |s: Option<&aws_sdk_sagemaker::types::JupyterLabAppSettings>| {
+        s.and_then(|s| s.app_lifecycle_management())
+            .and_then(|l| l.idle_settings())
+            .and_then(|i| i.idle_timeout_in_minutes())
+    };
+    let user = idle(
+        domain
+            .default_user_settings()
+            .and_then(|u| u.jupyter_lab_app_settings()),
+    );
+    let space = idle(
+        domain
+            .default_space_settings()
+            .and_then(|u| u.jupyter_lab_app_settings()),
+    );
+    let docker = domain
+        .domain_settings()
+        .and_then(|d| d.docker_settings())
+        .and_then(|d| d.enable_docker_access())
+        .map_or("unset", |a| a.as_str())
+        .to_string();
+    let profile = sagemaker
+        .describe_user_profile()
+        .domain_id(domain_id)
+        .user_profile_name(profile)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeUserProfile: {e:?}"));
+    let own = idle(
+        profile
+            .user_settings()
+            .and_then(|u| u.jupyter_lab_app_settings()),
+    );
+    (user, space, docker, own)
+}
+
+/// Studio's platform settings: the defaults are on the domain (idle shutdown after 60 minutes
+/// for users and spaces, Docker off, tags propagated, Canvas hidden) and its home file system
+/// carries the environment's tags; changing the idle timeouts is an in-place update of the
+/// domain and a profile; idle shutdown stretched and Docker switched on outside Terraform show
+/// as drift and apply puts them back.
+#[tokio::test(flavor = "multi_thread")]
+async fn studio_platform_settings_change_in_place_and_drift_is_repaired() {
+    let emulator = Emulator::start();
+    let before = counts(&emulator);
+    let options = Options {
+        name: "platform",
+        endpoints: Some(vec!["sts"]),
+        profiles: vec![("alice", "data_scientist")],
+        ..Default::default()
+    };
+    let work = Workdir::new(&emulator.endpoint);
+    work.write_config(&config(&options));
+    work.apply();
+    let values = work.resource_values(ADDRESS);
+    assert_eq!(values["studio"]["idle_shutdown"]["idle_minutes"], 60);
+    assert_eq!(values["studio"]["docker_access"], "DISABLED");
+    assert_eq!(
+        strings(&values["studio"]["hidden_apps"]),
+        ["Canvas", "RStudioServerPro"]
+    );
+    let domain_id = values["domain_id"].as_str().unwrap_or_default().to_string();
+    let vpc = state_vpc_id(&work);
+    let sagemaker = aws_sdk_sagemaker::Client::new(&emulator.sdk_config().await);
+    assert_eq!(
+        studio_platform(&sagemaker, &domain_id, "alice").await,
+        (Some(60), Some(60), "DISABLED".to_string(), Some(60))
+    );
+    let domain = sagemaker
+        .describe_domain()
+        .domain_id(&domain_id)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeDomain: {e:?}"));
+    assert_eq!(
+        domain.tag_propagation().map(|t| t.as_str()),
+        Some("ENABLED")
+    );
+    let efs_id = domain.home_efs_file_system_id().unwrap_or_default();
+    let efs = aws_sdk_efs::Client::new(&emulator.sdk_config().await);
+    let file_systems = efs
+        .describe_file_systems()
+        .file_system_id(efs_id)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeFileSystems: {e:?}"));
+    let tags: BTreeMap<String, String> = file_systems
+        .file_systems()
+        .iter()
+        .flat_map(|f| f.tags())
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect();
+    assert_eq!(
+        tags.get("secure-mlops:environment").map(String::as_str),
+        Some("platform-dev"),
+        "{tags:?}"
+    );
+    assert_eq!(tags.get("cost-center").map(String::as_str), Some("cc-1"));
+
+    // Longer timeouts, one of them for alice only: in place.
+    let changed = config(&options)
+        .replace(
+            "  studio {\n",
+            "  studio {\n    idle_shutdown {\n      idle_minutes = 120\n    }\n",
+        )
+        .replace(
+            "      persona = \"data_scientist\"\n",
+            "      persona = \"data_scientist\"\n      idle_minutes = 240\n",
+        );
+    work.write_config(&changed);
+    let plan = work.plan();
+    assert_eq!(plan.code, 2, "{}", plan.text());
+    let text = plan.text();
+    assert!(text.contains("will be updated in-place"), "{text}");
+    assert!(!text.contains("must be replaced"), "{text}");
+    work.apply();
+    assert_eq!(
+        studio_platform(&sagemaker, &domain_id, "alice").await,
+        (Some(120), Some(120), "DISABLED".to_string(), Some(240))
+    );
+    assert_eq!(state_vpc_id(&work), vpc, "the environment was replaced");
+    work.assert_plan_empty("after changing the idle timeouts");
+
+    // Outside Terraform: a year of idleness for everyone, and Docker on.
+    sagemaker
+        .update_domain()
+        .domain_id(&domain_id)
+        .default_user_settings(
+            aws_sdk_sagemaker::types::UserSettings::builder()
+                .jupyter_lab_app_settings(
+                    aws_sdk_sagemaker::types::JupyterLabAppSettings::builder()
+                        .app_lifecycle_management(
+                            aws_sdk_sagemaker::types::AppLifecycleManagement::builder()
+                                .idle_settings(
+                                    aws_sdk_sagemaker::types::IdleSettings::builder()
+                                        .lifecycle_management(
+                                            aws_sdk_sagemaker::types::LifecycleManagement::Enabled,
+                                        )
+                                        .idle_timeout_in_minutes(525_600)
+                                        .max_idle_timeout_in_minutes(525_600)
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .domain_settings_for_update(
+            aws_sdk_sagemaker::types::DomainSettingsForUpdate::builder()
+                .docker_settings(
+                    aws_sdk_sagemaker::types::DockerSettings::builder()
+                        .enable_docker_access(aws_sdk_sagemaker::types::FeatureStatus::Enabled)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("UpdateDomain: {e:?}"));
+    let run = work.plan();
+    assert_eq!(run.code, 2, "drift must show in the plan:\n{}", run.text());
+    assert!(
+        run.stdout
+            .contains("JupyterLab idle shutdown is 525600 minutes"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("Docker access is ENABLED"),
+        "{}",
+        run.stdout
+    );
+    work.apply();
+    work.assert_plan_empty("after repairing the platform settings");
+    assert_eq!(
+        studio_platform(&sagemaker, &domain_id, "alice").await,
+        (Some(120), Some(120), "DISABLED".to_string(), Some(240))
+    );
+    work.destroy();
+    let after = counts(&emulator);
+    for kind in ["sagemaker:domain", "sagemaker:user_profile", "ec2:vpc"] {
+        assert_eq!(after[kind], before[kind], "{kind} left behind");
+    }
+}
+
 /// A role brought into an environment must be tagged for it: untagged, the plan fails on the
 /// attribute and nothing is made; tagged by whoever governs it, the plan goes through.
 #[tokio::test(flavor = "multi_thread")]
@@ -1282,6 +1480,21 @@ const INVALID: &[(&str, &str, &str)] = &[
         "count_mismatch",
         r#"network { private_subnet_cidrs = ["10.0.0.0/24"] }"#,
         "network.private_subnet_cidrs",
+    ),
+    (
+        "idle_too_short",
+        "studio {\n    idle_shutdown { idle_minutes = 30 }\n  }",
+        "studio.idle_shutdown.idle_minutes",
+    ),
+    (
+        "unknown_app",
+        r#"studio { hidden_apps = ["Notebook"] }"#,
+        "studio.hidden_apps",
+    ),
+    (
+        "bad_docker",
+        r#"studio { docker_access = "yes" }"#,
+        "studio.docker_access",
     ),
     (
         "public_without_nat",

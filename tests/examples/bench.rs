@@ -63,6 +63,7 @@ fn spec(name: &str, nat: bool, zones: &[&str]) -> EnvironmentSpec {
             UserProfileSpec {
                 persona,
                 sso_user_name: None,
+                idle_minutes: None,
             },
         );
     }

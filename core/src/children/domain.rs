@@ -16,25 +16,29 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_sagemaker::operation::describe_domain::DescribeDomainOutput;
 use aws_sdk_sagemaker::types::{
     AppNetworkAccessType, AuthMode, DomainStatus, ExecutionRoleIdentityConfig, RetentionPolicy,
-    RetentionType, UserSettings,
+    RetentionType, TagPropagation, UserSettings,
 };
 
 use super::ec2_tags::Owner;
 use super::error::ChildError;
 use super::kind::{ChildKind, Cx, Inputs};
 use super::sagemaker::{
-    delete_accepted, domain_id_of, new_tags, none_when_gone, sagemaker_tags, user_settings,
-    while_role_propagates,
+    delete_accepted, domain_id_of, new_tags, none_when_gone, sagemaker_tags, while_role_propagates,
 };
 use super::studio_apps::{self, Scope};
 use super::studio_leftovers;
+use super::studio_settings::{
+    docker_differences, docker_settings, domain_user_settings, space_settings,
+    space_settings_differences, user_settings_differences,
+};
 use super::tags::owned_by;
 use super::user_profile;
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
 use crate::graph::environment as kinds;
-use crate::ids::RecordKind;
+use crate::graph::environment::StudioPlatform;
 use crate::ids::{KeyPurpose, LogicalId, Persona};
+use crate::ids::{RecordKind, ENVIRONMENT_TAG};
 use crate::spec::{Choice, EfsRetention};
 use crate::wait::{poll_until, Deadline, Poll};
 
@@ -68,6 +72,10 @@ pub struct DomainSettings {
     pub execution_role_arn: String,
     /// The security group of the users' apps.
     pub security_group_id: String,
+    /// Idle shutdown, spaces' storage, the web portal's apps, Docker.
+    pub platform: StudioPlatform,
+    /// The account whose images Docker may pull, when Docker is on.
+    pub account_id: String,
 }
 
 /// Adopts the domain named `settings.name` (only if tagged as this child) or creates it, waits
@@ -128,7 +136,67 @@ pub async fn ensure(
             return Err(unusable(&domain_id, &domain));
         }
     }
+    if let Some(efs) = domain.home_efs_file_system_id().filter(|e| !e.is_empty()) {
+        tag_home_file_system(clients, owner, tags, efs).await?;
+    }
     record(clients, &domain_id, &domain, settings)
+}
+
+/// Tags the home file system SageMaker made with the environment's tags (not as a child: the
+/// engine does not own it, SageMaker does), so a file system kept after the domain
+/// (`efs_retention = Retain`) is found by the environment's tag, and cost reports count it.
+/// Reads its tags first: nothing is written when they are there already.
+async fn tag_home_file_system(
+    clients: &AwsClients,
+    owner: Owner<'_>,
+    tags: &BTreeMap<String, String>,
+    file_system_id: &str,
+) -> Result<(), ChildError> {
+    let mut want = tags.clone();
+    want.entry("Name".to_string())
+        .or_insert_with(|| format!("{}-studio-home", owner.env_id));
+    want.insert(ENVIRONMENT_TAG.to_string(), owner.env_id.to_string());
+    let found = clients
+        .efs
+        .describe_file_systems()
+        .file_system_id(file_system_id)
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("efs", "DescribeFileSystems", e));
+    let have: BTreeMap<String, String> = match found {
+        Ok(out) => out
+            .file_systems()
+            .iter()
+            .flat_map(|fs| fs.tags())
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect(),
+        // Gone already (a domain made without one, or deleted outside): nothing to tag.
+        Err(err) if studio_leftovers::efs_gone(&err) => return Ok(()),
+        Err(err) => return Err(err.into()),
+    };
+    let missing: Vec<aws_sdk_efs::types::Tag> = want
+        .iter()
+        .filter(|(k, v)| have.get(*k) != Some(*v))
+        .filter_map(|(k, v)| {
+            aws_sdk_efs::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .ok()
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    clients
+        .efs
+        .tag_resource()
+        .resource_id(file_system_id)
+        .set_tags(Some(missing))
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("efs", "TagResource", e))?;
+    Ok(())
 }
 
 /// What differs between the domain in `record` and `settings`, one line each; empty when it
@@ -459,15 +527,25 @@ async fn create(
             .set_subnet_ids(Some(settings.subnet_ids.clone()))
             .kms_key_id(&settings.kms_key_arn)
             .app_network_access_type(AppNetworkAccessType::VpcOnly)
-            .default_user_settings(user_settings(
+            .default_user_settings(domain_user_settings(
                 &settings.execution_role_arn,
                 &settings.security_group_id,
+                &settings.platform,
+            ))
+            .default_space_settings(space_settings(
+                &settings.execution_role_arn,
+                &settings.security_group_id,
+                &settings.platform,
             ))
             .domain_settings(
                 aws_sdk_sagemaker::types::DomainSettings::builder()
                     .execution_role_identity_config(AUDITED_IDENTITY)
+                    .docker_settings(docker_settings(&settings.platform, &settings.account_id))
                     .build(),
             )
+            // Spaces and apps carry the domain's tags: cost reports and tag-based policies
+            // see the environment in them too.
+            .tag_propagation(TagPropagation::Enabled)
             .set_tags(Some(new_tags(owner, tags)))
             .send()
             .await
@@ -501,9 +579,9 @@ async fn create(
     }
 }
 
-/// Restores the default user settings; app network access and the audited identity only when
-/// they differ (AWS refuses to change either while apps run, so they are only sent when they
-/// must change).
+/// Restores the default user and space settings, Docker and tag propagation; app network
+/// access and the audited identity only when they differ (AWS refuses to change either while
+/// apps run, so they are only sent when they must change).
 async fn update(
     clients: &AwsClients,
     owner: Owner<'_>,
@@ -515,20 +593,27 @@ async fn update(
         .sagemaker
         .update_domain()
         .domain_id(domain_id)
-        .default_user_settings(user_settings(
+        .default_user_settings(domain_user_settings(
             &settings.execution_role_arn,
             &settings.security_group_id,
-        ));
+            &settings.platform,
+        ))
+        .default_space_settings(space_settings(
+            &settings.execution_role_arn,
+            &settings.security_group_id,
+            &settings.platform,
+        ))
+        .tag_propagation(TagPropagation::Enabled);
+    let docker = docker_settings(&settings.platform, &settings.account_id);
     if differs.access {
         call = call.app_network_access_type(AppNetworkAccessType::VpcOnly);
     }
+    let mut domain_settings =
+        aws_sdk_sagemaker::types::DomainSettingsForUpdate::builder().docker_settings(docker);
     if differs.identity {
-        call = call.domain_settings_for_update(
-            aws_sdk_sagemaker::types::DomainSettingsForUpdate::builder()
-                .execution_role_identity_config(AUDITED_IDENTITY)
-                .build(),
-        );
+        domain_settings = domain_settings.execution_role_identity_config(AUDITED_IDENTITY);
     }
+    call = call.domain_settings_for_update(domain_settings.build());
     let blocked_by_apps = differs.access || differs.identity;
     match call.send().await {
         Ok(_) => Ok(()),
@@ -710,6 +795,25 @@ fn mutable_differences(domain: &DescribeDomainOutput, settings: &DomainSettings)
             settings.security_group_id
         ));
     }
+    out.extend(user_settings_differences(defaults, &settings.platform));
+    out.extend(space_settings_differences(
+        domain.default_space_settings(),
+        &settings.execution_role_arn,
+        &settings.security_group_id,
+        &settings.platform,
+    ));
+    out.extend(docker_differences(
+        domain.domain_settings().and_then(|s| s.docker_settings()),
+        &settings.platform,
+        &settings.account_id,
+    ));
+    let propagation = domain.tag_propagation();
+    if propagation != Some(&TagPropagation::Enabled) {
+        out.push(format!(
+            "tag propagation is {}; apply sets ENABLED (spaces and apps carry the environment's tags)",
+            propagation.map_or("unset", |p| p.as_str())
+        ));
+    }
     out
 }
 
@@ -728,7 +832,7 @@ impl ChildKind for kinds::StudioDomain {
 
     /// In the private subnets, encrypted with the `studio` key, users running as the execution
     /// role behind the SageMaker security group.
-    fn desired(&self, _cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<DomainSettings, ChildError> {
+    fn desired(&self, cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<DomainSettings, ChildError> {
         Ok(DomainSettings {
             name: self.name.clone(),
             auth_mode: self.auth_mode,
@@ -737,6 +841,8 @@ impl ChildKind for kinds::StudioDomain {
             kms_key_arn: inputs.arn(&LogicalId::KmsKey(KeyPurpose::Studio))?,
             execution_role_arn: inputs.arn(&LogicalId::Role(Persona::Execution))?,
             security_group_id: inputs.physical_id(&LogicalId::SageMakerSecurityGroup)?,
+            platform: self.platform.clone(),
+            account_id: cx.clients.account_id.clone(),
         })
     }
 
@@ -778,6 +884,8 @@ mod tests {
             execution_role_arn: "arn:aws:iam::123456789012:role/secure-mlops/team-a-dev-execution"
                 .into(),
             security_group_id: "sg-1".into(),
+            platform: StudioPlatform::of(&crate::spec::StudioSpec::default()),
+            account_id: "123456789012".into(),
         }
     }
 
@@ -793,18 +901,33 @@ mod tests {
             .kms_key_id("1234-abcd")
             .auth_mode(AuthMode::Iam)
             .app_network_access_type(AppNetworkAccessType::VpcOnly)
-            .default_user_settings(user_settings(&s.execution_role_arn, &s.security_group_id))
+            .default_user_settings(domain_user_settings(
+                &s.execution_role_arn,
+                &s.security_group_id,
+                &s.platform,
+            ))
+            .default_space_settings(space_settings(
+                &s.execution_role_arn,
+                &s.security_group_id,
+                &s.platform,
+            ))
             .domain_settings(
                 aws_sdk_sagemaker::types::DomainSettings::builder()
                     .execution_role_identity_config(AUDITED_IDENTITY)
+                    .docker_settings(docker_settings(&s.platform, &s.account_id))
                     .build(),
             )
+            .tag_propagation(TagPropagation::Enabled)
     }
 
     #[test]
     fn a_domain_that_does_not_name_the_user_in_cloudtrail_is_repairable() {
         let d = compliant()
-            .domain_settings(aws_sdk_sagemaker::types::DomainSettings::builder().build())
+            .domain_settings(
+                aws_sdk_sagemaker::types::DomainSettings::builder()
+                    .docker_settings(docker_settings(&settings().platform, "123456789012"))
+                    .build(),
+            )
             .build();
         assert_eq!(
             mutable_differences(&d, &settings()),
@@ -832,7 +955,8 @@ mod tests {
             )
             .build();
         let diffs = mutable_differences(&d, &settings());
-        assert_eq!(diffs.len(), 3, "{diffs:?}");
+        // The three below, then the platform settings those user settings leave out.
+        assert_eq!(diffs.len(), 8, "{diffs:?}");
         assert_eq!(
             diffs[0],
             "app network access is PublicInternetOnly; apply sets VpcOnly"

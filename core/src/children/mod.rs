@@ -24,6 +24,7 @@ pub mod service_role;
 pub mod studio_apps;
 pub mod studio_leftovers;
 pub mod studio_scope;
+pub mod studio_settings;
 pub mod subnet;
 pub mod tags;
 pub mod user_profile;

@@ -1,9 +1,9 @@
-//! Helpers every SageMaker child uses: tags in and out, user settings, how a delete call's answer
+//! Helpers every SageMaker child uses: tags in and out, how a delete call's answer
 //! reads, and ids from ARNs.
 
 use std::collections::BTreeMap;
 
-use aws_sdk_sagemaker::types::{Tag, UserSettings};
+use aws_sdk_sagemaker::types::Tag;
 
 use super::ec2_tags::Owner;
 use super::tags::child_tags;
@@ -96,14 +96,6 @@ pub(crate) fn new_tags(owner: Owner<'_>, extra: &BTreeMap<String, String>) -> Ve
         .into_iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()
-}
-
-/// The settings every user gets unless their profile says otherwise.
-pub(crate) fn user_settings(execution_role_arn: &str, security_group_id: &str) -> UserSettings {
-    UserSettings::builder()
-        .execution_role(execution_role_arn)
-        .security_groups(security_group_id)
-        .build()
 }
 
 /// The domain id at the end of a domain ARN (`arn:aws:sagemaker:<region>:<account>:domain/<id>`).

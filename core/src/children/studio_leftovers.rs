@@ -158,7 +158,7 @@ pub fn references_to_others(
 }
 
 /// EFS names its not-found errors after the thing (`FileSystemNotFound`, `MountTargetNotFound`).
-fn efs_gone(err: &AwsCallError) -> bool {
+pub(crate) fn efs_gone(err: &AwsCallError) -> bool {
     err.is_not_found() || err.code.ends_with("NotFound")
 }
 

@@ -16,10 +16,9 @@ use aws_sdk_sagemaker::types::{UserProfileStatus, UserSettings};
 use super::ec2_tags::Owner;
 use super::error::ChildError;
 use super::kind::{ChildKind, Cx, Inputs};
-use super::sagemaker::{
-    delete_accepted, new_tags, sagemaker_tags, user_settings, while_role_propagates,
-};
+use super::sagemaker::{delete_accepted, new_tags, sagemaker_tags, while_role_propagates};
 use super::studio_apps::{self, Scope};
+use super::studio_settings::{idle_differences, profile_user_settings};
 use super::tags::owned_by;
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
@@ -39,21 +38,18 @@ pub const SSO_USER_ATTRIBUTE: &str = "sso_user_name";
 /// `SingleSignOnUserIdentifier`: the one kind of identifier SageMaker accepts.
 const SSO_USER_IDENTIFIER: &str = "UserName";
 
-/// Adopts the profile `name` of the domain (only if tagged as this child) or creates it, waits
-/// until it is in service, and sets its execution role and security group again when they
-/// differ, which repairs drift.
-#[allow(clippy::too_many_arguments)] // the signature the environment driver calls
+/// Adopts the profile `name` of the domain `at.domain_id` (only if tagged as this child) or
+/// creates it, waits until it is in service, and sets its execution role, security group and
+/// idle timeout again when they differ, which repairs drift.
 pub async fn ensure(
     clients: &AwsClients,
     owner: Owner<'_>,
     tags: &BTreeMap<String, String>,
-    domain_id: &str,
     name: &str,
-    execution_role_arn: &str,
-    security_group_id: &str,
-    sso_user_name: Option<&str>,
+    at: &ProfileSettings,
     deadline: Deadline,
 ) -> Result<Record, ChildError> {
+    let domain_id = at.domain_id.as_str();
     let tags = &profile_tags(tags, name);
     let mut existing = describe(clients, domain_id, name).await?;
     let adopted = existing.is_some();
@@ -66,25 +62,23 @@ pub async fn ensure(
         }
     }
     if existing.is_none() {
-        let at = ProfileSettings {
-            domain_id: domain_id.to_string(),
-            role_arn: execution_role_arn.to_string(),
-            security_group_id: security_group_id.to_string(),
-            sso_user_name: sso_user_name.map(String::from),
-        };
-        create(clients, owner, tags, name, &at, deadline).await?;
+        create(clients, owner, tags, name, at, deadline).await?;
     }
     let mut profile = wait_settled(clients, domain_id, name, deadline).await?;
     if profile.status() == Some(&UserProfileStatus::Failed) {
         return Err(unusable(domain_id, name, &profile));
     }
-    if !differences(&profile, execution_role_arn, security_group_id).is_empty() {
+    if !differences(&profile, at).is_empty() {
         clients
             .sagemaker
             .update_user_profile()
             .domain_id(domain_id)
             .user_profile_name(name)
-            .user_settings(user_settings(execution_role_arn, security_group_id))
+            .user_settings(profile_user_settings(
+                &at.role_arn,
+                &at.security_group_id,
+                at.idle_minutes,
+            ))
             .send()
             .await
             .map_err(|e| AwsCallError::from_sdk("sagemaker", "UpdateUserProfile", e))?;
@@ -104,7 +98,10 @@ pub async fn ensure(
         tag_user(clients, owner, tags, &arn, name).await?;
     }
     let mut attributes = BTreeMap::from([(DOMAIN_ID_ATTRIBUTE.to_string(), domain_id.to_string())]);
-    if let Some(user) = profile.single_sign_on_user_value().or(sso_user_name) {
+    if let Some(user) = profile
+        .single_sign_on_user_value()
+        .or(at.sso_user_name.as_deref())
+    {
         attributes.insert(SSO_USER_ATTRIBUTE.to_string(), user.to_string());
     }
     Ok(Record {
@@ -116,13 +113,12 @@ pub async fn ensure(
     })
 }
 
-/// What differs between the profile in `record` and the role and group it should have, one line
-/// each; empty when it complies. A profile deleted outside the engine is drift too.
+/// What differs between the profile in `record` and the role, group and idle timeout it should
+/// have, one line each; empty when it complies. A profile deleted outside the engine is drift too.
 pub async fn drift(
     clients: &AwsClients,
     record: &Record,
-    execution_role_arn: &str,
-    security_group_id: &str,
+    at: &ProfileSettings,
 ) -> Result<Vec<String>, ChildError> {
     let name = record.physical_id.as_str();
     let domain_id = domain_of(record)?;
@@ -153,7 +149,7 @@ pub async fn drift(
         )),
     }
     out.extend(
-        differences(&profile, execution_role_arn, security_group_id)
+        differences(&profile, at)
             .into_iter()
             .map(|d| format!("{label}: {d}")),
     );
@@ -318,7 +314,11 @@ async fn create(
             .create_user_profile()
             .domain_id(domain_id)
             .user_profile_name(name)
-            .user_settings(user_settings(&at.role_arn, &at.security_group_id))
+            .user_settings(profile_user_settings(
+                &at.role_arn,
+                &at.security_group_id,
+                at.idle_minutes,
+            ))
             .set_single_sign_on_user_identifier(
                 at.sso_user_name
                     .as_ref()
@@ -416,12 +416,10 @@ fn unusable(domain_id: &str, name: &str, p: &DescribeUserProfileOutput) -> Child
     }
 }
 
-/// What differs from the role and group the profile should have, in words.
-fn differences(
-    profile: &DescribeUserProfileOutput,
-    execution_role_arn: &str,
-    security_group_id: &str,
-) -> Vec<String> {
+/// What differs from the role, group and idle timeout the profile should have, in words.
+fn differences(profile: &DescribeUserProfileOutput, at: &ProfileSettings) -> Vec<String> {
+    let (execution_role_arn, security_group_id) =
+        (at.role_arn.as_str(), at.security_group_id.as_str());
     let settings = profile.user_settings();
     let mut out = Vec::new();
     let role = settings
@@ -445,6 +443,7 @@ fn differences(
             "security groups are {shown}; apply sets {security_group_id}"
         ));
     }
+    out.extend(idle_differences("its", settings, at.idle_minutes));
     out
 }
 
@@ -461,6 +460,8 @@ pub struct ProfileSettings {
     pub security_group_id: String,
     /// Its IAM Identity Center user name, when the domain signs in through IAM Identity Center.
     pub sso_user_name: Option<String>,
+    /// Minutes before its idle apps stop; `None`: never.
+    pub idle_minutes: Option<u32>,
 }
 
 impl ChildKind for kinds::StudioUserProfile {
@@ -472,21 +473,17 @@ impl ChildKind for kinds::StudioUserProfile {
             role_arn: inputs.arn(&LogicalId::Role(self.persona))?,
             security_group_id: inputs.physical_id(&LogicalId::SageMakerSecurityGroup)?,
             sso_user_name: self.sso_user_name.clone(),
+            idle_minutes: self.idle_minutes,
         })
     }
 
     async fn ensure(&self, cx: &Cx<'_>, at: &ProfileSettings) -> Result<Record, ChildError> {
-        let (domain, role, group) = (&at.domain_id, &at.role_arn, &at.security_group_id);
-        let (owner, tags) = (cx.owner(), cx.tags());
         ensure(
             cx.clients,
-            owner,
-            tags,
-            domain,
+            cx.owner(),
+            cx.tags(),
             &self.name,
-            role,
-            group,
-            at.sso_user_name.as_deref(),
+            at,
             cx.deadline,
         )
         .await
@@ -498,7 +495,7 @@ impl ChildKind for kinds::StudioUserProfile {
         record: &Record,
         at: &ProfileSettings,
     ) -> Result<Vec<String>, ChildError> {
-        drift(cx.clients, record, &at.role_arn, &at.security_group_id).await
+        drift(cx.clients, record, at).await
     }
 
     /// Another IAM Identity Center user is another profile: SageMaker cannot move one.
@@ -532,16 +529,36 @@ mod tests {
                     .build(),
             )
             .build();
-        assert!(differences(&p, "arn:aws:iam::1:role/ds", "sg-1").is_empty());
-        let d = differences(&p, "arn:aws:iam::1:role/admin", "sg-2");
+        let at = |role: &str, group: &str| ProfileSettings {
+            domain_id: "d-1".into(),
+            role_arn: role.into(),
+            security_group_id: group.into(),
+            sso_user_name: None,
+            idle_minutes: None,
+        };
+        let idle_off = idle_differences("its", p.user_settings(), None);
         assert_eq!(
-            d,
+            idle_off.len(),
+            2,
+            "no idle settings read back as not set: {idle_off:?}"
+        );
+        let d = differences(&p, &at("arn:aws:iam::1:role/ds", "sg-1"));
+        assert_eq!(d, idle_off);
+        let d = differences(&p, &at("arn:aws:iam::1:role/admin", "sg-2"));
+        assert_eq!(
+            d[..2],
             [
                 "execution role is arn:aws:iam::1:role/ds; apply sets arn:aws:iam::1:role/admin",
                 "security groups are sg-1; apply sets sg-2"
             ]
         );
         let empty = DescribeUserProfileOutput::builder().build();
-        assert_eq!(differences(&empty, "r", "sg-1").len(), 2);
+        assert_eq!(differences(&empty, &at("r", "sg-1")).len(), 4);
+        let compliant = DescribeUserProfileOutput::builder()
+            .user_settings(profile_user_settings("r", "sg-1", Some(90)))
+            .build();
+        let mut want = at("r", "sg-1");
+        want.idle_minutes = Some(90);
+        assert!(differences(&compliant, &want).is_empty());
     }
 }

@@ -4,6 +4,8 @@
 //! can hand each kind to the code that knows it (the `ChildKind` trait in `children::kind`):
 //! adding a variant here fails to compile until that code is written for it.
 
+use std::collections::BTreeSet;
+
 use crate::ids::{BucketPurpose, KeyPurpose, Persona};
 use crate::spec::{AuthMode, Cidr, StudioAccessSpec, TrafficType};
 
@@ -161,6 +163,37 @@ pub struct FlowLog {
     pub traffic_type: TrafficType,
 }
 
+/// The platform settings every user and space of the domain gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StudioPlatform {
+    /// Minutes before an idle JupyterLab or Code Editor app stops; `None`: idle apps run on.
+    pub idle_minutes: Option<u32>,
+    /// A new space's EBS volume, in GB.
+    pub storage_gb: u32,
+    /// The largest volume a user may give a space, in GB.
+    pub max_storage_gb: u32,
+    /// App types the web portal does not show.
+    pub hidden_apps: BTreeSet<String>,
+    /// Whether apps may run Docker.
+    pub docker_access: bool,
+}
+
+impl StudioPlatform {
+    /// The settings `studio` asks for.
+    pub fn of(studio: &crate::spec::StudioSpec) -> Self {
+        StudioPlatform {
+            idle_minutes: studio
+                .idle_shutdown
+                .enabled
+                .then_some(studio.idle_shutdown.idle_minutes),
+            storage_gb: studio.default_space.storage_gb,
+            max_storage_gb: studio.default_space.max_storage_gb,
+            hidden_apps: studio.hidden_apps.clone(),
+            docker_access: studio.docker_access,
+        }
+    }
+}
+
 /// The Studio domain: VPC-only, in the private subnets, encrypted with the `studio` key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StudioDomain {
@@ -168,6 +201,8 @@ pub struct StudioDomain {
     pub name: String,
     /// How users sign in.
     pub auth_mode: AuthMode,
+    /// Idle shutdown, spaces' storage, the web portal's apps, Docker.
+    pub platform: StudioPlatform,
 }
 
 /// A Studio user profile running as a persona role.
@@ -179,6 +214,8 @@ pub struct StudioUserProfile {
     pub persona: Persona,
     /// Its IAM Identity Center user name (domains that sign in through IAM Identity Center).
     pub sso_user_name: Option<String>,
+    /// Minutes before its idle apps stop (its own, else the domain's); `None`: never.
+    pub idle_minutes: Option<u32>,
 }
 
 /// The studio scope: an inline policy keeping the created people and execution roles' Studio

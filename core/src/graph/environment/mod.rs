@@ -342,6 +342,7 @@ fn studio(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
     let domain = StudioDomain {
         name: spec.domain_name(),
         auth_mode: spec.studio.auth_mode,
+        platform: StudioPlatform::of(&spec.studio),
     };
     nodes.add(LogicalId::StudioDomain, Child::StudioDomain(domain), deps);
     let scoped: Vec<Persona> = [
@@ -367,6 +368,11 @@ fn studio(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
             name: name.clone(),
             persona,
             sso_user_name: profile.sso_user_name.clone(),
+            idle_minutes: spec.studio.idle_shutdown.enabled.then(|| {
+                profile
+                    .idle_minutes
+                    .unwrap_or(spec.studio.idle_shutdown.idle_minutes)
+            }),
         });
         nodes.add(
             LogicalId::UserProfile(name.clone()),

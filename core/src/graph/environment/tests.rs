@@ -85,6 +85,7 @@ fn studio_domain_follows_the_network_and_profiles_follow_the_domain() {
         UserProfileSpec {
             persona: ProfilePersona::TEAM_ADMIN,
             sso_user_name: None,
+            idle_minutes: None,
         },
     );
     assert_eq!(spec.validate(), Ok(()));
@@ -95,6 +96,13 @@ fn studio_domain_follows_the_network_and_profiles_follow_the_domain() {
         Child::StudioDomain(StudioDomain {
             name: "team-a-dev".into(),
             auth_mode: AuthMode::Iam,
+            platform: StudioPlatform {
+                idle_minutes: Some(60),
+                storage_gb: 5,
+                max_storage_gb: 100,
+                hidden_apps: ["Canvas", "RStudioServerPro"].map(String::from).into(),
+                docker_access: false,
+            },
         })
     );
     for dep in [
@@ -107,6 +115,10 @@ fn studio_domain_follows_the_network_and_profiles_follow_the_domain() {
     }
     let alice = graph.get("studio-user-alice").unwrap();
     assert!(alice.depends_on.contains(&"studio-domain".to_string()));
+    let Child::StudioUserProfile(profile) = &alice.kind else {
+        panic!("alice is a {:?}", alice.kind);
+    };
+    assert_eq!(profile.idle_minutes, Some(60), "the domain's timeout");
     assert!(alice.depends_on.contains(&"role-team-admin".to_string()));
     assert!(!ids(&quickstart_graph()).contains("studio-domain"));
 }

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 mod checks;
 mod network;
 mod replacement;
+mod studio;
 #[cfg(test)]
 mod tests;
 
@@ -17,6 +18,10 @@ use super::cidr::Cidr;
 use super::ValidationErrors;
 
 pub use checks::bucket_name_problem;
+pub use studio::{
+    default_hidden_apps, DefaultSpaceSpec, IdleShutdownSpec, APP_TYPES, DEFAULT_HIDDEN_APPS,
+    MAX_IDLE_MINUTES, MAX_SPACE_STORAGE_GB, MIN_IDLE_MINUTES, MIN_SPACE_STORAGE_GB,
+};
 
 /// Longest environment name: every derived AWS name must fit, the tightest being the bucket
 /// `<name>-<stage>-<region>-<account>-models` (63 characters, with the longest region names).
@@ -181,6 +186,8 @@ pub struct UserProfileSpec {
     /// The IAM Identity Center user the profile belongs to (its user name); required when the
     /// domain signs in through IAM Identity Center, not allowed otherwise.
     pub sso_user_name: Option<String>,
+    /// The profile's own idle timeout, instead of `studio.idle_shutdown.idle_minutes`.
+    pub idle_minutes: Option<u32>,
 }
 
 /// The `studio.access` block: where people may open Studio from. Both unset: anywhere their
@@ -203,7 +210,7 @@ impl StudioAccessSpec {
 
 /// The `studio` block: a VPC-only Studio domain in the private subnets, encrypted with the
 /// `studio` key, and its user profiles.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StudioSpec {
     /// Whether the environment has a Studio domain. Off in the engine's default (front ends
     /// choose their own).
@@ -218,6 +225,32 @@ pub struct StudioSpec {
     pub user_profiles: BTreeMap<String, UserProfileSpec>,
     /// Where people may open Studio from.
     pub access: StudioAccessSpec,
+    /// When idle apps stop.
+    pub idle_shutdown: IdleShutdownSpec,
+    /// The storage of users' spaces.
+    pub default_space: DefaultSpaceSpec,
+    /// The app types the Studio web portal does not show.
+    pub hidden_apps: BTreeSet<String>,
+    /// Whether apps may build and run Docker containers (off by default; on, only images of
+    /// the environment's own account).
+    pub docker_access: bool,
+}
+
+impl Default for StudioSpec {
+    fn default() -> Self {
+        StudioSpec {
+            enabled: false,
+            domain_name: None,
+            auth_mode: AuthMode::default(),
+            efs_retention: EfsRetention::default(),
+            user_profiles: BTreeMap::new(),
+            access: StudioAccessSpec::default(),
+            idle_shutdown: IdleShutdownSpec::default(),
+            default_space: DefaultSpaceSpec::default(),
+            hidden_apps: default_hidden_apps(),
+            docker_access: false,
+        }
+    }
 }
 
 /// A team environment as the user wrote it.
@@ -384,6 +417,7 @@ impl EnvironmentSpec {
         checks::check_storage(&self.storage, errors);
         checks::check_guardrails(&self.guardrails, errors);
         checks::check_studio(&self.studio, errors);
+        studio::check_platform(&self.studio, errors);
         checks::check_studio_access(
             &self.studio.access,
             &self.interface_endpoints(),

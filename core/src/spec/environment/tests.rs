@@ -285,6 +285,7 @@ fn studio_settings_are_checked_on_their_paths() {
     let profile = UserProfileSpec {
         persona: ProfilePersona::DATA_SCIENTIST,
         sso_user_name: None,
+        idle_minutes: None,
     };
     spec.studio = StudioSpec {
         enabled: true,
@@ -304,6 +305,51 @@ fn studio_settings_are_checked_on_their_paths() {
     };
     let errors = spec.validate().unwrap_err();
     assert_eq!(errors.0[0].path.to_string(), "studio.enabled");
+}
+
+#[test]
+fn studio_platform_settings_are_checked_on_their_paths() {
+    let mut spec = quickstart();
+    spec.studio.enabled = true;
+    assert_eq!(errors_of(&spec), vec![], "the defaults are valid");
+    spec.studio.idle_shutdown.idle_minutes = 59;
+    spec.studio.default_space.storage_gb = 200;
+    spec.studio.default_space.max_storage_gb = 20_000;
+    spec.studio.hidden_apps.insert("Notebook".into());
+    spec.studio.user_profiles.insert(
+        "bob".into(),
+        UserProfileSpec {
+            persona: ProfilePersona::DATA_SCIENTIST,
+            sso_user_name: None,
+            idle_minutes: Some(525_601),
+        },
+    );
+    let paths: Vec<String> = errors_of(&spec).into_iter().map(|(p, _)| p).collect();
+    assert_eq!(
+        paths,
+        [
+            "studio.idle_shutdown.idle_minutes",
+            "studio.default_space.max_storage_gb",
+            "studio.hidden_apps",
+            "studio.user_profile[\"bob\"].idle_minutes",
+        ]
+    );
+    spec.studio.default_space.max_storage_gb = 100;
+    assert!(errors_of(&spec)
+        .iter()
+        .any(|(p, m)| p == "studio.default_space.storage_gb" && m == "Storage Above Its Maximum"));
+    spec = quickstart();
+    spec.studio.enabled = true;
+    spec.studio.idle_shutdown.enabled = false;
+    spec.studio.user_profiles.insert(
+        "bob".into(),
+        UserProfileSpec {
+            persona: ProfilePersona::DATA_SCIENTIST,
+            sso_user_name: None,
+            idle_minutes: Some(120),
+        },
+    );
+    assert_error(spec, "studio.user_profile[\"bob\"].idle_minutes");
 }
 
 #[test]
@@ -363,6 +409,7 @@ fn sso_profiles_name_their_identity_center_user_and_iam_profiles_do_not() {
     let profile = |user: Option<&str>| UserProfileSpec {
         persona: ProfilePersona::DATA_SCIENTIST,
         sso_user_name: user.map(String::from),
+        idle_minutes: None,
     };
     spec.studio.enabled = true;
     spec.studio.auth_mode = AuthMode::Sso;

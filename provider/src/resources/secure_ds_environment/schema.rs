@@ -164,6 +164,10 @@ fn user_profile() -> Block {
                 "sso_user_name",
                 optional(AttributeType::String, "The user's IAM Identity Center user name. Required when `auth_mode = \"SSO\"` (SageMaker links the profile to that user), not allowed otherwise. Changing it makes the profile again (SageMaker cannot move a profile to another user): its home directory stays on the domain's file system, its apps and spaces go."),
             ),
+            (
+                "idle_minutes",
+                optional(AttributeType::Number, "This profile's idle timeout for JupyterLab and Code Editor apps, instead of `studio.idle_shutdown.idle_minutes` (60-525600; needs idle shutdown on). Changed in place."),
+            ),
         ],
         vec![],
     )
@@ -177,12 +181,40 @@ fn studio() -> Block {
             ("enabled", optional_with_default(AttributeType::Bool, "Default `true`. Turning it off deletes the domain and its profiles in place.")),
             ("domain_name", optional_with_default(AttributeType::String, "Default `<name>-<stage>`. Changing it deletes the domain and creates a new one (the plan warns).")),
             ("auth_mode", optional_with_default(AttributeType::String, "`IAM` (default) or `SSO`. AWS cannot change it in place: changing it deletes the domain and creates a new one (the plan warns).")),
-            ("efs_retention", optional_with_default(AttributeType::String, "`Retain` (default): when the domain is deleted, the users' home file system is kept (its id is reported in a warning) while its mount targets and NFS security groups are removed. `Delete`: the file system goes too, with every user's files.")),
+            ("efs_retention", optional_with_default(AttributeType::String, "`Retain` (default): when the domain is deleted, the users' home file system is kept (its id is reported in a warning) while its mount targets and NFS security groups are removed. `Delete`: the file system goes too, with every user's files. Either way the file system carries the environment's tags (added when the domain is made), so a kept one is found by them.")),
+            ("hidden_apps", optional_with_default(set_of_strings(), "App types the Studio web portal does not show (the API's `AppType`: `Canvas`, `CodeEditor`, `JupyterLab`, `JupyterServer`, `RStudioServerPro`, ...). Default `[\"Canvas\", \"RStudioServerPro\"]`: Canvas needs internet access the VPC does not have, RStudio a licence the environment does not set up. Changed in place.")),
+            ("docker_access", optional_with_default(AttributeType::String, "`DISABLED` (default) or `ENABLED`: whether apps may build and run Docker containers; when enabled, only images of this account's ECR. Changed in place.")),
         ],
         vec![
             ("user_profile", NestedBlock::Map(user_profile())),
             ("access", NestedBlock::Group(studio_access())),
+            ("idle_shutdown", NestedBlock::Group(idle_shutdown())),
+            ("default_space", NestedBlock::Group(default_space())),
         ],
+    )
+}
+
+/// `studio.idle_shutdown`.
+fn idle_shutdown() -> Block {
+    block(
+        "Idle JupyterLab and Code Editor apps stop, in every user's and every space's settings (the domain's default user and space settings; profiles carry it too). Users may choose a shorter timeout for a space, never a longer one. Changed in place, and read back for drift.",
+        vec![
+            ("enabled", optional_with_default(AttributeType::Bool, "Default `true`.")),
+            ("idle_minutes", optional_with_default(AttributeType::Number, "Minutes without work before an app stops: 60-525600. Default `60`.")),
+        ],
+        vec![],
+    )
+}
+
+/// `studio.default_space`.
+fn default_space() -> Block {
+    block(
+        "The storage of the spaces users make (the domain's default space and user settings). Changed in place, and read back for drift.",
+        vec![
+            ("storage_gb", optional_with_default(AttributeType::Number, "A new space's EBS volume in GB: 5-16384, at most `max_storage_gb`. Default `5`.")),
+            ("max_storage_gb", optional_with_default(AttributeType::Number, "The largest volume a user may give a space, in GB: 5-16384. Default `100`.")),
+        ],
+        vec![],
     )
 }
 

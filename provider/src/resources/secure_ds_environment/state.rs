@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use secure_mlops_core::environment::Outputs;
 use secure_mlops_core::spec::{
-    AttrPath, AuthMode, Choice, EfsRetention, EnvironmentSpec, FlowLogsSpec, GuardrailSpec,
-    IamSpec, NetworkSpec, ProfilePersona, Stage, StorageSpec, StudioAccessSpec, StudioSpec,
-    UserProfileSpec, ValidationErrors,
+    AttrPath, AuthMode, Choice, DefaultSpaceSpec, EfsRetention, EnvironmentSpec, FlowLogsSpec,
+    GuardrailSpec, IamSpec, IdleShutdownSpec, NetworkSpec, ProfilePersona, Stage, StorageSpec,
+    StudioAccessSpec, StudioSpec, UserProfileSpec, ValidationErrors,
 };
 use serde::{Deserialize, Serialize};
 use tf_provider::value::Value;
@@ -84,6 +84,23 @@ pub(crate) struct Guardrails {
 pub(crate) struct UserProfile {
     pub(crate) persona: Value<String>,
     pub(crate) sso_user_name: Value<String>,
+    pub(crate) idle_minutes: Value<i64>,
+}
+
+/// `studio.idle_shutdown`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct IdleShutdown {
+    pub(crate) enabled: Value<bool>,
+    pub(crate) idle_minutes: Value<i64>,
+}
+
+/// `studio.default_space`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct DefaultSpace {
+    pub(crate) storage_gb: Value<i64>,
+    pub(crate) max_storage_gb: Value<i64>,
 }
 
 /// `studio.access`.
@@ -104,6 +121,10 @@ pub(crate) struct Studio {
     pub(crate) efs_retention: Value<String>,
     pub(crate) user_profile: Value<BTreeMap<String, Value<UserProfile>>>,
     pub(crate) access: Value<StudioAccess>,
+    pub(crate) hidden_apps: StringSet,
+    pub(crate) docker_access: Value<String>,
+    pub(crate) idle_shutdown: Value<IdleShutdown>,
+    pub(crate) default_space: Value<DefaultSpace>,
 }
 
 /// `timeouts`.
@@ -252,6 +273,43 @@ impl Reader {
             Value::Null => default,
             Value::Unknown => {
                 self.unknown.push(path.to_string());
+                default
+            }
+        }
+    }
+
+    /// A whole number that must fit a `u32` (minutes, gigabytes): a negative or huge one is an
+    /// error on its path. `None` when not set (or unknown).
+    fn optional_count(&mut self, path: AttrPath, v: &Value<i64>) -> Option<u32> {
+        match v {
+            Value::Value(n) => match u32::try_from(*n) {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    self.errors
+                        .push(path, "Invalid Number", format!("{n} is not a count"));
+                    None
+                }
+            },
+            Value::Null => None,
+            Value::Unknown => {
+                self.unknown.push(path.to_string());
+                None
+            }
+        }
+    }
+
+    /// `ENABLED` or `DISABLED`, as SageMaker spells a feature's status.
+    fn feature(&mut self, path: AttrPath, v: &Value<String>, default: bool) -> bool {
+        match self.string(&path.to_string(), v).as_deref() {
+            None => default,
+            Some("ENABLED") => true,
+            Some("DISABLED") => false,
+            Some(other) => {
+                self.errors.push(
+                    path,
+                    "Invalid Feature Status",
+                    format!("{other:?} must be \"ENABLED\" or \"DISABLED\""),
+                );
                 default
             }
         }
@@ -454,6 +512,7 @@ fn guardrail_spec(r: &mut Reader, state: &State) -> GuardrailSpec {
 
 fn studio_spec(r: &mut Reader, studio: &Studio) -> StudioSpec {
     let path = AttrPath::attr("studio");
+    let defaults = StudioSpec::default();
     let mut user_profiles = BTreeMap::new();
     match &studio.user_profile {
         Value::Value(profiles) => {
@@ -469,11 +528,13 @@ fn studio_spec(r: &mut Reader, studio: &Studio) -> StudioSpec {
                     &at.then("sso_user_name").to_string(),
                     &profile.sso_user_name,
                 );
+                let idle_minutes = r.optional_count(at.then("idle_minutes"), &profile.idle_minutes);
                 user_profiles.insert(
                     name.clone(),
                     UserProfileSpec {
                         persona,
                         sso_user_name,
+                        idle_minutes,
                     },
                 );
             }
@@ -508,6 +569,44 @@ fn studio_spec(r: &mut Reader, studio: &Studio) -> StudioSpec {
                     .unwrap_or_default(),
             }
         },
+        idle_shutdown: {
+            let idle = studio
+                .idle_shutdown
+                .as_ref_option()
+                .cloned()
+                .unwrap_or_default();
+            let at = path.then("idle_shutdown");
+            IdleShutdownSpec {
+                enabled: r.boolean(
+                    "studio.idle_shutdown.enabled",
+                    &idle.enabled,
+                    defaults.idle_shutdown.enabled,
+                ),
+                idle_minutes: r
+                    .optional_count(at.then("idle_minutes"), &idle.idle_minutes)
+                    .unwrap_or(defaults.idle_shutdown.idle_minutes),
+            }
+        },
+        default_space: {
+            let space = studio
+                .default_space
+                .as_ref_option()
+                .cloned()
+                .unwrap_or_default();
+            let at = path.then("default_space");
+            DefaultSpaceSpec {
+                storage_gb: r
+                    .optional_count(at.then("storage_gb"), &space.storage_gb)
+                    .unwrap_or(defaults.default_space.storage_gb),
+                max_storage_gb: r
+                    .optional_count(at.then("max_storage_gb"), &space.max_storage_gb)
+                    .unwrap_or(defaults.default_space.max_storage_gb),
+            }
+        },
+        hidden_apps: r
+            .set("studio.hidden_apps", &studio.hidden_apps)
+            .unwrap_or(defaults.hidden_apps),
+        docker_access: r.feature(path.then("docker_access"), &studio.docker_access, false),
     }
 }
 
@@ -599,6 +698,29 @@ pub(crate) fn reset_unset(planned: &mut State, config: &State) {
             &cguard.allowed_instance_types,
         );
     }
+    let cstudio = config.studio.as_ref_option().cloned().unwrap_or_default();
+    if let Value::Value(studio) = &mut planned.studio {
+        null_unless_set(&mut studio.hidden_apps, &cstudio.hidden_apps);
+        null_unless_set(&mut studio.docker_access, &cstudio.docker_access);
+        let cidle = cstudio
+            .idle_shutdown
+            .as_ref_option()
+            .cloned()
+            .unwrap_or_default();
+        if let Value::Value(idle) = &mut studio.idle_shutdown {
+            null_unless_set(&mut idle.enabled, &cidle.enabled);
+            null_unless_set(&mut idle.idle_minutes, &cidle.idle_minutes);
+        }
+        let cspace = cstudio
+            .default_space
+            .as_ref_option()
+            .cloned()
+            .unwrap_or_default();
+        if let Value::Value(space) = &mut studio.default_space {
+            null_unless_set(&mut space.storage_gb, &cspace.storage_gb);
+            null_unless_set(&mut space.max_storage_gb, &cspace.max_storage_gb);
+        }
+    }
 }
 
 /// When a configuration value is not known at plan, the defaults that may derive from it are
@@ -640,6 +762,24 @@ pub(crate) fn mark_defaults_unknown(state: &mut State) {
     unknown_if_null(&mut studio.domain_name);
     unknown_if_null(&mut studio.auth_mode);
     unknown_if_null(&mut studio.efs_retention);
+    unknown_if_null(&mut studio.hidden_apps);
+    unknown_if_null(&mut studio.docker_access);
+    let mut idle = studio
+        .idle_shutdown
+        .as_ref_option()
+        .cloned()
+        .unwrap_or_default();
+    unknown_if_null(&mut idle.enabled);
+    unknown_if_null(&mut idle.idle_minutes);
+    studio.idle_shutdown = Value::Value(idle);
+    let mut space = studio
+        .default_space
+        .as_ref_option()
+        .cloned()
+        .unwrap_or_default();
+    unknown_if_null(&mut space.storage_gb);
+    unknown_if_null(&mut space.max_storage_gb);
+    studio.default_space = Value::Value(space);
     state.studio = Value::Value(studio);
     if state.iam.is_null() {
         state.iam = Value::Value(Iam::default());
@@ -744,6 +884,43 @@ pub(crate) fn fill_defaults(state: &mut State, spec: &EnvironmentSpec, bucket_na
         &mut studio.efs_retention,
         spec.studio.efs_retention.as_str().to_string(),
     );
+    if !matches!(studio.hidden_apps, Value::Value(_)) {
+        studio.hidden_apps = string_set(&spec.studio.hidden_apps);
+    }
+    fill(
+        &mut studio.docker_access,
+        if spec.studio.docker_access {
+            "ENABLED"
+        } else {
+            "DISABLED"
+        }
+        .to_string(),
+    );
+    let mut idle = studio
+        .idle_shutdown
+        .as_ref_option()
+        .cloned()
+        .unwrap_or_default();
+    fill(&mut idle.enabled, spec.studio.idle_shutdown.enabled);
+    fill(
+        &mut idle.idle_minutes,
+        i64::from(spec.studio.idle_shutdown.idle_minutes),
+    );
+    studio.idle_shutdown = Value::Value(idle);
+    let mut space = studio
+        .default_space
+        .as_ref_option()
+        .cloned()
+        .unwrap_or_default();
+    fill(
+        &mut space.storage_gb,
+        i64::from(spec.studio.default_space.storage_gb),
+    );
+    fill(
+        &mut space.max_storage_gb,
+        i64::from(spec.studio.default_space.max_storage_gb),
+    );
+    studio.default_space = Value::Value(space);
     state.studio = Value::Value(studio);
 
     if state.timeouts.is_null() {
