@@ -821,6 +821,53 @@ mod tests {
     }
 
     #[test]
+    fn studio_platform_properties_read_as_terraforms_arguments() {
+        let spec = environment_spec(&json!({
+            "Name": "team-a", "Stage": "dev",
+            "Studio": {
+                "IdleShutdown": {"Enabled": "true", "IdleMinutes": "120"},
+                "DefaultSpace": {"StorageGb": "10", "MaxStorageGb": 50},
+                "HiddenApps": "Canvas,CodeEditor",
+                "DockerAccess": "ENABLED",
+                "UserProfiles": {"bob": {"Persona": "team_admin", "IdleMinutes": "240"}}
+            }
+        }))
+        .unwrap();
+        let studio = &spec.studio;
+        assert_eq!(studio.idle_shutdown.idle_minutes, 120);
+        assert_eq!(studio.default_space.storage_gb, 10);
+        assert_eq!(studio.default_space.max_storage_gb, 50);
+        assert_eq!(
+            studio.hidden_apps,
+            ["Canvas", "CodeEditor"].map(String::from).into()
+        );
+        assert!(studio.docker_access);
+        assert_eq!(studio.user_profiles["bob"].idle_minutes, Some(240));
+
+        let errors = environment_spec(&json!({
+            "Name": "team-a", "Stage": "dev",
+            "Studio": {
+                "IdleShutdown": {"IdleMinutes": "-5"},
+                "DockerAccess": "yes"
+            }
+        }))
+        .unwrap_err();
+        let found = paths(&errors);
+        for expected in ["Studio.IdleShutdown.IdleMinutes", "Studio.DockerAccess"] {
+            assert!(found.contains(&expected), "{expected} in {found:?}");
+        }
+        // Well-formed, then checked by the engine, on the same path.
+        let spec = environment_spec(&json!({
+            "Name": "team-a", "Stage": "dev", "Studio": {"HiddenApps": ["Notebook"]}
+        }))
+        .unwrap();
+        let mut more = ValidationErrors::default();
+        spec.check(&mut more);
+        let errors = PropertyErrors::from_validation(&more);
+        assert_eq!(paths(&errors), ["Studio.HiddenApps"]);
+    }
+
+    #[test]
     fn omitted_properties_take_terraforms_defaults() {
         let spec = environment_spec(&json!({"Name": "team-a", "Stage": "dev"})).unwrap();
         assert!(spec.studio.enabled);
@@ -828,6 +875,11 @@ mod tests {
         assert_eq!(spec.network.flow_logs, FlowLogsSpec::default());
         assert_eq!(spec.guardrails, GuardrailSpec::default());
         assert_eq!(spec.network.interface_endpoints, None);
+        let studio = StudioSpec::default();
+        assert_eq!(spec.studio.idle_shutdown, studio.idle_shutdown);
+        assert_eq!(spec.studio.default_space, studio.default_space);
+        assert_eq!(spec.studio.hidden_apps, studio.hidden_apps);
+        assert!(!spec.studio.docker_access);
         assert_eq!(spec.network.vpc_cidr, None, "empty means the default");
         let spec = environment_spec(&json!({
             "Name": "team-a", "Stage": "dev",

@@ -52,8 +52,27 @@ resource "sagemaker_secure_ds_environment" "team" {
     # targets and NFS security groups are removed so the VPC can go. Delete: it goes too.
     efs_retention = "Retain"
 
+    # Idle JupyterLab and Code Editor apps stop after an hour (users may choose less for a
+    # space, never more); the defaults, written out.
+    idle_shutdown {
+      enabled      = true
+      idle_minutes = 60
+    }
+
+    # Spaces start with 5 GB and may grow to 100 GB.
+    default_space {
+      storage_gb     = 5
+      max_storage_gb = 100
+    }
+
+    # Apps that cannot work without internet access stay out of the web portal; no Docker.
+    hidden_apps   = ["Canvas", "RStudioServerPro"]
+    docker_access = "DISABLED"
+
     user_profile "ana" {
       persona = "data_scientist"
+      # Long-running notebooks: ana's own apps stop after four idle hours.
+      idle_minutes = 240
     }
     user_profile "tomas" {
       persona = "team_admin"
