@@ -48,13 +48,15 @@ def main() -> None:
     )
 
     import extensions
+    from extensions.codeartifact import CodeArtifactApp
     from extensions.routes import EmulatorApp
 
     extensions.install()
     from extensions import s3_fixes
 
     s3_fixes.install()
-    app = EmulatorApp(DomainDispatcherApplication(create_backend_app))
+    # CodeArtifact, which moto lacks, is served between our routes and moto's dispatcher.
+    app = EmulatorApp(CodeArtifactApp(DomainDispatcherApplication(create_backend_app)))
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
 
     def stop(signum: int, _frame: object) -> None:

@@ -22,12 +22,20 @@ def install() -> None:
         sc_provisioning,
         servicecatalog,
         studio,
+        studio_images,
+        studio_lifecycle,
+        studio_settings,
+        studio_tag_propagation,
     )
 
     latency_profile.install()  # config keys first: a bad EMULATOR_LATENCY_* fails the start
     faults.install()
     sagemaker.install()
     studio.install()
+    studio_lifecycle.install()
+    studio_images.install()  # registers its settle with studio's
+    studio_settings.install()  # wraps sagemaker's and studio's handlers (validation first)
+    studio_tag_propagation.install()  # wraps studio's (and studio_settings') CreateSpace/CreateApp
     servicecatalog.install()
     sc_provisioning.install()  # builds on servicecatalog (imports it; no install-order dependency)
     ec2_rules.install()

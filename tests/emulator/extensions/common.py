@@ -6,6 +6,7 @@ import os
 import random
 import string
 import threading
+from datetime import datetime, timezone
 from typing import Any, Sequence
 
 from moto.core.exceptions import ServiceException
@@ -171,6 +172,29 @@ def paginate(
     if end < len(items):
         next_token = base64.urlsafe_b64encode(f"emu-page:{end}".encode()).decode()
     return page, next_token
+
+
+def as_utc(value: Any) -> datetime | None:
+    """A timestamp filter as moto parses it (naive UTC datetime), or epoch seconds, or ISO text."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, timezone.utc).replace(tzinfo=None)
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed.astimezone(timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+def time_filter(created: Any, modified: Any, params: dict[str, Any], names: tuple[str, str, str, str]) -> bool:
+    """The Creation/Modified Before/After filters of a List* call (`names` in that order)."""
+    created_before, created_after, modified_before, modified_after = (as_utc(params.get(n)) for n in names)
+    return (
+        (created_before is None or created < created_before)
+        and (created_after is None or created > created_after)
+        and (modified_before is None or modified < modified_before)
+        and (modified_after is None or modified > modified_after)
+    )
 
 
 def state(backend: Any, attr: str, factory: Any) -> Any:

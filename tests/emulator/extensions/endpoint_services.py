@@ -15,6 +15,14 @@ names that do not exist. Here, as on AWS:
 Which services are missing from which zones is one table, NOT_OFFERED_IN, so tests
 and docs can name it: `bedrock-runtime` is not offered in the region's third zone
 (`<region>c`), as some real services are missing from some real zones.
+
+moto names every service's private DNS name `<short name>.<region>.amazonaws.com`. Where
+AWS's names differ and a client depends on them, PRIVATE_DNS has AWS's: CodeArtifact's API
+endpoint is `codeartifact.<region>.amazonaws.com` and its repositories endpoint (which has
+private DNS, so package managers reach `<domain>-<owner>.d.codeartifact.<region>.amazonaws.com`
+through it) `*.d.codeartifact.<region>.amazonaws.com`; the endpoints' own DNS names are under
+`api.codeartifact.` and `d.codeartifact.<region>.vpce.amazonaws.com`
+(https://docs.aws.amazon.com/codeartifact/latest/ug/use-codeartifact-from-vpc.html).
 """
 
 from typing import Any
@@ -25,6 +33,13 @@ from moto.ec2.models import EC2Backend
 # Service (after `com.amazonaws.<region>.`) -> zone letters it is not offered in.
 NOT_OFFERED_IN: dict[str, tuple[str, ...]] = {
     "bedrock-runtime": ("c",),
+}
+
+# Service (after `com.amazonaws.<region>.`) -> (private DNS name, base endpoint DNS name);
+# "{region}" is the region.
+PRIVATE_DNS: dict[str, tuple[str, str]] = {
+    "codeartifact.api": ("codeartifact.{region}.amazonaws.com", "api.codeartifact.{region}.vpce.amazonaws.com"),
+    "codeartifact.repositories": ("*.d.codeartifact.{region}.amazonaws.com", "d.codeartifact.{region}.vpce.amazonaws.com"),
 }
 
 _moto: dict[str, Any] = {}
@@ -41,6 +56,19 @@ def offered_zones(service_name: str, region: str, zones: list[str]) -> list[str]
     """The zones of `zones` the service is offered in."""
     missing = {f"{region}{letter}" for letter in NOT_OFFERED_IN.get(_short_name(service_name, region), ())}
     return [z for z in zones if z not in missing]
+
+
+def _dns_names(detail: dict[str, Any], region: str) -> dict[str, Any]:
+    names = PRIVATE_DNS.get(_short_name(detail["ServiceName"], region))
+    if names is None:
+        return {}
+    private, base = (n.format(region=region) for n in names)
+    return {
+        "PrivateDnsName": private,
+        "PrivateDnsNames": [{"PrivateDnsName": private}],
+        "PrivateDnsNameVerificationState": "verified",
+        "BaseEndpointDnsNames": [base],
+    }
 
 
 def _normalise(filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -69,6 +97,7 @@ def _describe_vpc_endpoint_services(
             "AvailabilityZones": offered_zones(
                 detail["ServiceName"], region, list(detail.get("AvailabilityZones", []))
             ),
+            **_dns_names(detail, region),
         }
         for detail in answer["servicesDetails"]
     ]

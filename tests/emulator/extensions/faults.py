@@ -21,6 +21,7 @@ TooManyRequestsException; aws-smithy-runtime retries HTTP 500, 502, 503 and 504)
              KMS, Logs, Service Catalog, SSM ...
   rest-json  Lambda      429 TooManyRequestsException      InternalFailure    ServiceUnavailable
              EFS         429 ThrottlingException
+             CodeArtifact 429 ThrottlingException
              others      400 ThrottlingException
   rest-xml   S3          503 SlowDown                      InternalError      ServiceUnavailable
 
@@ -130,6 +131,8 @@ THROTTLE = {
 SERVICE_THROTTLE = {
     "lambda": ("TooManyRequestsException", 429, "Rate exceeded"),
     "efs": ("ThrottlingException", 429, "Rate exceeded"),
+    # CodeArtifact's model gives its ThrottlingException HTTP 429 (codeartifact.py serves it).
+    "codeartifact": ("ThrottlingException", 429, "Rate exceeded"),
 }
 # protocol -> HTTP status -> (code, message).
 SERVER = {

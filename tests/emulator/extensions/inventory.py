@@ -137,6 +137,37 @@ def _sm_apps() -> Iterator[str]:
                 yield f"{domain_id}/{owner}/{app_type}/{name}"
 
 
+@kind("sagemaker:studio_lifecycle_config")
+def _sm_lifecycle_configs() -> Iterator[str]:
+    for b in _backends("moto.sagemaker.models", "sagemaker_backends"):
+        st = b.__dict__.get("_emulator_sm_lifecycle")
+        yield from st.configs if st is not None else ()
+
+
+@kind("sagemaker:image")
+def _sm_images() -> Iterator[str]:
+    # Listed while they exist, CREATING and DELETING ones included.
+    for b in _backends("moto.sagemaker.models", "sagemaker_backends"):
+        st = b.__dict__.get("_emulator_sm_images")
+        yield from st.images if st is not None else ()
+
+
+@kind("sagemaker:image_version")
+def _sm_image_versions() -> Iterator[str]:
+    # "<image name>/<version>"; CREATE_FAILED ones too (they exist until deleted).
+    for b in _backends("moto.sagemaker.models", "sagemaker_backends"):
+        st = b.__dict__.get("_emulator_sm_images")
+        for image in st.images.values() if st is not None else ():
+            yield from (f"{image.name}/{number}" for number in image.versions)
+
+
+@kind("sagemaker:app_image_config")
+def _sm_app_image_configs() -> Iterator[str]:
+    for b in _backends("moto.sagemaker.models", "sagemaker_backends"):
+        st = b.__dict__.get("_emulator_sm_images")
+        yield from st.app_image_configs if st is not None else ()
+
+
 @kind("sagemaker:servicecatalog_portfolio")
 def _sm_portfolio_status() -> Iterator[str]:
     # One entry, "<account>/<region>", per place where it is Enabled.
@@ -147,6 +178,28 @@ def _sm_portfolio_status() -> Iterator[str]:
     for account, region, b in servicecatalog_backends.iter_backends():
         if sc_state(b).sagemaker_share is not None:
             yield f"{account}/{region}"
+
+
+# --- CodeArtifact (extensions/codeartifact.py) ---------------------------------
+
+
+def _ca_domains() -> Iterator[Any]:
+    from .codeartifact import codeartifact_backends
+
+    for _account, _region, b in codeartifact_backends.iter_backends():
+        yield from b.domains.values()
+
+
+@kind("codeartifact:domain")
+def _ca_domain_arns() -> Iterator[str]:
+    # ARNs: a domain name is only unique within its account and region.
+    yield from (d.arn for d in _ca_domains())
+
+
+@kind("codeartifact:repository")
+def _ca_repository_arns() -> Iterator[str]:
+    for d in _ca_domains():
+        yield from (r.arn for r in d.repositories.values())
 
 
 # --- EC2 ----------------------------------------------------------------------

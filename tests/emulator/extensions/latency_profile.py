@@ -18,9 +18,10 @@ resources take `studio_delay_seconds`, everything else is ready at once.
 
 GET /_emulator/latency-profile answers describe(): the numbers the emulator uses now,
 so a benchmark can compute its critical-path lower bound from the same numbers.
-Who uses them: studio.py/sagemaker.py (Studio statuses), ec2_settle.py (NAT gateways,
-interface endpoints), efs_settle.py (mount target deletion), iam_propagation.py (new
-roles), cfn_settle.py (stacks wait for their resources), routes.py (per-call latency).
+Who uses them: studio.py/sagemaker.py (Studio statuses), studio_images.py (image and image
+version statuses), ec2_settle.py (NAT gateways, interface endpoints), efs_settle.py (mount
+target deletion), iam_propagation.py (new roles), cfn_settle.py (stacks wait for their
+resources), routes.py (per-call latency).
 """
 
 import random
@@ -43,6 +44,10 @@ def _source(*urls: str) -> str:
 # target deletion ~1 min; IAM propagation 8 s"), and the source says so.
 ISSUE = "project issue (figures from operators' reports; no AWS-published duration)"
 STUDIO_STATUSES = "https://docs.aws.amazon.com/sagemaker/latest/dg/sm-domain.html (statuses, no durations)"
+IMAGE_STATUSES = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeImage.html (statuses, no durations)"
+IMAGE_VERSION_STATUSES = (
+    "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeImageVersion.html (statuses, no durations)"
+)
 PROFILE: dict[str, tuple[float, float, str]] = {
     "sagemaker:domain:create": (300.0, 480.0, _source(ISSUE, STUDIO_STATUSES)),
     "sagemaker:domain:delete": (180.0, 300.0, _source(ISSUE, STUDIO_STATUSES)),
@@ -58,6 +63,13 @@ PROFILE: dict[str, tuple[float, float, str]] = {
         _source("estimate", "https://github.com/hashicorp/terraform-provider-aws/issues/48826 (JupyterLab app Pending > 10 min)"),
     ),
     "sagemaker:app:delete": (60.0, 120.0, _source("estimate", STUDIO_STATUSES)),
+    # Custom images (studio_images.py): an image is a record (seconds); a version copies the
+    # container image from ECR, so it takes longer. No public measurement: estimates.
+    "sagemaker:image:create": (5.0, 15.0, _source("estimate", IMAGE_STATUSES)),
+    "sagemaker:image:update": (5.0, 15.0, _source("estimate", IMAGE_STATUSES)),
+    "sagemaker:image:delete": (5.0, 15.0, _source("estimate", IMAGE_STATUSES)),
+    "sagemaker:image_version:create": (30.0, 90.0, _source("estimate", IMAGE_VERSION_STATUSES)),
+    "sagemaker:image_version:delete": (5.0, 15.0, _source("estimate", IMAGE_VERSION_STATUSES)),
     "ec2:nat_gateway:create": (
         60.0,
         180.0,

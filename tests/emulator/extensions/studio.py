@@ -42,6 +42,7 @@ import sys
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
@@ -623,6 +624,11 @@ def _settle_backend(backend: SageMakerModelBackend, st: SmState, now: float) -> 
         _drop_apps(st, domain_id)
 
 
+# Other modules' due transitions on a SageMaker backend (studio_images.py: images CREATING ->
+# CREATED), applied with the same clock under the same lock: settler(backend, now).
+SETTLERS: list[Callable[[SageMakerModelBackend, float], None]] = []
+
+
 def settle() -> None:
     """Apply every Studio transition that is due (Pending -> InService, Deleting -> gone)."""
     now = time.monotonic()
@@ -638,6 +644,8 @@ def settle() -> None:
             st = backend.__dict__.get("_emulator_sm")
             if st is not None:
                 _settle_backend(backend, st, now)
+            for settler in SETTLERS:
+                settler(backend, now)
 
 
 OPERATIONS = [

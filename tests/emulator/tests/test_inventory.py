@@ -82,6 +82,35 @@ def test_sagemaker(emulator: Emulator, name, region, fast_studio):
     emulator.set_config(sc_share_delay_seconds=1.0)
 
 
+def test_sagemaker_studio_customisations(emulator: Emulator, name, region, fast_studio):
+    """Lifecycle configs, images (and their versions) and app image configs are listed while they exist."""
+    import base64
+
+    from conftest import wait_for
+
+    sm = emulator.client("sagemaker", region)
+    lcc, image, config = name("lcc"), name("img"), name("aic")
+    sm.create_studio_lifecycle_config(StudioLifecycleConfigName=lcc, StudioLifecycleConfigAppType="JupyterLab",
+                                      StudioLifecycleConfigContent=base64.b64encode(b"echo hi").decode())
+    sm.create_image(ImageName=image, RoleArn="arn:aws:iam::123456789012:role/r")
+    sm.create_app_image_config(AppImageConfigName=config)
+    wait_for(lambda: sm.describe_image(ImageName=image)["ImageStatus"] == "CREATED")
+    sm.create_image_version(ImageName=image, BaseImage=f"123456789012.dkr.ecr.{region}.amazonaws.com/none:1")
+    assert contains(emulator, "sagemaker:studio_lifecycle_config", lcc)
+    assert contains(emulator, "sagemaker:image", image)
+    assert contains(emulator, "sagemaker:image_version", f"{image}/1")  # CREATE_FAILED ones too
+    assert contains(emulator, "sagemaker:app_image_config", config)
+
+    sm.delete_studio_lifecycle_config(StudioLifecycleConfigName=lcc)
+    sm.delete_app_image_config(AppImageConfigName=config)
+    emulator.set_config(studio_delay_seconds=0.5)  # DELETING long enough to be seen (fast_studio restores it)
+    sm.delete_image(ImageName=image)
+    assert contains(emulator, "sagemaker:image", image)  # DELETING: it still exists
+    assert lacks(emulator, "sagemaker:studio_lifecycle_config", lcc) and lacks(emulator, "sagemaker:app_image_config", config)
+    wait_for(lambda: lacks(emulator, "sagemaker:image", image))
+    assert lacks(emulator, "sagemaker:image_version", f"{image}/1")
+
+
 def test_ec2_network(emulator: Emulator):
     region = "eu-west-3"
     ec2 = emulator.client("ec2", region)

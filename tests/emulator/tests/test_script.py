@@ -181,11 +181,14 @@ def test_routes(own: Emulator):
     inventory = own.inventory()
     assert all(ids == [] for ids in inventory.values())
     assert sorted(inventory) == [
+        "codeartifact:domain", "codeartifact:repository",
         "ec2:elastic_ip", "ec2:flow_log", "ec2:internet_gateway", "ec2:nat_gateway", "ec2:network_interface",
         "ec2:route_table", "ec2:security_group", "ec2:subnet", "ec2:vpc", "ec2:vpc_endpoint",
         "efs:file_system", "efs:mount_target", "iam:policy", "iam:role", "kms:alias", "kms:key",
-        "logs:log_group", "s3:bucket", "sagemaker:app", "sagemaker:domain", "sagemaker:servicecatalog_portfolio",
-        "sagemaker:space", "sagemaker:user_profile", "servicecatalog:constraint", "servicecatalog:portfolio",
+        "logs:log_group", "s3:bucket", "sagemaker:app", "sagemaker:app_image_config", "sagemaker:domain",
+        "sagemaker:image", "sagemaker:image_version", "sagemaker:servicecatalog_portfolio",
+        "sagemaker:space", "sagemaker:studio_lifecycle_config", "sagemaker:user_profile",
+        "servicecatalog:constraint", "servicecatalog:portfolio",
         "servicecatalog:principal_association", "servicecatalog:product", "servicecatalog:product_association",
     ]
 
@@ -218,11 +221,18 @@ def test_reset_clears_moto_and_extension_state(own: Emulator, reset_path: str):
     vpc, subnets = studio_network(own.client("ec2"))
     domain_id = sm.create_domain(DomainName="r", AuthMode="IAM", DefaultUserSettings={}, SubnetIds=subnets, VpcId=vpc)["DomainId"]
     sm.create_user_profile(DomainId=domain_id, UserProfileName="u")
+    sm.create_studio_lifecycle_config(StudioLifecycleConfigName="l", StudioLifecycleConfigContent="ZWNobw==",
+                                      StudioLifecycleConfigAppType="JupyterLab")
+    sm.create_image(ImageName="i", RoleArn="arn:aws:iam::123456789012:role/r")
+    sm.create_image_version(ImageName="i", BaseImage="123456789012.dkr.ecr.us-east-1.amazonaws.com/r:1")
+    sm.create_app_image_config(AppImageConfigName="c")
     pid = sc.create_portfolio(DisplayName="p", ProviderName="x")["PortfolioDetail"]["Id"]
     sc.associate_principal_with_portfolio(PortfolioId=pid, PrincipalARN="arn:aws:iam::123456789012:role/a", PrincipalType="IAM")
     before = own.inventory()
     assert before["sagemaker:user_profile"] == [f"{domain_id}/u"] and before["servicecatalog:principal_association"]
     assert before["efs:file_system"] and before["ec2:security_group"]
+    assert before["sagemaker:studio_lifecycle_config"] == ["l"] and before["sagemaker:image_version"] == ["i/1"]
+    assert before["sagemaker:image"] == ["i"] and before["sagemaker:app_image_config"] == ["c"]
 
     status, _ = own.http("POST", reset_path, {})
     assert status == 200
