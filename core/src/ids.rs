@@ -157,6 +157,9 @@ pub enum LogicalId {
     StudioDomain,
     /// A Studio user profile, by name.
     UserProfile(String),
+    /// A Studio lifecycle configuration, by `<name>-<version>`: a new script is a new child
+    /// (AWS cannot change one), made before the domain switches to it and the old one goes.
+    LifecycleConfig(String),
 }
 
 const PRIVATE_SUBNET: &str = "subnet-private-";
@@ -169,6 +172,7 @@ const KMS_KEY: &str = "kms-key-";
 const ROLE: &str = "role-";
 const BUCKET: &str = "bucket-";
 const USER_PROFILE: &str = "studio-user-";
+const LIFECYCLE_CONFIG: &str = "studio-lifecycle-config-";
 
 impl fmt::Display for LogicalId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -199,6 +203,7 @@ impl fmt::Display for LogicalId {
             LogicalId::FlowLog => f.write_str("flow-log"),
             LogicalId::StudioDomain => f.write_str("studio-domain"),
             LogicalId::UserProfile(name) => write!(f, "{USER_PROFILE}{name}"),
+            LogicalId::LifecycleConfig(key) => write!(f, "{LIFECYCLE_CONFIG}{key}"),
         }
     }
 }
@@ -257,6 +262,12 @@ impl FromStr for LogicalId {
         }
         if let Some(rest) = text.strip_prefix(NAT_GATEWAY) {
             return index(rest).map(LogicalId::NatGateway);
+        }
+        if let Some(key) = text
+            .strip_prefix(LIFECYCLE_CONFIG)
+            .filter(|k| !k.is_empty())
+        {
+            return Ok(LogicalId::LifecycleConfig(key.to_string()));
         }
         if let Some(name) = text.strip_prefix(USER_PROFILE).filter(|n| !n.is_empty()) {
             return Ok(LogicalId::UserProfile(name.to_string()));
@@ -331,13 +342,15 @@ pub enum RecordKind {
     StudioDomain,
     /// A Studio user profile.
     StudioUserProfile,
+    /// A Studio lifecycle configuration.
+    StudioLifecycleConfig,
     /// A kind this version does not know (written by a newer one).
     Unknown(String),
 }
 
 impl RecordKind {
     /// Every known kind.
-    pub const KNOWN: [RecordKind; 24] = [
+    pub const KNOWN: [RecordKind; 25] = [
         RecordKind::Vpc,
         RecordKind::ExistingVpc,
         RecordKind::Subnet,
@@ -362,6 +375,7 @@ impl RecordKind {
         RecordKind::FlowLog,
         RecordKind::StudioDomain,
         RecordKind::StudioUserProfile,
+        RecordKind::StudioLifecycleConfig,
     ];
 
     /// How long deleting one usually takes on AWS, waits included (the middle of the ranges
@@ -405,6 +419,7 @@ impl RecordKind {
             RecordKind::FlowLog => "flow-log",
             RecordKind::StudioDomain => "studio-domain",
             RecordKind::StudioUserProfile => "studio-user-profile",
+            RecordKind::StudioLifecycleConfig => "studio-lifecycle-config",
             RecordKind::Unknown(text) => text,
         }
     }
@@ -483,6 +498,10 @@ mod tests {
             (LogicalId::FlowLog, "flow-log"),
             (LogicalId::StudioDomain, "studio-domain"),
             (LogicalId::UserProfile("alice".into()), "studio-user-alice"),
+            (
+                LogicalId::LifecycleConfig("pip-1a2b3c4d".into()),
+                "studio-lifecycle-config-pip-1a2b3c4d",
+            ),
         ];
         for (id, text) in cases {
             assert_eq!(id.to_string(), text);

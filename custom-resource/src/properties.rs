@@ -13,9 +13,9 @@ use std::fmt;
 
 use secure_mlops_core::spec::{
     AttrPath, AuthMode, Choice, DefaultSpaceSpec, EfsRetention, EnvironmentSpec, FlowLogsSpec,
-    GuardrailSpec, IamSpec, IdleShutdownSpec, NetworkSpec, PathStep, ProfilePersona,
-    ProjectsEnablementSpec, Stage, StorageSpec, StudioAccessSpec, StudioSpec, UserProfileSpec,
-    ValidationErrors,
+    GuardrailSpec, IamSpec, IdleShutdownSpec, LifecycleConfigSpec, NetworkSpec, PathStep,
+    ProfilePersona, ProjectsEnablementSpec, Stage, StorageSpec, StudioAccessSpec, StudioAppType,
+    StudioSpec, UserProfileSpec, ValidationErrors,
 };
 use serde_json::{Map, Value};
 
@@ -95,6 +95,7 @@ fn property_name(snake: &str) -> String {
     match snake {
         // Named blocks in Terraform, a map in CloudFormation.
         "user_profile" => "UserProfiles".to_string(),
+        "lifecycle_config" => "LifecycleConfigs".to_string(),
         other => pascal_case(other),
     }
 }
@@ -636,9 +637,46 @@ fn read_studio(root: &mut Object<'_>, e: &mut PropertyErrors) -> StudioSpec {
             .map(|apps| apps.into_iter().filter(|a| !a.is_empty()).collect())
             .unwrap_or(defaults.hidden_apps),
         docker_access: studio.feature("DockerAccess", false, e),
+        lifecycle_configs: read_lifecycle_configs(&mut studio, e),
     };
     studio.finish(&[], e);
     spec
+}
+
+/// `Studio.LifecycleConfigs`: a map of name to `{AppType, Content, Default}`.
+fn read_lifecycle_configs(
+    studio: &mut Object<'_>,
+    e: &mut PropertyErrors,
+) -> BTreeMap<String, LifecycleConfigSpec> {
+    let mut configs = BTreeMap::new();
+    let given = Object::new("Studio.LifecycleConfigs", studio.get("LifecycleConfigs"), e);
+    for (name, value) in given.map.into_iter().flatten() {
+        let path = format!("Studio.LifecycleConfigs[{name:?}]");
+        let mut config = Object::new(&path, Some(value), e);
+        let text = config.required_string("AppType", e);
+        let app_type = if text.is_empty() {
+            StudioAppType::JupyterLab
+        } else {
+            choice(
+                &format!("{path}.AppType"),
+                Some(text),
+                StudioAppType::JupyterLab,
+                e,
+            )
+        };
+        let content = config.required_string("Content", e);
+        let default = config.boolean("Default", false, e);
+        config.finish(&[], e);
+        configs.insert(
+            name.clone(),
+            LifecycleConfigSpec {
+                app_type,
+                content,
+                default,
+            },
+        );
+    }
+    configs
 }
 
 /// `Studio.UserProfiles`: a map of name to `{Persona, SsoUserName, IdleMinutes}`, or `"name=persona"` strings

@@ -1103,6 +1103,108 @@ async fn studio_platform_settings_change_in_place_and_drift_is_repaired() {
     }
 }
 
+/// The JupyterLab lifecycle configurations the domain offers users, and its default.
+async fn domain_lifecycle_configs(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+) -> (Vec<String>, Option<String>) {
+    let domain = sagemaker
+        .describe_domain()
+        .domain_id(domain_id)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeDomain: {e:?}"));
+    let lab = domain
+        .default_user_settings()
+        .and_then(|u| u.jupyter_lab_app_settings());
+    (
+        lab.map(|l| l.lifecycle_config_arns().to_vec())
+            .unwrap_or_default(),
+        lab.and_then(|l| l.default_resource_spec())
+            .and_then(|r| r.lifecycle_config_arn())
+            .map(str::to_string),
+    )
+}
+
+/// A lifecycle configuration is made before the domain and offered as its default; a new
+/// script is an in-place update that makes a new configuration, switches the domain to it and
+/// deletes the old one (AWS cannot change a configuration, nor delete one a domain names);
+/// destroy deletes it after the domain.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_lifecycle_script_is_a_new_configuration_the_domain_switches_to() {
+    let emulator = Emulator::start();
+    let before = counts(&emulator);
+    let options = Options {
+        name: "lcc",
+        endpoints: Some(vec!["sts"]),
+        profiles: vec![],
+        ..Default::default()
+    };
+    let with_script = |script: &str| {
+        config(&options).replace(
+            "  studio {\n",
+            &format!(
+                "  studio {{\n    lifecycle_config \"pip\" {{\n      app_type = \"JupyterLab\"\n      default  = true\n      content  = <<-EOT\n        #!/bin/bash\n        {script}\n      EOT\n    }}\n"
+            ),
+        )
+    };
+    let work = Workdir::new(&emulator.endpoint);
+    work.write_config(&with_script("pip config set global.timeout 60"));
+    work.apply();
+    let configs = emulator.inventory_of("sagemaker:studio_lifecycle_config");
+    assert_eq!(configs.len(), 1, "{configs:?}");
+    let first = configs[0].clone();
+    assert!(first.contains("lcc-dev-pip-"), "{first}");
+    let domain_id = work.resource_values(ADDRESS)["domain_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let sagemaker = aws_sdk_sagemaker::Client::new(&emulator.sdk_config().await);
+    let (arns, default) = domain_lifecycle_configs(&sagemaker, &domain_id).await;
+    assert_eq!(arns.len(), 1, "{arns:?}");
+    assert!(arns[0].ends_with(&first), "{arns:?} names {first}");
+    assert_eq!(default.as_deref(), Some(arns[0].as_str()));
+    work.assert_plan_empty("after creating the lifecycle configuration");
+
+    work.write_config(&with_script("pip config set global.timeout 120"));
+    let plan = work.plan();
+    assert_eq!(plan.code, 2, "{}", plan.text());
+    assert!(
+        plan.text().contains("will be updated in-place"),
+        "{}",
+        plan.text()
+    );
+    assert!(!plan.text().contains("must be replaced"), "{}", plan.text());
+    work.apply();
+    let configs = emulator.inventory_of("sagemaker:studio_lifecycle_config");
+    assert_eq!(
+        configs.len(),
+        1,
+        "the old configuration is left: {configs:?}"
+    );
+    assert_ne!(
+        configs[0], first,
+        "the script did not change the configuration"
+    );
+    let (arns, default) = domain_lifecycle_configs(&sagemaker, &domain_id).await;
+    assert!(
+        arns.len() == 1 && arns[0].ends_with(&configs[0]),
+        "{arns:?}"
+    );
+    assert_eq!(default.as_deref(), Some(arns[0].as_str()));
+    work.assert_plan_empty("after the new script");
+
+    work.destroy();
+    let after = counts(&emulator);
+    for kind in [
+        "sagemaker:studio_lifecycle_config",
+        "sagemaker:domain",
+        "ec2:vpc",
+    ] {
+        assert_eq!(after[kind], before[kind], "{kind} left behind");
+    }
+}
+
 /// A role brought into an environment must be tagged for it: untagged, the plan fails on the
 /// attribute and nothing is made; tagged by whoever governs it, the plan goes through.
 #[tokio::test(flavor = "multi_thread")]
@@ -1495,6 +1597,16 @@ const INVALID: &[(&str, &str, &str)] = &[
         "bad_docker",
         r#"studio { docker_access = "yes" }"#,
         "studio.docker_access",
+    ),
+    (
+        "long_script",
+        "studio {\n    lifecycle_config \"x\" {\n      app_type = \"JupyterLab\"\n      content = format(\"%013000d\", 0)\n    }\n  }",
+        "studio.lifecycle_config[\"x\"].content",
+    ),
+    (
+        "bad_app_type",
+        "studio {\n    lifecycle_config \"x\" {\n      app_type = \"RStudio\"\n      content = \"echo\"\n    }\n  }",
+        "studio.lifecycle_config[\"x\"].app_type",
     ),
     (
         "public_without_nat",

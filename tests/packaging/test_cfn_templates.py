@@ -31,8 +31,10 @@ CLOUDFORMATION_PROPERTIES = {"ServiceToken", "ServiceTimeout"}
 # Terraform argument paths whose CloudFormation property is named differently: a block map
 # becomes a list of "name=persona" strings.
 PROPERTY_FOR_ARGUMENT = {"studio.user_profile": "Studio.UserProfiles"}
-# Terraform arguments the products do not take: CloudFormation has ServiceTimeout instead.
-NOT_MIRRORED = {"timeouts"}
+# Terraform arguments the products do not take: CloudFormation has ServiceTimeout instead; a
+# lifecycle configuration's script does not fit a Service Catalog parameter (templates that use
+# the custom resource directly set Studio.LifecycleConfigs).
+NOT_MIRRORED = {"timeouts", "studio.lifecycle_config"}
 # Map-valued computed attributes: the Data keys their entries become.
 DATA_KEYS_OF_MAPS = {
     "kms_key_arns": {"data": "DataKmsKeyArn", "ebs": "EbsKmsKeyArn", "studio": "StudioKmsKeyArn"},
@@ -170,6 +172,8 @@ class ProductTemplatesMirrorTerraform(unittest.TestCase):
                 expected = set()
                 for path in arguments:
                     if path.split(".")[0] in NOT_MIRRORED or any(
+                        path == m or path.startswith(m + ".") for m in NOT_MIRRORED
+                    ) or any(
                         path.startswith(p + ".") for p in PROPERTY_FOR_ARGUMENT
                     ):
                         continue

@@ -50,6 +50,7 @@ pub const ENVIRONMENT_KINDS: &[&str] = &[
     "sagemaker:domain",
     "sagemaker:user_profile",
     "sagemaker:app",
+    "sagemaker:studio_lifecycle_config",
     "efs:mount_target",
 ];
 

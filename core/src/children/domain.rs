@@ -29,7 +29,7 @@ use super::studio_apps::{self, Scope};
 use super::studio_leftovers;
 use super::studio_settings::{
     docker_differences, docker_settings, domain_user_settings, space_settings,
-    space_settings_differences, user_settings_differences,
+    space_settings_differences, user_settings_differences, LifecycleConfigs,
 };
 use super::tags::owned_by;
 use super::user_profile;
@@ -76,6 +76,8 @@ pub struct DomainSettings {
     pub platform: StudioPlatform,
     /// The account whose images Docker may pull, when Docker is on.
     pub account_id: String,
+    /// The lifecycle configurations users and spaces may run, and the defaults.
+    pub lifecycle_configs: LifecycleConfigs,
 }
 
 /// Adopts the domain named `settings.name` (only if tagged as this child) or creates it, waits
@@ -531,11 +533,13 @@ async fn create(
                 &settings.execution_role_arn,
                 &settings.security_group_id,
                 &settings.platform,
+                &settings.lifecycle_configs,
             ))
             .default_space_settings(space_settings(
                 &settings.execution_role_arn,
                 &settings.security_group_id,
                 &settings.platform,
+                &settings.lifecycle_configs,
             ))
             .domain_settings(
                 aws_sdk_sagemaker::types::DomainSettings::builder()
@@ -597,11 +601,13 @@ async fn update(
             &settings.execution_role_arn,
             &settings.security_group_id,
             &settings.platform,
+            &settings.lifecycle_configs,
         ))
         .default_space_settings(space_settings(
             &settings.execution_role_arn,
             &settings.security_group_id,
             &settings.platform,
+            &settings.lifecycle_configs,
         ))
         .tag_propagation(TagPropagation::Enabled);
     let docker = docker_settings(&settings.platform, &settings.account_id);
@@ -795,12 +801,17 @@ fn mutable_differences(domain: &DescribeDomainOutput, settings: &DomainSettings)
             settings.security_group_id
         ));
     }
-    out.extend(user_settings_differences(defaults, &settings.platform));
+    out.extend(user_settings_differences(
+        defaults,
+        &settings.platform,
+        &settings.lifecycle_configs,
+    ));
     out.extend(space_settings_differences(
         domain.default_space_settings(),
         &settings.execution_role_arn,
         &settings.security_group_id,
         &settings.platform,
+        &settings.lifecycle_configs,
     ));
     out.extend(docker_differences(
         domain.domain_settings().and_then(|s| s.docker_settings()),
@@ -843,6 +854,9 @@ impl ChildKind for kinds::StudioDomain {
             security_group_id: inputs.physical_id(&LogicalId::SageMakerSecurityGroup)?,
             platform: self.platform.clone(),
             account_id: cx.clients.account_id.clone(),
+            lifecycle_configs: LifecycleConfigs::from_records(
+                inputs.dependencies(|id| matches!(id, LogicalId::LifecycleConfig(_)))?,
+            ),
         })
     }
 
@@ -886,6 +900,7 @@ mod tests {
             security_group_id: "sg-1".into(),
             platform: StudioPlatform::of(&crate::spec::StudioSpec::default()),
             account_id: "123456789012".into(),
+            lifecycle_configs: LifecycleConfigs::default(),
         }
     }
 
@@ -905,11 +920,13 @@ mod tests {
                 &s.execution_role_arn,
                 &s.security_group_id,
                 &s.platform,
+                &s.lifecycle_configs,
             ))
             .default_space_settings(space_settings(
                 &s.execution_role_arn,
                 &s.security_group_id,
                 &s.platform,
+                &s.lifecycle_configs,
             ))
             .domain_settings(
                 aws_sdk_sagemaker::types::DomainSettings::builder()

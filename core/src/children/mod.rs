@@ -12,6 +12,7 @@ pub mod guardrail_policy;
 pub mod internet_gateway;
 pub mod kind;
 pub mod kms_key;
+pub mod lifecycle_config;
 pub mod nat_gateway;
 pub mod portfolio_principal;
 pub mod reads;

@@ -11,14 +11,121 @@ use std::collections::BTreeSet;
 use aws_sdk_sagemaker::types::{
     AppLifecycleManagement, AppType, CodeEditorAppSettings, DefaultEbsStorageSettings,
     DefaultSpaceSettings, DefaultSpaceStorageSettings, DockerSettings, FeatureStatus, IdleSettings,
-    JupyterLabAppSettings, LifecycleManagement, StudioWebPortal, StudioWebPortalSettings,
-    UserSettings,
+    JupyterLabAppSettings, LifecycleManagement, ResourceSpec, StudioWebPortal,
+    StudioWebPortalSettings, UserSettings,
 };
 
+use super::lifecycle_config::{APP_TYPE_ATTRIBUTE, DEFAULT_ATTRIBUTE};
+use crate::engine::Record;
 use crate::graph::environment::StudioPlatform;
 #[cfg(test)]
 use crate::spec::StudioSpec;
 use crate::spec::MIN_IDLE_MINUTES;
+
+/// The lifecycle configurations of one app type: every one users may pick, and the one apps
+/// run by default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppLifecycleConfigs {
+    /// Their ARNs.
+    pub arns: BTreeSet<String>,
+    /// The default's ARN.
+    pub default: Option<String>,
+}
+
+/// The environment's lifecycle configurations, by the app they run in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LifecycleConfigs {
+    /// JupyterLab's.
+    pub jupyter_lab: AppLifecycleConfigs,
+    /// Code Editor's.
+    pub code_editor: AppLifecycleConfigs,
+}
+
+impl LifecycleConfigs {
+    /// From the records of the environment's lifecycle configurations.
+    pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> Self {
+        let mut out = LifecycleConfigs::default();
+        for record in records {
+            let Some(arn) = record.arn.clone() else {
+                continue;
+            };
+            let app = match record
+                .attributes
+                .get(APP_TYPE_ATTRIBUTE)
+                .map(String::as_str)
+            {
+                Some("CodeEditor") => &mut out.code_editor,
+                _ => &mut out.jupyter_lab,
+            };
+            if record.attributes.get(DEFAULT_ATTRIBUTE).map(String::as_str) == Some("true") {
+                app.default = Some(arn.clone());
+            }
+            app.arns.insert(arn);
+        }
+        out
+    }
+}
+
+fn jupyter_lab_settings(
+    lifecycle: AppLifecycleManagement,
+    configs: &AppLifecycleConfigs,
+) -> JupyterLabAppSettings {
+    JupyterLabAppSettings::builder()
+        .app_lifecycle_management(lifecycle)
+        .set_lifecycle_config_arns(Some(configs.arns.iter().cloned().collect()))
+        .set_default_resource_spec(
+            configs
+                .default
+                .as_ref()
+                .map(|arn| ResourceSpec::builder().lifecycle_config_arn(arn).build()),
+        )
+        .build()
+}
+
+fn code_editor_settings(
+    lifecycle: AppLifecycleManagement,
+    configs: &AppLifecycleConfigs,
+) -> CodeEditorAppSettings {
+    CodeEditorAppSettings::builder()
+        .app_lifecycle_management(lifecycle)
+        .set_lifecycle_config_arns(Some(configs.arns.iter().cloned().collect()))
+        .set_default_resource_spec(
+            configs
+                .default
+                .as_ref()
+                .map(|arn| ResourceSpec::builder().lifecycle_config_arn(arn).build()),
+        )
+        .build()
+}
+
+/// The lifecycle configurations of `app` read back against `want`, in words. A default that
+/// is no longer wanted is not reported: SageMaker keeps one until another replaces it.
+fn lifecycle_differences(
+    what: &str,
+    arns: &[String],
+    default: Option<&ResourceSpec>,
+    want: &AppLifecycleConfigs,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let have: BTreeSet<String> = arns.iter().cloned().collect();
+    if have != want.arns {
+        out.push(format!(
+            "{what} lifecycle configurations are {}; apply sets {}",
+            list(&have),
+            list(&want.arns)
+        ));
+    }
+    let have_default = default.and_then(ResourceSpec::lifecycle_config_arn);
+    if let Some(want_default) = &want.default {
+        if have_default != Some(want_default.as_str()) {
+            out.push(format!(
+                "{what} default lifecycle configuration is {}; apply sets {want_default}",
+                have_default.unwrap_or("none")
+            ));
+        }
+    }
+    out
+}
 
 /// What an idle timeout of `minutes` (or none) is as SageMaker's `AppLifecycleManagement`. With
 /// a timeout, users may choose a shorter one for a space but never a longer one.
@@ -107,21 +214,17 @@ pub(crate) fn domain_user_settings(
     execution_role_arn: &str,
     security_group_id: &str,
     platform: &StudioPlatform,
+    configs: &LifecycleConfigs,
 ) -> UserSettings {
     let lifecycle = app_lifecycle(platform.idle_minutes);
     UserSettings::builder()
         .execution_role(execution_role_arn)
         .security_groups(security_group_id)
-        .jupyter_lab_app_settings(
-            JupyterLabAppSettings::builder()
-                .app_lifecycle_management(lifecycle.clone())
-                .build(),
-        )
-        .code_editor_app_settings(
-            CodeEditorAppSettings::builder()
-                .app_lifecycle_management(lifecycle)
-                .build(),
-        )
+        .jupyter_lab_app_settings(jupyter_lab_settings(
+            lifecycle.clone(),
+            &configs.jupyter_lab,
+        ))
+        .code_editor_app_settings(code_editor_settings(lifecycle, &configs.code_editor))
         .studio_web_portal(StudioWebPortal::Enabled)
         .studio_web_portal_settings(
             StudioWebPortalSettings::builder()
@@ -155,15 +258,15 @@ pub(crate) fn space_settings(
     execution_role_arn: &str,
     security_group_id: &str,
     platform: &StudioPlatform,
+    configs: &LifecycleConfigs,
 ) -> DefaultSpaceSettings {
     DefaultSpaceSettings::builder()
         .execution_role(execution_role_arn)
         .security_groups(security_group_id)
-        .jupyter_lab_app_settings(
-            JupyterLabAppSettings::builder()
-                .app_lifecycle_management(app_lifecycle(platform.idle_minutes))
-                .build(),
-        )
+        .jupyter_lab_app_settings(jupyter_lab_settings(
+            app_lifecycle(platform.idle_minutes),
+            &configs.jupyter_lab,
+        ))
         .space_storage_settings(storage(platform))
         .build()
 }
@@ -247,8 +350,26 @@ pub(crate) fn idle_differences(
 pub(crate) fn user_settings_differences(
     settings: Option<&UserSettings>,
     platform: &StudioPlatform,
+    configs: &LifecycleConfigs,
 ) -> Vec<String> {
     let mut out = idle_differences("default", settings, platform.idle_minutes);
+    let lab = settings.and_then(UserSettings::jupyter_lab_app_settings);
+    out.extend(lifecycle_differences(
+        "JupyterLab",
+        lab.map(JupyterLabAppSettings::lifecycle_config_arns)
+            .unwrap_or_default(),
+        lab.and_then(JupyterLabAppSettings::default_resource_spec),
+        &configs.jupyter_lab,
+    ));
+    let editor = settings.and_then(UserSettings::code_editor_app_settings);
+    out.extend(lifecycle_differences(
+        "Code Editor",
+        editor
+            .map(CodeEditorAppSettings::lifecycle_config_arns)
+            .unwrap_or_default(),
+        editor.and_then(CodeEditorAppSettings::default_resource_spec),
+        &configs.code_editor,
+    ));
     let portal = settings.and_then(UserSettings::studio_web_portal);
     if portal != Some(&StudioWebPortal::Enabled) {
         out.push(format!(
@@ -286,8 +407,17 @@ pub(crate) fn space_settings_differences(
     execution_role_arn: &str,
     security_group_id: &str,
     platform: &StudioPlatform,
+    configs: &LifecycleConfigs,
 ) -> Vec<String> {
     let mut out = Vec::new();
+    let lab = settings.and_then(DefaultSpaceSettings::jupyter_lab_app_settings);
+    out.extend(lifecycle_differences(
+        "default space JupyterLab",
+        lab.map(JupyterLabAppSettings::lifecycle_config_arns)
+            .unwrap_or_default(),
+        lab.and_then(JupyterLabAppSettings::default_resource_spec),
+        &configs.jupyter_lab,
+    ));
     let role = settings
         .and_then(DefaultSpaceSettings::execution_role)
         .unwrap_or("none");
@@ -413,10 +543,36 @@ mod tests {
     #[test]
     fn settings_as_sent_read_back_without_differences() {
         let p = platform();
-        let user = domain_user_settings("arn:role", "sg-1", &p);
-        assert!(user_settings_differences(Some(&user), &p).is_empty());
-        let space = space_settings("arn:role", "sg-1", &p);
-        assert!(space_settings_differences(Some(&space), "arn:role", "sg-1", &p).is_empty());
+        let configs = LifecycleConfigs {
+            jupyter_lab: AppLifecycleConfigs {
+                arns: ["arn:lab-a".to_string(), "arn:lab-b".to_string()].into(),
+                default: Some("arn:lab-a".into()),
+            },
+            code_editor: AppLifecycleConfigs::default(),
+        };
+        let user = domain_user_settings("arn:role", "sg-1", &p, &configs);
+        assert!(user_settings_differences(Some(&user), &p, &configs).is_empty());
+        let space = space_settings("arn:role", "sg-1", &p, &configs);
+        assert!(
+            space_settings_differences(Some(&space), "arn:role", "sg-1", &p, &configs).is_empty()
+        );
+        let none = LifecycleConfigs::default();
+        assert_eq!(
+            user_settings_differences(Some(&user), &p, &none),
+            ["JupyterLab lifecycle configurations are arn:lab-a, arn:lab-b; apply sets none"]
+        );
+        let switched = LifecycleConfigs {
+            jupyter_lab: AppLifecycleConfigs {
+                arns: ["arn:lab-c".to_string()].into(),
+                default: Some("arn:lab-c".into()),
+            },
+            code_editor: AppLifecycleConfigs::default(),
+        };
+        assert_eq!(
+            user_settings_differences(Some(&user), &p, &switched).len(),
+            2,
+            "the list and the default"
+        );
         let docker = docker_settings(&p, "123456789012");
         assert!(docker_differences(Some(&docker), &p, "123456789012").is_empty());
         let profile = profile_user_settings("arn:role", "sg-1", Some(120));
@@ -426,6 +582,7 @@ mod tests {
     #[test]
     fn idle_shutdown_switched_off_or_stretched_outside_is_drift() {
         let p = platform();
+        let none = LifecycleConfigs::default();
         let off = domain_user_settings(
             "arn:role",
             "sg-1",
@@ -433,8 +590,9 @@ mod tests {
                 idle_minutes: None,
                 ..p.clone()
             },
+            &none,
         );
-        let diffs = user_settings_differences(Some(&off), &p);
+        let diffs = user_settings_differences(Some(&off), &p, &none);
         assert_eq!(
             diffs,
             [
@@ -482,8 +640,9 @@ mod tests {
         let mut other = p.clone();
         other.hidden_apps = BTreeSet::new();
         other.max_storage_gb = 500;
-        let user = domain_user_settings("arn:role", "sg-1", &other);
-        let diffs = user_settings_differences(Some(&user), &p);
+        let none = LifecycleConfigs::default();
+        let user = domain_user_settings("arn:role", "sg-1", &other, &none);
+        let diffs = user_settings_differences(Some(&user), &p, &none);
         assert_eq!(
             diffs,
             [

@@ -92,6 +92,31 @@ impl Choice for AuthMode {
     }
 }
 
+/// The Studio apps a lifecycle configuration can run in (the ones the environment's users get).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StudioAppType {
+    /// JupyterLab.
+    JupyterLab,
+    /// Code Editor.
+    CodeEditor,
+}
+
+impl Choice for StudioAppType {
+    const ALL: &'static [Self] = &[StudioAppType::JupyterLab, StudioAppType::CodeEditor];
+    const SUMMARY: &'static str = "Invalid App Type";
+
+    fn as_str(&self) -> &'static str {
+        match self {
+            StudioAppType::JupyterLab => "JupyterLab",
+            StudioAppType::CodeEditor => "CodeEditor",
+        }
+    }
+
+    fn problem(text: &str) -> String {
+        format!("{text:?} is not JupyterLab or CodeEditor")
+    }
+}
+
 /// What happens to Studio's home file system (the users' home directories) when the domain goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EfsRetention {

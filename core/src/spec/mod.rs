@@ -11,14 +11,17 @@ mod path;
 mod projects;
 
 pub use arn::{parse_iam_policy_arn, parse_iam_principal_arn, parse_iam_role_arn, IamRoleArn};
-pub use choice::{AuthMode, Choice, EfsRetention, ProfilePersona, Stage, TrafficType};
+pub use choice::{
+    AuthMode, Choice, EfsRetention, ProfilePersona, Stage, StudioAppType, TrafficType,
+};
 pub use cidr::Cidr;
 pub use environment::{
     bucket_name_problem, default_hidden_apps, DefaultSpaceSpec, EnvironmentSpec, FlowLogsSpec,
-    GuardrailSpec, IamSpec, IdleShutdownSpec, NetworkSpec, ResolvedSubnets, StorageSpec,
-    StudioAccessSpec, StudioSpec, UserProfileSpec, APP_TYPES, DEFAULT_HIDDEN_APPS,
+    GuardrailSpec, IamSpec, IdleShutdownSpec, LifecycleConfigSpec, NetworkSpec, ResolvedSubnets,
+    StorageSpec, StudioAccessSpec, StudioSpec, UserProfileSpec, APP_TYPES, DEFAULT_HIDDEN_APPS,
     DEFAULT_INTERFACE_ENDPOINTS, DEFAULT_VPC_CIDR, LOG_RETENTION_DAYS, MAX_AZS, MAX_IDLE_MINUTES,
-    MAX_NAME_LEN, MAX_SPACE_STORAGE_GB, MIN_IDLE_MINUTES, MIN_SPACE_STORAGE_GB,
+    MAX_LIFECYCLE_CONFIG_BYTES, MAX_NAME_LEN, MAX_SPACE_STORAGE_GB, MIN_IDLE_MINUTES,
+    MIN_SPACE_STORAGE_GB,
 };
 pub use path::{AttrPath, PathStep, ValidationError, ValidationErrors};
 pub use projects::{validate_principal_arns, ProjectsEnablementSpec};

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use crate::ids::{BucketPurpose, KeyPurpose, Persona};
-use crate::spec::{AuthMode, Cidr, StudioAccessSpec, TrafficType};
+use crate::spec::{AuthMode, Cidr, StudioAccessSpec, StudioAppType, TrafficType};
 
 /// A VPC with DNS support and hostnames.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,6 +218,19 @@ pub struct StudioUserProfile {
     pub idle_minutes: Option<u32>,
 }
 
+/// A Studio lifecycle configuration: a script JupyterLab or Code Editor runs when it starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StudioLifecycleConfig {
+    /// Its name in AWS (`<env id>-<name>-<version>`).
+    pub aws_name: String,
+    /// The app it runs in.
+    pub app_type: StudioAppType,
+    /// The script.
+    pub content: String,
+    /// Whether apps run it unless the user picks another.
+    pub default: bool,
+}
+
 /// The studio scope: an inline policy keeping the created people and execution roles' Studio
 /// actions in the environment's domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -279,6 +292,8 @@ pub enum Child {
     StudioUserProfile(StudioUserProfile),
     /// See [`StudioScope`].
     StudioScope(StudioScope),
+    /// See [`StudioLifecycleConfig`].
+    StudioLifecycleConfig(StudioLifecycleConfig),
 }
 
 impl Child {
@@ -310,6 +325,7 @@ impl Child {
             Child::StudioDomain(_) => "studio-domain",
             Child::StudioUserProfile(_) => "studio-user-profile",
             Child::StudioScope(_) => "studio-scope-policy",
+            Child::StudioLifecycleConfig(_) => "studio-lifecycle-config",
         }
     }
 
@@ -344,6 +360,7 @@ impl Child {
             | Child::GuardrailPolicy(_)
             | Child::BoundaryPolicy(_)
             | Child::StudioScope(_)
+            | Child::StudioLifecycleConfig(_)
             | Child::FlowLogGroup(_)
             | Child::FlowLogRole(_)
             | Child::FlowLog(_) => 1,

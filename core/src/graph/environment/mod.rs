@@ -339,6 +339,18 @@ fn studio(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
         LogicalId::Role(Persona::Execution),
     ];
     deps.extend(network.private_subnets.iter().cloned());
+    // Lifecycle configurations first: the domain names them (and goes before them).
+    for (name, config) in &spec.studio.lifecycle_configs {
+        let id = LogicalId::LifecycleConfig(format!("{name}-{}", config.version()));
+        let kind = Child::StudioLifecycleConfig(StudioLifecycleConfig {
+            aws_name: config.aws_name(&spec.environment_id(), name),
+            app_type: config.app_type,
+            content: config.content.clone(),
+            default: config.default,
+        });
+        nodes.add(id.clone(), kind, []);
+        deps.push(id);
+    }
     let domain = StudioDomain {
         name: spec.domain_name(),
         auth_mode: spec.studio.auth_mode,

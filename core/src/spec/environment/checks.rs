@@ -94,7 +94,7 @@ pub(super) fn check_iam(iam: &IamSpec, errors: &mut ValidationErrors) {
 
 /// True for a SageMaker resource name: 1-63 letters, digits and hyphens, starting with a letter
 /// or digit, no hyphen at the end.
-fn is_sagemaker_name(name: &str) -> bool {
+pub(super) fn is_sagemaker_name(name: &str) -> bool {
     (1..=63).contains(&name.len())
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && name

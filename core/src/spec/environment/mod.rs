@@ -19,8 +19,9 @@ use super::ValidationErrors;
 
 pub use checks::bucket_name_problem;
 pub use studio::{
-    default_hidden_apps, DefaultSpaceSpec, IdleShutdownSpec, APP_TYPES, DEFAULT_HIDDEN_APPS,
-    MAX_IDLE_MINUTES, MAX_SPACE_STORAGE_GB, MIN_IDLE_MINUTES, MIN_SPACE_STORAGE_GB,
+    default_hidden_apps, DefaultSpaceSpec, IdleShutdownSpec, LifecycleConfigSpec, APP_TYPES,
+    DEFAULT_HIDDEN_APPS, MAX_IDLE_MINUTES, MAX_LIFECYCLE_CONFIG_BYTES, MAX_SPACE_STORAGE_GB,
+    MIN_IDLE_MINUTES, MIN_SPACE_STORAGE_GB,
 };
 
 /// Longest environment name: every derived AWS name must fit, the tightest being the bucket
@@ -234,6 +235,8 @@ pub struct StudioSpec {
     /// Whether apps may build and run Docker containers (off by default; on, only images of
     /// the environment's own account).
     pub docker_access: bool,
+    /// Lifecycle configurations (scripts apps run when they start), by name.
+    pub lifecycle_configs: BTreeMap<String, LifecycleConfigSpec>,
 }
 
 impl Default for StudioSpec {
@@ -249,6 +252,7 @@ impl Default for StudioSpec {
             default_space: DefaultSpaceSpec::default(),
             hidden_apps: default_hidden_apps(),
             docker_access: false,
+            lifecycle_configs: BTreeMap::new(),
         }
     }
 }
@@ -417,7 +421,7 @@ impl EnvironmentSpec {
         checks::check_storage(&self.storage, errors);
         checks::check_guardrails(&self.guardrails, errors);
         checks::check_studio(&self.studio, errors);
-        studio::check_platform(&self.studio, errors);
+        studio::check_platform(&self.environment_id(), &self.studio, errors);
         checks::check_studio_access(
             &self.studio.access,
             &self.interface_endpoints(),

@@ -2,10 +2,12 @@
 //! web portal shows, Docker. Each becomes part of the domain's (and a profile's) settings, and
 //! each is read back for drift.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use super::super::choice::{Choice, StudioAppType};
 use super::super::path::AttrPath;
 use super::super::ValidationErrors;
+use super::checks::is_sagemaker_name;
 use super::StudioSpec;
 
 /// Fewest idle minutes SageMaker accepts (`IdleTimeoutInMinutes`).
@@ -73,6 +75,102 @@ impl Default for DefaultSpaceSpec {
     }
 }
 
+/// The longest script a lifecycle configuration takes: SageMaker stores it base64-encoded in at
+/// most 16384 characters, which is 12288 bytes of script.
+pub const MAX_LIFECYCLE_CONFIG_BYTES: usize = 16_384 / 4 * 3;
+
+/// `studio.lifecycle_config "<name>"`: a script JupyterLab or Code Editor runs when it starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LifecycleConfigSpec {
+    /// The app it runs in.
+    pub app_type: StudioAppType,
+    /// The script.
+    pub content: String,
+    /// Whether it runs by default (at most one per app type); the others are offered to users.
+    pub default: bool,
+}
+
+impl LifecycleConfigSpec {
+    /// Eight hex digits of a hash of what AWS cannot change in a configuration (its app type
+    /// and script): a change is a new configuration, made under a new name before the old one
+    /// goes. FNV-1a, so the name is the same on every machine and version.
+    pub fn version(&self) -> String {
+        let mut hash: u32 = 0x811c_9dc5;
+        for byte in self
+            .app_type
+            .as_str()
+            .bytes()
+            .chain([0u8])
+            .chain(self.content.bytes())
+        {
+            hash ^= u32::from(byte);
+            hash = hash.wrapping_mul(0x0100_0193);
+        }
+        format!("{hash:08x}")
+    }
+
+    /// The configuration's name in AWS: `<env id>-<name>-<version>` (names are unique in the
+    /// account and region).
+    pub fn aws_name(&self, env_id: &str, name: &str) -> String {
+        format!("{env_id}-{name}-{}", self.version())
+    }
+}
+
+/// The lifecycle configurations and the profiles' idle timeouts that refer to them.
+fn check_lifecycle_configs(
+    env_id: &str,
+    configs: &BTreeMap<String, LifecycleConfigSpec>,
+    errors: &mut ValidationErrors,
+) {
+    let path = AttrPath::attr("studio").then("lifecycle_config");
+    let mut defaults: BTreeMap<StudioAppType, &str> = BTreeMap::new();
+    for (name, config) in configs {
+        let at = path.key(name);
+        let aws_name = config.aws_name(env_id, name);
+        if !is_sagemaker_name(name) {
+            errors.push(
+                at.clone(),
+                "Invalid Lifecycle Configuration Name",
+                format!("{name:?} must be letters, digits and hyphens, starting with a letter or digit and not ending with a hyphen"),
+            );
+        } else if !is_sagemaker_name(&aws_name) {
+            errors.push(
+                at.clone(),
+                "Lifecycle Configuration Name Too Long",
+                format!("its name in AWS, {aws_name:?}, is over 63 characters: use a shorter name"),
+            );
+        }
+        if config.content.trim().is_empty() {
+            errors.push(
+                at.then("content"),
+                "Empty Script",
+                "a lifecycle configuration needs a script",
+            );
+        } else if config.content.len() > MAX_LIFECYCLE_CONFIG_BYTES {
+            errors.push(
+                at.then("content"),
+                "Script Too Long",
+                format!(
+                    "{} bytes is over the {MAX_LIFECYCLE_CONFIG_BYTES} SageMaker takes (16384 characters once base64-encoded)",
+                    config.content.len()
+                ),
+            );
+        }
+        if config.default {
+            if let Some(other) = defaults.insert(config.app_type, name) {
+                errors.push(
+                    at.then("default"),
+                    "Two Default Lifecycle Configurations",
+                    format!(
+                        "{other:?} is already the default for {}: at most one per app type",
+                        config.app_type.as_str()
+                    ),
+                );
+            }
+        }
+    }
+}
+
 /// The default `studio.hidden_apps`.
 pub fn default_hidden_apps() -> BTreeSet<String> {
     DEFAULT_HIDDEN_APPS.iter().map(|s| s.to_string()).collect()
@@ -92,8 +190,9 @@ pub(super) fn check_idle_minutes(minutes: u32, at: AttrPath, errors: &mut Valida
 }
 
 /// The platform settings of `studio`: each within what SageMaker accepts.
-pub(super) fn check_platform(studio: &StudioSpec, errors: &mut ValidationErrors) {
+pub(super) fn check_platform(env_id: &str, studio: &StudioSpec, errors: &mut ValidationErrors) {
     let path = AttrPath::attr("studio");
+    check_lifecycle_configs(env_id, &studio.lifecycle_configs, errors);
     check_idle_minutes(
         studio.idle_shutdown.idle_minutes,
         path.then("idle_shutdown").then("idle_minutes"),

@@ -1,7 +1,7 @@
 //! Unit tests of the environment spec: validation paths, default slices, replacement.
 
 use super::*;
-use crate::spec::AttrPath;
+use crate::spec::{AttrPath, StudioAppType};
 
 fn quickstart() -> EnvironmentSpec {
     EnvironmentSpec::quickstart_example()
@@ -350,6 +350,50 @@ fn studio_platform_settings_are_checked_on_their_paths() {
         },
     );
     assert_error(spec, "studio.user_profile[\"bob\"].idle_minutes");
+}
+
+#[test]
+fn lifecycle_configs_are_checked_and_named_by_their_script() {
+    let mut spec = quickstart();
+    spec.studio.enabled = true;
+    let script = |content: &str, default: bool| LifecycleConfigSpec {
+        app_type: StudioAppType::JupyterLab,
+        content: content.to_string(),
+        default,
+    };
+    spec.studio.lifecycle_configs = [
+        ("pip".to_string(), script("echo a", true)),
+        ("tools".to_string(), script("echo b", true)),
+        ("empty".to_string(), script("  ", false)),
+        (
+            "big".to_string(),
+            script(&"x".repeat(MAX_LIFECYCLE_CONFIG_BYTES + 1), false),
+        ),
+        (format!("n{}", "x".repeat(50)), script("echo c", false)),
+    ]
+    .into();
+    let errors = errors_of(&spec);
+    let paths: Vec<&str> = errors.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "studio.lifecycle_config[\"big\"].content",
+            "studio.lifecycle_config[\"empty\"].content",
+            &format!("studio.lifecycle_config[\"n{}\"]", "x".repeat(50)),
+            "studio.lifecycle_config[\"tools\"].default",
+        ]
+    );
+    let a = script("echo a", true);
+    assert_eq!(
+        a.version(),
+        script("echo a", false).version(),
+        "default is not the script"
+    );
+    assert_ne!(a.version(), script("echo b", true).version());
+    assert_eq!(
+        a.aws_name("team-a-dev", "pip"),
+        format!("team-a-dev-pip-{}", a.version())
+    );
 }
 
 #[test]

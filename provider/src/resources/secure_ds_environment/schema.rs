@@ -189,6 +189,7 @@ fn studio() -> Block {
             ("user_profile", NestedBlock::Map(user_profile())),
             ("access", NestedBlock::Group(studio_access())),
             ("idle_shutdown", NestedBlock::Group(idle_shutdown())),
+            ("lifecycle_config", NestedBlock::Map(lifecycle_config())),
             ("default_space", NestedBlock::Group(default_space())),
         ],
     )
@@ -201,6 +202,19 @@ fn idle_shutdown() -> Block {
         vec![
             ("enabled", optional_with_default(AttributeType::Bool, "Default `true`.")),
             ("idle_minutes", optional_with_default(AttributeType::Number, "Minutes without work before an app stops: 60-525600. Default `60`.")),
+        ],
+        vec![],
+    )
+}
+
+/// `studio.lifecycle_config "<name>"`.
+fn lifecycle_config() -> Block {
+    block(
+        "A Studio lifecycle configuration, keyed by its name: a script JupyterLab or Code Editor runs when it starts (set up `pip`, install the team's tools). Offered to every user and space of the domain; `default = true` runs it unless the user picks another. AWS cannot change a configuration: a new script is made as a new one (`<name>-<stage>-<key>-<hash>`), the domain switches to it, then the old one is deleted, all in place. Destroy deletes them after the domain.",
+        vec![
+            ("app_type", required(AttributeType::String, "`JupyterLab` or `CodeEditor`.")),
+            ("content", required(AttributeType::String, "The script (e.g. `#!/bin/bash` ...), at most 12288 bytes (16384 characters once base64-encoded, what SageMaker takes).")),
+            ("default", optional(AttributeType::Bool, "Run it by default in its app type (at most one per app type). Default `false`.")),
         ],
         vec![],
     )

@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use secure_mlops_core::environment::Outputs;
 use secure_mlops_core::spec::{
     AttrPath, AuthMode, Choice, DefaultSpaceSpec, EfsRetention, EnvironmentSpec, FlowLogsSpec,
-    GuardrailSpec, IamSpec, IdleShutdownSpec, NetworkSpec, ProfilePersona, Stage, StorageSpec,
-    StudioAccessSpec, StudioSpec, UserProfileSpec, ValidationErrors,
+    GuardrailSpec, IamSpec, IdleShutdownSpec, LifecycleConfigSpec, NetworkSpec, ProfilePersona,
+    Stage, StorageSpec, StudioAccessSpec, StudioAppType, StudioSpec, UserProfileSpec,
+    ValidationErrors,
 };
 use serde::{Deserialize, Serialize};
 use tf_provider::value::Value;
@@ -87,6 +88,15 @@ pub(crate) struct UserProfile {
     pub(crate) idle_minutes: Value<i64>,
 }
 
+/// `studio.lifecycle_config "<name>"`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct LifecycleConfig {
+    pub(crate) app_type: Value<String>,
+    pub(crate) content: Value<String>,
+    pub(crate) default: Value<bool>,
+}
+
 /// `studio.idle_shutdown`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -125,6 +135,7 @@ pub(crate) struct Studio {
     pub(crate) docker_access: Value<String>,
     pub(crate) idle_shutdown: Value<IdleShutdown>,
     pub(crate) default_space: Value<DefaultSpace>,
+    pub(crate) lifecycle_config: Value<BTreeMap<String, Value<LifecycleConfig>>>,
 }
 
 /// `timeouts`.
@@ -607,7 +618,43 @@ fn studio_spec(r: &mut Reader, studio: &Studio) -> StudioSpec {
             .set("studio.hidden_apps", &studio.hidden_apps)
             .unwrap_or(defaults.hidden_apps),
         docker_access: r.feature(path.then("docker_access"), &studio.docker_access, false),
+        lifecycle_configs: lifecycle_configs(r, &studio.lifecycle_config),
     }
+}
+
+fn lifecycle_configs(
+    r: &mut Reader,
+    given: &Value<BTreeMap<String, Value<LifecycleConfig>>>,
+) -> BTreeMap<String, LifecycleConfigSpec> {
+    let mut configs = BTreeMap::new();
+    match given {
+        Value::Value(items) => {
+            for (name, config) in items {
+                let config = config.as_ref_option().cloned().unwrap_or_default();
+                let at = AttrPath::attr("studio").then("lifecycle_config").key(name);
+                let app_type = r.choice(
+                    at.then("app_type"),
+                    &config.app_type,
+                    StudioAppType::JupyterLab,
+                );
+                let content = r
+                    .string(&at.then("content").to_string(), &config.content)
+                    .unwrap_or_default();
+                let default = r.boolean(&at.then("default").to_string(), &config.default, false);
+                configs.insert(
+                    name.clone(),
+                    LifecycleConfigSpec {
+                        app_type,
+                        content,
+                        default,
+                    },
+                );
+            }
+        }
+        Value::Null => {}
+        Value::Unknown => r.unknown.push("studio.lifecycle_config".to_string()),
+    }
+    configs
 }
 
 fn strings(items: &[String]) -> Strings {
