@@ -157,6 +157,8 @@ pub enum LogicalId {
     StudioDomain,
     /// A Studio user profile, by name.
     UserProfile(String),
+    /// A Studio custom image (with its version and app image config), by name.
+    CustomImage(String),
     /// A Studio lifecycle configuration, by `<name>-<version>`: a new script is a new child
     /// (AWS cannot change one), made before the domain switches to it and the old one goes.
     LifecycleConfig(String),
@@ -173,6 +175,7 @@ const ROLE: &str = "role-";
 const BUCKET: &str = "bucket-";
 const USER_PROFILE: &str = "studio-user-";
 const LIFECYCLE_CONFIG: &str = "studio-lifecycle-config-";
+const CUSTOM_IMAGE: &str = "studio-custom-image-";
 
 impl fmt::Display for LogicalId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -204,6 +207,7 @@ impl fmt::Display for LogicalId {
             LogicalId::StudioDomain => f.write_str("studio-domain"),
             LogicalId::UserProfile(name) => write!(f, "{USER_PROFILE}{name}"),
             LogicalId::LifecycleConfig(key) => write!(f, "{LIFECYCLE_CONFIG}{key}"),
+            LogicalId::CustomImage(name) => write!(f, "{CUSTOM_IMAGE}{name}"),
         }
     }
 }
@@ -268,6 +272,9 @@ impl FromStr for LogicalId {
             .filter(|k| !k.is_empty())
         {
             return Ok(LogicalId::LifecycleConfig(key.to_string()));
+        }
+        if let Some(name) = text.strip_prefix(CUSTOM_IMAGE).filter(|n| !n.is_empty()) {
+            return Ok(LogicalId::CustomImage(name.to_string()));
         }
         if let Some(name) = text.strip_prefix(USER_PROFILE).filter(|n| !n.is_empty()) {
             return Ok(LogicalId::UserProfile(name.to_string()));
@@ -344,13 +351,15 @@ pub enum RecordKind {
     StudioUserProfile,
     /// A Studio lifecycle configuration.
     StudioLifecycleConfig,
+    /// A Studio custom image, its versions and its app image config.
+    StudioCustomImage,
     /// A kind this version does not know (written by a newer one).
     Unknown(String),
 }
 
 impl RecordKind {
     /// Every known kind.
-    pub const KNOWN: [RecordKind; 25] = [
+    pub const KNOWN: [RecordKind; 26] = [
         RecordKind::Vpc,
         RecordKind::ExistingVpc,
         RecordKind::Subnet,
@@ -376,6 +385,7 @@ impl RecordKind {
         RecordKind::StudioDomain,
         RecordKind::StudioUserProfile,
         RecordKind::StudioLifecycleConfig,
+        RecordKind::StudioCustomImage,
     ];
 
     /// How long deleting one usually takes on AWS, waits included (the middle of the ranges
@@ -420,6 +430,7 @@ impl RecordKind {
             RecordKind::StudioDomain => "studio-domain",
             RecordKind::StudioUserProfile => "studio-user-profile",
             RecordKind::StudioLifecycleConfig => "studio-lifecycle-config",
+            RecordKind::StudioCustomImage => "studio-custom-image",
             RecordKind::Unknown(text) => text,
         }
     }
@@ -501,6 +512,10 @@ mod tests {
             (
                 LogicalId::LifecycleConfig("pip-1a2b3c4d".into()),
                 "studio-lifecycle-config-pip-1a2b3c4d",
+            ),
+            (
+                LogicalId::CustomImage("lab".into()),
+                "studio-custom-image-lab",
             ),
         ];
         for (id, text) in cases {

@@ -12,10 +12,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use secure_mlops_core::spec::{
-    AttrPath, AuthMode, Choice, DefaultSpaceSpec, EfsRetention, EnvironmentSpec, FlowLogsSpec,
-    GuardrailSpec, IamSpec, IdleShutdownSpec, LifecycleConfigSpec, NetworkSpec, PathStep,
-    ProfilePersona, ProjectsEnablementSpec, Stage, StorageSpec, StudioAccessSpec, StudioAppType,
-    StudioSpec, UserProfileSpec, ValidationErrors,
+    AttrPath, AuthMode, Choice, CustomImageSpec, DefaultSpaceSpec, EfsRetention, EnvironmentSpec,
+    FlowLogsSpec, GuardrailSpec, IamSpec, IdleShutdownSpec, LifecycleConfigSpec, NetworkSpec,
+    PathStep, ProfilePersona, ProjectsEnablementSpec, Stage, StorageSpec, StudioAccessSpec,
+    StudioAppType, StudioSpec, UserProfileSpec, ValidationErrors, IMAGE_GID, IMAGE_MOUNT_PATH,
+    IMAGE_UID,
 };
 use serde_json::{Map, Value};
 
@@ -96,6 +97,7 @@ fn property_name(snake: &str) -> String {
         // Named blocks in Terraform, a map in CloudFormation.
         "user_profile" => "UserProfiles".to_string(),
         "lifecycle_config" => "LifecycleConfigs".to_string(),
+        "custom_image" => "CustomImages".to_string(),
         other => pascal_case(other),
     }
 }
@@ -638,9 +640,53 @@ fn read_studio(root: &mut Object<'_>, e: &mut PropertyErrors) -> StudioSpec {
             .unwrap_or(defaults.hidden_apps),
         docker_access: studio.feature("DockerAccess", false, e),
         lifecycle_configs: read_lifecycle_configs(&mut studio, e),
+        custom_images: read_custom_images(&mut studio, e),
     };
     studio.finish(&[], e);
     spec
+}
+
+/// `Studio.CustomImages`: a map of name to `{EcrImageUri, AppType, Uid, Gid, MountPath}`.
+fn read_custom_images(
+    studio: &mut Object<'_>,
+    e: &mut PropertyErrors,
+) -> BTreeMap<String, CustomImageSpec> {
+    let mut images = BTreeMap::new();
+    let given = Object::new("Studio.CustomImages", studio.get("CustomImages"), e);
+    for (name, value) in given.map.into_iter().flatten() {
+        let path = format!("Studio.CustomImages[{name:?}]");
+        let mut image = Object::new(&path, Some(value), e);
+        let ecr_image_uri = image.required_string("EcrImageUri", e);
+        let text = image.required_string("AppType", e);
+        let app_type = if text.is_empty() {
+            StudioAppType::JupyterLab
+        } else {
+            choice(
+                &format!("{path}.AppType"),
+                Some(text),
+                StudioAppType::JupyterLab,
+                e,
+            )
+        };
+        let uid = image.count("Uid", e).unwrap_or(IMAGE_UID);
+        let gid = image.count("Gid", e).unwrap_or(IMAGE_GID);
+        let mount_path = image
+            .string("MountPath", e)
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| IMAGE_MOUNT_PATH.to_string());
+        image.finish(&[], e);
+        images.insert(
+            name.clone(),
+            CustomImageSpec {
+                ecr_image_uri,
+                app_type,
+                uid,
+                gid,
+                mount_path,
+            },
+        );
+    }
+    images
 }
 
 /// `Studio.LifecycleConfigs`: a map of name to `{AppType, Content, Default}`.

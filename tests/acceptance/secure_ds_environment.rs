@@ -1205,6 +1205,148 @@ async fn a_new_lifecycle_script_is_a_new_configuration_the_domain_switches_to() 
     }
 }
 
+/// Pushes an image manifest to the emulator's ECR as `docker push` would (through boto3 in the
+/// emulator's virtualenv: the tests have no ECR client of their own), and returns its URI.
+fn push_ecr_image(emulator: &Emulator, repository: &str, tag: &str) -> String {
+    let python = acceptance::repo_root().join("tests/emulator/.venv/bin/python");
+    let script = format!(
+        r#"
+import boto3, json
+ecr = boto3.client("ecr", endpoint_url="{endpoint}", region_name="{REGION}",
+                   aws_access_key_id="test", aws_secret_access_key="test")
+try:
+    ecr.create_repository(repositoryName="{repository}")
+except ecr.exceptions.RepositoryAlreadyExistsException:
+    pass
+manifest = {{"schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {{"mediaType": "application/vnd.docker.container.image.v1+json",
+                        "size": 7, "digest": "sha256:" + "{tag}".encode().hex().ljust(64, "0")}},
+            "layers": []}}
+ecr.put_image(repositoryName="{repository}", imageManifest=json.dumps(manifest), imageTag="{tag}")
+"#,
+        endpoint = emulator.endpoint
+    );
+    let status = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .status()
+        .unwrap_or_else(|e| panic!("{}: {e}", python.display()));
+    assert!(status.success(), "pushing {repository}:{tag} failed");
+    format!("{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com/{repository}:{tag}")
+}
+
+/// The custom images (name, version) the domain offers for JupyterLab.
+async fn domain_custom_images(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+) -> Vec<(String, i32)> {
+    let domain = sagemaker
+        .describe_domain()
+        .domain_id(domain_id)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeDomain: {e:?}"));
+    domain
+        .default_user_settings()
+        .and_then(|u| u.jupyter_lab_app_settings())
+        .map(|l| {
+            l.custom_images()
+                .iter()
+                .map(|i| {
+                    (
+                        i.image_name().unwrap_or_default().to_string(),
+                        i.image_version_number().unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A custom image from this account's ECR: the image, its version and its app image config are
+/// made before the domain, which offers the version to JupyterLab users; a new ECR tag is a new
+/// version of the same image, in place; destroy leaves no image or config. An image of another
+/// account is refused at plan.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_custom_image_is_offered_and_a_new_tag_is_a_new_version() {
+    let emulator = Emulator::start();
+    let before = counts(&emulator);
+    let options = Options {
+        name: "img",
+        endpoints: Some(vec!["sts"]),
+        profiles: vec![],
+        ..Default::default()
+    };
+    let with_image = |uri: &str| {
+        config(&options).replace(
+            "  studio {\n",
+            &format!(
+                "  studio {{\n    custom_image \"lab\" {{\n      ecr_image_uri = \"{uri}\"\n      app_type      = \"JupyterLab\"\n    }}\n"
+            ),
+        )
+    };
+    let work = Workdir::new(&emulator.endpoint);
+    work.write_config(&with_image(&format!(
+        "999999999999.dkr.ecr.{REGION}.amazonaws.com/lab:1"
+    )));
+    let refused = work.plan();
+    assert_eq!(refused.code, 1, "{}", refused.text());
+    assert!(
+        refused.text().contains("Image Of Another Account")
+            && refused.text().contains("ecr_image_uri"),
+        "{}",
+        refused.text()
+    );
+
+    let first = push_ecr_image(&emulator, "team/lab", "v1");
+    work.write_config(&with_image(&first));
+    work.apply();
+    let domain_id = work.resource_values(ADDRESS)["domain_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let sagemaker = aws_sdk_sagemaker::Client::new(&emulator.sdk_config().await);
+    assert_eq!(
+        domain_custom_images(&sagemaker, &domain_id).await,
+        [("img-dev-lab".to_string(), 1)]
+    );
+    let config = sagemaker
+        .describe_app_image_config()
+        .app_image_config_name("img-dev-lab")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeAppImageConfig: {e:?}"));
+    let fs = config
+        .jupyter_lab_app_image_config()
+        .and_then(|c| c.file_system_config());
+    assert_eq!(fs.and_then(|f| f.default_uid()), Some(1000), "{config:?}");
+    work.assert_plan_empty("after creating the image");
+
+    let second = push_ecr_image(&emulator, "team/lab", "v2");
+    work.write_config(&with_image(&second));
+    let plan = work.plan();
+    assert_eq!(plan.code, 2, "{}", plan.text());
+    assert!(!plan.text().contains("must be replaced"), "{}", plan.text());
+    work.apply();
+    assert_eq!(
+        domain_custom_images(&sagemaker, &domain_id).await,
+        [("img-dev-lab".to_string(), 2)]
+    );
+    work.assert_plan_empty("after the new tag");
+
+    work.destroy();
+    let after = counts(&emulator);
+    for kind in [
+        "sagemaker:image",
+        "sagemaker:app_image_config",
+        "sagemaker:domain",
+        "ec2:vpc",
+    ] {
+        assert_eq!(after[kind], before[kind], "{kind} left behind");
+    }
+}
+
 /// A role brought into an environment must be tagged for it: untagged, the plan fails on the
 /// attribute and nothing is made; tagged by whoever governs it, the plan goes through.
 #[tokio::test(flavor = "multi_thread")]

@@ -32,9 +32,10 @@ CLOUDFORMATION_PROPERTIES = {"ServiceToken", "ServiceTimeout"}
 # becomes a list of "name=persona" strings.
 PROPERTY_FOR_ARGUMENT = {"studio.user_profile": "Studio.UserProfiles"}
 # Terraform arguments the products do not take: CloudFormation has ServiceTimeout instead; a
-# lifecycle configuration's script does not fit a Service Catalog parameter (templates that use
-# the custom resource directly set Studio.LifecycleConfigs).
-NOT_MIRRORED = {"timeouts", "studio.lifecycle_config"}
+# lifecycle configuration's script does not fit a Service Catalog parameter, nor does an image's
+# set of settings (templates that use the custom resource directly set Studio.LifecycleConfigs
+# and Studio.CustomImages).
+NOT_MIRRORED = {"timeouts", "studio.lifecycle_config", "studio.custom_image"}
 # Map-valued computed attributes: the Data keys their entries become.
 DATA_KEYS_OF_MAPS = {
     "kms_key_arns": {"data": "DataKmsKeyArn", "ebs": "EbsKmsKeyArn", "studio": "StudioKmsKeyArn"},

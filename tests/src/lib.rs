@@ -51,6 +51,8 @@ pub const ENVIRONMENT_KINDS: &[&str] = &[
     "sagemaker:user_profile",
     "sagemaker:app",
     "sagemaker:studio_lifecycle_config",
+    "sagemaker:image",
+    "sagemaker:app_image_config",
     "efs:mount_target",
 ];
 

@@ -854,9 +854,12 @@ impl ChildKind for kinds::StudioDomain {
             security_group_id: inputs.physical_id(&LogicalId::SageMakerSecurityGroup)?,
             platform: self.platform.clone(),
             account_id: cx.clients.account_id.clone(),
-            lifecycle_configs: LifecycleConfigs::from_records(
-                inputs.dependencies(|id| matches!(id, LogicalId::LifecycleConfig(_)))?,
-            ),
+            lifecycle_configs: LifecycleConfigs::from_records(inputs.dependencies(|id| {
+                matches!(
+                    id,
+                    LogicalId::LifecycleConfig(_) | LogicalId::CustomImage(_)
+                )
+            })?),
         })
     }
 

@@ -9,9 +9,9 @@
 use super::error::ChildError;
 use super::kind::{BucketNames, ChildKind, Cx, EnvironmentContext, Inputs};
 use super::{
-    bucket, domain, flow_log, guardrail_policy, internet_gateway, kms_key, lifecycle_config,
-    nat_gateway, role, route_table, security_group, studio_scope, subnet, user_profile, vpc,
-    vpc_endpoint,
+    bucket, custom_image, domain, flow_log, guardrail_policy, internet_gateway, kms_key,
+    lifecycle_config, nat_gateway, role, route_table, security_group, studio_scope, subnet,
+    user_profile, vpc, vpc_endpoint,
 };
 use crate::aws::AwsClients;
 use crate::engine::{ChildDriver, Ledger, Record};
@@ -55,6 +55,7 @@ macro_rules! with_kind {
             Child::StudioUserProfile($kind) => $body,
             Child::StudioScope($kind) => $body,
             Child::StudioLifecycleConfig($kind) => $body,
+            Child::StudioCustomImage($kind) => $body,
         }
     };
 }
@@ -208,6 +209,9 @@ impl ChildDriver<Child> for EnvironmentDriver {
                 Box::pin(user_profile::delete(clients, record, self.deadline)).await
             }
             RecordKind::StudioScopePolicy => Box::pin(studio_scope::delete(clients, record)).await,
+            RecordKind::StudioCustomImage => {
+                Box::pin(custom_image::delete(clients, record, self.deadline)).await
+            }
             RecordKind::StudioLifecycleConfig => {
                 Box::pin(lifecycle_config::delete(clients, record, self.deadline)).await
             }

@@ -3,6 +3,7 @@
 
 pub mod boundary_policy;
 pub mod bucket;
+pub mod custom_image;
 pub mod domain;
 pub mod driver;
 pub mod ec2_tags;

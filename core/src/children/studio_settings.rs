@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_sagemaker::types::{
-    AppLifecycleManagement, AppType, CodeEditorAppSettings, DefaultEbsStorageSettings,
+    AppLifecycleManagement, AppType, CodeEditorAppSettings, CustomImage, DefaultEbsStorageSettings,
     DefaultSpaceSettings, DefaultSpaceStorageSettings, DockerSettings, FeatureStatus, IdleSettings,
     JupyterLabAppSettings, LifecycleManagement, ResourceSpec, StudioWebPortal,
     StudioWebPortalSettings, UserSettings,
@@ -22,14 +22,16 @@ use crate::graph::environment::StudioPlatform;
 use crate::spec::StudioSpec;
 use crate::spec::MIN_IDLE_MINUTES;
 
-/// The lifecycle configurations of one app type: every one users may pick, and the one apps
-/// run by default.
+/// What the environment adds to one app type's settings: the lifecycle configurations users
+/// may pick (and the one apps run by default), and the custom images they may run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppLifecycleConfigs {
-    /// Their ARNs.
+    /// The configurations' ARNs.
     pub arns: BTreeSet<String>,
-    /// The default's ARN.
+    /// The default configuration's ARN.
     pub default: Option<String>,
+    /// Custom images: (image name, version) (the app image config has the image's name).
+    pub images: BTreeSet<(String, i32)>,
 }
 
 /// The environment's lifecycle configurations, by the app they run in.
@@ -42,10 +44,27 @@ pub struct LifecycleConfigs {
 }
 
 impl LifecycleConfigs {
-    /// From the records of the environment's lifecycle configurations.
+    /// From the records of the environment's lifecycle configurations and custom images.
     pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> Self {
         let mut out = LifecycleConfigs::default();
         for record in records {
+            if record.kind == crate::ids::RecordKind::StudioCustomImage {
+                let app = match record
+                    .attributes
+                    .get(APP_TYPE_ATTRIBUTE)
+                    .map(String::as_str)
+                {
+                    Some("CodeEditor") => &mut out.code_editor,
+                    _ => &mut out.jupyter_lab,
+                };
+                let version = record
+                    .attributes
+                    .get(super::custom_image::VERSION_ATTRIBUTE)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(1);
+                app.images.insert((record.physical_id.clone(), version));
+                continue;
+            }
             let Some(arn) = record.arn.clone() else {
                 continue;
             };
@@ -66,12 +85,27 @@ impl LifecycleConfigs {
     }
 }
 
+fn custom_images(configs: &AppLifecycleConfigs) -> Vec<CustomImage> {
+    configs
+        .images
+        .iter()
+        .map(|(name, version)| {
+            CustomImage::builder()
+                .image_name(name)
+                .image_version_number(*version)
+                .app_image_config_name(name)
+                .build()
+        })
+        .collect()
+}
+
 fn jupyter_lab_settings(
     lifecycle: AppLifecycleManagement,
     configs: &AppLifecycleConfigs,
 ) -> JupyterLabAppSettings {
     JupyterLabAppSettings::builder()
         .app_lifecycle_management(lifecycle)
+        .set_custom_images(Some(custom_images(configs)))
         .set_lifecycle_config_arns(Some(configs.arns.iter().cloned().collect()))
         .set_default_resource_spec(
             configs
@@ -88,6 +122,7 @@ fn code_editor_settings(
 ) -> CodeEditorAppSettings {
     CodeEditorAppSettings::builder()
         .app_lifecycle_management(lifecycle)
+        .set_custom_images(Some(custom_images(configs)))
         .set_lifecycle_config_arns(Some(configs.arns.iter().cloned().collect()))
         .set_default_resource_spec(
             configs
@@ -104,9 +139,33 @@ fn lifecycle_differences(
     what: &str,
     arns: &[String],
     default: Option<&ResourceSpec>,
+    images: &[CustomImage],
     want: &AppLifecycleConfigs,
 ) -> Vec<String> {
     let mut out = Vec::new();
+    let have_images: BTreeSet<(String, i32)> = images
+        .iter()
+        .map(|i| {
+            (
+                i.image_name().unwrap_or_default().to_string(),
+                i.image_version_number().unwrap_or_default(),
+            )
+        })
+        .collect();
+    if have_images != want.images {
+        let show = |set: &BTreeSet<(String, i32)>| {
+            list(
+                &set.iter()
+                    .map(|(n, v)| format!("{n} version {v}"))
+                    .collect(),
+            )
+        };
+        out.push(format!(
+            "{what} custom images are {}; apply sets {}",
+            show(&have_images),
+            show(&want.images)
+        ));
+    }
     let have: BTreeSet<String> = arns.iter().cloned().collect();
     if have != want.arns {
         out.push(format!(
@@ -359,6 +418,8 @@ pub(crate) fn user_settings_differences(
         lab.map(JupyterLabAppSettings::lifecycle_config_arns)
             .unwrap_or_default(),
         lab.and_then(JupyterLabAppSettings::default_resource_spec),
+        lab.map(JupyterLabAppSettings::custom_images)
+            .unwrap_or_default(),
         &configs.jupyter_lab,
     ));
     let editor = settings.and_then(UserSettings::code_editor_app_settings);
@@ -368,6 +429,9 @@ pub(crate) fn user_settings_differences(
             .map(CodeEditorAppSettings::lifecycle_config_arns)
             .unwrap_or_default(),
         editor.and_then(CodeEditorAppSettings::default_resource_spec),
+        editor
+            .map(CodeEditorAppSettings::custom_images)
+            .unwrap_or_default(),
         &configs.code_editor,
     ));
     let portal = settings.and_then(UserSettings::studio_web_portal);
@@ -416,6 +480,8 @@ pub(crate) fn space_settings_differences(
         lab.map(JupyterLabAppSettings::lifecycle_config_arns)
             .unwrap_or_default(),
         lab.and_then(JupyterLabAppSettings::default_resource_spec),
+        lab.map(JupyterLabAppSettings::custom_images)
+            .unwrap_or_default(),
         &configs.jupyter_lab,
     ));
     let role = settings
@@ -547,6 +613,7 @@ mod tests {
             jupyter_lab: AppLifecycleConfigs {
                 arns: ["arn:lab-a".to_string(), "arn:lab-b".to_string()].into(),
                 default: Some("arn:lab-a".into()),
+                images: BTreeSet::new(),
             },
             code_editor: AppLifecycleConfigs::default(),
         };
@@ -565,6 +632,7 @@ mod tests {
             jupyter_lab: AppLifecycleConfigs {
                 arns: ["arn:lab-c".to_string()].into(),
                 default: Some("arn:lab-c".into()),
+                images: BTreeSet::new(),
             },
             code_editor: AppLifecycleConfigs::default(),
         };

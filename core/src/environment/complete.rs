@@ -54,7 +54,36 @@ pub async fn complete(
     check_endpoint_services(clients, &spec, &mut errors).await;
     check_brought_roles(clients, &spec, &mut errors).await;
     check_brought_s3_endpoint(clients, &spec, &mut errors).await;
+    check_custom_images(clients, &spec, &mut errors);
     errors.into_result().map(|()| spec)
+}
+
+/// Custom images come from this account's ECR in this region: an image of another account would
+/// run code nobody here reviewed, with the execution role's permissions.
+fn check_custom_images(
+    clients: &AwsClients,
+    spec: &EnvironmentSpec,
+    errors: &mut ValidationErrors,
+) {
+    for (name, image) in &spec.studio.custom_images {
+        let Some((account, region)) = crate::spec::ecr_image_account_region(&image.ecr_image_uri)
+        else {
+            continue; // reported by validate
+        };
+        if account != clients.account_id || region != clients.region {
+            errors.push(
+                AttrPath::attr("studio")
+                    .then("custom_image")
+                    .key(name)
+                    .then("ecr_image_uri"),
+                "Image Of Another Account",
+                format!(
+                    "{} is in account {account}, region {region}: Studio runs images of this account's ECR ({}, {}) only; copy the image there",
+                    image.ecr_image_uri, clients.account_id, clients.region
+                ),
+            );
+        }
+    }
 }
 
 /// The zones of the existing subnets `ids`, in their order, each checked to exist in `vpc_id`;

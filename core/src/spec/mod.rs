@@ -16,10 +16,11 @@ pub use choice::{
 };
 pub use cidr::Cidr;
 pub use environment::{
-    bucket_name_problem, default_hidden_apps, DefaultSpaceSpec, EnvironmentSpec, FlowLogsSpec,
-    GuardrailSpec, IamSpec, IdleShutdownSpec, LifecycleConfigSpec, NetworkSpec, ResolvedSubnets,
-    StorageSpec, StudioAccessSpec, StudioSpec, UserProfileSpec, APP_TYPES, DEFAULT_HIDDEN_APPS,
-    DEFAULT_INTERFACE_ENDPOINTS, DEFAULT_VPC_CIDR, LOG_RETENTION_DAYS, MAX_AZS, MAX_IDLE_MINUTES,
+    bucket_name_problem, default_hidden_apps, ecr_image_account_region, CustomImageSpec,
+    DefaultSpaceSpec, EnvironmentSpec, FlowLogsSpec, GuardrailSpec, IamSpec, IdleShutdownSpec,
+    LifecycleConfigSpec, NetworkSpec, ResolvedSubnets, StorageSpec, StudioAccessSpec, StudioSpec,
+    UserProfileSpec, APP_TYPES, DEFAULT_HIDDEN_APPS, DEFAULT_INTERFACE_ENDPOINTS, DEFAULT_VPC_CIDR,
+    IMAGE_GID, IMAGE_MOUNT_PATH, IMAGE_UID, LOG_RETENTION_DAYS, MAX_AZS, MAX_IDLE_MINUTES,
     MAX_LIFECYCLE_CONFIG_BYTES, MAX_NAME_LEN, MAX_SPACE_STORAGE_GB, MIN_IDLE_MINUTES,
     MIN_SPACE_STORAGE_GB,
 };

@@ -231,6 +231,23 @@ pub struct StudioLifecycleConfig {
     pub default: bool,
 }
 
+/// A Studio custom image from this account's ECR, its newest version and its app image config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StudioCustomImage {
+    /// Its name in AWS (`<env id>-<name>`), the image's and the app image config's.
+    pub aws_name: String,
+    /// The ECR image.
+    pub ecr_image_uri: String,
+    /// The app it runs as.
+    pub app_type: StudioAppType,
+    /// The user id apps run as.
+    pub uid: u32,
+    /// The group id apps run as.
+    pub gid: u32,
+    /// Where the home directory is mounted.
+    pub mount_path: String,
+}
+
 /// The studio scope: an inline policy keeping the created people and execution roles' Studio
 /// actions in the environment's domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -294,6 +311,8 @@ pub enum Child {
     StudioScope(StudioScope),
     /// See [`StudioLifecycleConfig`].
     StudioLifecycleConfig(StudioLifecycleConfig),
+    /// See [`StudioCustomImage`].
+    StudioCustomImage(StudioCustomImage),
 }
 
 impl Child {
@@ -326,6 +345,7 @@ impl Child {
             Child::StudioUserProfile(_) => "studio-user-profile",
             Child::StudioScope(_) => "studio-scope-policy",
             Child::StudioLifecycleConfig(_) => "studio-lifecycle-config",
+            Child::StudioCustomImage(_) => "studio-custom-image",
         }
     }
 
@@ -361,6 +381,7 @@ impl Child {
             | Child::BoundaryPolicy(_)
             | Child::StudioScope(_)
             | Child::StudioLifecycleConfig(_)
+            | Child::StudioCustomImage(_)
             | Child::FlowLogGroup(_)
             | Child::FlowLogRole(_)
             | Child::FlowLog(_) => 1,

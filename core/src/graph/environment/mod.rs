@@ -351,6 +351,20 @@ fn studio(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
         nodes.add(id.clone(), kind, []);
         deps.push(id);
     }
+    // Custom images too: pulled as the execution role.
+    for (name, image) in &spec.studio.custom_images {
+        let id = LogicalId::CustomImage(name.clone());
+        let kind = Child::StudioCustomImage(StudioCustomImage {
+            aws_name: crate::spec::CustomImageSpec::aws_name(&spec.environment_id(), name),
+            ecr_image_uri: image.ecr_image_uri.clone(),
+            app_type: image.app_type,
+            uid: image.uid,
+            gid: image.gid,
+            mount_path: image.mount_path.clone(),
+        });
+        nodes.add(id.clone(), kind, [LogicalId::Role(Persona::Execution)]);
+        deps.push(id);
+    }
     let domain = StudioDomain {
         name: spec.domain_name(),
         auth_mode: spec.studio.auth_mode,

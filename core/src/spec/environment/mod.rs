@@ -19,9 +19,10 @@ use super::ValidationErrors;
 
 pub use checks::bucket_name_problem;
 pub use studio::{
-    default_hidden_apps, DefaultSpaceSpec, IdleShutdownSpec, LifecycleConfigSpec, APP_TYPES,
-    DEFAULT_HIDDEN_APPS, MAX_IDLE_MINUTES, MAX_LIFECYCLE_CONFIG_BYTES, MAX_SPACE_STORAGE_GB,
-    MIN_IDLE_MINUTES, MIN_SPACE_STORAGE_GB,
+    default_hidden_apps, ecr_image_account_region, CustomImageSpec, DefaultSpaceSpec,
+    IdleShutdownSpec, LifecycleConfigSpec, APP_TYPES, DEFAULT_HIDDEN_APPS, IMAGE_GID,
+    IMAGE_MOUNT_PATH, IMAGE_UID, MAX_IDLE_MINUTES, MAX_LIFECYCLE_CONFIG_BYTES,
+    MAX_SPACE_STORAGE_GB, MIN_IDLE_MINUTES, MIN_SPACE_STORAGE_GB,
 };
 
 /// Longest environment name: every derived AWS name must fit, the tightest being the bucket
@@ -237,6 +238,8 @@ pub struct StudioSpec {
     pub docker_access: bool,
     /// Lifecycle configurations (scripts apps run when they start), by name.
     pub lifecycle_configs: BTreeMap<String, LifecycleConfigSpec>,
+    /// Custom images from this account's ECR, by name.
+    pub custom_images: BTreeMap<String, CustomImageSpec>,
 }
 
 impl Default for StudioSpec {
@@ -253,6 +256,7 @@ impl Default for StudioSpec {
             hidden_apps: default_hidden_apps(),
             docker_access: false,
             lifecycle_configs: BTreeMap::new(),
+            custom_images: BTreeMap::new(),
         }
     }
 }

@@ -116,6 +116,123 @@ impl LifecycleConfigSpec {
     }
 }
 
+/// The user a custom image's apps run as: SageMaker's non-root default (uid 1000, gid 100). Root
+/// (0) is refused: an app running as root in the container can change what the image set up.
+pub const IMAGE_UID: u32 = 1000;
+/// See [`IMAGE_UID`].
+pub const IMAGE_GID: u32 = 100;
+/// Where a custom image's apps find the user's home directory by default.
+pub const IMAGE_MOUNT_PATH: &str = "/home/sagemaker-user";
+
+/// `studio.custom_image "<name>"`: a container image from this account's ECR, offered to users
+/// as a JupyterLab or Code Editor image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomImageSpec {
+    /// `<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>` (or `@sha256:<digest>`).
+    pub ecr_image_uri: String,
+    /// The app it runs as.
+    pub app_type: StudioAppType,
+    /// The user id apps run as.
+    pub uid: u32,
+    /// The group id apps run as.
+    pub gid: u32,
+    /// Where the home directory is mounted.
+    pub mount_path: String,
+}
+
+impl CustomImageSpec {
+    /// The image's (and its app image config's) name in AWS: `<env id>-<name>`.
+    pub fn aws_name(env_id: &str, name: &str) -> String {
+        format!("{env_id}-{name}")
+    }
+}
+
+/// The account and region of an ECR image URI
+/// (`<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>(:<tag>|@sha256:<digest>)`), or
+/// `None` when it is not one.
+pub fn ecr_image_account_region(uri: &str) -> Option<(&str, &str)> {
+    let (host, path) = uri.split_once('/')?;
+    let host = host
+        .strip_suffix(".amazonaws.com")
+        .or_else(|| host.strip_suffix(".amazonaws.com.cn"))?;
+    let (account, rest) = host.split_once(".dkr.ecr.")?;
+    let region = rest;
+    let (repository, reference) = match path.split_once('@') {
+        Some((repo, digest)) => {
+            let hex = digest.strip_prefix("sha256:")?;
+            if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            (repo, "digest")
+        }
+        None => path.rsplit_once(':')?,
+    };
+    let ok = account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && super::super::is_region_name(region)
+        && !repository.is_empty()
+        && repository
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._/-".contains(&b))
+        && !reference.is_empty();
+    ok.then_some((account, region))
+}
+
+fn check_custom_images(
+    env_id: &str,
+    images: &BTreeMap<String, CustomImageSpec>,
+    errors: &mut ValidationErrors,
+) {
+    let path = AttrPath::attr("studio").then("custom_image");
+    for (name, image) in images {
+        let at = path.key(name);
+        if !is_sagemaker_name(name) {
+            errors.push(
+                at.clone(),
+                "Invalid Image Name",
+                format!("{name:?} must be letters, digits and hyphens, starting with a letter or digit and not ending with a hyphen"),
+            );
+        } else if !is_sagemaker_name(&CustomImageSpec::aws_name(env_id, name)) {
+            errors.push(
+                at.clone(),
+                "Image Name Too Long",
+                format!(
+                    "its name in AWS, {:?}, is over 63 characters: use a shorter name",
+                    CustomImageSpec::aws_name(env_id, name)
+                ),
+            );
+        }
+        if ecr_image_account_region(&image.ecr_image_uri).is_none() {
+            errors.push(
+                at.then("ecr_image_uri"),
+                "Not An ECR Image",
+                format!("{:?} is not <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag> (or @sha256:<digest>): Studio runs images of this account's ECR only", image.ecr_image_uri),
+            );
+        }
+        if image.uid != IMAGE_UID {
+            errors.push(
+                at.then("uid"),
+                "Image User Not Allowed",
+                format!("{} is not {IMAGE_UID}: SageMaker takes {IMAGE_UID} or 0 (root), and apps do not run as root here", image.uid),
+            );
+        }
+        if image.gid != IMAGE_GID {
+            errors.push(
+                at.then("gid"),
+                "Image Group Not Allowed",
+                format!("{} is not {IMAGE_GID}: SageMaker takes {IMAGE_GID} or 0 (root), and apps do not run as root here", image.gid),
+            );
+        }
+        if !image.mount_path.starts_with('/') || image.mount_path.len() > 1024 {
+            errors.push(
+                at.then("mount_path"),
+                "Invalid Mount Path",
+                format!("{:?} is not an absolute path", image.mount_path),
+            );
+        }
+    }
+}
+
 /// The lifecycle configurations and the profiles' idle timeouts that refer to them.
 fn check_lifecycle_configs(
     env_id: &str,
@@ -193,6 +310,7 @@ pub(super) fn check_idle_minutes(minutes: u32, at: AttrPath, errors: &mut Valida
 pub(super) fn check_platform(env_id: &str, studio: &StudioSpec, errors: &mut ValidationErrors) {
     let path = AttrPath::attr("studio");
     check_lifecycle_configs(env_id, &studio.lifecycle_configs, errors);
+    check_custom_images(env_id, &studio.custom_images, errors);
     check_idle_minutes(
         studio.idle_shutdown.idle_minutes,
         path.then("idle_shutdown").then("idle_minutes"),

@@ -397,6 +397,51 @@ fn lifecycle_configs_are_checked_and_named_by_their_script() {
 }
 
 #[test]
+fn custom_images_come_from_ecr_and_run_as_the_non_root_user() {
+    assert_eq!(
+        ecr_image_account_region("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/lab:v1"),
+        Some(("123456789012", "eu-west-1"))
+    );
+    let digest = format!(
+        "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/lab@sha256:{}",
+        "a".repeat(64)
+    );
+    assert_eq!(
+        ecr_image_account_region(&digest),
+        Some(("123456789012", "cn-north-1"))
+    );
+    for bad in [
+        "docker.io/library/python:3",
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com/lab",
+        "12345.dkr.ecr.eu-west-1.amazonaws.com/lab:1",
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com/Lab:1",
+    ] {
+        assert_eq!(ecr_image_account_region(bad), None, "{bad}");
+    }
+    let mut spec = quickstart();
+    spec.studio.enabled = true;
+    spec.studio.custom_images.insert(
+        "lab".into(),
+        CustomImageSpec {
+            ecr_image_uri: "docker.io/library/python:3".into(),
+            app_type: StudioAppType::JupyterLab,
+            uid: 0,
+            gid: IMAGE_GID,
+            mount_path: "home".into(),
+        },
+    );
+    let paths: Vec<String> = errors_of(&spec).into_iter().map(|(p, _)| p).collect();
+    assert_eq!(
+        paths,
+        [
+            "studio.custom_image[\"lab\"].ecr_image_uri",
+            "studio.custom_image[\"lab\"].uid",
+            "studio.custom_image[\"lab\"].mount_path",
+        ]
+    );
+}
+
+#[test]
 fn zones_not_yet_known_defer_the_checks_that_need_them() {
     let mut spec = quickstart();
     spec.network.availability_zones = None;

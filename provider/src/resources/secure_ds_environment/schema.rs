@@ -190,6 +190,7 @@ fn studio() -> Block {
             ("access", NestedBlock::Group(studio_access())),
             ("idle_shutdown", NestedBlock::Group(idle_shutdown())),
             ("lifecycle_config", NestedBlock::Map(lifecycle_config())),
+            ("custom_image", NestedBlock::Map(custom_image())),
             ("default_space", NestedBlock::Group(default_space())),
         ],
     )
@@ -215,6 +216,21 @@ fn lifecycle_config() -> Block {
             ("app_type", required(AttributeType::String, "`JupyterLab` or `CodeEditor`.")),
             ("content", required(AttributeType::String, "The script (e.g. `#!/bin/bash` ...), at most 12288 bytes (16384 characters once base64-encoded, what SageMaker takes).")),
             ("default", optional(AttributeType::Bool, "Run it by default in its app type (at most one per app type). Default `false`.")),
+        ],
+        vec![],
+    )
+}
+
+/// `studio.custom_image "<name>"`.
+fn custom_image() -> Block {
+    block(
+        "A custom image from this account's ECR, offered to every user and space as a JupyterLab or Code Editor image: a SageMaker image `<name>-<stage>-<key>` (pulled as the execution role), a version of it for `ecr_image_uri` and an app image config. A new `ecr_image_uri` is a new version of the same image, in place. Destroy deletes the image, its versions and the config after the domain.",
+        vec![
+            ("ecr_image_uri", required(AttributeType::String, "`<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>` (or `@sha256:<digest>`), in this account and region (the plan refuses others). The image must be pushed before apply: SageMaker checks it when it makes the version.")),
+            ("app_type", required(AttributeType::String, "`JupyterLab` or `CodeEditor`.")),
+            ("uid", optional(AttributeType::Number, "The user apps run as: `1000` (default). Root (0) is refused.")),
+            ("gid", optional(AttributeType::Number, "The group apps run as: `100` (default). Root (0) is refused.")),
+            ("mount_path", optional(AttributeType::String, "Where the user's home directory is mounted. Default `/home/sagemaker-user`.")),
         ],
         vec![],
     )

@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use secure_mlops_core::environment::Outputs;
 use secure_mlops_core::spec::{
-    AttrPath, AuthMode, Choice, DefaultSpaceSpec, EfsRetention, EnvironmentSpec, FlowLogsSpec,
-    GuardrailSpec, IamSpec, IdleShutdownSpec, LifecycleConfigSpec, NetworkSpec, ProfilePersona,
-    Stage, StorageSpec, StudioAccessSpec, StudioAppType, StudioSpec, UserProfileSpec,
-    ValidationErrors,
+    AttrPath, AuthMode, Choice, CustomImageSpec, DefaultSpaceSpec, EfsRetention, EnvironmentSpec,
+    FlowLogsSpec, GuardrailSpec, IamSpec, IdleShutdownSpec, LifecycleConfigSpec, NetworkSpec,
+    ProfilePersona, Stage, StorageSpec, StudioAccessSpec, StudioAppType, StudioSpec,
+    UserProfileSpec, ValidationErrors, IMAGE_GID, IMAGE_MOUNT_PATH, IMAGE_UID,
 };
 use serde::{Deserialize, Serialize};
 use tf_provider::value::Value;
@@ -97,6 +97,17 @@ pub(crate) struct LifecycleConfig {
     pub(crate) default: Value<bool>,
 }
 
+/// `studio.custom_image "<name>"`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct CustomImage {
+    pub(crate) ecr_image_uri: Value<String>,
+    pub(crate) app_type: Value<String>,
+    pub(crate) uid: Value<i64>,
+    pub(crate) gid: Value<i64>,
+    pub(crate) mount_path: Value<String>,
+}
+
 /// `studio.idle_shutdown`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -136,6 +147,7 @@ pub(crate) struct Studio {
     pub(crate) idle_shutdown: Value<IdleShutdown>,
     pub(crate) default_space: Value<DefaultSpace>,
     pub(crate) lifecycle_config: Value<BTreeMap<String, Value<LifecycleConfig>>>,
+    pub(crate) custom_image: Value<BTreeMap<String, Value<CustomImage>>>,
 }
 
 /// `timeouts`.
@@ -619,7 +631,53 @@ fn studio_spec(r: &mut Reader, studio: &Studio) -> StudioSpec {
             .unwrap_or(defaults.hidden_apps),
         docker_access: r.feature(path.then("docker_access"), &studio.docker_access, false),
         lifecycle_configs: lifecycle_configs(r, &studio.lifecycle_config),
+        custom_images: custom_images(r, &studio.custom_image),
     }
+}
+
+fn custom_images(
+    r: &mut Reader,
+    given: &Value<BTreeMap<String, Value<CustomImage>>>,
+) -> BTreeMap<String, CustomImageSpec> {
+    let mut images = BTreeMap::new();
+    match given {
+        Value::Value(items) => {
+            for (name, image) in items {
+                let image = image.as_ref_option().cloned().unwrap_or_default();
+                let at = AttrPath::attr("studio").then("custom_image").key(name);
+                let app_type = r.choice(
+                    at.then("app_type"),
+                    &image.app_type,
+                    StudioAppType::JupyterLab,
+                );
+                let ecr_image_uri = r
+                    .string(&at.then("ecr_image_uri").to_string(), &image.ecr_image_uri)
+                    .unwrap_or_default();
+                let uid = r
+                    .optional_count(at.then("uid"), &image.uid)
+                    .unwrap_or(IMAGE_UID);
+                let gid = r
+                    .optional_count(at.then("gid"), &image.gid)
+                    .unwrap_or(IMAGE_GID);
+                let mount_path = r
+                    .string(&at.then("mount_path").to_string(), &image.mount_path)
+                    .unwrap_or_else(|| IMAGE_MOUNT_PATH.to_string());
+                images.insert(
+                    name.clone(),
+                    CustomImageSpec {
+                        ecr_image_uri,
+                        app_type,
+                        uid,
+                        gid,
+                        mount_path,
+                    },
+                );
+            }
+        }
+        Value::Null => {}
+        Value::Unknown => r.unknown.push("studio.custom_image".to_string()),
+    }
+    images
 }
 
 fn lifecycle_configs(
