@@ -745,6 +745,7 @@ fn read_user_profiles(
                         persona,
                         sso_user_name: None,
                         idle_minutes: None,
+                        default_lifecycle_config: None,
                     },
                 );
             }
@@ -769,6 +770,9 @@ fn read_user_profiles(
             };
             let sso_user_name = profile.string("SsoUserName", e);
             let idle_minutes = profile.count("IdleMinutes", e);
+            let default_lifecycle_config = profile
+                .string("DefaultLifecycleConfig", e)
+                .filter(|c| !c.is_empty());
             profile.finish(&[], e);
             user_profiles.insert(
                 profile_name.clone(),
@@ -776,6 +780,7 @@ fn read_user_profiles(
                     persona,
                     sso_user_name,
                     idle_minutes,
+                    default_lifecycle_config,
                 },
             );
         }

@@ -60,6 +60,7 @@ fn spec() -> EnvironmentSpec {
         persona,
         sso_user_name: None,
         idle_minutes: None,
+        default_lifecycle_config: None,
     };
     EnvironmentSpec {
         name: "faulty".into(),

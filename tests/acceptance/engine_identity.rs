@@ -39,6 +39,7 @@ fn sso_spec(user: &str) -> EnvironmentSpec {
                     persona: ProfilePersona::DATA_SCIENTIST,
                     sso_user_name: Some(user.to_string()),
                     idle_minutes: None,
+                    default_lifecycle_config: None,
                 },
             )]),
             ..Default::default()

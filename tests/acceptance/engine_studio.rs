@@ -217,6 +217,7 @@ impl World {
             security_group_id: self.group_id.clone(),
             sso_user_name: None,
             idle_minutes: Some(60),
+            default_lifecycle_config: None,
         }
     }
 

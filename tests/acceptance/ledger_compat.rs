@@ -47,6 +47,7 @@ fn spec() -> EnvironmentSpec {
                 persona,
                 sso_user_name: None,
                 idle_minutes: None,
+                default_lifecycle_config: None,
             },
         );
     }

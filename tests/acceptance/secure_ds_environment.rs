@@ -1137,22 +1137,29 @@ async fn a_new_lifecycle_script_is_a_new_configuration_the_domain_switches_to() 
     let options = Options {
         name: "lcc",
         endpoints: Some(vec!["sts"]),
-        profiles: vec![],
+        profiles: vec![("alice", "data_scientist")],
         ..Default::default()
     };
+    // A JupyterLab default for everyone, and a Code Editor one only alice runs by default.
     let with_script = |script: &str| {
-        config(&options).replace(
-            "  studio {\n",
-            &format!(
-                "  studio {{\n    lifecycle_config \"pip\" {{\n      app_type = \"JupyterLab\"\n      default  = true\n      content  = <<-EOT\n        #!/bin/bash\n        {script}\n      EOT\n    }}\n"
-            ),
+        let configs = format!(
+            "  studio {{\n    lifecycle_config \"pip\" {{\n      app_type = \"JupyterLab\"\n      default  = true\n      content  = <<-EOT\n        #!/bin/bash\n        {script}\n      EOT\n    }}\n    lifecycle_config \"editor\" {{\n      app_type = \"CodeEditor\"\n      content  = \"#!/bin/bash\\necho editor\\n\"\n    }}\n"
+        );
+        config(&options).replace("  studio {\n", &configs).replace(
+            "      persona = \"data_scientist\"\n",
+            "      persona = \"data_scientist\"\n      default_lifecycle_config = \"editor\"\n",
         )
     };
     let work = Workdir::new(&emulator.endpoint);
     work.write_config(&with_script("pip config set global.timeout 60"));
     work.apply();
-    let configs = emulator.inventory_of("sagemaker:studio_lifecycle_config");
-    assert_eq!(configs.len(), 1, "{configs:?}");
+    let mut configs = emulator.inventory_of("sagemaker:studio_lifecycle_config");
+    assert_eq!(configs.len(), 2, "{configs:?}");
+    let editor = configs
+        .iter()
+        .position(|c| c.contains("lcc-dev-editor-"))
+        .map(|i| configs.remove(i))
+        .unwrap_or_else(|| panic!("no editor configuration in {configs:?}"));
     let first = configs[0].clone();
     assert!(first.contains("lcc-dev-pip-"), "{first}");
     let domain_id = work.resource_values(ADDRESS)["domain_id"]
@@ -1164,6 +1171,24 @@ async fn a_new_lifecycle_script_is_a_new_configuration_the_domain_switches_to() 
     assert_eq!(arns.len(), 1, "{arns:?}");
     assert!(arns[0].ends_with(&first), "{arns:?} names {first}");
     assert_eq!(default.as_deref(), Some(arns[0].as_str()));
+    let alice = sagemaker
+        .describe_user_profile()
+        .domain_id(&domain_id)
+        .user_profile_name("alice")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeUserProfile: {e:?}"));
+    let alice_default = alice
+        .user_settings()
+        .and_then(|u| u.code_editor_app_settings())
+        .and_then(|c| c.default_resource_spec())
+        .and_then(|r| r.lifecycle_config_arn())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        alice_default.ends_with(&editor),
+        "{alice_default} is not {editor}"
+    );
     work.assert_plan_empty("after creating the lifecycle configuration");
 
     work.write_config(&with_script("pip config set global.timeout 120"));
@@ -1176,7 +1201,11 @@ async fn a_new_lifecycle_script_is_a_new_configuration_the_domain_switches_to() 
     );
     assert!(!plan.text().contains("must be replaced"), "{}", plan.text());
     work.apply();
-    let configs = emulator.inventory_of("sagemaker:studio_lifecycle_config");
+    let configs: Vec<String> = emulator
+        .inventory_of("sagemaker:studio_lifecycle_config")
+        .into_iter()
+        .filter(|c| *c != editor)
+        .collect();
     assert_eq!(
         configs.len(),
         1,

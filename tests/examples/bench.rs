@@ -64,6 +64,7 @@ fn spec(name: &str, nat: bool, zones: &[&str]) -> EnvironmentSpec {
                 persona,
                 sso_user_name: None,
                 idle_minutes: None,
+                default_lifecycle_config: None,
             },
         );
     }

@@ -16,11 +16,12 @@ use aws_sdk_sagemaker::types::{
 };
 
 use super::lifecycle_config::{APP_TYPE_ATTRIBUTE, DEFAULT_ATTRIBUTE};
+use super::user_profile::ProfileSettings;
 use crate::engine::Record;
 use crate::graph::environment::StudioPlatform;
 #[cfg(test)]
 use crate::spec::StudioSpec;
-use crate::spec::MIN_IDLE_MINUTES;
+use crate::spec::{Choice, StudioAppType, MIN_IDLE_MINUTES};
 
 /// What the environment adds to one app type's settings: the lifecycle configurations users
 /// may pick (and the one apps run by default), and the custom images they may run.
@@ -345,28 +346,60 @@ pub(crate) fn docker_settings(platform: &StudioPlatform, account_id: &str) -> Do
     }
 }
 
-/// A profile's settings: its persona's role behind the SageMaker security group, and its idle
-/// timeout (its own, or the domain's written out so a change outside is seen).
-pub(crate) fn profile_user_settings(
-    role_arn: &str,
-    security_group_id: &str,
-    idle_minutes: Option<u32>,
-) -> UserSettings {
-    let lifecycle = app_lifecycle(idle_minutes);
+/// A profile's settings: its persona's role behind the SageMaker security group, its idle
+/// timeout (its own, or the domain's written out so a change outside is seen), and its own
+/// default lifecycle configuration if it has one.
+pub(crate) fn profile_user_settings(at: &ProfileSettings) -> UserSettings {
+    let lifecycle = app_lifecycle(at.idle_minutes);
+    let default_for = |app: StudioAppType| {
+        at.default_lifecycle_config
+            .as_ref()
+            .filter(|(a, _)| *a == app)
+            .map(|(_, arn)| ResourceSpec::builder().lifecycle_config_arn(arn).build())
+    };
     UserSettings::builder()
-        .execution_role(role_arn)
-        .security_groups(security_group_id)
+        .execution_role(&at.role_arn)
+        .security_groups(&at.security_group_id)
         .jupyter_lab_app_settings(
             JupyterLabAppSettings::builder()
                 .app_lifecycle_management(lifecycle.clone())
+                .set_default_resource_spec(default_for(StudioAppType::JupyterLab))
                 .build(),
         )
         .code_editor_app_settings(
             CodeEditorAppSettings::builder()
                 .app_lifecycle_management(lifecycle)
+                .set_default_resource_spec(default_for(StudioAppType::CodeEditor))
                 .build(),
         )
         .build()
+}
+
+/// The profile's own default lifecycle configuration read back, in words.
+pub(crate) fn default_config_differences(
+    settings: Option<&UserSettings>,
+    at: &ProfileSettings,
+) -> Vec<String> {
+    let Some((app, want)) = &at.default_lifecycle_config else {
+        return Vec::new();
+    };
+    let have = match app {
+        StudioAppType::JupyterLab => settings
+            .and_then(UserSettings::jupyter_lab_app_settings)
+            .and_then(JupyterLabAppSettings::default_resource_spec),
+        StudioAppType::CodeEditor => settings
+            .and_then(UserSettings::code_editor_app_settings)
+            .and_then(CodeEditorAppSettings::default_resource_spec),
+    }
+    .and_then(ResourceSpec::lifecycle_config_arn);
+    if have == Some(want.as_str()) {
+        return Vec::new();
+    }
+    vec![format!(
+        "its default {} lifecycle configuration is {}; apply sets {want}",
+        app.as_str(),
+        have.unwrap_or("the domain's")
+    )]
 }
 
 /// The idle timeouts of `settings` (JupyterLab, Code Editor) against `want`, in words.
@@ -643,8 +676,22 @@ mod tests {
         );
         let docker = docker_settings(&p, "123456789012");
         assert!(docker_differences(Some(&docker), &p, "123456789012").is_empty());
-        let profile = profile_user_settings("arn:role", "sg-1", Some(120));
+        let mut at = ProfileSettings {
+            domain_id: "d-1".into(),
+            role_arn: "arn:role".into(),
+            security_group_id: "sg-1".into(),
+            sso_user_name: None,
+            idle_minutes: Some(120),
+            default_lifecycle_config: Some((StudioAppType::CodeEditor, "arn:editor".into())),
+        };
+        let profile = profile_user_settings(&at);
         assert!(idle_differences("profile", Some(&profile), Some(120)).is_empty());
+        assert!(default_config_differences(Some(&profile), &at).is_empty());
+        at.default_lifecycle_config = Some((StudioAppType::CodeEditor, "arn:other".into()));
+        assert_eq!(
+            default_config_differences(Some(&profile), &at),
+            ["its default CodeEditor lifecycle configuration is arn:editor; apply sets arn:other"]
+        );
     }
 
     #[test]
@@ -668,7 +715,14 @@ mod tests {
                 "default Code Editor idle shutdown is off; apply sets 60 minutes"
             ]
         );
-        let year = profile_user_settings("arn:role", "sg-1", Some(525_600));
+        let year = profile_user_settings(&ProfileSettings {
+            domain_id: "d-1".into(),
+            role_arn: "arn:role".into(),
+            security_group_id: "sg-1".into(),
+            sso_user_name: None,
+            idle_minutes: Some(525_600),
+            default_lifecycle_config: None,
+        });
         assert_eq!(
             idle_differences("profile", Some(&year), Some(60))[0],
             "profile JupyterLab idle shutdown is 525600 minutes (users may choose up to 525600); apply sets 60 minutes"

@@ -18,7 +18,7 @@ use super::error::ChildError;
 use super::kind::{ChildKind, Cx, Inputs};
 use super::sagemaker::{delete_accepted, new_tags, sagemaker_tags, while_role_propagates};
 use super::studio_apps::{self, Scope};
-use super::studio_settings::{idle_differences, profile_user_settings};
+use super::studio_settings::{default_config_differences, idle_differences, profile_user_settings};
 use super::tags::owned_by;
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
@@ -26,6 +26,7 @@ use crate::graph::environment as kinds;
 use crate::ids::LogicalId;
 use crate::ids::RecordKind;
 use crate::ids::USER_TAG;
+use crate::spec::StudioAppType;
 use crate::wait::{poll_until, Deadline, Poll};
 
 /// Record kind of a Studio user profile.
@@ -74,11 +75,7 @@ pub async fn ensure(
             .update_user_profile()
             .domain_id(domain_id)
             .user_profile_name(name)
-            .user_settings(profile_user_settings(
-                &at.role_arn,
-                &at.security_group_id,
-                at.idle_minutes,
-            ))
+            .user_settings(profile_user_settings(at))
             .send()
             .await
             .map_err(|e| AwsCallError::from_sdk("sagemaker", "UpdateUserProfile", e))?;
@@ -314,11 +311,7 @@ async fn create(
             .create_user_profile()
             .domain_id(domain_id)
             .user_profile_name(name)
-            .user_settings(profile_user_settings(
-                &at.role_arn,
-                &at.security_group_id,
-                at.idle_minutes,
-            ))
+            .user_settings(profile_user_settings(at))
             .set_single_sign_on_user_identifier(
                 at.sso_user_name
                     .as_ref()
@@ -444,6 +437,7 @@ fn differences(profile: &DescribeUserProfileOutput, at: &ProfileSettings) -> Vec
         ));
     }
     out.extend(idle_differences("its", settings, at.idle_minutes));
+    out.extend(default_config_differences(settings, at));
     out
 }
 
@@ -462,6 +456,9 @@ pub struct ProfileSettings {
     pub sso_user_name: Option<String>,
     /// Minutes before its idle apps stop; `None`: never.
     pub idle_minutes: Option<u32>,
+    /// The lifecycle configuration its apps run by default (app type, ARN), instead of the
+    /// domain's.
+    pub default_lifecycle_config: Option<(StudioAppType, String)>,
 }
 
 impl ChildKind for kinds::StudioUserProfile {
@@ -474,6 +471,16 @@ impl ChildKind for kinds::StudioUserProfile {
             security_group_id: inputs.physical_id(&LogicalId::SageMakerSecurityGroup)?,
             sso_user_name: self.sso_user_name.clone(),
             idle_minutes: self.idle_minutes,
+            default_lifecycle_config: match &self.default_lifecycle_config {
+                Some((id, app)) => Some((
+                    *app,
+                    inputs.arn(&id.parse().map_err(|_| ChildError::MissingInput {
+                        child: self.name.clone(),
+                        input: id.clone(),
+                    })?)?,
+                )),
+                None => None,
+            },
         })
     }
 
@@ -535,6 +542,7 @@ mod tests {
             security_group_id: group.into(),
             sso_user_name: None,
             idle_minutes: None,
+            default_lifecycle_config: None,
         };
         let idle_off = idle_differences("its", p.user_settings(), None);
         assert_eq!(
@@ -555,7 +563,10 @@ mod tests {
         let empty = DescribeUserProfileOutput::builder().build();
         assert_eq!(differences(&empty, &at("r", "sg-1")).len(), 4);
         let compliant = DescribeUserProfileOutput::builder()
-            .user_settings(profile_user_settings("r", "sg-1", Some(90)))
+            .user_settings(profile_user_settings(&ProfileSettings {
+                idle_minutes: Some(90),
+                ..at("r", "sg-1")
+            }))
             .build();
         let mut want = at("r", "sg-1");
         want.idle_minutes = Some(90);

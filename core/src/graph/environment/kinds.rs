@@ -216,6 +216,9 @@ pub struct StudioUserProfile {
     pub sso_user_name: Option<String>,
     /// Minutes before its idle apps stop (its own, else the domain's); `None`: never.
     pub idle_minutes: Option<u32>,
+    /// The lifecycle configuration its apps run by default instead of the domain's (its
+    /// logical id and app type).
+    pub default_lifecycle_config: Option<(String, StudioAppType)>,
 }
 
 /// A Studio lifecycle configuration: a script JupyterLab or Code Editor runs when it starts.

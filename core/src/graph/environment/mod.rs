@@ -390,6 +390,16 @@ fn studio(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
     }
     for (name, profile) in &spec.studio.user_profiles {
         let persona = profile.persona.persona();
+        let default_config = profile
+            .default_lifecycle_config
+            .as_ref()
+            .and_then(|key| Some((key, spec.studio.lifecycle_configs.get(key)?)))
+            .map(|(key, config)| {
+                (
+                    LogicalId::LifecycleConfig(format!("{key}-{}", config.version())),
+                    config.app_type,
+                )
+            });
         let kind = Child::StudioUserProfile(StudioUserProfile {
             name: name.clone(),
             persona,
@@ -399,16 +409,17 @@ fn studio(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
                     .idle_minutes
                     .unwrap_or(spec.studio.idle_shutdown.idle_minutes)
             }),
+            default_lifecycle_config: default_config
+                .clone()
+                .map(|(id, app)| (id.to_string(), app)),
         });
-        nodes.add(
-            LogicalId::UserProfile(name.clone()),
-            kind,
-            [
-                LogicalId::StudioDomain,
-                LogicalId::Role(persona),
-                LogicalId::SageMakerSecurityGroup,
-            ],
-        );
+        let mut deps = vec![
+            LogicalId::StudioDomain,
+            LogicalId::Role(persona),
+            LogicalId::SageMakerSecurityGroup,
+        ];
+        deps.extend(default_config.map(|(id, _)| id));
+        nodes.add(LogicalId::UserProfile(name.clone()), kind, deps);
     }
 }
 

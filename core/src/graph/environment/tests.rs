@@ -86,6 +86,7 @@ fn studio_domain_follows_the_network_and_profiles_follow_the_domain() {
             persona: ProfilePersona::TEAM_ADMIN,
             sso_user_name: None,
             idle_minutes: None,
+            default_lifecycle_config: None,
         },
     );
     assert_eq!(spec.validate(), Ok(()));

@@ -190,6 +190,9 @@ pub struct UserProfileSpec {
     pub sso_user_name: Option<String>,
     /// The profile's own idle timeout, instead of `studio.idle_shutdown.idle_minutes`.
     pub idle_minutes: Option<u32>,
+    /// The `studio.lifecycle_config` block the profile's apps of its app type run by default,
+    /// instead of the domain's default.
+    pub default_lifecycle_config: Option<String>,
 }
 
 /// The `studio.access` block: where people may open Studio from. Both unset: anywhere their

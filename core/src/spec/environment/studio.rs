@@ -353,6 +353,17 @@ pub(super) fn check_platform(env_id: &str, studio: &StudioSpec, errors: &mut Val
         }
     }
     for (name, profile) in &studio.user_profiles {
+        if let Some(config) = &profile.default_lifecycle_config {
+            if !studio.lifecycle_configs.contains_key(config) {
+                errors.push(
+                    path.then("user_profile")
+                        .key(name)
+                        .then("default_lifecycle_config"),
+                    "Unknown Lifecycle Configuration",
+                    format!("{config:?} is not a studio.lifecycle_config block"),
+                );
+            }
+        }
         if let Some(minutes) = profile.idle_minutes {
             let at = path.then("user_profile").key(name).then("idle_minutes");
             check_idle_minutes(minutes, at.clone(), errors);

@@ -286,6 +286,7 @@ fn studio_settings_are_checked_on_their_paths() {
         persona: ProfilePersona::DATA_SCIENTIST,
         sso_user_name: None,
         idle_minutes: None,
+        default_lifecycle_config: None,
     };
     spec.studio = StudioSpec {
         enabled: true,
@@ -322,6 +323,7 @@ fn studio_platform_settings_are_checked_on_their_paths() {
             persona: ProfilePersona::DATA_SCIENTIST,
             sso_user_name: None,
             idle_minutes: Some(525_601),
+            default_lifecycle_config: None,
         },
     );
     let paths: Vec<String> = errors_of(&spec).into_iter().map(|(p, _)| p).collect();
@@ -347,6 +349,7 @@ fn studio_platform_settings_are_checked_on_their_paths() {
             persona: ProfilePersona::DATA_SCIENTIST,
             sso_user_name: None,
             idle_minutes: Some(120),
+            default_lifecycle_config: None,
         },
     );
     assert_error(spec, "studio.user_profile[\"bob\"].idle_minutes");
@@ -499,6 +502,7 @@ fn sso_profiles_name_their_identity_center_user_and_iam_profiles_do_not() {
         persona: ProfilePersona::DATA_SCIENTIST,
         sso_user_name: user.map(String::from),
         idle_minutes: None,
+        default_lifecycle_config: None,
     };
     spec.studio.enabled = true;
     spec.studio.auth_mode = AuthMode::Sso;

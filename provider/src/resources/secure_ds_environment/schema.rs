@@ -165,6 +165,10 @@ fn user_profile() -> Block {
                 optional(AttributeType::String, "The user's IAM Identity Center user name. Required when `auth_mode = \"SSO\"` (SageMaker links the profile to that user), not allowed otherwise. Changing it makes the profile again (SageMaker cannot move a profile to another user): its home directory stays on the domain's file system, its apps and spaces go."),
             ),
             (
+                "default_lifecycle_config",
+                optional(AttributeType::String, "The key of a `studio.lifecycle_config` block this profile's apps of that app type run by default, instead of the domain's default. Changed in place."),
+            ),
+            (
                 "idle_minutes",
                 optional(AttributeType::Number, "This profile's idle timeout for JupyterLab and Code Editor apps, instead of `studio.idle_shutdown.idle_minutes` (60-525600; needs idle shutdown on). Changed in place."),
             ),

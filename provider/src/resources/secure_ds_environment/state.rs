@@ -86,6 +86,7 @@ pub(crate) struct UserProfile {
     pub(crate) persona: Value<String>,
     pub(crate) sso_user_name: Value<String>,
     pub(crate) idle_minutes: Value<i64>,
+    pub(crate) default_lifecycle_config: Value<String>,
 }
 
 /// `studio.lifecycle_config "<name>"`.
@@ -558,6 +559,10 @@ fn studio_spec(r: &mut Reader, studio: &Studio) -> StudioSpec {
                         persona,
                         sso_user_name,
                         idle_minutes,
+                        default_lifecycle_config: r.string(
+                            &at.then("default_lifecycle_config").to_string(),
+                            &profile.default_lifecycle_config,
+                        ),
                     },
                 );
             }
