@@ -386,6 +386,20 @@ fn lifecycle_configs_are_checked_and_named_by_their_script() {
             "studio.lifecycle_config[\"tools\"].default",
         ]
     );
+    spec.studio.lifecycle_configs = [("pip".to_string(), script("echo a", true))].into();
+    spec.studio.user_profiles.insert(
+        "bob".into(),
+        UserProfileSpec {
+            persona: ProfilePersona::DATA_SCIENTIST,
+            sso_user_name: None,
+            idle_minutes: None,
+            default_lifecycle_config: Some("tools".into()),
+        },
+    );
+    assert_error(
+        spec,
+        "studio.user_profile[\"bob\"].default_lifecycle_config",
+    );
     let a = script("echo a", true);
     assert_eq!(
         a.version(),
