@@ -69,6 +69,24 @@ resource "sagemaker_secure_ds_environment" "team" {
     hidden_apps   = ["Canvas", "RStudioServerPro"]
     docker_access = "DISABLED"
 
+    # A start-up script every JupyterLab app runs (a new script is a new configuration, swapped
+    # in place). pip has no internet path here: point it at your package mirror.
+    lifecycle_config "pip" {
+      app_type = "JupyterLab"
+      default  = true
+      content  = <<-EOT
+        #!/bin/bash
+        set -eu
+        pip config set global.timeout 60
+      EOT
+    }
+
+    # A team image from this account's ECR (push it first; SageMaker checks it):
+    # custom_image "lab" {
+    #   ecr_image_uri = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/team/lab:v1"
+    #   app_type      = "JupyterLab"
+    # }
+
     user_profile "ana" {
       persona = "data_scientist"
       # Long-running notebooks: ana's own apps stop after four idle hours.
