@@ -21,7 +21,7 @@ use aws_sdk_sagemaker::types::{
 use super::ec2_tags::Owner;
 use super::error::ChildError;
 use super::kind::{ChildKind, Cx, Inputs};
-use super::sagemaker::{delete_accepted, new_tags, sagemaker_tags};
+use super::sagemaker::{delete_once_unused, new_tags, sagemaker_tags};
 use super::tags::owned_by;
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
@@ -208,37 +208,27 @@ pub async fn delete(
     deadline: Deadline,
 ) -> Result<(), ChildError> {
     let name = record.physical_id.as_str();
-    poll_until(
-        &format!("app image config {name} to be no longer in use"),
-        deadline,
-        || async {
-            let answer = clients
-                .sagemaker
-                .delete_app_image_config()
-                .app_image_config_name(name)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| AwsCallError::from_sdk("sagemaker", "DeleteAppImageConfig", e));
-            delete_accepted(answer)
-        },
-    )
+    delete_once_unused(&format!("app image config {name}"), deadline, || async {
+        clients
+            .sagemaker
+            .delete_app_image_config()
+            .app_image_config_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsCallError::from_sdk("sagemaker", "DeleteAppImageConfig", e))
+    })
     .await?;
-    poll_until(
-        &format!("image {name} to be no longer in use"),
-        deadline,
-        || async {
-            let answer = clients
-                .sagemaker
-                .delete_image()
-                .image_name(name)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| AwsCallError::from_sdk("sagemaker", "DeleteImage", e));
-            delete_accepted(answer)
-        },
-    )
+    delete_once_unused(&format!("image {name}"), deadline, || async {
+        clients
+            .sagemaker
+            .delete_image()
+            .image_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsCallError::from_sdk("sagemaker", "DeleteImage", e))
+    })
     .await?;
     poll_until(&format!("image {name} to be deleted"), deadline, || async {
         Ok::<_, AwsCallError>(match describe_image(clients, name).await? {

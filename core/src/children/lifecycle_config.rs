@@ -18,14 +18,14 @@ use aws_sdk_sagemaker::types::StudioLifecycleConfigAppType;
 use super::ec2_tags::Owner;
 use super::error::ChildError;
 use super::kind::{ChildKind, Cx, Inputs};
-use super::sagemaker::{delete_accepted, new_tags, sagemaker_tags};
+use super::sagemaker::{delete_once_unused, new_tags, sagemaker_tags};
 use super::tags::owned_by;
 use crate::aws::{AwsCallError, AwsClients};
 use crate::engine::Record;
 use crate::graph::environment as kinds;
 use crate::ids::RecordKind;
 use crate::spec::{Choice, StudioAppType};
-use crate::wait::{poll_until, Deadline};
+use crate::wait::Deadline;
 
 /// Record kind of a lifecycle configuration.
 pub const KIND: RecordKind = RecordKind::StudioLifecycleConfig;
@@ -116,19 +116,18 @@ pub async fn delete(
     deadline: Deadline,
 ) -> Result<(), ChildError> {
     let name = record.physical_id.as_str();
-    poll_until(
-        &format!("lifecycle configuration {name} to be no longer in use"),
+    delete_once_unused(
+        &format!("lifecycle configuration {name}"),
         deadline,
         || async {
-            let answer = clients
+            clients
                 .sagemaker
                 .delete_studio_lifecycle_config()
                 .studio_lifecycle_config_name(name)
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| AwsCallError::from_sdk("sagemaker", "DeleteStudioLifecycleConfig", e));
-            delete_accepted(answer)
+                .map_err(|e| AwsCallError::from_sdk("sagemaker", "DeleteStudioLifecycleConfig", e))
         },
     )
     .await?;

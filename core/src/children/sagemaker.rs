@@ -62,6 +62,25 @@ pub(crate) fn delete_accepted(answer: Result<(), AwsCallError>) -> Result<Poll<(
     }
 }
 
+/// Calls a SageMaker delete until AWS accepts it or the thing is gone, waiting (until
+/// `deadline`) while something still uses it: a domain switching away from a configuration,
+/// a space made with an image.
+pub(crate) async fn delete_once_unused<F, Fut>(
+    what: &str,
+    deadline: Deadline,
+    mut call: F,
+) -> Result<(), WaitError<AwsCallError>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), AwsCallError>>,
+{
+    poll_until(&format!("{what} to be no longer in use"), deadline, || {
+        let attempt = call();
+        async move { delete_accepted(attempt.await) }
+    })
+    .await
+}
+
 /// The tags of a SageMaker resource, as a map.
 pub(crate) async fn sagemaker_tags(
     clients: &AwsClients,
