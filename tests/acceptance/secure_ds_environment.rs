@@ -1223,6 +1223,30 @@ async fn a_new_lifecycle_script_is_a_new_configuration_the_domain_switches_to() 
     assert_eq!(default.as_deref(), Some(arns[0].as_str()));
     work.assert_plan_empty("after the new script");
 
+    // Both defaults dropped: the JupyterLab one with its block, alice's own by leaving it out.
+    // The domain and the profile must stop naming them (SageMaker keeps a default an update
+    // leaves out), or the dropped configuration could not be deleted.
+    let without =
+        with_script("unused").replace("      default_lifecycle_config = \"editor\"\n", "");
+    let start = without.find("    lifecycle_config \"pip\"").unwrap_or(0);
+    let end = without[start..]
+        .find("    lifecycle_config \"editor\"")
+        .unwrap_or(0)
+        + start;
+    work.write_config(&format!("{}{}", &without[..start], &without[end..]));
+    work.apply();
+    assert_eq!(
+        emulator.inventory_of("sagemaker:studio_lifecycle_config"),
+        [editor.clone()]
+    );
+    let (arns, default) = domain_lifecycle_configs(&sagemaker, &domain_id).await;
+    assert!(arns.is_empty(), "{arns:?}");
+    assert!(
+        default.as_deref().is_none_or(|d| d == "None"),
+        "{default:?}"
+    );
+    work.assert_plan_empty("after dropping the defaults");
+
     work.destroy();
     let after = counts(&emulator);
     for kind in [

@@ -593,6 +593,8 @@ async fn update(
     settings: &DomainSettings,
     differs: RunningAppsBlock,
 ) -> Result<(), ChildError> {
+    // A default left from before is cleared, not kept: the old configuration could not go.
+    let configs = settings.lifecycle_configs.clearing_defaults();
     let mut call = clients
         .sagemaker
         .update_domain()
@@ -601,13 +603,13 @@ async fn update(
             &settings.execution_role_arn,
             &settings.security_group_id,
             &settings.platform,
-            &settings.lifecycle_configs,
+            &configs,
         ))
         .default_space_settings(space_settings(
             &settings.execution_role_arn,
             &settings.security_group_id,
             &settings.platform,
-            &settings.lifecycle_configs,
+            &configs,
         ))
         .tag_propagation(TagPropagation::Enabled);
     let docker = docker_settings(&settings.platform, &settings.account_id);

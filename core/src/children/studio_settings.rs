@@ -23,6 +23,16 @@ use crate::graph::environment::StudioPlatform;
 use crate::spec::StudioSpec;
 use crate::spec::{Choice, StudioAppType, MIN_IDLE_MINUTES};
 
+/// What SageMaker takes as "no lifecycle configuration" where a configuration's ARN goes (the
+/// API's pattern for that ARN allows it). An update that leaves the default out keeps the old
+/// one, and a configuration still named as a default cannot be deleted: this clears it.
+pub(crate) const NO_LIFECYCLE_CONFIG: &str = "None";
+
+/// A default read back, unless it is the "no configuration" value.
+fn real_config(arn: Option<&str>) -> Option<&str> {
+    arn.filter(|a| !a.is_empty() && *a != NO_LIFECYCLE_CONFIG)
+}
+
 /// What the environment adds to one app type's settings: the lifecycle configurations users
 /// may pick (and the one apps run by default), and the custom images they may run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -45,6 +55,18 @@ pub struct LifecycleConfigs {
 }
 
 impl LifecycleConfigs {
+    /// The same, with "no configuration" as the default of each app type that has none, so an
+    /// update clears a default left from before.
+    pub fn clearing_defaults(&self) -> Self {
+        let mut out = self.clone();
+        for app in [&mut out.jupyter_lab, &mut out.code_editor] {
+            if app.default.is_none() {
+                app.default = Some(NO_LIFECYCLE_CONFIG.to_string());
+            }
+        }
+        out
+    }
+
     /// From the records of the environment's lifecycle configurations and custom images.
     pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> Self {
         let mut out = LifecycleConfigs::default();
@@ -175,14 +197,19 @@ fn lifecycle_differences(
             list(&want.arns)
         ));
     }
-    let have_default = default.and_then(ResourceSpec::lifecycle_config_arn);
-    if let Some(want_default) = &want.default {
-        if have_default != Some(want_default.as_str()) {
+    let have_default = real_config(default.and_then(ResourceSpec::lifecycle_config_arn));
+    let want_default = want.default.as_deref().and_then(|d| real_config(Some(d)));
+    match (have_default, want_default) {
+        (Some(have), None) => out.push(format!(
+            "{what} default lifecycle configuration is {have}; apply removes it"
+        )),
+        (have, Some(want_default)) if have != Some(want_default) => {
             out.push(format!(
                 "{what} default lifecycle configuration is {}; apply sets {want_default}",
-                have_default.unwrap_or("none")
+                have.unwrap_or("none")
             ));
         }
+        _ => {}
     }
     out
 }
@@ -348,14 +375,18 @@ pub(crate) fn docker_settings(platform: &StudioPlatform, account_id: &str) -> Do
 
 /// A profile's settings: its persona's role behind the SageMaker security group, its idle
 /// timeout (its own, or the domain's written out so a change outside is seen), and its own
-/// default lifecycle configuration if it has one.
-pub(crate) fn profile_user_settings(at: &ProfileSettings) -> UserSettings {
+/// default lifecycle configuration if it has one. With `clear_defaults` (updates), the app
+/// types it has no default for get "no configuration", which clears one left from before.
+pub(crate) fn profile_user_settings(at: &ProfileSettings, clear_defaults: bool) -> UserSettings {
     let lifecycle = app_lifecycle(at.idle_minutes);
     let default_for = |app: StudioAppType| {
-        at.default_lifecycle_config
+        let own = at
+            .default_lifecycle_config
             .as_ref()
             .filter(|(a, _)| *a == app)
-            .map(|(_, arn)| ResourceSpec::builder().lifecycle_config_arn(arn).build())
+            .map(|(_, arn)| arn.as_str());
+        own.or(clear_defaults.then_some(NO_LIFECYCLE_CONFIG))
+            .map(|arn| ResourceSpec::builder().lifecycle_config_arn(arn).build())
     };
     UserSettings::builder()
         .execution_role(&at.role_arn)
@@ -380,26 +411,38 @@ pub(crate) fn default_config_differences(
     settings: Option<&UserSettings>,
     at: &ProfileSettings,
 ) -> Vec<String> {
-    let Some((app, want)) = &at.default_lifecycle_config else {
-        return Vec::new();
-    };
-    let have = match app {
-        StudioAppType::JupyterLab => settings
-            .and_then(UserSettings::jupyter_lab_app_settings)
-            .and_then(JupyterLabAppSettings::default_resource_spec),
-        StudioAppType::CodeEditor => settings
-            .and_then(UserSettings::code_editor_app_settings)
-            .and_then(CodeEditorAppSettings::default_resource_spec),
+    let mut out = Vec::new();
+    for app in [StudioAppType::JupyterLab, StudioAppType::CodeEditor] {
+        let have = real_config(
+            match app {
+                StudioAppType::JupyterLab => settings
+                    .and_then(UserSettings::jupyter_lab_app_settings)
+                    .and_then(JupyterLabAppSettings::default_resource_spec),
+                StudioAppType::CodeEditor => settings
+                    .and_then(UserSettings::code_editor_app_settings)
+                    .and_then(CodeEditorAppSettings::default_resource_spec),
+            }
+            .and_then(ResourceSpec::lifecycle_config_arn),
+        );
+        let want = at
+            .default_lifecycle_config
+            .as_ref()
+            .filter(|(a, _)| *a == app)
+            .map(|(_, arn)| arn.as_str());
+        match (have, want) {
+            (Some(have), None) => out.push(format!(
+                "its default {} lifecycle configuration is {have}; apply removes it (the domain's applies)",
+                app.as_str()
+            )),
+            (have, Some(want)) if have != Some(want) => out.push(format!(
+                "its default {} lifecycle configuration is {}; apply sets {want}",
+                app.as_str(),
+                have.unwrap_or("the domain's")
+            )),
+            _ => {}
+        }
     }
-    .and_then(ResourceSpec::lifecycle_config_arn);
-    if have == Some(want.as_str()) {
-        return Vec::new();
-    }
-    vec![format!(
-        "its default {} lifecycle configuration is {}; apply sets {want}",
-        app.as_str(),
-        have.unwrap_or("the domain's")
-    )]
+    out
 }
 
 /// The idle timeouts of `settings` (JupyterLab, Code Editor) against `want`, in words.
@@ -659,7 +702,10 @@ mod tests {
         let none = LifecycleConfigs::default();
         assert_eq!(
             user_settings_differences(Some(&user), &p, &none),
-            ["JupyterLab lifecycle configurations are arn:lab-a, arn:lab-b; apply sets none"]
+            [
+                "JupyterLab lifecycle configurations are arn:lab-a, arn:lab-b; apply sets none",
+                "JupyterLab default lifecycle configuration is arn:lab-a; apply removes it"
+            ]
         );
         let switched = LifecycleConfigs {
             jupyter_lab: AppLifecycleConfigs {
@@ -674,6 +720,21 @@ mod tests {
             2,
             "the list and the default"
         );
+        // A default no longer wanted is reported, and the update clears it.
+        let no_default = LifecycleConfigs {
+            jupyter_lab: AppLifecycleConfigs {
+                arns: ["arn:lab-a".to_string(), "arn:lab-b".to_string()].into(),
+                default: None,
+                images: BTreeSet::new(),
+            },
+            code_editor: AppLifecycleConfigs::default(),
+        };
+        assert_eq!(
+            user_settings_differences(Some(&user), &p, &no_default),
+            ["JupyterLab default lifecycle configuration is arn:lab-a; apply removes it"]
+        );
+        let cleared = domain_user_settings("arn:role", "sg-1", &p, &no_default.clearing_defaults());
+        assert!(user_settings_differences(Some(&cleared), &p, &no_default).is_empty());
         let docker = docker_settings(&p, "123456789012");
         assert!(docker_differences(Some(&docker), &p, "123456789012").is_empty());
         let mut at = ProfileSettings {
@@ -684,9 +745,17 @@ mod tests {
             idle_minutes: Some(120),
             default_lifecycle_config: Some((StudioAppType::CodeEditor, "arn:editor".into())),
         };
-        let profile = profile_user_settings(&at);
+        let profile = profile_user_settings(&at, false);
         assert!(idle_differences("profile", Some(&profile), Some(120)).is_empty());
         assert!(default_config_differences(Some(&profile), &at).is_empty());
+        at.default_lifecycle_config = None;
+        assert_eq!(
+            default_config_differences(Some(&profile), &at),
+            ["its default CodeEditor lifecycle configuration is arn:editor; apply removes it (the domain's applies)"]
+        );
+        assert!(
+            default_config_differences(Some(&profile_user_settings(&at, true)), &at).is_empty()
+        );
         at.default_lifecycle_config = Some((StudioAppType::CodeEditor, "arn:other".into()));
         assert_eq!(
             default_config_differences(Some(&profile), &at),
@@ -715,14 +784,17 @@ mod tests {
                 "default Code Editor idle shutdown is off; apply sets 60 minutes"
             ]
         );
-        let year = profile_user_settings(&ProfileSettings {
-            domain_id: "d-1".into(),
-            role_arn: "arn:role".into(),
-            security_group_id: "sg-1".into(),
-            sso_user_name: None,
-            idle_minutes: Some(525_600),
-            default_lifecycle_config: None,
-        });
+        let year = profile_user_settings(
+            &ProfileSettings {
+                domain_id: "d-1".into(),
+                role_arn: "arn:role".into(),
+                security_group_id: "sg-1".into(),
+                sso_user_name: None,
+                idle_minutes: Some(525_600),
+                default_lifecycle_config: None,
+            },
+            false,
+        );
         assert_eq!(
             idle_differences("profile", Some(&year), Some(60))[0],
             "profile JupyterLab idle shutdown is 525600 minutes (users may choose up to 525600); apply sets 60 minutes"

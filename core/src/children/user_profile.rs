@@ -75,7 +75,7 @@ pub async fn ensure(
             .update_user_profile()
             .domain_id(domain_id)
             .user_profile_name(name)
-            .user_settings(profile_user_settings(at))
+            .user_settings(profile_user_settings(at, true))
             .send()
             .await
             .map_err(|e| AwsCallError::from_sdk("sagemaker", "UpdateUserProfile", e))?;
@@ -311,7 +311,7 @@ async fn create(
             .create_user_profile()
             .domain_id(domain_id)
             .user_profile_name(name)
-            .user_settings(profile_user_settings(at))
+            .user_settings(profile_user_settings(at, false))
             .set_single_sign_on_user_identifier(
                 at.sso_user_name
                     .as_ref()
@@ -563,10 +563,13 @@ mod tests {
         let empty = DescribeUserProfileOutput::builder().build();
         assert_eq!(differences(&empty, &at("r", "sg-1")).len(), 4);
         let compliant = DescribeUserProfileOutput::builder()
-            .user_settings(profile_user_settings(&ProfileSettings {
-                idle_minutes: Some(90),
-                ..at("r", "sg-1")
-            }))
+            .user_settings(profile_user_settings(
+                &ProfileSettings {
+                    idle_minutes: Some(90),
+                    ..at("r", "sg-1")
+                },
+                false,
+            ))
             .build();
         let mut want = at("r", "sg-1");
         want.idle_minutes = Some(90);
