@@ -1237,7 +1237,7 @@ async fn a_new_lifecycle_script_is_a_new_configuration_the_domain_switches_to() 
     work.apply();
     assert_eq!(
         emulator.inventory_of("sagemaker:studio_lifecycle_config"),
-        [editor.clone()]
+        std::slice::from_ref(&editor)
     );
     let (arns, default) = domain_lifecycle_configs(&sagemaker, &domain_id).await;
     assert!(arns.is_empty(), "{arns:?}");
