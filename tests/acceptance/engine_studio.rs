@@ -145,7 +145,7 @@ impl World {
             security_group_id: self.group_id.clone(),
             platform: StudioPlatform::of(&StudioSpec::default()),
             account_id: self.clients.account_id.clone(),
-            lifecycle_configs: Default::default(),
+            additions: Default::default(),
         }
     }
 

@@ -22,8 +22,9 @@ use super::ec2_tags::Owner;
 use super::error::ChildError;
 use super::kind::{ChildKind, Cx, Inputs};
 use super::sagemaker::{delete_once_unused, new_tags, sagemaker_tags};
+use super::studio_settings::to_i32;
 use super::tags::owned_by;
-use crate::aws::{AwsCallError, AwsClients};
+use crate::aws::{AwsCallError, AwsClients, NotFoundIsNone};
 use crate::engine::Record;
 use crate::graph::environment as kinds;
 use crate::ids::{LogicalId, Persona, RecordKind};
@@ -300,10 +301,6 @@ async fn ensure_app_image_config(
     }
 }
 
-fn to_i32(n: u32) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
-
 /// The idempotency token of the version made from `uri`: the same for every retry of it.
 fn client_token(name: &str, uri: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -369,7 +366,7 @@ async fn describe_image(
         .send()
         .await
         .map_err(|e| AwsCallError::from_sdk("sagemaker", "DescribeImage", e));
-    none_if_missing(answer)
+    answer.or_gone()
 }
 
 /// The newest version of the image, if it has one.
@@ -384,7 +381,7 @@ async fn describe_version(
         .send()
         .await
         .map_err(|e| AwsCallError::from_sdk("sagemaker", "DescribeImageVersion", e));
-    none_if_missing(answer)
+    answer.or_gone()
 }
 
 async fn describe_app_image_config(
@@ -398,15 +395,7 @@ async fn describe_app_image_config(
         .send()
         .await
         .map_err(|e| AwsCallError::from_sdk("sagemaker", "DescribeAppImageConfig", e));
-    none_if_missing(answer)
-}
-
-fn none_if_missing<T>(answer: Result<T, AwsCallError>) -> Result<Option<T>, AwsCallError> {
-    match answer {
-        Ok(found) => Ok(Some(found)),
-        Err(err) if err.is_not_found() => Ok(None),
-        Err(err) => Err(err),
-    }
+    answer.or_gone()
 }
 
 /// Waits while the image is being created or updated.

@@ -29,7 +29,7 @@ use super::studio_apps::{self, Scope};
 use super::studio_leftovers;
 use super::studio_settings::{
     docker_differences, docker_settings, domain_user_settings, space_settings,
-    space_settings_differences, user_settings_differences, LifecycleConfigs,
+    space_settings_differences, user_settings_differences, StudioAdditions,
 };
 use super::tags::owned_by;
 use super::user_profile;
@@ -76,8 +76,9 @@ pub struct DomainSettings {
     pub platform: StudioPlatform,
     /// The account whose images Docker may pull, when Docker is on.
     pub account_id: String,
-    /// The lifecycle configurations users and spaces may run, and the defaults.
-    pub lifecycle_configs: LifecycleConfigs,
+    /// The lifecycle configurations users and spaces may run (and the defaults), and the
+    /// custom images.
+    pub additions: StudioAdditions,
 }
 
 /// Adopts the domain named `settings.name` (only if tagged as this child) or creates it, waits
@@ -533,13 +534,13 @@ async fn create(
                 &settings.execution_role_arn,
                 &settings.security_group_id,
                 &settings.platform,
-                &settings.lifecycle_configs,
+                &settings.additions,
             ))
             .default_space_settings(space_settings(
                 &settings.execution_role_arn,
                 &settings.security_group_id,
                 &settings.platform,
-                &settings.lifecycle_configs,
+                &settings.additions,
             ))
             .domain_settings(
                 aws_sdk_sagemaker::types::DomainSettings::builder()
@@ -594,7 +595,7 @@ async fn update(
     differs: RunningAppsBlock,
 ) -> Result<(), ChildError> {
     // A default left from before is cleared, not kept: the old configuration could not go.
-    let configs = settings.lifecycle_configs.clearing_defaults();
+    let configs = settings.additions.clearing_defaults();
     let mut call = clients
         .sagemaker
         .update_domain()
@@ -806,14 +807,14 @@ fn mutable_differences(domain: &DescribeDomainOutput, settings: &DomainSettings)
     out.extend(user_settings_differences(
         defaults,
         &settings.platform,
-        &settings.lifecycle_configs,
+        &settings.additions,
     ));
     out.extend(space_settings_differences(
         domain.default_space_settings(),
         &settings.execution_role_arn,
         &settings.security_group_id,
         &settings.platform,
-        &settings.lifecycle_configs,
+        &settings.additions,
     ));
     out.extend(docker_differences(
         domain.domain_settings().and_then(|s| s.docker_settings()),
@@ -856,7 +857,7 @@ impl ChildKind for kinds::StudioDomain {
             security_group_id: inputs.physical_id(&LogicalId::SageMakerSecurityGroup)?,
             platform: self.platform.clone(),
             account_id: cx.clients.account_id.clone(),
-            lifecycle_configs: LifecycleConfigs::from_records(inputs.dependencies(|id| {
+            additions: StudioAdditions::from_records(inputs.dependencies(|id| {
                 matches!(
                     id,
                     LogicalId::LifecycleConfig(_) | LogicalId::CustomImage(_)
@@ -905,7 +906,7 @@ mod tests {
             security_group_id: "sg-1".into(),
             platform: StudioPlatform::of(&crate::spec::StudioSpec::default()),
             account_id: "123456789012".into(),
-            lifecycle_configs: LifecycleConfigs::default(),
+            additions: StudioAdditions::default(),
         }
     }
 
@@ -925,13 +926,13 @@ mod tests {
                 &s.execution_role_arn,
                 &s.security_group_id,
                 &s.platform,
-                &s.lifecycle_configs,
+                &s.additions,
             ))
             .default_space_settings(space_settings(
                 &s.execution_role_arn,
                 &s.security_group_id,
                 &s.platform,
-                &s.lifecycle_configs,
+                &s.additions,
             ))
             .domain_settings(
                 aws_sdk_sagemaker::types::DomainSettings::builder()

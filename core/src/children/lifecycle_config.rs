@@ -20,7 +20,7 @@ use super::error::ChildError;
 use super::kind::{ChildKind, Cx, Inputs};
 use super::sagemaker::{delete_once_unused, new_tags, sagemaker_tags};
 use super::tags::owned_by;
-use crate::aws::{AwsCallError, AwsClients};
+use crate::aws::{AwsCallError, AwsClients, NotFoundIsNone};
 use crate::engine::Record;
 use crate::graph::environment as kinds;
 use crate::ids::RecordKind;
@@ -158,23 +158,14 @@ async fn describe(
     clients: &AwsClients,
     name: &str,
 ) -> Result<Option<DescribeStudioLifecycleConfigOutput>, AwsCallError> {
-    match clients
+    clients
         .sagemaker
         .describe_studio_lifecycle_config()
         .studio_lifecycle_config_name(name)
         .send()
         .await
-    {
-        Ok(out) => Ok(Some(out)),
-        Err(e) => {
-            let err = AwsCallError::from_sdk("sagemaker", "DescribeStudioLifecycleConfig", e);
-            if err.is_not_found() {
-                Ok(None)
-            } else {
-                Err(err)
-            }
-        }
-    }
+        .map_err(|e| AwsCallError::from_sdk("sagemaker", "DescribeStudioLifecycleConfig", e))
+        .or_gone()
 }
 
 fn app_type(app: StudioAppType) -> StudioLifecycleConfigAppType {

@@ -36,7 +36,7 @@ fn real_config(arn: Option<&str>) -> Option<&str> {
 /// What the environment adds to one app type's settings: the lifecycle configurations users
 /// may pick (and the one apps run by default), and the custom images they may run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AppLifecycleConfigs {
+pub struct AppAdditions {
     /// The configurations' ARNs.
     pub arns: BTreeSet<String>,
     /// The default configuration's ARN.
@@ -45,16 +45,16 @@ pub struct AppLifecycleConfigs {
     pub images: BTreeSet<(String, i32)>,
 }
 
-/// The environment's lifecycle configurations, by the app they run in.
+/// The environment's lifecycle configurations and custom images, by the app they serve.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LifecycleConfigs {
+pub struct StudioAdditions {
     /// JupyterLab's.
-    pub jupyter_lab: AppLifecycleConfigs,
+    pub jupyter_lab: AppAdditions,
     /// Code Editor's.
-    pub code_editor: AppLifecycleConfigs,
+    pub code_editor: AppAdditions,
 }
 
-impl LifecycleConfigs {
+impl StudioAdditions {
     /// The same, with "no configuration" as the default of each app type that has none, so an
     /// update clears a default left from before.
     pub fn clearing_defaults(&self) -> Self {
@@ -69,7 +69,7 @@ impl LifecycleConfigs {
 
     /// From the records of the environment's lifecycle configurations and custom images.
     pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> Self {
-        let mut out = LifecycleConfigs::default();
+        let mut out = StudioAdditions::default();
         for record in records {
             if record.kind == crate::ids::RecordKind::StudioCustomImage {
                 let app = match record
@@ -108,7 +108,7 @@ impl LifecycleConfigs {
     }
 }
 
-fn custom_images(configs: &AppLifecycleConfigs) -> Vec<CustomImage> {
+fn custom_images(configs: &AppAdditions) -> Vec<CustomImage> {
     configs
         .images
         .iter()
@@ -124,7 +124,7 @@ fn custom_images(configs: &AppLifecycleConfigs) -> Vec<CustomImage> {
 
 fn jupyter_lab_settings(
     lifecycle: AppLifecycleManagement,
-    configs: &AppLifecycleConfigs,
+    configs: &AppAdditions,
 ) -> JupyterLabAppSettings {
     JupyterLabAppSettings::builder()
         .app_lifecycle_management(lifecycle)
@@ -141,7 +141,7 @@ fn jupyter_lab_settings(
 
 fn code_editor_settings(
     lifecycle: AppLifecycleManagement,
-    configs: &AppLifecycleConfigs,
+    configs: &AppAdditions,
 ) -> CodeEditorAppSettings {
     CodeEditorAppSettings::builder()
         .app_lifecycle_management(lifecycle)
@@ -163,7 +163,7 @@ fn lifecycle_differences(
     arns: &[String],
     default: Option<&ResourceSpec>,
     images: &[CustomImage],
-    want: &AppLifecycleConfigs,
+    want: &AppAdditions,
 ) -> Vec<String> {
     let mut out = Vec::new();
     let have_images: BTreeSet<(String, i32)> = images
@@ -233,7 +233,7 @@ pub(crate) fn app_lifecycle(minutes: Option<u32>) -> AppLifecycleManagement {
         .build()
 }
 
-fn to_i32(n: u32) -> i32 {
+pub(crate) fn to_i32(n: u32) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
@@ -301,7 +301,7 @@ pub(crate) fn domain_user_settings(
     execution_role_arn: &str,
     security_group_id: &str,
     platform: &StudioPlatform,
-    configs: &LifecycleConfigs,
+    configs: &StudioAdditions,
 ) -> UserSettings {
     let lifecycle = app_lifecycle(platform.idle_minutes);
     UserSettings::builder()
@@ -345,7 +345,7 @@ pub(crate) fn space_settings(
     execution_role_arn: &str,
     security_group_id: &str,
     platform: &StudioPlatform,
-    configs: &LifecycleConfigs,
+    configs: &StudioAdditions,
 ) -> DefaultSpaceSettings {
     DefaultSpaceSettings::builder()
         .execution_role(execution_role_arn)
@@ -485,7 +485,7 @@ pub(crate) fn idle_differences(
 pub(crate) fn user_settings_differences(
     settings: Option<&UserSettings>,
     platform: &StudioPlatform,
-    configs: &LifecycleConfigs,
+    configs: &StudioAdditions,
 ) -> Vec<String> {
     let mut out = idle_differences("default", settings, platform.idle_minutes);
     let lab = settings.and_then(UserSettings::jupyter_lab_app_settings);
@@ -547,7 +547,7 @@ pub(crate) fn space_settings_differences(
     execution_role_arn: &str,
     security_group_id: &str,
     platform: &StudioPlatform,
-    configs: &LifecycleConfigs,
+    configs: &StudioAdditions,
 ) -> Vec<String> {
     let mut out = Vec::new();
     let lab = settings.and_then(DefaultSpaceSettings::jupyter_lab_app_settings);
@@ -685,13 +685,13 @@ mod tests {
     #[test]
     fn settings_as_sent_read_back_without_differences() {
         let p = platform();
-        let configs = LifecycleConfigs {
-            jupyter_lab: AppLifecycleConfigs {
+        let configs = StudioAdditions {
+            jupyter_lab: AppAdditions {
                 arns: ["arn:lab-a".to_string(), "arn:lab-b".to_string()].into(),
                 default: Some("arn:lab-a".into()),
                 images: BTreeSet::new(),
             },
-            code_editor: AppLifecycleConfigs::default(),
+            code_editor: AppAdditions::default(),
         };
         let user = domain_user_settings("arn:role", "sg-1", &p, &configs);
         assert!(user_settings_differences(Some(&user), &p, &configs).is_empty());
@@ -699,7 +699,7 @@ mod tests {
         assert!(
             space_settings_differences(Some(&space), "arn:role", "sg-1", &p, &configs).is_empty()
         );
-        let none = LifecycleConfigs::default();
+        let none = StudioAdditions::default();
         assert_eq!(
             user_settings_differences(Some(&user), &p, &none),
             [
@@ -707,13 +707,13 @@ mod tests {
                 "JupyterLab default lifecycle configuration is arn:lab-a; apply removes it"
             ]
         );
-        let switched = LifecycleConfigs {
-            jupyter_lab: AppLifecycleConfigs {
+        let switched = StudioAdditions {
+            jupyter_lab: AppAdditions {
                 arns: ["arn:lab-c".to_string()].into(),
                 default: Some("arn:lab-c".into()),
                 images: BTreeSet::new(),
             },
-            code_editor: AppLifecycleConfigs::default(),
+            code_editor: AppAdditions::default(),
         };
         assert_eq!(
             user_settings_differences(Some(&user), &p, &switched).len(),
@@ -721,13 +721,13 @@ mod tests {
             "the list and the default"
         );
         // A default no longer wanted is reported, and the update clears it.
-        let no_default = LifecycleConfigs {
-            jupyter_lab: AppLifecycleConfigs {
+        let no_default = StudioAdditions {
+            jupyter_lab: AppAdditions {
                 arns: ["arn:lab-a".to_string(), "arn:lab-b".to_string()].into(),
                 default: None,
                 images: BTreeSet::new(),
             },
-            code_editor: AppLifecycleConfigs::default(),
+            code_editor: AppAdditions::default(),
         };
         assert_eq!(
             user_settings_differences(Some(&user), &p, &no_default),
@@ -766,7 +766,7 @@ mod tests {
     #[test]
     fn idle_shutdown_switched_off_or_stretched_outside_is_drift() {
         let p = platform();
-        let none = LifecycleConfigs::default();
+        let none = StudioAdditions::default();
         let off = domain_user_settings(
             "arn:role",
             "sg-1",
@@ -834,7 +834,7 @@ mod tests {
         let mut other = p.clone();
         other.hidden_apps = BTreeSet::new();
         other.max_storage_gb = 500;
-        let none = LifecycleConfigs::default();
+        let none = StudioAdditions::default();
         let user = domain_user_settings("arn:role", "sg-1", &other, &none);
         let diffs = user_settings_differences(Some(&user), &p, &none);
         assert_eq!(
