@@ -23,15 +23,17 @@ use secure_mlops_core::policy::environment::flow_logs::{
     flow_logs_delivery_policy, flow_logs_trust_policy,
 };
 use secure_mlops_core::policy::environment::kms::key_users;
+use secure_mlops_core::policy::environment::packages::{domain_policy, PackageRepositoryNames};
 use secure_mlops_core::policy::environment::roles::{
-    environment_role_arn, permissions_policy, persona_role_name, studio_scope_policy, trust_policy,
+    environment_role_arn, persona_permissions_policy, persona_role_name, studio_scope_policy,
+    trust_policy, SignInSources,
 };
 use secure_mlops_core::policy::environment::{
     bucket_policy, guardrail_policy, interface_endpoint_policy, key_policy, s3_endpoint_policy,
     BucketPolicyInput, EnvironmentFacts, GuardrailScope,
 };
 use secure_mlops_core::policy::projects_roles::{LAUNCH_ROLE, USE_ROLE};
-use secure_mlops_core::spec::{GuardrailSpec, DEFAULT_INTERFACE_ENDPOINTS};
+use secure_mlops_core::spec::{GuardrailSpec, DEFAULT_INTERFACE_ENDPOINTS, PACKAGE_ENDPOINTS};
 use serde_json::{json, Value};
 
 /// The account both environments live in.
@@ -112,6 +114,11 @@ fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
     let id = env.id();
     let facts = &env.facts;
     let buckets = vec![env.bucket("data"), env.bucket("models")];
+    // The quickstart's package repository (studio.packages is on by default).
+    let packages = PackageRepositoryNames {
+        domain: id.clone(),
+        repository: "pypi".into(),
+    };
 
     for persona in Persona::ALL {
         let role = env.role_arn(persona);
@@ -122,7 +129,13 @@ fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
         )?;
         out.write(
             &format!("{id}/roles/{}.permissions.json", persona.key()),
-            &permissions_policy(facts, persona, &buckets),
+            &persona_permissions_policy(
+                facts,
+                persona,
+                &buckets,
+                &SignInSources::default(),
+                Some(&packages),
+            ),
             json!({ "type": "identity", "env": id, "principals": [role] }),
         )?;
     }
@@ -222,7 +235,7 @@ fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
     // The interface endpoints' policies depend only on the service's scope, so each distinct
     // document is written once, listing the services it is set on.
     let mut interface: Vec<(String, Value, Vec<&str>)> = Vec::new();
-    for service in DEFAULT_INTERFACE_ENDPOINTS {
+    for service in DEFAULT_INTERFACE_ENDPOINTS.iter().chain(PACKAGE_ENDPOINTS) {
         let Some(policy) = interface_endpoint_policy(facts, service) else {
             continue;
         };
@@ -242,6 +255,12 @@ fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
             json!({ "type": "endpoint", "env": id, "services": services }),
         )?;
     }
+
+    out.write(
+        &format!("{id}/packages/domain.json"),
+        &domain_policy(facts, &packages),
+        json!({ "type": "codeartifact-domain", "env": id, "resource": packages.domain_arn(facts) }),
+    )?;
 
     let flow_logs_role = format!("arn:aws:iam::{ACCOUNT}:role/{id}-vpc-flow-logs");
     out.write(

@@ -162,6 +162,10 @@ pub enum LogicalId {
     /// A Studio lifecycle configuration, by `<name>-<version>`: a new script is a new child
     /// (AWS cannot change one), made before the domain switches to it and the old one goes.
     LifecycleConfig(String),
+    /// The CodeArtifact domain holding the package repository.
+    PackageDomain,
+    /// The CodeArtifact repository Studio and jobs install Python packages from.
+    PackageRepository,
 }
 
 const PRIVATE_SUBNET: &str = "subnet-private-";
@@ -208,6 +212,8 @@ impl fmt::Display for LogicalId {
             LogicalId::UserProfile(name) => write!(f, "{USER_PROFILE}{name}"),
             LogicalId::LifecycleConfig(key) => write!(f, "{LIFECYCLE_CONFIG}{key}"),
             LogicalId::CustomImage(name) => write!(f, "{CUSTOM_IMAGE}{name}"),
+            LogicalId::PackageDomain => f.write_str("package-domain"),
+            LogicalId::PackageRepository => f.write_str("package-repository"),
         }
     }
 }
@@ -240,6 +246,8 @@ impl FromStr for LogicalId {
             LogicalId::FlowLogRole,
             LogicalId::FlowLog,
             LogicalId::StudioDomain,
+            LogicalId::PackageDomain,
+            LogicalId::PackageRepository,
         ];
         if let Some(id) = fixed.into_iter().find(|id| id.to_string().as_str() == text) {
             return Ok(id);
@@ -353,13 +361,17 @@ pub enum RecordKind {
     StudioLifecycleConfig,
     /// A Studio custom image, its versions and its app image config.
     StudioCustomImage,
+    /// A CodeArtifact domain.
+    PackageDomain,
+    /// A CodeArtifact repository.
+    PackageRepository,
     /// A kind this version does not know (written by a newer one).
     Unknown(String),
 }
 
 impl RecordKind {
     /// Every known kind.
-    pub const KNOWN: [RecordKind; 26] = [
+    pub const KNOWN: [RecordKind; 28] = [
         RecordKind::Vpc,
         RecordKind::ExistingVpc,
         RecordKind::Subnet,
@@ -386,6 +398,8 @@ impl RecordKind {
         RecordKind::StudioUserProfile,
         RecordKind::StudioLifecycleConfig,
         RecordKind::StudioCustomImage,
+        RecordKind::PackageDomain,
+        RecordKind::PackageRepository,
     ];
 
     /// How long deleting one usually takes on AWS, waits included (the middle of the ranges
@@ -431,6 +445,8 @@ impl RecordKind {
             RecordKind::StudioUserProfile => "studio-user-profile",
             RecordKind::StudioLifecycleConfig => "studio-lifecycle-config",
             RecordKind::StudioCustomImage => "studio-custom-image",
+            RecordKind::PackageDomain => "package-domain",
+            RecordKind::PackageRepository => "package-repository",
             RecordKind::Unknown(text) => text,
         }
     }
@@ -517,6 +533,8 @@ mod tests {
                 LogicalId::CustomImage("lab".into()),
                 "studio-custom-image-lab",
             ),
+            (LogicalId::PackageDomain, "package-domain"),
+            (LogicalId::PackageRepository, "package-repository"),
         ];
         for (id, text) in cases {
             assert_eq!(id.to_string(), text);

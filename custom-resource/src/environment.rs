@@ -519,7 +519,7 @@ fn minimal_spec(id: &str) -> EnvironmentSpec {
 /// `DataKmsKeyArn`, `EbsKmsKeyArn`, `StudioKmsKeyArn`, `DataBucketArn`, `DataBucketName`, `ModelBucketArn`,
 /// `ModelBucketName`, `DataScientistRoleArn`, `TeamAdminRoleArn`, `ExecutionRoleArn`,
 /// `ScLaunchRoleArn`, `DomainId`,
-/// `DomainArn`, `DomainUrl`, `EfsId`, then `UserProfileArns.<name>` per profile and
+/// `DomainArn`, `DomainUrl`, `EfsId`, `PackageRepositoryUrl`, then `UserProfileArns.<name>` per profile and
 /// `InterfaceEndpointIds` (comma-joined `service=vpce-id`), the first to go if the response
 /// would exceed 4096 bytes.
 pub fn data(id: &str, o: &Outputs) -> Vec<(String, String)> {
@@ -562,6 +562,10 @@ pub fn data(id: &str, o: &Outputs) -> Vec<(String, String)> {
     d.push(("DomainArn".into(), o.domain_arn.clone().unwrap_or_default()));
     d.push(("DomainUrl".into(), o.domain_url.clone().unwrap_or_default()));
     d.push(("EfsId".into(), o.efs_id.clone().unwrap_or_default()));
+    d.push((
+        "PackageRepositoryUrl".into(),
+        o.package_repository_url.clone().unwrap_or_default(),
+    ));
     for (name, arn) in &o.user_profile_arns {
         d.push((format!("UserProfileArns.{name}"), arn.clone()));
     }

@@ -14,9 +14,9 @@ use std::fmt;
 use secure_mlops_core::spec::{
     AttrPath, AuthMode, Choice, CustomImageSpec, DefaultSpaceSpec, EfsRetention, EnvironmentSpec,
     FlowLogsSpec, GuardrailSpec, IamSpec, IdleShutdownSpec, LifecycleConfigSpec, NetworkSpec,
-    PathStep, ProfilePersona, ProjectsEnablementSpec, Stage, StorageSpec, StudioAccessSpec,
-    StudioAppType, StudioSpec, UserProfileSpec, ValidationErrors, IMAGE_GID, IMAGE_MOUNT_PATH,
-    IMAGE_UID,
+    PackagesSpec, PathStep, ProfilePersona, ProjectsEnablementSpec, Stage, StorageSpec,
+    StudioAccessSpec, StudioAppType, StudioSpec, UserProfileSpec, ValidationErrors, IMAGE_GID,
+    IMAGE_MOUNT_PATH, IMAGE_UID,
 };
 use serde_json::{Map, Value};
 
@@ -641,6 +641,21 @@ fn read_studio(root: &mut Object<'_>, e: &mut PropertyErrors) -> StudioSpec {
         docker_access: studio.feature("DockerAccess", false, e),
         lifecycle_configs: read_lifecycle_configs(&mut studio, e),
         custom_images: read_custom_images(&mut studio, e),
+        packages: {
+            let mut packages = Object::new("Studio.Packages", studio.get("Packages"), e);
+            let upstream = packages.string("Upstream", e);
+            let spec = PackagesSpec {
+                enabled: packages.boolean("Enabled", defaults.packages.enabled, e),
+                upstream: choice(
+                    "Studio.Packages.Upstream",
+                    upstream,
+                    defaults.packages.upstream,
+                    e,
+                ),
+            };
+            packages.finish(&[], e);
+            spec
+        },
     };
     studio.finish(&[], e);
     spec

@@ -141,6 +141,7 @@ impl Team {
                 &self.bucket_names,
                 Some(BOUNDARY),
                 &SignInSources::default(),
+                None,
             )
             .await;
             out.push((persona, ok("role ensure", record)));
@@ -390,6 +391,7 @@ async fn persona_roles_are_ensured_once_with_their_permissions_policy_and_no_dri
             &team.bucket_names,
             Some(BOUNDARY),
             &SignInSources::default(),
+            None,
         )
         .await;
         assert_no_drift(r.role_name(), &ok("role drift", drift));
@@ -748,6 +750,7 @@ async fn a_backdoored_widened_role_without_its_guardrails_is_named_and_repaired(
             bucket_names,
             Some(BOUNDARY),
             &SignInSources::default(),
+            None,
         )
         .await,
     );
@@ -780,6 +783,7 @@ async fn a_backdoored_widened_role_without_its_guardrails_is_named_and_repaired(
         bucket_names,
         Some(BOUNDARY),
         &SignInSources::default(),
+        None,
     )
     .await;
     ok("role repair", repaired);
@@ -795,6 +799,7 @@ async fn a_backdoored_widened_role_without_its_guardrails_is_named_and_repaired(
         bucket_names,
         Some(BOUNDARY),
         &SignInSources::default(),
+        None,
     )
     .await;
     assert_no_drift("repaired role", &ok("role drift", drift));
@@ -872,6 +877,7 @@ async fn names_taken_by_others_are_refused_and_a_brought_role_is_never_deleted()
         bucket_names,
         Some(BOUNDARY),
         &SignInSources::default(),
+        None,
     )
     .await
     {
@@ -996,6 +1002,7 @@ async fn deleting_twice_is_fine_and_what_was_deleted_reads_back_as_gone() {
             &team.bucket_names,
             Some(BOUNDARY),
             &SignInSources::default(),
+            None,
         )
         .await,
     );

@@ -246,11 +246,12 @@ async fn quickstart_lifecycle_apply_import_update_drift_destroy() {
         values["interface_endpoint_ids"]
             .as_object()
             .map(|m| m.len()),
-        Some(17)
+        // The defaults and the package repository's two.
+        Some(19)
     );
     assert_eq!(
         applied["ec2:vpc_endpoint"],
-        before["ec2:vpc_endpoint"] + 17 + 1
+        before["ec2:vpc_endpoint"] + 19 + 1
     );
     assert_eq!(values["kms_key_arns"].as_object().map(|m| m.len()), Some(3));
     assert_eq!(values["role_arns"].as_object().map(|m| m.len()), Some(4));
@@ -283,6 +284,26 @@ async fn quickstart_lifecycle_apply_import_update_drift_destroy() {
         "{values}"
     );
     assert_eq!(profile_names(&values), ["alice", "bob"]);
+    // The package repository: a CodeArtifact domain named as the environment, its `pypi`
+    // repository, and the setup JupyterLab and Code Editor run by default.
+    assert_eq!(
+        values["package_repository_url"],
+        format!(
+            "https://fraud-dev-{ACCOUNT_ID}.d.codeartifact.{REGION}.amazonaws.com/pypi/pypi/simple/"
+        )
+    );
+    assert_eq!(
+        applied["codeartifact:domain"],
+        before["codeartifact:domain"] + 1
+    );
+    assert_eq!(
+        applied["codeartifact:repository"],
+        before["codeartifact:repository"] + 1
+    );
+    assert_eq!(
+        applied["sagemaker:studio_lifecycle_config"],
+        before["sagemaker:studio_lifecycle_config"] + 2
+    );
     let vpc_id = values["vpc_id"].as_str().unwrap_or_default().to_string();
     let endpoint_sg = values["endpoint_security_group_id"]
         .as_str()

@@ -67,7 +67,7 @@ IAM_ACTIONS_OF = {
     # Always allowed: IAM policies cannot deny it.
     "sts:GetCallerIdentity": [],
 }
-SDK_CLIENTS = ("ec2", "efs", "iam", "kms", "lambda", "logs", "s3", "sagemaker", "servicecatalog", "ssm", "sqs", "sts")
+SDK_CLIENTS = ("codeartifact", "ec2", "efs", "iam", "kms", "lambda", "logs", "s3", "sagemaker", "servicecatalog", "ssm", "sqs", "sts")
 NOT_OPERATIONS = {"clone", "config", "conf", "as_ref", "to_owned", "into", "unwrap", "to_string"}
 
 

@@ -217,6 +217,9 @@ class Dump:
                 return e["path"], d
             if e["type"] == "bucket" and (resource == owner or resource.startswith(owner + "/")):
                 return e["path"], d
+            # A CodeArtifact domain's policy governs calls on the domain (GetAuthorizationToken).
+            if e["type"] == "codeartifact-domain" and resource == owner:
+                return e["path"], d
         return None
 
     def endpoint(self, via: str):

@@ -48,7 +48,7 @@ ROOT = lint_cfn.ROOT
 lint_cfn.ACCEPTED = os.path.join(HERE, "accepted-engine-findings.yaml")
 Document = lint_cfn.Document
 MERGED_FROM: dict = {}  # principal -> the dump paths merged into its document
-LINTED = ("identity", "bucket", "key", "endpoint", "boundary")
+LINTED = ("identity", "bucket", "key", "endpoint", "boundary", "codeartifact-domain")
 
 
 def dump(dir_: str) -> None:

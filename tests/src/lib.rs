@@ -54,6 +54,8 @@ pub const ENVIRONMENT_KINDS: &[&str] = &[
     "sagemaker:image",
     "sagemaker:app_image_config",
     "efs:mount_target",
+    "codeartifact:domain",
+    "codeartifact:repository",
 ];
 
 /// The repository's root directory.

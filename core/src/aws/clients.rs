@@ -57,6 +57,7 @@ pub struct ConnectionSettings {
 /// (and the provider's `endpoints` block), and the suffix of its standard
 /// `AWS_ENDPOINT_URL_<SERVICE>` environment variable.
 pub const SERVICES: &[(&str, &str)] = &[
+    ("codeartifact", "CODEARTIFACT"),
     ("ec2", "EC2"),
     ("efs", "EFS"),
     ("iam", "IAM"),
@@ -132,6 +133,8 @@ pub struct AwsClients {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     /// EFS (Studio's home file system, which SageMaker creates and teardown must clean up).
     pub efs: aws_sdk_efs::Client,
+    /// CodeArtifact (the package repository).
+    pub codeartifact: aws_sdk_codeartifact::Client,
     /// The ARN of the principal the engine runs as: the role ARN (not the session ARN) when the
     /// credentials are an assumed-role session, so key and bucket policies can name it.
     pub caller_arn: String,
@@ -265,6 +268,9 @@ impl AwsClients {
                 client!(aws_sdk_cloudwatchlogs, "logs").build(),
             ),
             efs: aws_sdk_efs::Client::from_conf(client!(aws_sdk_efs, "efs").build()),
+            codeartifact: aws_sdk_codeartifact::Client::from_conf(
+                client!(aws_sdk_codeartifact, "codeartifact").build(),
+            ),
             caller_arn,
             ec2: aws_sdk_ec2::Client::from_conf(client!(aws_sdk_ec2, "ec2").build()),
             sagemaker: aws_sdk_sagemaker::Client::from_conf(

@@ -10,8 +10,8 @@ use super::error::ChildError;
 use super::kind::{BucketNames, ChildKind, Cx, EnvironmentContext, Inputs};
 use super::{
     bucket, custom_image, domain, flow_log, guardrail_policy, internet_gateway, kms_key,
-    lifecycle_config, nat_gateway, role, route_table, security_group, studio_scope, subnet,
-    user_profile, vpc, vpc_endpoint,
+    lifecycle_config, nat_gateway, package_repository, role, route_table, security_group,
+    studio_scope, subnet, user_profile, vpc, vpc_endpoint,
 };
 use crate::aws::AwsClients;
 use crate::engine::{ChildDriver, Ledger, Record};
@@ -56,6 +56,8 @@ macro_rules! with_kind {
             Child::StudioScope($kind) => $body,
             Child::StudioLifecycleConfig($kind) => $body,
             Child::StudioCustomImage($kind) => $body,
+            Child::PackageDomain($kind) => $body,
+            Child::PackageRepository($kind) => $body,
         }
     };
 }
@@ -214,6 +216,12 @@ impl ChildDriver<Child> for EnvironmentDriver {
             }
             RecordKind::StudioLifecycleConfig => {
                 Box::pin(lifecycle_config::delete(clients, record, self.deadline)).await
+            }
+            RecordKind::PackageDomain => {
+                Box::pin(package_repository::delete_domain(clients, record)).await
+            }
+            RecordKind::PackageRepository => {
+                Box::pin(package_repository::delete_repository(clients, record)).await
             }
             // Brought by the user: theirs to keep.
             RecordKind::ExistingVpc

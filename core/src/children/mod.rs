@@ -15,6 +15,7 @@ pub mod kind;
 pub mod kms_key;
 pub mod lifecycle_config;
 pub mod nat_gateway;
+pub mod package_repository;
 pub mod portfolio_principal;
 pub mod reads;
 pub mod role;

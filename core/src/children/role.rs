@@ -22,6 +22,7 @@ use crate::aws::{AwsCallError, AwsClients, ErrorKind};
 use crate::engine::Record;
 use crate::graph::environment as kinds;
 use crate::ids::{LogicalId, Persona, RecordKind};
+use crate::policy::environment::packages::PackageRepositoryNames;
 use crate::policy::environment::roles::{
     environment_role_arn, persona_permissions_policy, persona_role_name, trust_policy,
     SignInSources, IAM_PATH, STUDIO_SCOPE_POLICY_NAME,
@@ -76,13 +77,20 @@ impl RoleDefinition {
         bucket_names: &[String],
         boundary: Option<&str>,
         sign_in: &SignInSources,
+        packages: Option<&PackageRepositoryNames>,
     ) -> Self {
         RoleDefinition {
             name: role_name(env_id, persona),
             description: format!("secure-mlops environment {env_id}: {} role", persona.key()),
             trust: trust_policy(facts, persona),
             policy_name: PERMISSIONS_POLICY_NAME,
-            permissions: persona_permissions_policy(facts, persona, bucket_names, sign_in),
+            permissions: persona_permissions_policy(
+                facts,
+                persona,
+                bucket_names,
+                sign_in,
+                packages,
+            ),
             boundary: boundary.map(str::to_string),
         }
     }
@@ -125,6 +133,7 @@ pub async fn ensure(
     bucket_names: &[String],
     boundary: Option<&str>,
     sign_in: &SignInSources,
+    packages: Option<&PackageRepositoryNames>,
 ) -> Result<Record, ChildError> {
     let definition = RoleDefinition::persona(
         owner.env_id,
@@ -133,6 +142,7 @@ pub async fn ensure(
         bucket_names,
         boundary,
         sign_in,
+        packages,
     );
     let arn = ensure_defined(clients, owner, tags, &definition).await?;
     Ok(record(KIND, definition.name, arn, persona))
@@ -263,6 +273,7 @@ pub async fn read_existing(
 
 /// What differs from the desired role, in words; empty when compliant. A role that is gone is
 /// drift. A role the user brought is theirs to govern: no drift is reported for it.
+#[allow(clippy::too_many_arguments)] // as `ensure`
 pub async fn drift(
     clients: &AwsClients,
     record: &Record,
@@ -271,6 +282,7 @@ pub async fn drift(
     bucket_names: &[String],
     boundary: Option<&str>,
     sign_in: &SignInSources,
+    packages: Option<&PackageRepositoryNames>,
 ) -> Result<Vec<String>, ChildError> {
     if record.kind == EXISTING_KIND {
         return Ok(Vec::new());
@@ -283,7 +295,15 @@ pub async fn drift(
     };
     let subject = subject("role", name, &tag_map(role.tags()));
     let mut out = Vec::new();
-    let definition = RoleDefinition::persona("", persona, facts, bucket_names, boundary, sign_in);
+    let definition = RoleDefinition::persona(
+        "",
+        persona,
+        facts,
+        bucket_names,
+        boundary,
+        sign_in,
+        packages,
+    );
     if let Some(why) = definition.must_recreate(&role) {
         out.push(format!("{subject}: {why}"));
     }
@@ -650,6 +670,7 @@ impl ChildKind for kinds::Role {
             &buckets,
             settings.boundary.as_deref(),
             &settings.sign_in,
+            self.packages.as_ref(),
         )
         .await
     }
@@ -669,6 +690,7 @@ impl ChildKind for kinds::Role {
             &env.bucket_names.all(),
             settings.boundary.as_deref(),
             &settings.sign_in,
+            self.packages.as_ref(),
         )
         .await
     }

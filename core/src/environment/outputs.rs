@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::children::domain;
+use crate::children::{domain, package_repository};
 use crate::engine::Ledger;
 use crate::graph::environment::Child;
 use crate::graph::Graph;
@@ -43,6 +43,9 @@ pub struct Outputs {
     pub efs_id: Option<String>,
     /// User profile ARNs by name.
     pub user_profile_arns: BTreeMap<String, String>,
+    /// The package repository's index URL (`pip`'s `index-url` without a token), when the
+    /// environment has one.
+    pub package_repository_url: Option<String>,
 }
 
 /// The outputs of `graph`'s children recorded in `ledger`.
@@ -89,6 +92,11 @@ pub fn outputs(graph: &Graph<Child>, ledger: &Ledger) -> Outputs {
         domain_url: domain.and_then(|r| r.attributes.get(domain::URL_ATTRIBUTE).cloned()),
         efs_id: domain.and_then(|r| r.attributes.get(domain::EFS_ATTRIBUTE).cloned()),
         user_profile_arns,
+        package_repository_url: record(LogicalId::PackageRepository).and_then(|r| {
+            r.attributes
+                .get(package_repository::INDEX_URL_ATTRIBUTE)
+                .cloned()
+        }),
         vpc_id: id_of(LogicalId::Vpc),
         private_subnet_ids: indexed(LogicalId::PrivateSubnet),
         public_subnet_ids: indexed(LogicalId::PublicSubnet),

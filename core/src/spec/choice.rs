@@ -117,6 +117,45 @@ impl Choice for StudioAppType {
     }
 }
 
+/// Where a package repository's packages come from (its external connection).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PackageUpstream {
+    /// The Python Package Index, through CodeArtifact's `public:pypi` connection.
+    #[default]
+    Pypi,
+}
+
+impl Choice for PackageUpstream {
+    const ALL: &'static [Self] = &[PackageUpstream::Pypi];
+    const SUMMARY: &'static str = "Invalid Package Upstream";
+
+    fn as_str(&self) -> &'static str {
+        match self {
+            PackageUpstream::Pypi => "pypi",
+        }
+    }
+
+    fn problem(text: &str) -> String {
+        format!("{text:?} is not a package upstream: use \"pypi\"")
+    }
+}
+
+impl PackageUpstream {
+    /// CodeArtifact's name for the public registry (`AssociateExternalConnection`).
+    pub fn external_connection(&self) -> &'static str {
+        match self {
+            PackageUpstream::Pypi => "public:pypi",
+        }
+    }
+
+    /// The package format the repository serves (`GetRepositoryEndpoint`'s `format`).
+    pub fn format(&self) -> &'static str {
+        match self {
+            PackageUpstream::Pypi => "pypi",
+        }
+    }
+}
+
 /// What happens to Studio's home file system (the users' home directories) when the domain goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EfsRetention {

@@ -12,17 +12,18 @@ mod projects;
 
 pub use arn::{parse_iam_policy_arn, parse_iam_principal_arn, parse_iam_role_arn, IamRoleArn};
 pub use choice::{
-    AuthMode, Choice, EfsRetention, ProfilePersona, Stage, StudioAppType, TrafficType,
+    AuthMode, Choice, EfsRetention, PackageUpstream, ProfilePersona, Stage, StudioAppType,
+    TrafficType,
 };
 pub use cidr::Cidr;
 pub use environment::{
     bucket_name_problem, default_hidden_apps, ecr_image_account_region, CustomImageSpec,
     DefaultSpaceSpec, EnvironmentSpec, FlowLogsSpec, GuardrailSpec, IamSpec, IdleShutdownSpec,
-    LifecycleConfigSpec, NetworkSpec, ResolvedSubnets, StorageSpec, StudioAccessSpec, StudioSpec,
-    UserProfileSpec, APP_TYPES, DEFAULT_HIDDEN_APPS, DEFAULT_INTERFACE_ENDPOINTS, DEFAULT_VPC_CIDR,
-    IMAGE_GID, IMAGE_MOUNT_PATH, IMAGE_UID, LOG_RETENTION_DAYS, MAX_AZS, MAX_IDLE_MINUTES,
-    MAX_LIFECYCLE_CONFIG_BYTES, MAX_NAME_LEN, MAX_SPACE_STORAGE_GB, MIN_IDLE_MINUTES,
-    MIN_SPACE_STORAGE_GB,
+    LifecycleConfigSpec, NetworkSpec, PackagesSpec, ResolvedSubnets, StorageSpec, StudioAccessSpec,
+    StudioSpec, UserProfileSpec, APP_TYPES, DEFAULT_HIDDEN_APPS, DEFAULT_INTERFACE_ENDPOINTS,
+    DEFAULT_VPC_CIDR, IMAGE_GID, IMAGE_MOUNT_PATH, IMAGE_UID, LOG_RETENTION_DAYS, MAX_AZS,
+    MAX_IDLE_MINUTES, MAX_LIFECYCLE_CONFIG_BYTES, MAX_NAME_LEN, MAX_SPACE_STORAGE_GB,
+    MIN_IDLE_MINUTES, MIN_SPACE_STORAGE_GB, PACKAGE_ENDPOINTS,
 };
 pub use path::{AttrPath, PathStep, ValidationError, ValidationErrors};
 pub use projects::{validate_principal_arns, ProjectsEnablementSpec};

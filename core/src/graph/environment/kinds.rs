@@ -7,7 +7,8 @@
 use std::collections::BTreeSet;
 
 use crate::ids::{BucketPurpose, KeyPurpose, Persona};
-use crate::spec::{AuthMode, Cidr, StudioAccessSpec, StudioAppType, TrafficType};
+use crate::policy::environment::packages::PackageRepositoryNames;
+use crate::spec::{AuthMode, Cidr, PackageUpstream, StudioAccessSpec, StudioAppType, TrafficType};
 
 /// A VPC with DNS support and hostnames.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +126,8 @@ pub struct Role {
     pub persona: Persona,
     /// Where its people may open Studio from (default, no limit, for the services' roles).
     pub studio_access: StudioAccessSpec,
+    /// The package repository it reads from (the people and the execution role, with packages).
+    pub packages: Option<PackageRepositoryNames>,
 }
 
 /// A role the user brought for a persona: read, never changed or deleted.
@@ -251,6 +254,25 @@ pub struct StudioCustomImage {
     pub mount_path: String,
 }
 
+/// The CodeArtifact domain of the package repository, encrypted with the `data` key, with a
+/// policy refusing other accounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageDomain {
+    /// Its name.
+    pub name: String,
+}
+
+/// The package repository, reading through to its upstream's public registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageRepository {
+    /// The domain it is in.
+    pub domain: String,
+    /// Its name.
+    pub name: String,
+    /// Where its packages come from.
+    pub upstream: PackageUpstream,
+}
+
 /// The studio scope: an inline policy keeping the created people and execution roles' Studio
 /// actions in the environment's domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -316,6 +338,10 @@ pub enum Child {
     StudioLifecycleConfig(StudioLifecycleConfig),
     /// See [`StudioCustomImage`].
     StudioCustomImage(StudioCustomImage),
+    /// See [`PackageDomain`].
+    PackageDomain(PackageDomain),
+    /// See [`PackageRepository`].
+    PackageRepository(PackageRepository),
 }
 
 impl Child {
@@ -349,6 +375,8 @@ impl Child {
             Child::StudioScope(_) => "studio-scope-policy",
             Child::StudioLifecycleConfig(_) => "studio-lifecycle-config",
             Child::StudioCustomImage(_) => "studio-custom-image",
+            Child::PackageDomain(_) => "package-domain",
+            Child::PackageRepository(_) => "package-repository",
         }
     }
 
@@ -385,6 +413,8 @@ impl Child {
             | Child::StudioScope(_)
             | Child::StudioLifecycleConfig(_)
             | Child::StudioCustomImage(_)
+            | Child::PackageDomain(_)
+            | Child::PackageRepository(_)
             | Child::FlowLogGroup(_)
             | Child::FlowLogRole(_)
             | Child::FlowLog(_) => 1,

@@ -13,8 +13,9 @@ pub use kinds::*;
 
 use super::{Graph, GraphError, Node};
 use crate::ids::{BucketPurpose, KeyPurpose, LogicalId, Persona};
+use crate::policy::environment::packages::PackageRepositoryNames;
 use crate::policy::environment::{guardrail_policy, GuardrailScope};
-use crate::spec::{EnvironmentSpec, StudioAccessSpec};
+use crate::spec::{EnvironmentSpec, PackagesSpec, StudioAccessSpec};
 
 /// Collects nodes, ids and dependencies given as [`LogicalId`]s.
 #[derive(Default)]
@@ -251,9 +252,14 @@ fn keys_and_roles(
                 if studio_access.source_vpc_endpoint_only {
                     deps.push(LogicalId::Vpc);
                 }
+                // The people and the execution role (jobs install packages too) read the package
+                // repository; its names are known from the spec, so no record is an input.
+                let packages = (persona != Persona::ScLaunch && spec.studio.has_packages())
+                    .then(|| package_names(spec));
                 let role = Role {
                     persona,
                     studio_access,
+                    packages,
                 };
                 nodes.add(id.clone(), Child::Role(role), deps);
                 // Every role the environment creates, the launch role too: the stacks Service
@@ -317,6 +323,14 @@ fn buckets(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
     }
 }
 
+/// The names of the environment's package repository.
+fn package_names(spec: &EnvironmentSpec) -> PackageRepositoryNames {
+    PackageRepositoryNames {
+        domain: PackagesSpec::domain_name(&spec.environment_id()),
+        repository: spec.studio.packages.repository_name().to_string(),
+    }
+}
+
 /// The role the user brought for `persona`, if any.
 fn given_role(spec: &EnvironmentSpec, persona: Persona) -> Option<String> {
     match persona {
@@ -339,8 +353,29 @@ fn studio(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
         LogicalId::Role(Persona::Execution),
     ];
     deps.extend(network.private_subnets.iter().cloned());
-    // Lifecycle configurations first: the domain names them (and goes before them).
-    for (name, config) in &spec.studio.lifecycle_configs {
+    let env_id = spec.environment_id();
+    let packages = spec.studio.has_packages().then(|| package_names(spec));
+    if let Some(names) = &packages {
+        nodes.add(
+            LogicalId::PackageDomain,
+            Child::PackageDomain(PackageDomain {
+                name: names.domain.clone(),
+            }),
+            [LogicalId::KmsKey(KeyPurpose::Data)],
+        );
+        nodes.add(
+            LogicalId::PackageRepository,
+            Child::PackageRepository(PackageRepository {
+                domain: names.domain.clone(),
+                name: names.repository.clone(),
+                upstream: spec.studio.packages.upstream,
+            }),
+            [LogicalId::PackageDomain],
+        );
+    }
+    // Lifecycle configurations first: the domain names them (and goes before them). The ones
+    // setting up the package tools come after the repository they point at.
+    for (name, config) in &spec.studio.all_lifecycle_configs(&env_id) {
         let id = LogicalId::LifecycleConfig(format!("{name}-{}", config.version()));
         let kind = Child::StudioLifecycleConfig(StudioLifecycleConfig {
             aws_name: config.aws_name(&spec.environment_id(), name),
@@ -348,7 +383,12 @@ fn studio(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
             content: config.content.clone(),
             default: config.default,
         });
-        nodes.add(id.clone(), kind, []);
+        let setup = packages.is_some() && !spec.studio.lifecycle_configs.contains_key(name);
+        nodes.add(
+            id.clone(),
+            kind,
+            setup.then_some(LogicalId::PackageRepository),
+        );
         deps.push(id);
     }
     // Custom images too: pulled as the execution role.

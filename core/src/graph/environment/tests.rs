@@ -276,3 +276,56 @@ fn network_graph_holds_only_the_network_without_nat_or_flow_logs() {
         .iter()
         .all(|n| n.depends_on.iter().all(|d| !d.starts_with("nat-"))));
 }
+
+#[test]
+fn packages_bring_a_repository_its_endpoints_and_the_setup_the_domain_runs() {
+    let mut spec = quickstart();
+    spec.studio.enabled = true;
+    spec.network.interface_endpoints = Some(["sts".to_string()].into());
+    assert_eq!(spec.validate(), Ok(()));
+    let graph = environment_graph(&spec).unwrap();
+    let all = ids(&graph);
+    // The endpoints come with the repository, whatever list the spec gives.
+    for id in [
+        "package-domain",
+        "package-repository",
+        "endpoint-codeartifact-api",
+        "endpoint-codeartifact-repositories",
+        "endpoint-sts",
+    ] {
+        assert!(all.contains(id), "{id} in {all:?}");
+    }
+    let domain = graph.get("package-domain").unwrap();
+    assert_eq!(domain.depends_on, ["kms-key-data"]);
+    let repository = graph.get("package-repository").unwrap();
+    assert_eq!(repository.depends_on, ["package-domain"]);
+    // One setup per app type, after the repository, and the Studio domain runs them.
+    let setups: Vec<_> = graph
+        .nodes()
+        .iter()
+        .filter(|n| n.id.starts_with("studio-lifecycle-config-packages-"))
+        .collect();
+    assert_eq!(setups.len(), 2);
+    let studio = graph.get("studio-domain").unwrap();
+    for setup in setups {
+        assert_eq!(setup.depends_on, ["package-repository"]);
+        assert!(studio.depends_on.contains(&setup.id));
+    }
+    // The people and the execution role read it; the launch role does not.
+    for node in graph.nodes() {
+        if let Child::Role(role) = &node.kind {
+            assert_eq!(
+                role.packages.is_some(),
+                role.persona != Persona::ScLaunch,
+                "{:?}",
+                role.persona
+            );
+        }
+    }
+    // Switched off: none of it.
+    spec.studio.packages.enabled = false;
+    let off = ids(&environment_graph(&spec).unwrap());
+    assert!(off
+        .iter()
+        .all(|id| !id.contains("package") && !id.contains("codeartifact")));
+}

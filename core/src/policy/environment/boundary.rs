@@ -51,7 +51,12 @@ pub fn boundary_policy(facts: &EnvironmentFacts) -> Value {
                     "servicecatalog:*",
                     "iam:GetRole",
                     "iam:ListRoles",
-                    "sts:GetCallerIdentity"
+                    "sts:GetCallerIdentity",
+                    // The package repository: tokens and reads, never publishing.
+                    "sts:GetServiceBearerToken",
+                    "codeartifact:GetAuthorizationToken",
+                    "codeartifact:GetRepositoryEndpoint",
+                    "codeartifact:ReadFromRepository"
                 ],
                 "Resource": "*"
             },

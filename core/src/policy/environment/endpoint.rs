@@ -32,6 +32,7 @@
 //! | --- | --- | --- | --- |
 //! | `codebuild`, `codepipeline` | this account | this account | builds and pipelines of SageMaker Projects are the account's |
 //! | `codecommit`, `git-codecommit` | this account | this account | a push to another account's repository is exfiltration |
+//! | `codeartifact.api`, `codeartifact.repositories` | this account | this account | publishing a package to another account's repository is exfiltration; the environment's repository is its own |
 //! | `kms` | this account | this account | the environment's keys; another account's key would let data leave encrypted for someone else |
 //! | `logs` | this account | this account | `PutLogEvents` into another account's group is exfiltration |
 //! | `sagemaker.runtime`, `sagemaker.featurestore-runtime` | this account | this account | invoking another account's endpoint or writing its feature group carries data out |
@@ -80,6 +81,8 @@ pub enum InterfaceEndpointScope {
 /// Services whose resources are the customer's: their endpoints also require
 /// `aws:ResourceAccount`.
 pub const OWN_RESOURCE_SERVICES: &[&str] = &[
+    "codeartifact.api",
+    "codeartifact.repositories",
     "codebuild",
     "codecommit",
     "codepipeline",

@@ -86,6 +86,21 @@ pub const USAGE_ACTIONS: &[&str] = &[
 /// (jobs, models, Studio), EC2 (EBS volumes of jobs and apps) and EFS (Studio's home directories).
 pub const VIA_SERVICES: &[&str] = &["ec2", "elasticfilesystem", "s3", "sagemaker"];
 
+/// The services through which only the `data` key is used, besides [`VIA_SERVICES`]: CodeArtifact
+/// encrypts the package repository's domain with it (the engine's grant when it creates the
+/// domain, the roles' reads of packages).
+pub const DATA_KEY_VIA_SERVICES: &[&str] = &["codeartifact"];
+
+/// The services through which the roles use a key of `purpose`, sorted.
+pub fn via_services(purpose: KeyPurpose) -> Vec<&'static str> {
+    let mut services = VIA_SERVICES.to_vec();
+    if purpose == KeyPurpose::Data {
+        services.extend(DATA_KEY_VIA_SERVICES);
+    }
+    services.sort_unstable();
+    services
+}
+
 /// The personas whose roles use a key of `purpose`: every one for the data key (the launch role's
 /// stacks read and write the buckets); the people and the execution role, whose Studio apps and
 /// jobs run on the volumes and home directories, for the others.
@@ -135,7 +150,7 @@ pub fn key_policy(facts: &EnvironmentFacts, key: KeyPurpose, user_role_arns: &[S
     if !roles.is_empty() {
         // Only through the AWS services that store the environment's data (kms:ViaService): a
         // role's credentials used outside them cannot decrypt or encrypt with the key directly.
-        let via: Vec<String> = VIA_SERVICES
+        let via: Vec<String> = via_services(key)
             .iter()
             .map(|s| format!("{s}.{}.amazonaws.com", facts.region))
             .collect();
@@ -286,14 +301,19 @@ mod tests {
             assert_eq!(usage["Principal"], expected);
             assert_eq!(usage["Action"], json!(USAGE_ACTIONS));
             // Only through the services that store the data.
+            let mut via: Vec<&str> = (key == KeyPurpose::Data)
+                .then_some("codeartifact.eu-west-1.amazonaws.com")
+                .into_iter()
+                .collect();
+            via.extend([
+                "ec2.eu-west-1.amazonaws.com",
+                "elasticfilesystem.eu-west-1.amazonaws.com",
+                "s3.eu-west-1.amazonaws.com",
+                "sagemaker.eu-west-1.amazonaws.com",
+            ]);
             assert_eq!(
                 usage["Condition"],
-                json!({ "StringEquals": { "kms:ViaService": [
-                    "ec2.eu-west-1.amazonaws.com",
-                    "elasticfilesystem.eu-west-1.amazonaws.com",
-                    "s3.eu-west-1.amazonaws.com",
-                    "sagemaker.eu-west-1.amazonaws.com"
-                ] } })
+                json!({ "StringEquals": { "kms:ViaService": via } })
             );
             // Whatever else may use the key is a service, never another AWS principal.
             for s in statements(&doc) {

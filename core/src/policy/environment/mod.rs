@@ -11,6 +11,7 @@
 //!   SageMaker needs, nothing else).
 //! * [`kms`]: key policies of the `data`, `ebs` and `studio` keys.
 //! * [`guardrails`]: the deny policy attached to persona and execution roles.
+//! * [`packages`]: the package repository's read permissions and its domain's policy.
 //! * [`compare`]: [`normalize_policy`] and [`policies_equivalent`].
 
 pub mod boundary;
@@ -20,6 +21,7 @@ pub mod endpoint;
 pub mod flow_logs;
 pub mod guardrails;
 pub mod kms;
+pub mod packages;
 pub mod roles;
 
 pub use boundary::boundary_policy;

@@ -18,6 +18,7 @@
 
 use serde_json::{json, Value};
 
+use super::packages::{package_read_statements, PackageRepositoryNames};
 use super::{document, EnvironmentFacts};
 use crate::ids::Persona;
 use crate::ids::ENVIRONMENT_TAG;
@@ -423,15 +424,23 @@ pub fn permissions_policy(
     persona: Persona,
     bucket_names: &[String],
 ) -> Value {
-    persona_permissions_policy(facts, persona, bucket_names, &SignInSources::default())
+    persona_permissions_policy(
+        facts,
+        persona,
+        bucket_names,
+        &SignInSources::default(),
+        None,
+    )
 }
 
-/// [`permissions_policy`], with Studio sign-in limited to `sign_in` for the people's roles.
+/// [`permissions_policy`], with Studio sign-in limited to `sign_in` for the people's roles, and
+/// reading the package repository `packages` for the people and the execution role.
 pub fn persona_permissions_policy(
     facts: &EnvironmentFacts,
     persona: Persona,
     bucket_names: &[String],
     sign_in: &SignInSources,
+    packages: Option<&PackageRepositoryNames>,
 ) -> Value {
     let mut statements = Vec::new();
     match persona {
@@ -458,6 +467,9 @@ pub fn persona_permissions_policy(
             statements.extend(launch(facts));
             statements.push(pass_execution_role(facts));
         }
+    }
+    if let Some(names) = packages.filter(|_| persona != Persona::ScLaunch) {
+        statements.extend(package_read_statements(facts, names));
     }
     statements.extend(buckets(facts, bucket_names));
     statements.extend(keys(facts, persona != Persona::ScLaunch));
@@ -1034,7 +1046,7 @@ mod tests {
             cidrs: vec!["203.0.113.0/24".into()],
         };
         for persona in [Persona::DataScientist, Persona::TeamAdmin] {
-            let doc = persona_permissions_policy(&f, persona, &buckets, &both);
+            let doc = persona_permissions_policy(&f, persona, &buckets, &both, None);
             assert_well_formed(&doc);
             let deny = statement(&doc, SID_DENY_SIGN_IN_ELSEWHERE);
             assert_eq!(deny["Effect"], "Deny");
@@ -1047,13 +1059,13 @@ mod tests {
             );
         }
         // Services never sign in to Studio.
-        let exec = persona_permissions_policy(&f, Persona::Execution, &buckets, &both);
+        let exec = persona_permissions_policy(&f, Persona::Execution, &buckets, &both, None);
         assert!(!sids(&exec).contains(&SID_DENY_SIGN_IN_ELSEWHERE));
         let vpc_only = SignInSources {
             vpc_id: Some("vpc-1".into()),
             cidrs: Vec::new(),
         };
-        let doc = persona_permissions_policy(&f, Persona::DataScientist, &buckets, &vpc_only);
+        let doc = persona_permissions_policy(&f, Persona::DataScientist, &buckets, &vpc_only, None);
         assert_eq!(
             statement(&doc, SID_DENY_SIGN_IN_ELSEWHERE)["Condition"],
             json!({ "StringNotEquals": { "aws:SourceVpc": "vpc-1" } })
@@ -1564,6 +1576,28 @@ mod tests {
             assert!(!text.contains("arn:aws:"), "{persona:?}: {text}");
             let trust = trust_policy(&f, persona).to_string();
             assert!(!trust.contains("arn:aws:"), "{trust}");
+        }
+    }
+
+    #[test]
+    fn the_package_repository_is_read_by_people_and_jobs_only() {
+        let names = PackageRepositoryNames {
+            domain: "team-a-dev".into(),
+            repository: "pypi".into(),
+        };
+        for persona in Persona::ALL {
+            let doc = persona_permissions_policy(
+                &facts(),
+                persona,
+                &bucket_names(),
+                &SignInSources::default(),
+                Some(&names),
+            );
+            let reads = !allowing(&doc, "codeartifact:ReadFromRepository").is_empty();
+            assert_eq!(reads, persona != Persona::ScLaunch, "{persona:?}");
+            assert!(allowing(&doc, "codeartifact:PublishPackageVersion").is_empty());
+            let without = permissions_policy(&facts(), persona, &bucket_names());
+            assert!(allowing(&without, "codeartifact:ReadFromRepository").is_empty());
         }
     }
 }

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 mod checks;
 mod network;
+mod packages;
 mod replacement;
 mod studio;
 #[cfg(test)]
@@ -18,6 +19,7 @@ use super::cidr::Cidr;
 use super::ValidationErrors;
 
 pub use checks::bucket_name_problem;
+pub use packages::{PackagesSpec, PACKAGE_ENDPOINTS};
 pub use studio::{
     default_hidden_apps, ecr_image_account_region, CustomImageSpec, DefaultSpaceSpec,
     IdleShutdownSpec, LifecycleConfigSpec, APP_TYPES, DEFAULT_HIDDEN_APPS, IMAGE_GID,
@@ -243,6 +245,8 @@ pub struct StudioSpec {
     pub lifecycle_configs: BTreeMap<String, LifecycleConfigSpec>,
     /// Custom images from this account's ECR, by name.
     pub custom_images: BTreeMap<String, CustomImageSpec>,
+    /// The private Python package repository (on by default).
+    pub packages: PackagesSpec,
 }
 
 impl Default for StudioSpec {
@@ -260,6 +264,7 @@ impl Default for StudioSpec {
             docker_access: false,
             lifecycle_configs: BTreeMap::new(),
             custom_images: BTreeMap::new(),
+            packages: PackagesSpec::default(),
         }
     }
 }
@@ -328,12 +333,18 @@ impl EnvironmentSpec {
 
     /// The interface endpoints to create.
     pub fn interface_endpoints(&self) -> BTreeSet<String> {
-        self.network.interface_endpoints.clone().unwrap_or_else(|| {
+        let mut services = self.network.interface_endpoints.clone().unwrap_or_else(|| {
             DEFAULT_INTERFACE_ENDPOINTS
                 .iter()
                 .map(|s| s.to_string())
                 .collect()
-        })
+        });
+        // The package repository is reached only through its endpoints: they come with it,
+        // whatever list the spec gives.
+        if self.studio.has_packages() {
+            services.extend(packages::PACKAGE_ENDPOINTS.iter().map(|s| s.to_string()));
+        }
+        services
     }
 
     /// Subnet CIDRs with defaults filled in. Call after [`validate`](Self::validate).
@@ -429,6 +440,7 @@ impl EnvironmentSpec {
         checks::check_guardrails(&self.guardrails, errors);
         checks::check_studio(&self.studio, errors);
         studio::check_platform(&self.environment_id(), &self.studio, errors);
+        packages::check_packages(&self.studio, errors);
         checks::check_studio_access(
             &self.studio.access,
             &self.interface_endpoints(),

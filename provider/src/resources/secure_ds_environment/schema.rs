@@ -50,6 +50,7 @@ pub(crate) fn schema() -> Schema {
                 ("domain_url", computed(AttributeType::String, "The Studio domain's URL.")),
                 ("efs_id", computed(AttributeType::String, "The users' home EFS file system SageMaker made for the domain.")),
                 ("user_profile_arns", computed(map_of_strings(), "User profile ARNs by name.")),
+                ("package_repository_url", computed(AttributeType::String, "The package repository's index URL (`pip install --index-url`, `uv`'s `[[index]]`), without a token: clients add `aws:<token>@` from `aws codeartifact get-authorization-token`; Studio's apps are set up to by the `packages-*` lifecycle configurations (null without `studio.packages`).")),
                 ("drifted_settings", computed(list_of_strings(), "What the last refresh found changed outside Terraform (a bucket policy loosened, an ingress rule or a route added, a child deleted), one line each; empty when the environment matches its configuration. A plan shows a non-empty list going to `[]`: apply restores the settings.")),
             ],
             vec![
@@ -196,6 +197,7 @@ fn studio() -> Block {
             ("lifecycle_config", NestedBlock::Map(lifecycle_config())),
             ("custom_image", NestedBlock::Map(custom_image())),
             ("default_space", NestedBlock::Group(default_space())),
+            ("packages", NestedBlock::Group(packages())),
         ],
     )
 }
@@ -247,6 +249,18 @@ fn default_space() -> Block {
         vec![
             ("storage_gb", optional_with_default(AttributeType::Number, "A new space's EBS volume in GB: 5-16384, at most `max_storage_gb`. Default `5`.")),
             ("max_storage_gb", optional_with_default(AttributeType::Number, "The largest volume a user may give a space, in GB: 5-16384. Default `100`.")),
+        ],
+        vec![],
+    )
+}
+
+/// `studio.packages`.
+fn packages() -> Block {
+    block(
+        "A private Python package repository, so `pip install` and `uv` work in the VPC without internet: an AWS CodeArtifact domain named as the environment (encrypted with the `data` key; its policy refuses other accounts' principals) with a repository reading through to the public index, the `codeartifact.api` and `codeartifact.repositories` interface endpoints (added to `network.interface_endpoints`, whatever it lists), read permissions for the people and execution roles, and the lifecycle configurations `packages-jupyterlab` and `packages-codeeditor` that point `pip` and `uv` at it when an app starts (the default for their app type unless a `lifecycle_config` is). Only with Studio. The URL is `package_repository_url`. Destroy deletes the repository, then the domain.",
+        vec![
+            ("enabled", optional_with_default(AttributeType::Bool, "Default `true`. Turning it off deletes the repository, its domain, its endpoints and lifecycle configurations, in place.")),
+            ("upstream", optional_with_default(AttributeType::String, "Where packages come from: `pypi` (default), through CodeArtifact's `public:pypi` connection.")),
         ],
         vec![],
     )

@@ -7,7 +7,7 @@ use secure_mlops_core::environment::Outputs;
 use secure_mlops_core::spec::{
     AttrPath, AuthMode, Choice, CustomImageSpec, DefaultSpaceSpec, EfsRetention, EnvironmentSpec,
     FlowLogsSpec, GuardrailSpec, IamSpec, IdleShutdownSpec, LifecycleConfigSpec, NetworkSpec,
-    ProfilePersona, Stage, StorageSpec, StudioAccessSpec, StudioAppType, StudioSpec,
+    PackagesSpec, ProfilePersona, Stage, StorageSpec, StudioAccessSpec, StudioAppType, StudioSpec,
     UserProfileSpec, ValidationErrors, IMAGE_GID, IMAGE_MOUNT_PATH, IMAGE_UID,
 };
 use serde::{Deserialize, Serialize};
@@ -117,6 +117,14 @@ pub(crate) struct IdleShutdown {
     pub(crate) idle_minutes: Value<i64>,
 }
 
+/// `studio.packages`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct Packages {
+    pub(crate) enabled: Value<bool>,
+    pub(crate) upstream: Value<String>,
+}
+
 /// `studio.default_space`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -149,6 +157,7 @@ pub(crate) struct Studio {
     pub(crate) default_space: Value<DefaultSpace>,
     pub(crate) lifecycle_config: Value<BTreeMap<String, Value<LifecycleConfig>>>,
     pub(crate) custom_image: Value<BTreeMap<String, Value<CustomImage>>>,
+    pub(crate) packages: Value<Packages>,
 }
 
 /// `timeouts`.
@@ -191,6 +200,7 @@ pub(crate) struct State {
     pub(crate) domain_url: Value<String>,
     pub(crate) efs_id: Value<String>,
     pub(crate) user_profile_arns: StringMap,
+    pub(crate) package_repository_url: Value<String>,
     pub(crate) drifted_settings: Strings,
 }
 
@@ -637,6 +647,21 @@ fn studio_spec(r: &mut Reader, studio: &Studio) -> StudioSpec {
         docker_access: r.feature(path.then("docker_access"), &studio.docker_access, false),
         lifecycle_configs: lifecycle_configs(r, &studio.lifecycle_config),
         custom_images: custom_images(r, &studio.custom_image),
+        packages: {
+            let packages = studio.packages.as_ref_option().cloned().unwrap_or_default();
+            PackagesSpec {
+                enabled: r.boolean(
+                    "studio.packages.enabled",
+                    &packages.enabled,
+                    defaults.packages.enabled,
+                ),
+                upstream: r.choice(
+                    path.then("packages").then("upstream"),
+                    &packages.upstream,
+                    defaults.packages.upstream,
+                ),
+            }
+        },
     }
 }
 
@@ -830,6 +855,15 @@ pub(crate) fn reset_unset(planned: &mut State, config: &State) {
             null_unless_set(&mut space.storage_gb, &cspace.storage_gb);
             null_unless_set(&mut space.max_storage_gb, &cspace.max_storage_gb);
         }
+        let cpackages = cstudio
+            .packages
+            .as_ref_option()
+            .cloned()
+            .unwrap_or_default();
+        if let Value::Value(packages) = &mut studio.packages {
+            null_unless_set(&mut packages.enabled, &cpackages.enabled);
+            null_unless_set(&mut packages.upstream, &cpackages.upstream);
+        }
     }
 }
 
@@ -890,6 +924,10 @@ pub(crate) fn mark_defaults_unknown(state: &mut State) {
     unknown_if_null(&mut space.storage_gb);
     unknown_if_null(&mut space.max_storage_gb);
     studio.default_space = Value::Value(space);
+    let mut packages = studio.packages.as_ref_option().cloned().unwrap_or_default();
+    unknown_if_null(&mut packages.enabled);
+    unknown_if_null(&mut packages.upstream);
+    studio.packages = Value::Value(packages);
     state.studio = Value::Value(studio);
     if state.iam.is_null() {
         state.iam = Value::Value(Iam::default());
@@ -1031,6 +1069,13 @@ pub(crate) fn fill_defaults(state: &mut State, spec: &EnvironmentSpec, bucket_na
         i64::from(spec.studio.default_space.max_storage_gb),
     );
     studio.default_space = Value::Value(space);
+    let mut packages = studio.packages.as_ref_option().cloned().unwrap_or_default();
+    fill(&mut packages.enabled, spec.studio.packages.enabled);
+    fill(
+        &mut packages.upstream,
+        spec.studio.packages.upstream.as_str().to_string(),
+    );
+    studio.packages = Value::Value(packages);
     state.studio = Value::Value(studio);
 
     if state.timeouts.is_null() {
@@ -1067,6 +1112,7 @@ pub(crate) fn set_outputs(state: &mut State, id: &str, outputs: &Outputs) {
     state.domain_arn = optional(&outputs.domain_arn);
     state.domain_url = optional(&outputs.domain_url);
     state.efs_id = optional(&outputs.efs_id);
+    state.package_repository_url = optional(&outputs.package_repository_url);
     state.user_profile_arns = string_map(&outputs.user_profile_arns);
 }
 
@@ -1093,6 +1139,7 @@ pub(crate) fn unknown_studio_outputs(state: &mut State) {
     state.domain_arn = Value::Unknown;
     state.domain_url = Value::Unknown;
     state.efs_id = Value::Unknown;
+    state.package_repository_url = Value::Unknown;
     state.user_profile_arns = Value::Unknown;
 }
 
@@ -1202,7 +1249,8 @@ mod tests {
         );
         assert_eq!(
             net.interface_endpoints.as_ref_option().map(Vec::len),
-            Some(17)
+            // The defaults, and the package repository's two (Studio is on).
+            Some(19)
         );
         let again = to_spec(&state).into_spec().unwrap();
         assert_eq!(again.resolved_subnets(), spec.resolved_subnets());
