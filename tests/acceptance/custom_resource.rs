@@ -882,7 +882,14 @@ async fn environment_lifecycle(f: &Fixture, offline: &Arc<Handler>) {
         d["UserProfileArns.alice"].contains(":user-profile/"),
         "{d:?}"
     );
-    assert_eq!(d["InterfaceEndpointIds"].split(',').count(), 4, "{d:?}");
+    // The four given, and the package repository's two.
+    assert_eq!(d["InterfaceEndpointIds"].split(',').count(), 6, "{d:?}");
+    assert_eq!(
+        d["PackageRepositoryUrl"],
+        format!(
+            "https://crteam-dev-{ACCOUNT_ID}.d.codeartifact.{REGION}.amazonaws.com/pypi/pypi/simple/"
+        )
+    );
     let record = f
         .handler
         .stored_record("crteam-dev")

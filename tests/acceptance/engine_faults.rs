@@ -31,7 +31,8 @@ const FAULTS: &str = "throttle:0.1,5xx:0.05";
 const GROWTH: &[(&str, usize)] = &[
     ("ec2:vpc", 1),
     ("ec2:subnet", 2),
-    ("ec2:vpc_endpoint", 18),
+    // The 17 default interface endpoints, the package repository's two, and S3's.
+    ("ec2:vpc_endpoint", 20),
     ("ec2:flow_log", 1),
     ("kms:key", 3),
     ("kms:alias", 3),
@@ -40,6 +41,9 @@ const GROWTH: &[(&str, usize)] = &[
     ("sagemaker:domain", 1),
     ("sagemaker:user_profile", 2),
     ("efs:mount_target", 2),
+    ("codeartifact:domain", 1),
+    ("codeartifact:repository", 1),
+    ("sagemaker:studio_lifecycle_config", 2),
 ];
 
 /// Error codes the emulator answers faults with (faults.py): a run may stop on one only when

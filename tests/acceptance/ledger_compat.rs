@@ -149,6 +149,21 @@ async fn an_old_ledger_has_the_shape_this_version_writes_and_destroys_cleanly() 
         shape_now.remove("policy-studio-scope").is_some(),
         "no studio scope recorded"
     );
+    // And the package repository (studio.packages, on by default): its domain, repository,
+    // endpoints and the setup each app type runs.
+    let packages: Vec<String> = shape_now
+        .keys()
+        .filter(|id| {
+            id.starts_with("package-")
+                || id.starts_with("endpoint-codeartifact-")
+                || id.starts_with("studio-lifecycle-config-packages-")
+        })
+        .cloned()
+        .collect();
+    assert_eq!(packages.len(), 6, "{packages:?}");
+    for id in &packages {
+        shape_now.remove(id);
+    }
     assert_eq!(
         shape_now,
         shape(&old),
@@ -187,6 +202,10 @@ async fn an_old_ledger_has_the_shape_this_version_writes_and_destroys_cleanly() 
     // What the first apply of this version adds to a 0.1.0 environment: its boundary.
     upgraded["records"]["policy-boundary"] = written["records"]["policy-boundary"].clone();
     upgraded["records"]["policy-studio-scope"] = written["records"]["policy-studio-scope"].clone();
+    // And the package repository.
+    for id in &packages {
+        upgraded["records"][id] = written["records"][id].clone();
+    }
     let upgraded: Ledger =
         serde_json::from_value(upgraded).unwrap_or_else(|e| panic!("upgraded ledger: {e}"));
     let destroyed = environment::destroy(&clients, &spec(), upgraded, deadline)

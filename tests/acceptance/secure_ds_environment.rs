@@ -664,7 +664,8 @@ resource "sagemaker_secure_ds_environment" "team" {{
         applied["ec2:subnet"], theirs["ec2:subnet"],
         "no subnet is created"
     );
-    assert_eq!(applied["ec2:vpc_endpoint"], theirs["ec2:vpc_endpoint"] + 2);
+    // The endpoints asked for (sts, S3 is theirs) and the package repository's two.
+    assert_eq!(applied["ec2:vpc_endpoint"], theirs["ec2:vpc_endpoint"] + 4);
 
     // Import, then the adopting apply: nothing created twice, the user's VPC still theirs.
     let run = work.terraform(&["state", "rm", "-no-color", ADDRESS]);
@@ -1164,7 +1165,7 @@ async fn a_new_lifecycle_script_is_a_new_configuration_the_domain_switches_to() 
     // A JupyterLab default for everyone, and a Code Editor one only alice runs by default.
     let with_script = |script: &str| {
         let configs = format!(
-            "  studio {{\n    lifecycle_config \"pip\" {{\n      app_type = \"JupyterLab\"\n      default  = true\n      content  = <<-EOT\n        #!/bin/bash\n        {script}\n      EOT\n    }}\n    lifecycle_config \"editor\" {{\n      app_type = \"CodeEditor\"\n      content  = \"#!/bin/bash\\necho editor\\n\"\n    }}\n"
+            "  studio {{\n    packages {{\n      enabled = false\n    }}\n    lifecycle_config \"pip\" {{\n      app_type = \"JupyterLab\"\n      default  = true\n      content  = <<-EOT\n        #!/bin/bash\n        {script}\n      EOT\n    }}\n    lifecycle_config \"editor\" {{\n      app_type = \"CodeEditor\"\n      content  = \"#!/bin/bash\\necho editor\\n\"\n    }}\n"
         );
         config(&options).replace("  studio {\n", &configs).replace(
             "      persona = \"data_scientist\"\n",
@@ -1174,6 +1175,7 @@ async fn a_new_lifecycle_script_is_a_new_configuration_the_domain_switches_to() 
     let work = Workdir::new(&emulator.endpoint);
     work.write_config(&with_script("pip config set global.timeout 60"));
     work.apply();
+    // The two above (the package repository is off here: its setup would be offered too).
     let mut configs = emulator.inventory_of("sagemaker:studio_lifecycle_config");
     assert_eq!(configs.len(), 2, "{configs:?}");
     let editor = configs
@@ -1629,7 +1631,8 @@ impl Sweep {
             ("s3:bucket", 2),
             ("iam:role", 5),
             ("ec2:subnet", 2),
-            ("ec2:vpc_endpoint", 4),
+            // sts, sagemaker.api, studio, S3, and the package repository's two.
+            ("ec2:vpc_endpoint", 6),
             ("ec2:flow_log", 1),
             ("sagemaker:domain", 1),
             ("sagemaker:user_profile", 2),
@@ -2028,4 +2031,173 @@ fn the_examples_are_valid_configurations() {
         let run = work.terraform(&["validate", "-no-color"]);
         assert_eq!(run.code, 0, "{example} is not valid:\n{}", run.text());
     }
+}
+
+/// The package repository's external connections (`public:pypi`).
+async fn external_connections(
+    codeartifact: &aws_sdk_codeartifact::Client,
+    domain: &str,
+) -> Vec<String> {
+    let repo = codeartifact
+        .describe_repository()
+        .domain(domain)
+        .repository("pypi")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeRepository: {e:?}"));
+    repo.repository()
+        .map(|r| {
+            r.external_connections()
+                .iter()
+                .filter_map(|c| c.external_connection_name().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `studio.packages` (on by default): a CodeArtifact domain under the data key with a policy
+/// refusing other accounts, a repository reading through to PyPI, its two endpoints, and the
+/// setup Studio's apps run by default; drift on the connection and the policy is repaired;
+/// switching it off removes all of it in place.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_package_repository_is_made_repaired_and_removed_in_place() {
+    let emulator = Emulator::start();
+    let before = counts(&emulator);
+    let options = Options {
+        name: "pkgs",
+        endpoints: Some(vec!["sts"]),
+        profiles: vec![("alice", "data_scientist")],
+        ..Default::default()
+    };
+    let work = Workdir::new(&emulator.endpoint);
+    work.write_config(&config(&options));
+    work.apply();
+    work.assert_plan_empty("after the first apply");
+    let values = work.resource_values(ADDRESS);
+    assert_eq!(values["studio"]["packages"]["enabled"], true);
+    assert_eq!(values["studio"]["packages"]["upstream"], "pypi");
+    let endpoints = values["interface_endpoint_ids"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect::<Vec<_>>())
+        .unwrap_or_default();
+    assert_eq!(
+        endpoints,
+        ["codeartifact.api", "codeartifact.repositories", "sts"],
+        "the repository's endpoints come with it"
+    );
+    let codeartifact = aws_sdk_codeartifact::Client::new(&emulator.sdk_config().await);
+    let domain = codeartifact
+        .describe_domain()
+        .domain("pkgs-dev")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeDomain: {e:?}"));
+    assert_eq!(
+        domain.domain().and_then(|d| d.encryption_key()),
+        values["kms_key_arns"]["data"].as_str(),
+        "the domain is encrypted with the data key"
+    );
+    let policy = |text: Option<&str>| -> Value {
+        serde_json::from_str(text.unwrap_or("{}")).unwrap_or(Value::Null)
+    };
+    let domain_policy = codeartifact
+        .get_domain_permissions_policy()
+        .domain("pkgs-dev")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GetDomainPermissionsPolicy: {e:?}"));
+    let document = policy(domain_policy.policy().and_then(|p| p.document()));
+    assert_eq!(sids(&document), ["DenyOtherAccounts"], "{document}");
+    assert_eq!(
+        external_connections(&codeartifact, "pkgs-dev").await,
+        ["public:pypi"]
+    );
+    // Studio's JupyterLab runs the setup by default: it asks for this repository's address.
+    let sagemaker = aws_sdk_sagemaker::Client::new(&emulator.sdk_config().await);
+    let domain_id = values["domain_id"].as_str().unwrap_or_default().to_string();
+    let (offered, default) = domain_lifecycle_configs(&sagemaker, &domain_id).await;
+    let default = default.unwrap_or_default();
+    assert!(
+        default.contains("pkgs-dev-packages-jupyterlab-"),
+        "{default}"
+    );
+    assert!(offered.contains(&default), "{offered:?}");
+    let name = default.rsplit('/').next().unwrap_or_default();
+    let setup = sagemaker
+        .describe_studio_lifecycle_config()
+        .studio_lifecycle_config_name(name)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeStudioLifecycleConfig: {e:?}"));
+    let script = aws_smithy_types::base64::decode(
+        setup.studio_lifecycle_config_content().unwrap_or_default(),
+    )
+    .map(|b| String::from_utf8_lossy(&b).to_string())
+    .unwrap_or_default();
+    assert!(
+        script.contains("get-repository-endpoint --domain pkgs-dev --repository pypi"),
+        "{script}"
+    );
+
+    // Outside Terraform: the repository loses its upstream and the domain its policy.
+    codeartifact
+        .disassociate_external_connection()
+        .domain("pkgs-dev")
+        .repository("pypi")
+        .external_connection("public:pypi")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DisassociateExternalConnection: {e:?}"));
+    codeartifact
+        .delete_domain_permissions_policy()
+        .domain("pkgs-dev")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DeleteDomainPermissionsPolicy: {e:?}"));
+    let run = work.plan();
+    assert_eq!(run.code, 2, "drift must show in the plan:\n{}", run.text());
+    for expected in [
+        "external connection is none, not public:pypi",
+        "domain policy",
+    ] {
+        assert!(run.stdout.contains(expected), "{expected}:\n{}", run.stdout);
+    }
+    work.apply();
+    work.assert_plan_empty("after repairing the package repository");
+    assert_eq!(
+        external_connections(&codeartifact, "pkgs-dev").await,
+        ["public:pypi"]
+    );
+
+    // Switched off: the repository, its domain, endpoints and setup go, in place.
+    let vpc = state_vpc_id(&work);
+    let off = config(&options).replace(
+        "  studio {\n",
+        "  studio {\n    packages {\n      enabled = false\n    }\n",
+    );
+    work.write_config(&off);
+    let plan = work.plan();
+    assert_eq!(plan.code, 2, "{}", plan.text());
+    assert!(!plan.text().contains("must be replaced"), "{}", plan.text());
+    work.apply();
+    work.assert_plan_empty("after switching packages off");
+    assert_eq!(state_vpc_id(&work), vpc, "the environment was replaced");
+    let values = work.resource_values(ADDRESS);
+    assert_eq!(values["package_repository_url"], Value::Null);
+    let now = counts(&emulator);
+    for kind in [
+        "codeartifact:domain",
+        "codeartifact:repository",
+        "sagemaker:studio_lifecycle_config",
+    ] {
+        assert_eq!(now[kind], before[kind], "{kind} left after switching off");
+    }
+    assert_eq!(
+        values["interface_endpoint_ids"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect::<Vec<_>>()),
+        Some(vec!["sts".to_string()])
+    );
+    work.destroy();
+    assert_eq!(counts(&emulator), before, "destroy left something");
 }

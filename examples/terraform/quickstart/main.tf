@@ -69,15 +69,22 @@ resource "sagemaker_secure_ds_environment" "team" {
     hidden_apps   = ["Canvas", "RStudioServerPro"]
     docker_access = "DISABLED"
 
-    # A start-up script every JupyterLab app runs (a new script is a new configuration, swapped
-    # in place). pip has no internet path here: point it at your package mirror.
-    lifecycle_config "pip" {
+    # pip and uv install from a private CodeArtifact repository that reads through to PyPI
+    # (the VPC has no internet path): its endpoints, permissions and a default start-up script
+    # per app type come with it. The defaults, written out.
+    packages {
+      enabled  = true
+      upstream = "pypi"
+    }
+
+    # A start-up script users may pick for JupyterLab (a new script is a new configuration,
+    # swapped in place). `default = true` would run it instead of the packages setup.
+    lifecycle_config "tools" {
       app_type = "JupyterLab"
-      default  = true
       content  = <<-EOT
         #!/bin/bash
         set -eu
-        pip config set global.timeout 60
+        pip install --quiet --user ruff
       EOT
     }
 

@@ -43,3 +43,8 @@ output "studio" {
     user_profiles = keys(sagemaker_secure_ds_environment.team.user_profile_arns)
   }
 }
+
+output "package_repository_url" {
+  description = "pip's index URL (add aws:<token>@ from aws codeartifact get-authorization-token)."
+  value       = sagemaker_secure_ds_environment.team.package_repository_url
+}

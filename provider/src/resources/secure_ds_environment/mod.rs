@@ -494,6 +494,11 @@ fn unknown_where_changed(prior: &State, planned: &mut State) {
     } else if pa.user_profile != pb.user_profile {
         planned.user_profile_arns = Value::Unknown;
     }
+    // The package repository brings its own endpoints (and only with Studio).
+    if pa.enabled != pb.enabled || pa.packages != pb.packages {
+        planned.interface_endpoint_ids = Value::Unknown;
+        planned.package_repository_url = Value::Unknown;
+    }
     let storage = |s: &State| s.storage.as_ref_option().cloned().unwrap_or_default();
     let (sa, sb) = (storage(prior), storage(planned));
     if sa.data_bucket_name != sb.data_bucket_name {
