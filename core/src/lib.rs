@@ -16,6 +16,7 @@
 //! * [`environment`]: team environments (network, keys, buckets, roles, guardrails, flow logs).
 //! * [`projects`]: SageMaker Projects enablement (portfolio, share, principals, service roles).
 
+pub mod audit;
 pub mod aws;
 pub mod children;
 pub mod engine;

@@ -4,6 +4,7 @@
 //! the protocol). This crate only maps Terraform values to the core's specs and back, and core
 //! errors to diagnostics on attribute paths; every AWS call happens in `secure-mlops-core`.
 
+mod data_sources;
 mod diagnostics;
 mod logging;
 mod provider;

@@ -9,8 +9,9 @@ use secure_mlops_core::spec::{is_region_name, parse_iam_role_arn};
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::{AttributeType, NestedBlock, Schema};
 use tf_provider::value::{Value, ValueEmpty};
-use tf_provider::{AttributePath, Diagnostics, DynamicResource, Provider};
+use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
+use crate::data_sources::environment_audit::EnvironmentAuditDataSource;
 use crate::resources::projects_enablement::ProjectsEnablementResource;
 use crate::resources::secure_ds_environment::SecureDsEnvironmentResource;
 use crate::schema::{block, map_of_strings, optional};
@@ -192,6 +193,18 @@ impl Provider for SageMakerProvider {
             Box::new(SecureDsEnvironmentResource::new(self.clients.clone())),
         );
         Some(resources)
+    }
+
+    fn get_data_sources(
+        &self,
+        _diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
+        let mut sources: HashMap<String, Box<dyn DynamicDataSource>> = HashMap::new();
+        sources.insert(
+            "environment_audit".to_string(),
+            Box::new(EnvironmentAuditDataSource::new(self.clients.clone())),
+        );
+        Some(sources)
     }
 }
 

@@ -15,6 +15,10 @@ pub const SID_ALLOW: &str = "WhatEnvironmentRolesMayEverDo";
 pub const SID_PASS_ROLE: &str = "PassOnlyEnvironmentRolesToSageMaker";
 /// Sid of the deny of IAM writes, Organizations and account changes.
 pub const SID_DENY_IAM: &str = "NoIamOrOrganizationsChanges";
+/// Sid of the package repository reads.
+pub const SID_PACKAGES: &str = "ReadPackageRepositoriesOfTheAccount";
+/// Sid of the STS bearer tokens, for CodeArtifact only.
+pub const SID_BEARER_TOKENS: &str = "BearerTokensForCodeArtifactOnly";
 
 /// The boundary document of an environment in `facts`' account and partition.
 pub fn boundary_policy(facts: &EnvironmentFacts) -> Value {
@@ -51,12 +55,7 @@ pub fn boundary_policy(facts: &EnvironmentFacts) -> Value {
                     "servicecatalog:*",
                     "iam:GetRole",
                     "iam:ListRoles",
-                    "sts:GetCallerIdentity",
-                    // The package repository: tokens and reads, never publishing.
-                    "sts:GetServiceBearerToken",
-                    "codeartifact:GetAuthorizationToken",
-                    "codeartifact:GetRepositoryEndpoint",
-                    "codeartifact:ReadFromRepository"
+                    "sts:GetCallerIdentity"
                 ],
                 "Resource": "*"
             },
@@ -89,6 +88,29 @@ pub fn boundary_policy(facts: &EnvironmentFacts) -> Value {
                     "account:*"
                 ],
                 "Resource": "*"
+            },
+            {
+                // The package repository: tokens and reads of the account's, never publishing.
+                "Sid": SID_PACKAGES,
+                "Effect": "Allow",
+                "Action": [
+                    "codeartifact:GetAuthorizationToken",
+                    "codeartifact:GetRepositoryEndpoint",
+                    "codeartifact:ReadFromRepository"
+                ],
+                "Resource": [
+                    format!("arn:{}:codeartifact:*:{}:domain/*", facts.partition, facts.account_id),
+                    format!("arn:{}:codeartifact:*:{}:repository/*", facts.partition, facts.account_id)
+                ]
+            },
+            {
+                "Sid": SID_BEARER_TOKENS,
+                "Effect": "Allow",
+                "Action": "sts:GetServiceBearerToken",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": { "sts:AWSServiceName": "codeartifact.amazonaws.com" }
+                }
             }
         ]
     })

@@ -1,0 +1,297 @@
+//! `data "sagemaker_environment_audit"` with the real `terraform` CLI and provider against the
+//! emulator: a freshly applied environment has no finding; a training job its execution role
+//! runs outside its network and a notebook with root and direct internet access are listed with
+//! their controls, a compliant job is not; a bad or unknown environment id fails on its path.
+
+use acceptance::{environment_role_arn, Emulator, Workdir, REGION};
+use serde_json::Value;
+
+const ADDRESS: &str = "sagemaker_secure_ds_environment.team";
+
+fn config(with_audit: bool) -> String {
+    let audit = if with_audit {
+        r#"
+data "sagemaker_environment_audit" "team" {
+  environment_id = sagemaker_secure_ds_environment.team.id
+}
+
+output "compliant" {
+  value = data.sagemaker_environment_audit.team.compliant
+}
+
+output "findings" {
+  value = data.sagemaker_environment_audit.team.findings
+}
+
+output "workloads_checked" {
+  value = data.sagemaker_environment_audit.team.workloads_checked
+}
+"#
+    } else {
+        ""
+    };
+    format!(
+        r#"
+terraform {{
+  required_providers {{
+    sagemaker = {{ source = "secure-mlops/sagemaker" }}
+  }}
+}}
+
+provider "sagemaker" {{}}
+
+resource "sagemaker_secure_ds_environment" "team" {{
+  name  = "audit"
+  stage = "dev"
+
+  network {{
+    availability_zones  = ["{REGION}a", "{REGION}b"]
+    interface_endpoints = ["sts"]
+  }}
+
+  storage {{
+    force_destroy = true
+  }}
+
+  studio {{
+    user_profile "alice" {{
+      persona = "data_scientist"
+    }}
+  }}
+}}
+{audit}"#
+    )
+}
+
+/// `(control, resource_arn)` of every finding in the outputs.
+fn findings(outputs: &Value) -> Vec<(String, String)> {
+    outputs["findings"]["value"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|f| {
+                    (
+                        f["control"].as_str().unwrap_or_default().to_string(),
+                        f["resource_arn"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_audit_lists_what_runs_outside_the_environment_and_nothing_else() {
+    let emulator = Emulator::start();
+    let work = Workdir::new(&emulator.endpoint);
+    work.write_config(&config(true));
+    work.apply();
+    let outputs = work.outputs();
+    assert_eq!(findings(&outputs), [], "a fresh environment: {outputs}");
+    assert_eq!(outputs["compliant"]["value"], true);
+    assert_eq!(outputs["workloads_checked"]["value"], 0);
+
+    let values = work.resource_values(ADDRESS);
+    let subnets = strings(&values["private_subnet_ids"]);
+    let group = values["sagemaker_security_group_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let ebs = values["kms_key_arns"]["ebs"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let data = values["kms_key_arns"]["data"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let role = environment_role_arn("audit-dev-execution");
+    let sdk = emulator.sdk_config().await;
+
+    // A network of someone else's in the same account.
+    let ec2 = aws_sdk_ec2::Client::new(&sdk);
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.9.0.0/16")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateVpc: {e:?}"));
+    let vpc_id = vpc
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .unwrap_or_default()
+        .to_string();
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc_id)
+        .cidr_block("10.9.0.0/24")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateSubnet: {e:?}"));
+    let outside_subnet = subnet
+        .subnet()
+        .and_then(|s| s.subnet_id())
+        .unwrap_or_default()
+        .to_string();
+    let outside_group = ec2
+        .create_security_group()
+        .vpc_id(&vpc_id)
+        .group_name("open")
+        .description("open")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateSecurityGroup: {e:?}"))
+        .group_id()
+        .unwrap_or_default()
+        .to_string();
+
+    let sagemaker = aws_sdk_sagemaker::Client::new(&sdk);
+    let training_job = |name: &str, subnet: &str, group: &str| {
+        use aws_sdk_sagemaker::types::*;
+        sagemaker
+            .create_training_job()
+            .training_job_name(name)
+            .role_arn(&role)
+            .algorithm_specification(
+                AlgorithmSpecification::builder()
+                    .training_image("123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1")
+                    .training_input_mode(TrainingInputMode::File)
+                    .build(),
+            )
+            .output_data_config(
+                OutputDataConfig::builder()
+                    .s3_output_path("s3://audit-dev-out/")
+                    .kms_key_id(&data)
+                    .build(),
+            )
+            .resource_config(
+                ResourceConfig::builder()
+                    .instance_type(TrainingInstanceType::MlM5Large)
+                    .instance_count(1)
+                    .volume_size_in_gb(10)
+                    .volume_kms_key_id(&ebs)
+                    .build(),
+            )
+            .vpc_config(
+                VpcConfig::builder()
+                    .subnets(subnet)
+                    .security_group_ids(group)
+                    .build(),
+            )
+            .stopping_condition(
+                StoppingCondition::builder()
+                    .max_runtime_in_seconds(3600)
+                    .build(),
+            )
+            .send()
+    };
+    let rogue = training_job("rogue", &outside_subnet, &outside_group)
+        .await
+        .unwrap_or_else(|e| panic!("CreateTrainingJob rogue: {e:?}"));
+    let rogue_arn = rogue.training_job_arn().unwrap_or_default().to_string();
+    training_job("tidy", &subnets[0], &group)
+        .await
+        .unwrap_or_else(|e| panic!("CreateTrainingJob tidy: {e:?}"));
+    let notebook = sagemaker
+        .create_notebook_instance()
+        .notebook_instance_name("wide-open")
+        .instance_type(aws_sdk_sagemaker::types::InstanceType::MlT3Medium)
+        .role_arn(&role)
+        .root_access(aws_sdk_sagemaker::types::RootAccess::Enabled)
+        .direct_internet_access(aws_sdk_sagemaker::types::DirectInternetAccess::Enabled)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateNotebookInstance: {e:?}"));
+    let notebook_arn = notebook
+        .notebook_instance_arn()
+        .unwrap_or_default()
+        .to_string();
+
+    // The data source is read again by the next run.
+    work.apply();
+    let outputs = work.outputs();
+    assert_eq!(outputs["compliant"]["value"], false);
+    assert_eq!(outputs["workloads_checked"]["value"], 3);
+    let found = findings(&outputs);
+    let expected: Vec<(String, String)> = [
+        ("SageMaker.2", &notebook_arn),
+        (
+            "Config:sagemaker-notebook-instance-kms-key-configured",
+            &notebook_arn,
+        ),
+        ("SageMaker.3", &notebook_arn),
+        ("SageMaker.1", &notebook_arn),
+        ("secure-mlops:compute-in-environment-vpc", &rogue_arn),
+        ("secure-mlops:compute-in-environment-vpc", &rogue_arn),
+    ]
+    .into_iter()
+    .map(|(c, a)| (c.to_string(), a.to_string()))
+    .collect();
+    let mut sorted_found = found.clone();
+    sorted_found.sort();
+    let mut sorted_expected = expected;
+    sorted_expected.sort();
+    assert_eq!(sorted_found, sorted_expected, "{outputs}");
+    assert!(
+        found.iter().all(|(_, arn)| !arn.ends_with("/tidy")),
+        "the compliant job is not listed: {found:?}"
+    );
+    let text = outputs["findings"].to_string();
+    assert!(text.contains(&outside_subnet), "{text}");
+    assert!(text.contains(&outside_group), "{text}");
+
+    // The environment goes; the audit with it (the data source is dropped first).
+    work.write_config(&config(false));
+    work.destroy();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_or_unknown_environment_id_fails_on_its_attribute() {
+    let emulator = Emulator::start();
+    let work = Workdir::new(&emulator.endpoint);
+    let source = |id: &str| {
+        format!(
+            r#"
+terraform {{
+  required_providers {{
+    sagemaker = {{ source = "secure-mlops/sagemaker" }}
+  }}
+}}
+
+provider "sagemaker" {{}}
+
+data "sagemaker_environment_audit" "team" {{
+  environment_id = "{id}"
+}}
+"#
+        )
+    };
+    work.write_config(&source("no-stage-here"));
+    let run = work.plan();
+    assert_eq!(run.code, 1, "{}", run.text());
+    assert!(
+        run.text().contains("Invalid Environment Id"),
+        "{}",
+        run.text()
+    );
+    assert!(run.text().contains("environment_id"), "{}", run.text());
+    work.write_config(&source("ghost-dev"));
+    let run = work.plan();
+    assert_eq!(run.code, 1, "{}", run.text());
+    assert!(
+        run.text().contains("Environment Not Found"),
+        "{}",
+        run.text()
+    );
+    assert!(run.text().contains("ghost-dev"), "{}", run.text());
+}
