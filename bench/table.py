@@ -37,6 +37,10 @@ def rows(engine: dict, lambdas: dict) -> list[tuple[str, str, str, str]]:
     row("AWS calls per child on refresh, 1 environment", p["calls_per_child_1"], "", 1, "<= 1")
     row("AWS calls per child on refresh, 20 environments", p["calls_per_child_20"], "", 1, "<= 1")
     row("provider peak RSS, 20-environment apply", p["provider_peak_rss_mb"], "MB", 60)
+    if "audit" in engine:
+        a = engine["audit"]
+        row(f"audit of {a['jobs']} training jobs ({a['findings']} findings)", a["audit_s"], "s", 5)
+        row("the same, every call 50-200 ms as on AWS", a["audit_aws_call_latency_s"], "s", None)
     row("provider start to handshake (median of 5)",
         engine["provider"]["provider_start_to_handshake_ms_median"], "ms", None)
     for build, data in lambdas.items():

@@ -9,6 +9,9 @@
 //!    per-call latency: wall time, AWS calls per child on refresh, and the 20/1 ratio.
 //! 3. The provider process: peak RSS during the 20-environment apply, and start to first
 //!    response (the plugin handshake line).
+//! 4. The audit (`data "sagemaker_environment_audit"`) of an environment whose execution role
+//!    ran 500 training jobs: wall time with the emulator's own cost per call, and with AWS-like
+//!    call latency (50-200 ms a call).
 //!
 //! Each number is a measurement, never a pass/fail: the goals are printed beside them.
 
@@ -18,6 +21,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use acceptance::{provider_dir, Emulator, Workdir, REGION};
+use secure_mlops_core::audit;
 use secure_mlops_core::engine::{ExecReport, Ledger};
 use secure_mlops_core::environment;
 use secure_mlops_core::graph::environment::{environment_graph, Child};
@@ -208,6 +212,111 @@ async fn apply_vs_critical_path(name: &str, nat: bool, zones: &[&str]) -> Value 
         "destroy_ratio": destroyed.report.wall.as_secs_f64() / delete_bound.as_secs_f64().max(1e-9),
         "destroy_critical_chain": delete_chain,
         "destroy_timeline": destroyed.report.timeline.iter().map(|t| json!([t.id, t.started.as_secs_f64(), t.finished.as_secs_f64()])).collect::<Vec<_>>(),
+    })
+}
+
+/// Jobs the audit benchmark makes.
+const AUDIT_JOBS: usize = 500;
+
+/// The audit of an environment whose execution role ran [`AUDIT_JOBS`] training jobs, half of
+/// them outside its network.
+async fn audit_scaling() -> Value {
+    let emulator = Emulator::start();
+    let clients = emulator.clients().await;
+    let mut spec = spec("bench-audit", false, &["a", "b"]);
+    // The audit reads the network, keys and roles; Studio would only add settle time.
+    spec.studio.enabled = false;
+    spec.studio.user_profiles.clear();
+    spec.network.interface_endpoints = Some(["sts".to_string()].into());
+    let spec = environment::complete(&clients, &spec)
+        .await
+        .unwrap_or_else(|e| panic!("complete: {e}"));
+    let deadline = Deadline::after(Duration::from_secs(600));
+    let (ledger, _) = environment::apply(&clients, &spec, Ledger::default(), deadline)
+        .await
+        .unwrap_or_else(|e| panic!("apply: {e}"));
+    let env_id = spec.environment_id();
+    let subnet = ledger
+        .get("subnet-private-0")
+        .map(|r| r.physical_id.clone())
+        .unwrap_or_default();
+    let group = ledger
+        .get("security-group-sagemaker")
+        .map(|r| r.physical_id.clone())
+        .unwrap_or_default();
+    let role = format!(
+        "arn:aws:iam::{}:role/secure-mlops/{env_id}-execution",
+        clients.account_id
+    );
+    let sagemaker = &clients.sagemaker;
+    let job = |i: usize| {
+        use aws_sdk_sagemaker::types::*;
+        let inside = i.is_multiple_of(2);
+        sagemaker
+            .create_training_job()
+            .training_job_name(format!("job-{i:04}"))
+            .role_arn(&role)
+            .algorithm_specification(
+                AlgorithmSpecification::builder()
+                    .training_image("123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1")
+                    .training_input_mode(TrainingInputMode::File)
+                    .build(),
+            )
+            .output_data_config(
+                OutputDataConfig::builder()
+                    .s3_output_path("s3://out/")
+                    .build(),
+            )
+            .resource_config(
+                ResourceConfig::builder()
+                    .instance_type(TrainingInstanceType::MlM5Large)
+                    .instance_count(1)
+                    .volume_size_in_gb(10)
+                    .build(),
+            )
+            .vpc_config(
+                VpcConfig::builder()
+                    .subnets(if inside {
+                        subnet.as_str()
+                    } else {
+                        "subnet-0outside"
+                    })
+                    .security_group_ids(group.as_str())
+                    .build(),
+            )
+            .stopping_condition(
+                StoppingCondition::builder()
+                    .max_runtime_in_seconds(60)
+                    .build(),
+            )
+            .send()
+    };
+    for chunk in (0..AUDIT_JOBS).collect::<Vec<_>>().chunks(50) {
+        for result in futures_util::future::join_all(chunk.iter().map(|i| job(*i))).await {
+            result.unwrap_or_else(|e| panic!("CreateTrainingJob: {e:?}"));
+        }
+    }
+    let started = Instant::now();
+    let local = audit::audit(&clients, &env_id)
+        .await
+        .unwrap_or_else(|e| panic!("audit: {e}"));
+    let local_s = started.elapsed().as_secs_f64();
+    assert_eq!(local.workloads_checked, AUDIT_JOBS);
+    // Every call 50-200 ms, as on AWS; settle times play no part in reads.
+    emulator.set_config(
+        r#"{"latency_profile": "aws", "latency_scale": 0.01, "call_latency_scale": 1.0}"#,
+    );
+    let started = Instant::now();
+    let aws_like = audit::audit(&clients, &env_id)
+        .await
+        .unwrap_or_else(|e| panic!("audit: {e}"));
+    let aws_like_s = started.elapsed().as_secs_f64();
+    assert_eq!(aws_like.findings, local.findings);
+    json!({
+        "jobs": AUDIT_JOBS,
+        "findings": local.findings.len(),
+        "audit_s": local_s,
+        "audit_aws_call_latency_s": aws_like_s,
     })
 }
 
@@ -409,6 +518,9 @@ async fn main() {
         results.insert("apply_quickstart_studio", quickstart);
         let nat = apply_vs_critical_path("bench-nat", true, &["a", "b", "c"]).await;
         results.insert("apply_nat_3az_studio", nat);
+    }
+    if only.is_empty() || only == "audit" {
+        results.insert("audit", audit_scaling().await);
     }
     if only.is_empty() || only == "plan" {
         results.insert("plan", plan_scaling());

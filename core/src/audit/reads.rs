@@ -1,8 +1,8 @@
 //! The audit's AWS reads: the environment's scope (found by its tag and names, without its
 //! ledger), its own settings as findings, and the workloads of the account and region run by it.
 //!
-//! Listing is paginated (100 a page); the Describe calls of one kind go out in bounded bursts,
-//! like a refresh's reads, so 500 jobs take a handful of rounds rather than 500 in a row.
+//! Listing is paginated (100 a page); the Describe calls of one kind go out 16 at a time, and the
+//! kinds are read side by side, so 500 jobs take a few seconds rather than 500 calls in a row.
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -320,19 +320,21 @@ pub async fn environment_findings(
     Ok(out)
 }
 
-/// Runs `describe` over `names` in bounded bursts.
+/// Runs `describe` over `names`, [`CONCURRENCY`] in flight at once: a sliding window, so one
+/// slow answer holds up one slot rather than a whole burst.
 async fn describe_all<F, Fut, T>(names: Vec<String>, describe: F) -> Result<Vec<T>, AwsCallError>
 where
     F: Fn(String) -> Fut,
     Fut: Future<Output = Result<Option<T>, AwsCallError>>,
 {
+    use futures_util::stream::{FuturesUnordered, StreamExt};
     let mut out = Vec::with_capacity(names.len());
-    let mut names = names.into_iter().peekable();
-    while names.peek().is_some() {
-        let burst: Vec<Fut> = names.by_ref().take(CONCURRENCY).map(&describe).collect();
-        for result in futures_util::future::join_all(burst).await {
-            out.extend(result?);
-        }
+    let mut names = names.into_iter();
+    let mut in_flight = FuturesUnordered::new();
+    in_flight.extend(names.by_ref().take(CONCURRENCY).map(&describe));
+    while let Some(result) = in_flight.next().await {
+        out.extend(result?);
+        in_flight.extend(names.next().map(&describe));
     }
     Ok(out)
 }
@@ -363,13 +365,52 @@ fn key(k: Option<&str>) -> Setting<String> {
     Setting::Set(k.filter(|k| !k.is_empty()).map(str::to_string))
 }
 
-/// The workloads of the account and region that are the environment's.
+/// The workloads of the account and region that are the environment's. The kinds are read at
+/// the same time; transform jobs and endpoint configurations after the models they belong by.
 pub async fn workloads(clients: &AwsClients, found: &Found) -> Result<Vec<Workload>, AuditError> {
+    use futures_util::future::{try_join, try_join3};
+    let ((models, training, processing), (tuning, automl, notebooks)) = try_join(
+        try_join3(
+            models(clients, found),
+            training_jobs(clients, found),
+            processing_jobs(clients, found),
+        ),
+        try_join3(
+            tuning_jobs(clients, found),
+            automl_jobs(clients, found),
+            notebook_instances(clients, found),
+        ),
+    )
+    .await?;
+    let (model_workloads, our_models) = models;
+    let (transform, endpoint_configs) = try_join(
+        transform_jobs(clients, &our_models),
+        endpoint_configs(clients, &our_models),
+    )
+    .await?;
+    Ok([
+        model_workloads,
+        training,
+        processing,
+        transform,
+        tuning,
+        automl,
+        notebooks,
+        endpoint_configs,
+    ]
+    .into_iter()
+    .flatten()
+    .collect())
+}
+
+/// The environment's models: the model workloads and the names of the environment's models.
+async fn models(
+    clients: &AwsClients,
+    found: &Found,
+) -> Result<(Vec<Workload>, BTreeSet<String>), AwsCallError> {
     let sm = &clients.sagemaker;
     let ours = |role: Option<&str>| role.is_some_and(|r| found.role_arns.contains(r));
     let mut out = Vec::new();
-
-    // Models first: transform jobs and endpoint configurations belong by their model.
     let names = list_all(|token| async move {
         let page = sm
             .list_models()
@@ -404,7 +445,14 @@ pub async fn workloads(clients: &AwsClients, found: &Found) -> Result<Vec<Worklo
             ..Workload::new(WorkloadKind::Model, m.model_arn().unwrap_or_default())
         });
     }
+    Ok((out, our_models))
+}
 
+/// The environment's training jobs.
+async fn training_jobs(clients: &AwsClients, found: &Found) -> Result<Vec<Workload>, AwsCallError> {
+    let sm = &clients.sagemaker;
+    let ours = |role: Option<&str>| role.is_some_and(|r| found.role_arns.contains(r));
+    let mut out = Vec::new();
     let names = list_all(|token| async move {
         let page = sm
             .list_training_jobs()
@@ -443,7 +491,17 @@ pub async fn workloads(clients: &AwsClients, found: &Found) -> Result<Vec<Worklo
             )
         });
     }
+    Ok(out)
+}
 
+/// The environment's processing jobs.
+async fn processing_jobs(
+    clients: &AwsClients,
+    found: &Found,
+) -> Result<Vec<Workload>, AwsCallError> {
+    let sm = &clients.sagemaker;
+    let ours = |role: Option<&str>| role.is_some_and(|r| found.role_arns.contains(r));
+    let mut out = Vec::new();
     let names = list_all(|token| async move {
         let page = sm
             .list_processing_jobs()
@@ -488,7 +546,16 @@ pub async fn workloads(clients: &AwsClients, found: &Found) -> Result<Vec<Worklo
             )
         });
     }
+    Ok(out)
+}
 
+/// The environment's transform jobs using one of `our_models` (their network is their model's).
+async fn transform_jobs(
+    clients: &AwsClients,
+    our_models: &BTreeSet<String>,
+) -> Result<Vec<Workload>, AwsCallError> {
+    let sm = &clients.sagemaker;
+    let mut out = Vec::new();
     let names = list_all(|token| async move {
         let page = sm
             .list_transform_jobs()
@@ -528,7 +595,14 @@ pub async fn workloads(clients: &AwsClients, found: &Found) -> Result<Vec<Worklo
             )
         });
     }
+    Ok(out)
+}
 
+/// The environment's hyperparameter tuning jobs.
+async fn tuning_jobs(clients: &AwsClients, found: &Found) -> Result<Vec<Workload>, AwsCallError> {
+    let sm = &clients.sagemaker;
+    let ours = |role: Option<&str>| role.is_some_and(|r| found.role_arns.contains(r));
+    let mut out = Vec::new();
     let names = list_all(|token| async move {
         let page = sm
             .list_hyper_parameter_tuning_jobs()
@@ -573,7 +647,14 @@ pub async fn workloads(clients: &AwsClients, found: &Found) -> Result<Vec<Worklo
             )
         });
     }
+    Ok(out)
+}
 
+/// The environment's AutoML (V2) jobs.
+async fn automl_jobs(clients: &AwsClients, found: &Found) -> Result<Vec<Workload>, AwsCallError> {
+    let sm = &clients.sagemaker;
+    let ours = |role: Option<&str>| role.is_some_and(|r| found.role_arns.contains(r));
+    let mut out = Vec::new();
     let names = list_all(|token| async move {
         let page = sm
             .list_auto_ml_jobs()
@@ -614,7 +695,17 @@ pub async fn workloads(clients: &AwsClients, found: &Found) -> Result<Vec<Worklo
             )
         });
     }
+    Ok(out)
+}
 
+/// The environment's notebook instances.
+async fn notebook_instances(
+    clients: &AwsClients,
+    found: &Found,
+) -> Result<Vec<Workload>, AwsCallError> {
+    let sm = &clients.sagemaker;
+    let ours = |role: Option<&str>| role.is_some_and(|r| found.role_arns.contains(r));
+    let mut out = Vec::new();
     let names = list_all(|token| async move {
         let page = sm
             .list_notebook_instances()
@@ -662,7 +753,16 @@ pub async fn workloads(clients: &AwsClients, found: &Found) -> Result<Vec<Worklo
             )
         });
     }
+    Ok(out)
+}
 
+/// The environment's endpoint configurations serving one of `our_models`.
+async fn endpoint_configs(
+    clients: &AwsClients,
+    our_models: &BTreeSet<String>,
+) -> Result<Vec<Workload>, AwsCallError> {
+    let sm = &clients.sagemaker;
+    let mut out = Vec::new();
     let names = list_all(|token| async move {
         let page = sm
             .list_endpoint_configs()
