@@ -2,12 +2,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup demo test bench build lint lambda cfn-lint unit emulator-test docs docs-check install-provider emulator-start emulator-stop
+.PHONY: help setup demo test bench audit build lint lambda cfn-lint unit emulator-test docs docs-check install-provider emulator-start emulator-stop
 
 help:
 	@echo "make demo    start the emulator, build the provider, apply and destroy examples/terraform/quickstart, enable projects, launch and terminate the Service Catalog product"
 	@echo "make test    install what is missing, then lint, unit, emulator and acceptance tests"
 	@echo "make bench   benchmarks against the emulator: one table of ratios, build/bench/results.json"
+	@echo "make audit ENV=<name>-<stage>   the detective audit of one environment (AWS, or the emulator with AWS_ENDPOINT_URL)"
 	@echo "make docs    regenerate docs/ from the provider schema"
 	@echo "make lambda  build the custom-resource Lambda: build/lambda/bootstrap.zip (static x86_64, checked)"
 
@@ -22,6 +23,9 @@ test: setup
 
 bench: setup
 	@bench/run
+
+audit: setup
+	@scripts/audit "$(ENV)"
 
 build:
 	cargo build --workspace --all-targets

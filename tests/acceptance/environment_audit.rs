@@ -250,6 +250,32 @@ async fn the_audit_lists_what_runs_outside_the_environment_and_nothing_else() {
     assert!(text.contains(&outside_subnet), "{text}");
     assert!(text.contains(&outside_group), "{text}");
 
+    // `make audit ENV=audit-dev` (scripts/audit) prints the same findings and exits 2.
+    let script = std::process::Command::new(acceptance::repo_root().join("scripts/audit"))
+        .arg("audit-dev")
+        .env("AUDIT_PROVIDER_DIR", acceptance::provider_dir())
+        .env("AWS_ENDPOINT_URL", &emulator.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", REGION)
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap_or_else(|e| panic!("scripts/audit: {e}"));
+    let printed = String::from_utf8_lossy(&script.stdout);
+    let said = String::from_utf8_lossy(&script.stderr);
+    assert_eq!(script.status.code(), Some(2), "{printed}\n{said}");
+    for control in [
+        "SageMaker.1",
+        "SageMaker.3",
+        "secure-mlops:compute-in-environment-vpc",
+    ] {
+        assert!(printed.contains(control), "{control}: {printed}");
+    }
+    assert!(
+        said.contains("6 finding(s), 3 workload(s) checked, not compliant"),
+        "{said}"
+    );
+
     // The environment goes; the audit with it (the data source is dropped first).
     work.write_config(&config(false));
     work.destroy();
