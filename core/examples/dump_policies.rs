@@ -163,6 +163,7 @@ fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
             require_network_isolation: true,
             require_inter_container_encryption: true,
             allowed_instance_types: vec!["ml.m5.xlarge".into(), "ml.t3.medium".into()],
+            managed_config_rules: false,
             ..GuardrailSpec::default()
         }
     } else {

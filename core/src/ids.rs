@@ -166,6 +166,8 @@ pub enum LogicalId {
     PackageDomain,
     /// The CodeArtifact repository Studio and jobs install Python packages from.
     PackageRepository,
+    /// The AWS Config managed rules matching the audit's checks.
+    ConfigRules,
 }
 
 const PRIVATE_SUBNET: &str = "subnet-private-";
@@ -214,6 +216,7 @@ impl fmt::Display for LogicalId {
             LogicalId::CustomImage(name) => write!(f, "{CUSTOM_IMAGE}{name}"),
             LogicalId::PackageDomain => f.write_str("package-domain"),
             LogicalId::PackageRepository => f.write_str("package-repository"),
+            LogicalId::ConfigRules => f.write_str("config-rules"),
         }
     }
 }
@@ -248,6 +251,7 @@ impl FromStr for LogicalId {
             LogicalId::StudioDomain,
             LogicalId::PackageDomain,
             LogicalId::PackageRepository,
+            LogicalId::ConfigRules,
         ];
         if let Some(id) = fixed.into_iter().find(|id| id.to_string().as_str() == text) {
             return Ok(id);
@@ -365,13 +369,15 @@ pub enum RecordKind {
     PackageDomain,
     /// A CodeArtifact repository.
     PackageRepository,
+    /// The environment's AWS Config managed rules.
+    ConfigRules,
     /// A kind this version does not know (written by a newer one).
     Unknown(String),
 }
 
 impl RecordKind {
     /// Every known kind.
-    pub const KNOWN: [RecordKind; 28] = [
+    pub const KNOWN: [RecordKind; 29] = [
         RecordKind::Vpc,
         RecordKind::ExistingVpc,
         RecordKind::Subnet,
@@ -400,6 +406,7 @@ impl RecordKind {
         RecordKind::StudioCustomImage,
         RecordKind::PackageDomain,
         RecordKind::PackageRepository,
+        RecordKind::ConfigRules,
     ];
 
     /// How long deleting one usually takes on AWS, waits included (the middle of the ranges
@@ -447,6 +454,7 @@ impl RecordKind {
             RecordKind::StudioCustomImage => "studio-custom-image",
             RecordKind::PackageDomain => "package-domain",
             RecordKind::PackageRepository => "package-repository",
+            RecordKind::ConfigRules => "config-rules",
             RecordKind::Unknown(text) => text,
         }
     }
@@ -535,6 +543,7 @@ mod tests {
             ),
             (LogicalId::PackageDomain, "package-domain"),
             (LogicalId::PackageRepository, "package-repository"),
+            (LogicalId::ConfigRules, "config-rules"),
         ];
         for (id, text) in cases {
             assert_eq!(id.to_string(), text);

@@ -573,6 +573,7 @@ fn read_guardrails(root: &mut Object<'_>, e: &mut PropertyErrors) -> GuardrailSp
             e,
         ),
         allowed_instance_types: guard.list("AllowedInstanceTypes", e).unwrap_or_default(),
+        managed_config_rules: guard.boolean("ManagedConfigRules", g.managed_config_rules, e),
     };
     guard.finish(&[], e);
     spec

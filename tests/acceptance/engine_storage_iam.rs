@@ -443,6 +443,7 @@ async fn guardrails_guard_every_persona_but_launch_and_follow_document_changes()
     let narrower = guardrail_document(
         &GuardrailSpec {
             allowed_instance_types: vec!["ml.m5.large".into()],
+            managed_config_rules: false,
             ..GuardrailSpec::default()
         },
         &guardrail_scope(),

@@ -321,3 +321,154 @@ data "sagemaker_environment_audit" "team" {{
     );
     assert!(run.text().contains("ghost-dev"), "{}", run.text());
 }
+
+fn rules_config(guardrails: &str) -> String {
+    format!(
+        r#"
+terraform {{
+  required_providers {{
+    sagemaker = {{ source = "secure-mlops/sagemaker" }}
+  }}
+}}
+
+provider "sagemaker" {{}}
+
+resource "sagemaker_secure_ds_environment" "team" {{
+  name  = "rules"
+  stage = "dev"
+
+  network {{
+    availability_zones  = ["{REGION}a", "{REGION}b"]
+    interface_endpoints = ["sts"]
+  }}
+
+  storage {{
+    force_destroy = true
+  }}
+
+  guardrails {{
+    managed_config_rules = true
+{guardrails}  }}
+
+  studio {{
+    enabled = false
+  }}
+}}
+"#
+    )
+}
+
+/// The names of the rules AWS Config holds.
+async fn rule_names(config: &aws_sdk_config::Client) -> Vec<String> {
+    let out = config
+        .describe_config_rules()
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeConfigRules: {e:?}"));
+    let mut names: Vec<String> = out
+        .config_rules()
+        .iter()
+        .filter_map(|r| r.config_rule_name().map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+/// `guardrails.managed_config_rules`: refused at plan where AWS Config records nothing; with a
+/// recorder, the rules are put, one deleted outside is drift and put again, the isolation rule
+/// follows the guardrail in place, and destroy deletes them all.
+#[tokio::test(flavor = "multi_thread")]
+async fn managed_config_rules_need_a_recorder_and_follow_the_guardrails() {
+    let emulator = Emulator::start();
+    let before = emulator.environment_counts();
+    let work = Workdir::new(&emulator.endpoint);
+    work.write_config(&rules_config(""));
+    let run = work.plan();
+    assert_eq!(run.code, 1, "{}", run.text());
+    assert!(
+        run.text().contains("No AWS Config Recorder"),
+        "{}",
+        run.text()
+    );
+    assert!(
+        run.text().contains("guardrails.managed_config_rules"),
+        "{}",
+        run.text()
+    );
+    let config = aws_sdk_config::Client::new(&emulator.sdk_config().await);
+    assert_eq!(rule_names(&config).await, Vec::<String>::new());
+
+    config
+        .put_configuration_recorder()
+        .configuration_recorder(
+            aws_sdk_config::types::ConfigurationRecorder::builder()
+                .name("default")
+                .role_arn("arn:aws:iam::123456789012:role/config")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("PutConfigurationRecorder: {e:?}"));
+    work.apply();
+    work.assert_plan_empty("after putting the rules");
+    let names = rule_names(&config).await;
+    assert_eq!(names.len(), 9, "{names:?}");
+    assert!(names
+        .iter()
+        .all(|n| n.starts_with("secure-mlops-rules-dev-")));
+    let rules = config
+        .describe_config_rules()
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeConfigRules: {e:?}"));
+    let subnets = strings(&work.resource_values(ADDRESS)["private_subnet_ids"]);
+    let inside_vpc = rules
+        .config_rules()
+        .iter()
+        .find(|r| {
+            r.config_rule_name()
+                == Some("secure-mlops-rules-dev-sagemaker-notebook-instance-inside-vpc")
+        })
+        .unwrap_or_else(|| panic!("no inside-vpc rule"));
+    assert_eq!(
+        inside_vpc.input_parameters(),
+        Some(format!(r#"{{"SubnetIds":"{}"}}"#, subnets.join(",")).as_str())
+    );
+
+    // Outside Terraform: a rule is deleted.
+    config
+        .delete_config_rule()
+        .config_rule_name("secure-mlops-rules-dev-vpc-flow-logs-enabled")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DeleteConfigRule: {e:?}"));
+    let run = work.plan();
+    assert_eq!(run.code, 2, "drift must show:\n{}", run.text());
+    assert!(
+        run.stdout
+            .contains("secure-mlops-rules-dev-vpc-flow-logs-enabled deleted outside the engine"),
+        "{}",
+        run.stdout
+    );
+    work.apply();
+    work.assert_plan_empty("after repairing the rules");
+    assert_eq!(rule_names(&config).await.len(), 9);
+
+    // The guardrail asks for isolation: its rule joins, in place.
+    work.write_config(&rules_config("    require_network_isolation = true\n"));
+    work.apply();
+    let names = rule_names(&config).await;
+    assert_eq!(names.len(), 10, "{names:?}");
+    assert!(names.contains(&"secure-mlops-rules-dev-sagemaker-model-isolation-enabled".to_string()));
+    work.write_config(&rules_config(""));
+    work.apply();
+    assert_eq!(rule_names(&config).await.len(), 9);
+    work.assert_plan_empty("after dropping the isolation rule");
+
+    work.destroy();
+    assert_eq!(
+        emulator.environment_counts(),
+        before,
+        "destroy left something"
+    );
+}

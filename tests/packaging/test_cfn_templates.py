@@ -146,6 +146,9 @@ def engine_operations(crates: tuple[str, ...] = ("core", "custom-resource")) -> 
                 for svc, op in re.findall(pattern, text):
                     if op not in NOT_OPERATIONS and not op.startswith(("as_", "to_", "into_")):
                         found.add(f"{svc}:{pascal(op).replace('SageMaker', 'Sagemaker')}")
+                # AWS Config's client is `clients.config` (a bare `config.` is any configuration).
+                for op in re.findall(r"clients\.config\.([a-z][a-z0-9_]*)\(\)", text):
+                    found.add(f"config:{pascal(op)}")
     return found
 
 

@@ -56,6 +56,7 @@ pub const ENVIRONMENT_KINDS: &[&str] = &[
     "efs:mount_target",
     "codeartifact:domain",
     "codeartifact:repository",
+    "config:rule",
 ];
 
 /// The repository's root directory.

@@ -58,6 +58,7 @@ pub struct ConnectionSettings {
 /// `AWS_ENDPOINT_URL_<SERVICE>` environment variable.
 pub const SERVICES: &[(&str, &str)] = &[
     ("codeartifact", "CODEARTIFACT"),
+    ("config", "CONFIG_SERVICE"),
     ("ec2", "EC2"),
     ("efs", "EFS"),
     ("iam", "IAM"),
@@ -135,6 +136,8 @@ pub struct AwsClients {
     pub efs: aws_sdk_efs::Client,
     /// CodeArtifact (the package repository).
     pub codeartifact: aws_sdk_codeartifact::Client,
+    /// AWS Config (the managed rules).
+    pub config: aws_sdk_config::Client,
     /// The ARN of the principal the engine runs as: the role ARN (not the session ARN) when the
     /// credentials are an assumed-role session, so key and bucket policies can name it.
     pub caller_arn: String,
@@ -271,6 +274,7 @@ impl AwsClients {
             codeartifact: aws_sdk_codeartifact::Client::from_conf(
                 client!(aws_sdk_codeartifact, "codeartifact").build(),
             ),
+            config: aws_sdk_config::Client::from_conf(client!(aws_sdk_config, "config").build()),
             caller_arn,
             ec2: aws_sdk_ec2::Client::from_conf(client!(aws_sdk_ec2, "ec2").build()),
             sagemaker: aws_sdk_sagemaker::Client::from_conf(

@@ -9,8 +9,8 @@
 use super::error::ChildError;
 use super::kind::{BucketNames, ChildKind, Cx, EnvironmentContext, Inputs};
 use super::{
-    bucket, custom_image, domain, flow_log, guardrail_policy, internet_gateway, kms_key,
-    lifecycle_config, nat_gateway, package_repository, role, route_table, security_group,
+    bucket, config_rules, custom_image, domain, flow_log, guardrail_policy, internet_gateway,
+    kms_key, lifecycle_config, nat_gateway, package_repository, role, route_table, security_group,
     studio_scope, subnet, user_profile, vpc, vpc_endpoint,
 };
 use crate::aws::AwsClients;
@@ -58,6 +58,7 @@ macro_rules! with_kind {
             Child::StudioCustomImage($kind) => $body,
             Child::PackageDomain($kind) => $body,
             Child::PackageRepository($kind) => $body,
+            Child::ConfigRules($kind) => $body,
         }
     };
 }
@@ -223,6 +224,7 @@ impl ChildDriver<Child> for EnvironmentDriver {
             RecordKind::PackageRepository => {
                 Box::pin(package_repository::delete_repository(clients, record)).await
             }
+            RecordKind::ConfigRules => Box::pin(config_rules::delete(clients, record)).await,
             // Brought by the user: theirs to keep.
             RecordKind::ExistingVpc
             | RecordKind::ExistingSubnet

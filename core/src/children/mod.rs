@@ -3,6 +3,7 @@
 
 pub mod boundary_policy;
 pub mod bucket;
+pub mod config_rules;
 pub mod custom_image;
 pub mod domain;
 pub mod driver;

@@ -55,7 +55,45 @@ pub async fn complete(
     check_brought_roles(clients, &spec, &mut errors).await;
     check_brought_s3_endpoint(clients, &spec, &mut errors).await;
     check_custom_images(clients, &spec, &mut errors);
+    check_config_recorder(clients, &spec, &mut errors).await;
     errors.into_result().map(|()| spec)
+}
+
+/// AWS Config evaluates rules only where a configuration recorder records: without one,
+/// `PutConfigRule` is refused, so the plan says what to do instead.
+async fn check_config_recorder(
+    clients: &AwsClients,
+    spec: &EnvironmentSpec,
+    errors: &mut ValidationErrors,
+) {
+    if !spec.guardrails.managed_config_rules {
+        return;
+    }
+    let path = AttrPath::attr("guardrails").then("managed_config_rules");
+    match clients
+        .config
+        .describe_configuration_recorders()
+        .send()
+        .await
+    {
+        Ok(out) if !out.configuration_recorders().is_empty() => {}
+        Ok(_) => errors.push(
+            path,
+            "No AWS Config Recorder",
+            format!(
+                "AWS Config has no configuration recorder in {} of account {}, and rules evaluate nothing without one: set up AWS Config there (a recorder and a delivery channel, often by the organization's Config conformance setup), or set managed_config_rules = false; the audit data source checks the same on demand",
+                clients.region, clients.account_id
+            ),
+        ),
+        Err(e) => errors.push(
+            path,
+            "Cannot Read AWS Config",
+            format!(
+                "the configuration recorders could not be read: {}",
+                AwsCallError::from_sdk("config", "DescribeConfigurationRecorders", e)
+            ),
+        ),
+    }
 }
 
 /// Custom images come from this account's ECR in this region: an image of another account would

@@ -9,6 +9,7 @@ def install() -> None:
     from . import (
         cfn_custom,
         cfn_settle,
+        config_rules,
         ec2_rules,
         ec2_settle,
         efs_settle,
@@ -47,3 +48,4 @@ def install() -> None:
     lambda_local.install()
     cfn_custom.install()
     cfn_settle.install()
+    config_rules.install()

@@ -209,6 +209,16 @@ def _ec2() -> Iterator[Any]:
     return _backends("moto.ec2.models", "ec2_backends")
 
 
+# --- AWS Config (extensions/config_rules.py refuses rules without a recorder) ---------
+
+
+@kind("config:rule")
+def _config_rules() -> Iterator[str]:
+    for b in _backends("moto.config.models", "config_backends"):
+        for rule in b.config_rules.values():
+            yield rule.config_rule_arn
+
+
 @kind("ec2:vpc")
 def _vpcs() -> Iterator[str]:
     for b in _ec2():

@@ -273,6 +273,13 @@ pub struct PackageRepository {
     pub upstream: PackageUpstream,
 }
 
+/// The AWS Config managed rules that check, continuously, what the audit checks on demand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigRules {
+    /// Also the rule for models' network isolation (the guardrails require it).
+    pub network_isolation: bool,
+}
+
 /// The studio scope: an inline policy keeping the created people and execution roles' Studio
 /// actions in the environment's domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -342,6 +349,8 @@ pub enum Child {
     PackageDomain(PackageDomain),
     /// See [`PackageRepository`].
     PackageRepository(PackageRepository),
+    /// See [`ConfigRules`].
+    ConfigRules(ConfigRules),
 }
 
 impl Child {
@@ -377,6 +386,7 @@ impl Child {
             Child::StudioCustomImage(_) => "studio-custom-image",
             Child::PackageDomain(_) => "package-domain",
             Child::PackageRepository(_) => "package-repository",
+            Child::ConfigRules(_) => "config-rules",
         }
     }
 
@@ -415,6 +425,7 @@ impl Child {
             | Child::StudioCustomImage(_)
             | Child::PackageDomain(_)
             | Child::PackageRepository(_)
+            | Child::ConfigRules(_)
             | Child::FlowLogGroup(_)
             | Child::FlowLogRole(_)
             | Child::FlowLog(_) => 1,

@@ -55,6 +55,18 @@ pub fn environment_graph(spec: &EnvironmentSpec) -> Result<Graph<Child>, GraphEr
     if spec.network.flow_logs.enabled {
         flow_logs(spec, &boundary, &mut nodes);
     }
+    if spec.guardrails.managed_config_rules {
+        // The rules name the private subnets and the ebs key.
+        let mut deps = network.private_subnets.clone();
+        deps.push(LogicalId::KmsKey(KeyPurpose::Ebs));
+        nodes.add(
+            LogicalId::ConfigRules,
+            Child::ConfigRules(ConfigRules {
+                network_isolation: spec.guardrails.require_network_isolation,
+            }),
+            deps,
+        );
+    }
     Graph::new(nodes.0)
 }
 

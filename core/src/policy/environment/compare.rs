@@ -408,6 +408,7 @@ mod tests {
                     deny_root_access: true,
                     deny_direct_internet: true,
                     allowed_instance_types: vec!["ml.m5.*".into(), "ml.t3.medium".into()],
+                    managed_config_rules: false,
                     ..GuardrailSpec::default()
                 },
                 &GuardrailScope {

@@ -622,6 +622,7 @@ mod tests {
             require_network_isolation: true,
             require_inter_container_encryption: true,
             allowed_instance_types: vec!["ml.t3.medium".into(), "ml.m5.*".into()],
+            managed_config_rules: false,
         }
     }
 
@@ -634,6 +635,7 @@ mod tests {
             require_network_isolation: false,
             require_inter_container_encryption: false,
             allowed_instance_types: Vec::new(),
+            managed_config_rules: false,
         }
     }
 

@@ -166,6 +166,9 @@ pub struct GuardrailSpec {
     pub require_inter_container_encryption: bool,
     /// When not empty, deny instance types outside this list.
     pub allowed_instance_types: Vec<String>,
+    /// Deploy the AWS Config managed rules matching the audit's checks (the account and region
+    /// must have a configuration recorder). Off by default.
+    pub managed_config_rules: bool,
 }
 
 impl Default for GuardrailSpec {
@@ -178,6 +181,7 @@ impl Default for GuardrailSpec {
             require_network_isolation: false,
             require_inter_container_encryption: false,
             allowed_instance_types: Vec::new(),
+            managed_config_rules: false,
         }
     }
 }

@@ -77,6 +77,7 @@ pub(crate) struct Guardrails {
     pub(crate) require_network_isolation: Value<bool>,
     pub(crate) require_inter_container_encryption: Value<bool>,
     pub(crate) allowed_instance_types: StringSet,
+    pub(crate) managed_config_rules: Value<bool>,
 }
 
 /// `studio.user_profile "<name>"`.
@@ -541,6 +542,11 @@ fn guardrail_spec(r: &mut Reader, state: &State) -> GuardrailSpec {
             )
             .map(|s| s.into_iter().collect())
             .unwrap_or_default(),
+        managed_config_rules: r.boolean(
+            "guardrails.managed_config_rules",
+            &guard.managed_config_rules,
+            defaults.managed_config_rules,
+        ),
     }
 }
 
@@ -832,6 +838,10 @@ pub(crate) fn reset_unset(planned: &mut State, config: &State) {
             &mut guard.allowed_instance_types,
             &cguard.allowed_instance_types,
         );
+        null_unless_set(
+            &mut guard.managed_config_rules,
+            &cguard.managed_config_rules,
+        );
     }
     let cstudio = config.studio.as_ref_option().cloned().unwrap_or_default();
     if let Value::Value(studio) = &mut planned.studio {
@@ -899,6 +909,7 @@ pub(crate) fn mark_defaults_unknown(state: &mut State) {
     unknown_if_null(&mut guard.deny_direct_internet);
     unknown_if_null(&mut guard.require_network_isolation);
     unknown_if_null(&mut guard.require_inter_container_encryption);
+    unknown_if_null(&mut guard.managed_config_rules);
     unknown_if_null(&mut guard.allowed_instance_types);
     state.guardrails = Value::Value(guard);
     let mut studio = state.studio.as_ref_option().cloned().unwrap_or_default();
@@ -1012,6 +1023,7 @@ pub(crate) fn fill_defaults(state: &mut State, spec: &EnvironmentSpec, bucket_na
         &mut guard.require_inter_container_encryption,
         g.require_inter_container_encryption,
     );
+    fill(&mut guard.managed_config_rules, g.managed_config_rules);
     if !matches!(guard.allowed_instance_types, Value::Value(_)) {
         guard.allowed_instance_types = Value::Value(Vec::new());
     }
