@@ -13,6 +13,7 @@
 
 pub mod checks;
 pub mod reads;
+pub mod workloads;
 
 pub use checks::{check_workload, Scope, Setting, Workload, WorkloadKind};
 
@@ -89,7 +90,7 @@ pub enum AuditError {
 pub async fn audit(clients: &AwsClients, env_id: &str) -> Result<Audit, AuditError> {
     let found = reads::scope(clients, env_id).await?;
     let mut findings = reads::environment_findings(clients, &found).await?;
-    let workloads = reads::workloads(clients, &found).await?;
+    let workloads = workloads::workloads(clients, &found).await?;
     let mut workload_findings: Vec<Finding> = workloads
         .iter()
         .flat_map(|w| check_workload(w, &found.scope))

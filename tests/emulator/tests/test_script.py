@@ -181,7 +181,7 @@ def test_routes(own: Emulator):
     inventory = own.inventory()
     assert all(ids == [] for ids in inventory.values())
     assert sorted(inventory) == [
-        "codeartifact:domain", "codeartifact:repository",
+        "codeartifact:domain", "codeartifact:repository", "config:rule",
         "ec2:elastic_ip", "ec2:flow_log", "ec2:internet_gateway", "ec2:nat_gateway", "ec2:network_interface",
         "ec2:route_table", "ec2:security_group", "ec2:subnet", "ec2:vpc", "ec2:vpc_endpoint",
         "efs:file_system", "efs:mount_target", "iam:policy", "iam:role", "kms:alias", "kms:key",
