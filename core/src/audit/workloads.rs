@@ -13,7 +13,33 @@ use aws_sdk_sagemaker::types::{DirectInternetAccess, RootAccess, VpcConfig};
 use super::checks::{Setting, Workload, WorkloadKind};
 use super::reads::Found;
 use super::AuditError;
-use crate::aws::{AwsCallError, AwsClients, NotFoundIsNone};
+use crate::aws::{AwsCallError, AwsClients};
+
+/// A workload deleted between its List and its Describe is skipped. SageMaker answers a
+/// Describe of a training job, model or notebook instance that is gone with
+/// `ValidationException` ("Requested resource not found.", "Could not find model ..."), not
+/// `ResourceNotFound`, so both count as gone.
+trait DescribedOrDeleted<T> {
+    fn or_deleted(self) -> Result<Option<T>, AwsCallError>;
+}
+
+impl<T> DescribedOrDeleted<T> for Result<T, AwsCallError> {
+    fn or_deleted(self) -> Result<Option<T>, AwsCallError> {
+        match self {
+            Ok(value) => Ok(Some(value)),
+            Err(err) if err.is_not_found() || is_gone_validation(&err) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+}
+
+fn is_gone_validation(err: &AwsCallError) -> bool {
+    let message = err.message.to_ascii_lowercase();
+    err.code == "ValidationException"
+        && ["not found", "could not find", "does not exist"]
+            .iter()
+            .any(|m| message.contains(m))
+}
 
 /// Describe calls in flight at once.
 const CONCURRENCY: usize = 16;
@@ -133,7 +159,7 @@ async fn models(
             .send()
             .await
             .map_err(|e| AwsCallError::from_sdk("sagemaker", "DescribeModel", e))
-            .or_gone()
+            .or_deleted()
     })
     .await?;
     let mut our_models = BTreeSet::new();
@@ -175,7 +201,7 @@ async fn training_jobs(clients: &AwsClients, found: &Found) -> Result<Vec<Worklo
             .send()
             .await
             .map_err(|e| AwsCallError::from_sdk("sagemaker", "DescribeTrainingJob", e))
-            .or_gone()
+            .or_deleted()
     })
     .await?;
     for j in jobs.iter().filter(|j| ours(j.role_arn())) {
@@ -224,7 +250,7 @@ async fn processing_jobs(
             .send()
             .await
             .map_err(|e| AwsCallError::from_sdk("sagemaker", "DescribeProcessingJob", e))
-            .or_gone()
+            .or_deleted()
     })
     .await?;
     for j in jobs.iter().filter(|j| ours(j.role_arn())) {
@@ -278,7 +304,7 @@ async fn transform_jobs(
             .send()
             .await
             .map_err(|e| AwsCallError::from_sdk("sagemaker", "DescribeTransformJob", e))
-            .or_gone()
+            .or_deleted()
     })
     .await?;
     for j in jobs
@@ -325,7 +351,7 @@ async fn tuning_jobs(clients: &AwsClients, found: &Found) -> Result<Vec<Workload
             .send()
             .await
             .map_err(|e| AwsCallError::from_sdk("sagemaker", "DescribeHyperParameterTuningJob", e))
-            .or_gone()
+            .or_deleted()
     })
     .await?;
     for j in &jobs {
@@ -377,7 +403,7 @@ async fn automl_jobs(clients: &AwsClients, found: &Found) -> Result<Vec<Workload
             .send()
             .await
             .map_err(|e| AwsCallError::from_sdk("sagemaker", "DescribeAutoMLJobV2", e))
-            .or_gone()
+            .or_deleted()
     })
     .await?;
     for j in jobs.iter().filter(|j| ours(j.role_arn())) {
@@ -428,7 +454,7 @@ async fn notebook_instances(
             .send()
             .await
             .map_err(|e| AwsCallError::from_sdk("sagemaker", "DescribeNotebookInstance", e))
-            .or_gone()
+            .or_deleted()
     })
     .await?;
     for n in notebooks.iter().filter(|n| ours(n.role_arn())) {
@@ -485,7 +511,7 @@ async fn endpoint_configs(
             .send()
             .await
             .map_err(|e| AwsCallError::from_sdk("sagemaker", "DescribeEndpointConfig", e))
-            .or_gone()
+            .or_deleted()
     })
     .await?;
     for c in configs.iter().filter(|c| {
@@ -503,4 +529,39 @@ async fn endpoint_configs(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::ErrorKind;
+
+    fn error(code: &str, message: &str) -> AwsCallError {
+        AwsCallError {
+            service: "sagemaker",
+            operation: "DescribeModel",
+            code: code.into(),
+            message: message.into(),
+            kind: if code == "ResourceNotFound" {
+                ErrorKind::NotFound
+            } else {
+                ErrorKind::InvalidInput
+            },
+        }
+    }
+
+    #[test]
+    fn a_workload_deleted_since_its_listing_is_skipped_other_errors_are_not() {
+        let gone: Result<(), _> = Err(error("ValidationException", "Could not find model \"m\"."));
+        assert!(matches!(gone.or_deleted(), Ok(None)));
+        let gone: Result<(), _> = Err(error(
+            "ValidationException",
+            "Requested resource not found.",
+        ));
+        assert!(matches!(gone.or_deleted(), Ok(None)));
+        let gone: Result<(), _> = Err(error("ResourceNotFound", "x"));
+        assert!(matches!(gone.or_deleted(), Ok(None)));
+        let bad: Result<(), _> = Err(error("ValidationException", "1 validation error detected"));
+        assert!(bad.or_deleted().is_err());
+    }
 }
