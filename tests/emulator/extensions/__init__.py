@@ -20,6 +20,9 @@ def install() -> None:
         lambda_local,
         latency_profile,
         sagemaker,
+        sagemaker_models,
+        sagemaker_notebooks,
+        sagemaker_workloads,
         sc_provisioning,
         servicecatalog,
         studio,
@@ -37,6 +40,9 @@ def install() -> None:
     studio_images.install()  # registers its settle with studio's
     studio_settings.install()  # wraps sagemaker's and studio's handlers (validation first)
     studio_tag_propagation.install()  # wraps studio's (and studio_settings') CreateSpace/CreateApp
+    sagemaker_workloads.install()
+    sagemaker_notebooks.install()
+    sagemaker_models.install()
     servicecatalog.install()
     sc_provisioning.install()  # builds on servicecatalog (imports it; no install-order dependency)
     ec2_rules.install()

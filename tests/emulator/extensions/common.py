@@ -89,6 +89,9 @@ class Config:
             "call_latency_scale": _env_optional_float("EMULATOR_CALL_LATENCY_SCALE"),
             # null: the middle of each range; a number: a seeded draw within it.
             "latency_seed": _env_optional_int("EMULATOR_LATENCY_SEED"),
+            # sagemaker_workloads.py: SageMaker jobs (training, processing, ...) are InProgress
+            # until stopped; with a number, Completed that many seconds after their creation.
+            "job_run_seconds": _env_optional_float("EMULATOR_JOB_RUN_SECONDS"),
             # faults.py: "throttle:0.1,5xx:0.05,seed=1", or "" for none.
             "faults": _env_str("EMULATOR_FAULTS", ""),
         }
@@ -98,6 +101,7 @@ class Config:
             "studio_delay_seconds": _non_negative,
             "latency_scale": _non_negative,
             "call_latency_scale": _optional_non_negative,
+            "job_run_seconds": _optional_non_negative,
             "latency_seed": _optional_seed,
         }
         self.listeners: list[Any] = []

@@ -168,6 +168,34 @@ def _sm_app_image_configs() -> Iterator[str]:
         yield from st.app_image_configs if st is not None else ()
 
 
+# Users' workloads (sagemaker_workloads.py, sagemaker_notebooks.py, sagemaker_models.py), by
+# name: jobs in any status (AWS keeps them), notebook instances until their Deleting is over.
+# No environment makes them, so they are not among the kinds a destroy must empty.
+_WORKLOADS = [
+    ("sagemaker:training_job", "training_jobs"),
+    ("sagemaker:processing_job", "processing_jobs"),
+    ("sagemaker:transform_job", "transform_jobs"),
+    ("sagemaker:hyper_parameter_tuning_job", "hyper_parameter_tuning_jobs"),
+    ("sagemaker:automl_job", "auto_ml_jobs"),
+    ("sagemaker:notebook_instance", "notebook_instances"),
+    ("sagemaker:notebook_instance_lifecycle_config", "notebook_instance_lifecycle_configurations"),
+    ("sagemaker:model", "_models"),
+    ("sagemaker:endpoint_config", "endpoint_configs"),
+]
+
+
+def _sm_workloads(table: str) -> Callable[[], Iterator[str]]:
+    def names() -> Iterator[str]:
+        for b in _backends("moto.sagemaker.models", "sagemaker_backends"):
+            yield from list(getattr(b, table))
+
+    return names
+
+
+for _name, _table in _WORKLOADS:
+    kind(_name)(_sm_workloads(_table))
+
+
 @kind("sagemaker:servicecatalog_portfolio")
 def _sm_portfolio_status() -> Iterator[str]:
     # One entry, "<account>/<region>", per place where it is Enabled.

@@ -19,7 +19,8 @@ resources take `studio_delay_seconds`, everything else is ready at once.
 GET /_emulator/latency-profile answers describe(): the numbers the emulator uses now,
 so a benchmark can compute its critical-path lower bound from the same numbers.
 Who uses them: studio.py/sagemaker.py (Studio statuses), studio_images.py (image and image
-version statuses), ec2_settle.py (NAT gateways, interface endpoints), efs_settle.py (mount
+version statuses), sagemaker_workloads.py (jobs stopping), sagemaker_notebooks.py (notebook
+instance statuses), ec2_settle.py (NAT gateways, interface endpoints), efs_settle.py (mount
 target deletion), iam_propagation.py (new roles), cfn_settle.py (stacks wait for their
 resources), routes.py (per-call latency).
 """
@@ -48,6 +49,9 @@ IMAGE_STATUSES = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_
 IMAGE_VERSION_STATUSES = (
     "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeImageVersion.html (statuses, no durations)"
 )
+NOTEBOOK_STATUSES = (
+    "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeNotebookInstance.html (statuses, no durations)"
+)
 PROFILE: dict[str, tuple[float, float, str]] = {
     "sagemaker:domain:create": (300.0, 480.0, _source(ISSUE, STUDIO_STATUSES)),
     "sagemaker:domain:delete": (180.0, 300.0, _source(ISSUE, STUDIO_STATUSES)),
@@ -70,6 +74,22 @@ PROFILE: dict[str, tuple[float, float, str]] = {
     "sagemaker:image:delete": (5.0, 15.0, _source("estimate", IMAGE_STATUSES)),
     "sagemaker:image_version:create": (30.0, 90.0, _source("estimate", IMAGE_VERSION_STATUSES)),
     "sagemaker:image_version:delete": (5.0, 15.0, _source("estimate", IMAGE_VERSION_STATUSES)),
+    # Jobs (sagemaker_workloads.py): Stopping -> Stopped. SageMaker sends SIGTERM and, 120 s
+    # later, SIGKILL; a job that saves its model in that window takes up to two minutes.
+    "sagemaker:job:stop": (
+        30.0,
+        120.0,
+        _source("estimate", "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_StopTrainingJob.html (SIGTERM, SIGKILL after 120 seconds)"),
+    ),
+    # Notebook instances (sagemaker_notebooks.py): an ML instance is launched (create, start),
+    # stopped or terminated. No public measurement: estimates ("a few minutes").
+    "sagemaker:notebook_instance:create": (
+        180.0,
+        360.0,
+        _source("estimate", "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateNotebookInstance.html (Pending, then InService)"),
+    ),
+    "sagemaker:notebook_instance:stop": (60.0, 120.0, _source("estimate", NOTEBOOK_STATUSES)),
+    "sagemaker:notebook_instance:delete": (60.0, 180.0, _source("estimate", NOTEBOOK_STATUSES)),
     "ec2:nat_gateway:create": (
         60.0,
         180.0,

@@ -151,6 +151,7 @@ def test_routes(own: Emulator):
     defaults = {
         "call_latency_scale": None,
         "faults": "",
+        "job_run_seconds": None,
         "latency_profile": "none",
         "latency_scale": 0.01,
         "latency_seed": None,
@@ -170,6 +171,7 @@ def test_routes(own: Emulator):
     assert own.http("POST", "/_emulator/config", [1])[0] == 400
     assert own.http("POST", "/_emulator/config", {"latency_profile": "fast"})[0] == 400
     assert own.http("POST", "/_emulator/config", {"latency_seed": 1.5})[0] == 400
+    assert own.http("POST", "/_emulator/config", {"job_run_seconds": -1})[0] == 400
     assert own.http("POST", "/_emulator/config", {"faults": "throttle:2"})[0] == 400
     assert own.http("POST", "/_emulator/config", {"faults": "oops:0.1"})[0] == 400
     assert own.http("POST", "/_emulator/config", {"effective": {}})[0] == 400
@@ -185,9 +187,12 @@ def test_routes(own: Emulator):
         "ec2:elastic_ip", "ec2:flow_log", "ec2:internet_gateway", "ec2:nat_gateway", "ec2:network_interface",
         "ec2:route_table", "ec2:security_group", "ec2:subnet", "ec2:vpc", "ec2:vpc_endpoint",
         "efs:file_system", "efs:mount_target", "iam:policy", "iam:role", "kms:alias", "kms:key",
-        "logs:log_group", "s3:bucket", "sagemaker:app", "sagemaker:app_image_config", "sagemaker:domain",
-        "sagemaker:image", "sagemaker:image_version", "sagemaker:servicecatalog_portfolio",
-        "sagemaker:space", "sagemaker:studio_lifecycle_config", "sagemaker:user_profile",
+        "logs:log_group", "s3:bucket", "sagemaker:app", "sagemaker:app_image_config", "sagemaker:automl_job",
+        "sagemaker:domain", "sagemaker:endpoint_config", "sagemaker:hyper_parameter_tuning_job",
+        "sagemaker:image", "sagemaker:image_version", "sagemaker:model", "sagemaker:notebook_instance",
+        "sagemaker:notebook_instance_lifecycle_config", "sagemaker:processing_job", "sagemaker:servicecatalog_portfolio",
+        "sagemaker:space", "sagemaker:studio_lifecycle_config", "sagemaker:training_job", "sagemaker:transform_job",
+        "sagemaker:user_profile",
         "servicecatalog:constraint", "servicecatalog:portfolio",
         "servicecatalog:principal_association", "servicecatalog:product", "servicecatalog:product_association",
     ]
