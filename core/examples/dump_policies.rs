@@ -259,7 +259,7 @@ fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
 
     out.write(
         &format!("{id}/packages/domain.json"),
-        &domain_policy(facts, &packages),
+        &domain_policy(facts, &packages.domain),
         json!({ "type": "codeartifact-domain", "env": id, "resource": packages.domain_arn(facts) }),
     )?;
 

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use super::ec2_tags::Owner;
 use super::error::ChildError;
 use super::kind::{ChildKind, Cx, Inputs};
-use super::tags::{child_tags, owned_by};
+use super::tags::{built, child_tags, owned_by};
 use crate::aws::{AwsCallError, AwsClients, NotFoundIsNone};
 use crate::engine::Record;
 use crate::graph::environment as kinds;
@@ -278,14 +278,8 @@ async fn put(
     let source = Source::builder()
         .owner(RuleOwner::Aws)
         .source_identifier(&rule.identifier)
-        .build()
-        .map_err(|e| AwsCallError {
-            service: "config",
-            operation: "PutConfigRule",
-            code: "BuildError".into(),
-            message: e.to_string(),
-            kind: crate::aws::ErrorKind::InvalidInput,
-        })?;
+        .build();
+    let source = built("config Source", source);
     let scope = rule
         .resource_type
         .as_ref()

@@ -19,12 +19,12 @@ use serde_json::Value;
 use super::ec2_tags::Owner;
 use super::error::ChildError;
 use super::kind::{ChildKind, Cx, Inputs};
-use super::tags::{child_tags, iam_document, owned_by, policy_differences};
+use super::tags::{built, child_tags, iam_document, owned_by, policy_differences};
 use crate::aws::{AwsCallError, AwsClients, NotFoundIsNone};
 use crate::engine::Record;
 use crate::graph::environment as kinds;
 use crate::ids::{KeyPurpose, LogicalId, RecordKind};
-use crate::policy::environment::packages::{domain_policy, PackageRepositoryNames};
+use crate::policy::environment::packages::domain_policy;
 
 /// Record attribute of the domain: the ARN of the key it is encrypted with.
 pub const ENCRYPTION_KEY_ATTRIBUTE: &str = "encryption_key";
@@ -67,7 +67,7 @@ pub async fn ensure_domain(
                 .create_domain()
                 .domain(name)
                 .encryption_key(&desired.key_arn)
-                .set_tags(Some(new_tags(owner, tags)?))
+                .set_tags(Some(new_tags(owner, tags)))
                 .send()
                 .await
                 .map_err(|e| AwsCallError::from_sdk(SERVICE, "CreateDomain", e));
@@ -229,7 +229,7 @@ pub async fn ensure_repository(
                     owner.env_id,
                     repo.upstream.external_connection()
                 ))
-                .set_tags(Some(new_tags(owner, tags)?))
+                .set_tags(Some(new_tags(owner, tags)))
                 .send()
                 .await
                 .map_err(|e| AwsCallError::from_sdk(SERVICE, "CreateRepository", e));
@@ -401,19 +401,10 @@ pub fn index_url(endpoint: &str) -> String {
 
 // --- shared ------------------------------------------------------------------------------
 
-fn new_tags(owner: Owner<'_>, extra: &BTreeMap<String, String>) -> Result<Vec<Tag>, ChildError> {
+fn new_tags(owner: Owner<'_>, extra: &BTreeMap<String, String>) -> Vec<Tag> {
     child_tags(owner, extra)
         .into_iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(|e| ChildError::Refused {
-                    child: owner.logical_id.to_string(),
-                    reason: format!("a tag CodeArtifact cannot take: {e}"),
-                })
-        })
+        .map(|(k, v)| built("codeartifact Tag", Tag::builder().key(k).value(v).build()))
         .collect()
 }
 
@@ -451,13 +442,9 @@ impl ChildKind for kinds::PackageDomain {
     type Desired = DomainDesired;
 
     fn desired(&self, cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<DomainDesired, ChildError> {
-        let names = PackageRepositoryNames {
-            domain: self.name.clone(),
-            repository: String::new(),
-        };
         Ok(DomainDesired {
             key_arn: inputs.arn(&LogicalId::KmsKey(KeyPurpose::Data))?,
-            policy: domain_policy(&cx.env.facts, &names),
+            policy: domain_policy(&cx.env.facts, &self.name),
         })
     }
 

@@ -37,10 +37,15 @@ pub struct PackageRepositoryNames {
     pub repository: String,
 }
 
+/// `arn:<partition>:codeartifact:<region>:<account>:domain/<domain>`.
+pub fn domain_arn(facts: &EnvironmentFacts, domain: &str) -> String {
+    codeartifact_arn(facts, &format!("domain/{domain}"))
+}
+
 impl PackageRepositoryNames {
-    /// `arn:<partition>:codeartifact:<region>:<account>:domain/<domain>`.
+    /// The ARN of the domain (see [`domain_arn`]).
     pub fn domain_arn(&self, facts: &EnvironmentFacts) -> String {
-        codeartifact_arn(facts, &format!("domain/{}", self.domain))
+        domain_arn(facts, &self.domain)
     }
 
     /// `arn:<partition>:codeartifact:<region>:<account>:repository/<domain>/<repository>`.
@@ -90,13 +95,13 @@ pub fn package_read_statements(
 
 /// The domain's resource policy: no principal of another account, whatever else allows it.
 /// AWS services acting for the domain (no principal account) are left alone.
-pub fn domain_policy(facts: &EnvironmentFacts, names: &PackageRepositoryNames) -> Value {
+pub fn domain_policy(facts: &EnvironmentFacts, domain: &str) -> Value {
     document(vec![json!({
         "Sid": SID_DENY_OTHER_ACCOUNTS,
         "Effect": "Deny",
         "Principal": "*",
         "Action": "codeartifact:*",
-        "Resource": names.domain_arn(facts),
+        "Resource": domain_arn(facts, domain),
         "Condition": {
             "StringNotEquals": { "aws:PrincipalAccount": facts.account_id },
             "BoolIfExists": { "aws:PrincipalIsAWSService": "false" }
@@ -147,7 +152,7 @@ mod tests {
 
     #[test]
     fn the_domain_refuses_other_accounts() {
-        let doc = domain_policy(&facts(), &names());
+        let doc = domain_policy(&facts(), "team-a-dev");
         let deny = statement(&doc, SID_DENY_OTHER_ACCOUNTS);
         assert_eq!(deny["Effect"], "Deny");
         assert_eq!(
