@@ -22,6 +22,11 @@ pub struct Scope {
     pub require_network_isolation: bool,
     /// The guardrails require encrypted traffic between training containers.
     pub require_inter_container_encryption: bool,
+    /// The instance types Studio apps may run on (IAM `StringLike` patterns, `ml.m5.*`), when
+    /// the guardrails limit them.
+    pub app_instance_types: Option<BTreeSet<String>>,
+    /// The roles whose workloads are the environment's (persona and execution roles).
+    pub role_arns: BTreeSet<String>,
 }
 
 /// What a workload is.
@@ -297,7 +302,7 @@ pub fn check_workload(workload: &Workload, scope: &Scope) -> Vec<Finding> {
     out
 }
 
-fn list(items: &[&String]) -> String {
+pub(super) fn list(items: &[&String]) -> String {
     if items.is_empty() {
         "none given".to_string()
     } else {
@@ -322,6 +327,8 @@ mod tests {
             output_keys: ["arn:aws:kms:eu-west-1:1:key/data".to_string()].into(),
             require_network_isolation: false,
             require_inter_container_encryption: false,
+            app_instance_types: None,
+            role_arns: BTreeSet::new(),
         }
     }
 

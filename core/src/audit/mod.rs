@@ -6,13 +6,16 @@
 //! every training, processing, transform, tuning and AutoML job, notebook instance, model and
 //! endpoint configuration of the account and region, keeps those run as one of the
 //! environment's roles (or, for transform jobs and endpoint configurations, using one of its
-//! models), and checks each against the scope ([`checks::check_workload`]). Each finding names
+//! models), and checks each against the scope ([`checks::check_workload`]); so are its Studio
+//! domain, user profiles, spaces and running apps ([`studio::check_studio`]). Each finding names
 //! the AWS Security Hub control it corresponds to (`SageMaker.1`), else the AWS Config managed
 //! rule (`Config:sagemaker-model-in-vpc`), else the project's own (`secure-mlops:...`); the
 //! environment's own settings are checked the same way (`EC2.2`, `EC2.6`, `KMS.4`).
 
 pub mod checks;
+pub mod describe;
 pub mod reads;
+pub mod studio;
 pub mod workloads;
 
 pub use checks::{check_workload, Scope, Setting, Workload, WorkloadKind};
@@ -90,10 +93,19 @@ pub enum AuditError {
 pub async fn audit(clients: &AwsClients, env_id: &str) -> Result<Audit, AuditError> {
     let found = reads::scope(clients, env_id).await?;
     let mut findings = reads::environment_findings(clients, &found).await?;
-    let workloads = workloads::workloads(clients, &found).await?;
+    let (workloads, studio) = futures_util::future::try_join(
+        workloads::workloads(clients, &found),
+        workloads::studio(clients, &found),
+    )
+    .await?;
     let mut workload_findings: Vec<Finding> = workloads
         .iter()
         .flat_map(|w| check_workload(w, &found.scope))
+        .chain(
+            studio
+                .iter()
+                .flat_map(|s| studio::check_studio(&s.resource, &found.scope)),
+        )
         .collect();
     workload_findings.sort_by(|a, b| {
         (a.resource_arn.as_str(), a.control.as_str())
@@ -102,6 +114,6 @@ pub async fn audit(clients: &AwsClients, env_id: &str) -> Result<Audit, AuditErr
     findings.extend(workload_findings);
     Ok(Audit {
         findings,
-        workloads_checked: workloads.len(),
+        workloads_checked: workloads.len() + studio.len(),
     })
 }

@@ -12,7 +12,8 @@ use crate::children::kms_key::alias_name;
 use crate::children::tags::iam_document;
 use crate::ids::{KeyPurpose, Persona, COMPONENT_TAG, ENVIRONMENT_TAG};
 use crate::policy::environment::guardrails::{
-    SID_DENY_WITHOUT_NETWORK_ISOLATION, SID_DENY_WITHOUT_TRAFFIC_ENCRYPTION,
+    SID_DENY_APPS_ON_DISALLOWED_INSTANCE_TYPES, SID_DENY_WITHOUT_NETWORK_ISOLATION,
+    SID_DENY_WITHOUT_TRAFFIC_ENCRYPTION,
 };
 use crate::policy::environment::roles::{
     environment_policy_arn, environment_role_arn, persona_role_name,
@@ -25,8 +26,8 @@ pub struct Found {
     pub scope: Scope,
     /// Its VPC.
     pub vpc_id: String,
-    /// The roles whose workloads are the environment's.
-    pub role_arns: BTreeSet<String>,
+    /// Its Studio domains' ids.
+    pub domain_ids: Vec<String>,
     /// Its keys' ARNs, by purpose.
     pub key_arns: Vec<(KeyPurpose, String)>,
 }
@@ -80,7 +81,7 @@ pub async fn scope(clients: &AwsClients, env_id: &str) -> Result<Found, AuditErr
     }
     keys(clients, env_id, &mut found).await?;
     for persona in Persona::ALL {
-        found.role_arns.insert(environment_role_arn(
+        found.scope.role_arns.insert(environment_role_arn(
             &clients.partition,
             &clients.account_id,
             &persona_role_name(env_id, persona),
@@ -173,6 +174,9 @@ async fn domain(clients: &AwsClients, env_id: &str, found: &mut Found) -> Result
             continue;
         };
         found
+            .domain_ids
+            .push(summary.domain_id().unwrap_or_default().to_string());
+        found
             .scope
             .subnet_ids
             .extend(domain.subnet_ids().iter().cloned());
@@ -180,7 +184,7 @@ async fn domain(clients: &AwsClients, env_id: &str, found: &mut Found) -> Result
             .default_user_settings()
             .and_then(|s| s.execution_role())
         {
-            found.role_arns.insert(role.to_string());
+            found.scope.role_arns.insert(role.to_string());
         }
     }
     Ok(())
@@ -232,6 +236,20 @@ async fn guardrails(
         .unwrap_or_default();
     scope.require_network_isolation = sids.contains(SID_DENY_WITHOUT_NETWORK_ISOLATION);
     scope.require_inter_container_encryption = sids.contains(SID_DENY_WITHOUT_TRAFFIC_ENCRYPTION);
+    scope.app_instance_types = doc["Statement"].as_array().and_then(|statements| {
+        let apps = statements
+            .iter()
+            .find(|s| s["Sid"] == SID_DENY_APPS_ON_DISALLOWED_INSTANCE_TYPES)?;
+        let allowed = &apps["Condition"]["ForAnyValue:StringNotLike"]["sagemaker:InstanceTypes"];
+        Some(match allowed {
+            serde_json::Value::String(one) => [one.clone()].into(),
+            other => other
+                .as_array()?
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+        })
+    });
     Ok(())
 }
 
