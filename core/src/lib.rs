@@ -25,5 +25,7 @@ pub mod graph;
 pub mod ids;
 pub mod policy;
 pub mod projects;
+pub mod response;
+pub mod security_response;
 pub mod spec;
 pub mod wait;

@@ -114,6 +114,11 @@ impl Handler {
         Self::new(settings, Arc::new(invoker))
     }
 
+    /// The AWS connection, made on first use.
+    pub(crate) async fn connected(&self) -> Result<Arc<Aws>, String> {
+        self.aws().await
+    }
+
     async fn aws(&self) -> Result<Arc<Aws>, String> {
         self.aws
             .get_or_try_init(|| async {

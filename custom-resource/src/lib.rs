@@ -107,6 +107,7 @@ pub mod projects;
 pub mod properties;
 pub mod request;
 pub mod response;
+pub mod security;
 mod settings;
 pub mod store;
 
@@ -114,3 +115,4 @@ pub use continuation::{Continuation, Invoker, LambdaInvoker, CONTINUATION_KEY};
 pub use handler::{Handler, Invocation, Outcome, Settings};
 pub use request::{CREATE_FAILED_ID, ENVIRONMENT_TYPE, PROJECTS_TYPE};
 pub use response::{AllowedResponseHosts, Status};
+pub use security::{shape, EventShape};

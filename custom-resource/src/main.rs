@@ -1,4 +1,6 @@
-//! `bootstrap`: the custom-resource Lambda (`provided.al2023`).
+//! `bootstrap`: the custom-resource Lambda (`provided.al2023`), which is also the security
+//! response's and the audit's function: the event's shape selects the handler
+//! ([`secure_mlops_custom_resource::security`]).
 //!
 //! Reads its settings from the environment ([`Settings::from_env`]; AWS region, credentials
 //! and `AWS_ENDPOINT_URL` the standard way), then serves the Lambda Runtime API
@@ -8,6 +10,9 @@
 //! request whose `ResponseURL` is not CloudFormation's ([`Outcome::Refused`]): nothing can be
 //! answered, so the invocation fails.
 
+// The runtime's service future holds three handlers' futures: its layout nests deeper than the
+// default limit of 128 allows.
+#![recursion_limit = "256"]
 use std::sync::Arc;
 
 use lambda_runtime::tracing::subscriber::{
@@ -15,7 +20,7 @@ use lambda_runtime::tracing::subscriber::{
     util::SubscriberInitExt, Layer,
 };
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use secure_mlops_custom_resource::{Handler, Invocation, Outcome, Settings};
+use secure_mlops_custom_resource::{shape, EventShape, Handler, Invocation, Outcome, Settings};
 use serde_json::Value;
 
 /// Logs to stdout (CloudWatch Logs), at `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG` (default INFO),
@@ -66,6 +71,18 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let handler = handler.clone();
         async move {
+            // One binary, three handlers, told apart by the event's shape.
+            match shape(&event.payload) {
+                EventShape::SecurityEvent => {
+                    return Box::pin(handler.respond(&event.payload))
+                        .await
+                        .map_err(Error::from)
+                }
+                EventShape::Audit => {
+                    return handler.audit(&event.payload).await.map_err(Error::from)
+                }
+                EventShape::CustomResource => {}
+            }
             let invocation = Invocation {
                 deadline: event.context.deadline(),
                 function_arn: event.context.invoked_function_arn.clone(),
@@ -77,7 +94,7 @@ async fn main() -> Result<(), Error> {
             if let Outcome::Refused { why } = outcome {
                 return Err(Error::from(why));
             }
-            Ok::<(), Error>(())
+            Ok::<Value, Error>(Value::Null)
         }
     }))
     .await

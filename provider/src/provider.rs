@@ -14,6 +14,7 @@ use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource
 use crate::data_sources::environment_audit::EnvironmentAuditDataSource;
 use crate::resources::projects_enablement::ProjectsEnablementResource;
 use crate::resources::secure_ds_environment::SecureDsEnvironmentResource;
+use crate::resources::security_response::SecurityResponseResource;
 use crate::schema::{block, map_of_strings, optional};
 
 /// The `assume_role` block.
@@ -187,6 +188,10 @@ impl Provider for SageMakerProvider {
         resources.insert(
             "projects_enablement".to_string(),
             Box::new(ProjectsEnablementResource::new(self.clients.clone())),
+        );
+        resources.insert(
+            "security_response".to_string(),
+            Box::new(SecurityResponseResource::new(self.clients.clone())),
         );
         resources.insert(
             "secure_ds_environment".to_string(),

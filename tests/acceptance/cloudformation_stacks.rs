@@ -13,10 +13,9 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use acceptance::{bootstrap_binary, environment_role_arn, repo_root, Emulator, ENVIRONMENT_KINDS};
+use acceptance::{environment_role_arn, lambda_zip, repo_root, Emulator, ENVIRONMENT_KINDS};
 use aws_sdk_cloudformation::types::{Capability, Parameter, StackStatus};
 use aws_sdk_servicecatalog::types::{
     ProductType, ProvisioningArtifactProperties, ProvisioningArtifactType, ProvisioningParameter,
@@ -27,21 +26,6 @@ const PREFIX: &str = "secure-mlops/1.0.0";
 
 /// What the function stack (cfn/custom-resource.yaml) makes.
 const FUNCTION_KINDS: &[&str] = &["iam:role", "kms:key", "kms:alias", "logs:log_group"];
-
-/// The zip `make test` packaged (scripts/lambda --debug), refused when older than the binary.
-fn lambda_zip() -> PathBuf {
-    let zip = repo_root().join("build/lambda/bootstrap.zip");
-    let binary = bootstrap_binary();
-    let modified = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    match (modified(&zip), modified(&binary)) {
-        (Some(z), Some(b)) if z >= b => zip,
-        _ => panic!(
-            "{} is missing or older than {}: run `scripts/lambda --debug` (make test does)",
-            zip.display(),
-            binary.display()
-        ),
-    }
-}
 
 struct Clients {
     cfn: aws_sdk_cloudformation::Client,

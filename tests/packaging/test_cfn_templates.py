@@ -67,7 +67,7 @@ IAM_ACTIONS_OF = {
     # Always allowed: IAM policies cannot deny it.
     "sts:GetCallerIdentity": [],
 }
-SDK_CLIENTS = ("codeartifact", "ec2", "efs", "iam", "kms", "lambda", "logs", "s3", "sagemaker", "servicecatalog", "ssm", "sqs", "sts")
+SDK_CLIENTS = ("cloudtrail", "codeartifact", "ec2", "efs", "events", "iam", "kms", "lambda", "logs", "s3", "sagemaker", "servicecatalog", "sns", "ssm", "sqs", "sts")
 NOT_OPERATIONS = {"clone", "config", "conf", "as_ref", "to_owned", "into", "unwrap", "to_string"}
 
 
@@ -128,11 +128,25 @@ def readme_data_keys() -> dict[str, dict[str, str]]:
     return keys
 
 
-def engine_operations(crates: tuple[str, ...] = ("core", "custom-resource")) -> set[str]:
+# The security response's handler runs as its own least-privilege role (core's
+# policy::security_response, checked against these sources by a test there), not the engine's.
+RESPONSE_HANDLER = os.path.join("core", "src", "response")
+# The security response is deployed from Terraform only, with its own deployer document.
+RESPONSE_DEPLOYMENT = os.path.join("core", "src", "security_response")
+
+
+def engine_operations(
+    crates: tuple[str, ...] = ("core", "custom-resource"),
+    exclude: tuple[str, ...] = (RESPONSE_HANDLER, RESPONSE_DEPLOYMENT),
+) -> set[str]:
     """`service:Operation` of every AWS call in core/src and custom-resource/src."""
     found = set()
     for crate in crates:
-        for dirpath, _, files in os.walk(os.path.join(ROOT, crate, "src")):
+        # A crate ("core") or a folder of one ("core/src/security_response").
+        top = os.path.join(ROOT, crate) if os.sep in crate else os.path.join(ROOT, crate, "src")
+        for dirpath, _, files in os.walk(top):
+            if any(os.path.relpath(dirpath, ROOT).startswith(e) for e in exclude):
+                continue
             for name in files:
                 if not name.endswith(".rs"):
                     continue
@@ -265,7 +279,10 @@ class TerraformDeployerPolicyCoversTheEngine(unittest.TestCase):
         docs = deployer_documents()
         self.assertEqual(
             sorted(docs),
-            [f"terraform-deployer-{p}.json" for p in ("iam", "keys-buckets-logs", "network", "sagemaker")],
+            [
+                f"terraform-deployer-{p}.json"
+                for p in ("iam", "keys-buckets-logs", "network", "sagemaker", "security-response")
+            ],
         )
         allowed = []
         for doc in docs.values():
@@ -273,9 +290,18 @@ class TerraformDeployerPolicyCoversTheEngine(unittest.TestCase):
                 if statement["Effect"] == "Allow":
                     action = statement["Action"]
                     allowed.extend([action] if isinstance(action, str) else action)
-        operations = engine_operations(("core",))
+        operations = engine_operations(("core",), exclude=(RESPONSE_HANDLER,))
         self.assertGreater(len(operations), 50)
         self.assertEqual(missing_operations(operations, allowed), [], "add these to examples/iam/")
+
+    def test_the_response_deployment_needs_only_its_own_document(self) -> None:
+        own = []
+        for statement in deployer_documents()["terraform-deployer-security-response.json"]["Statement"]:
+            action = statement["Action"]
+            own.extend([action] if isinstance(action, str) else action)
+        deployment = engine_operations((RESPONSE_DEPLOYMENT,), exclude=())
+        self.assertGreater(len(deployment), 20, "the scan of core/src/security_response found its calls")
+        self.assertEqual(missing_operations(deployment, own), [], "add these to terraform-deployer-security-response.json")
 
     def test_each_fits_a_managed_policy_and_matches_the_engine_role(self) -> None:
         import json
@@ -288,6 +314,8 @@ class TerraformDeployerPolicyCoversTheEngine(unittest.TestCase):
             with self.subTest(policy=name):
                 # Managed policies: at most 6,144 characters, white space not counted.
                 self.assertLessEqual(len(re.sub(r"\s", "", json.dumps(doc))), 6144)
+                if name == "terraform-deployer-security-response.json":
+                    continue  # Terraform only: the engine role deploys no response.
                 engine = "engine-" + name[len("terraform-deployer-"):-len(".json")]
                 self.assertIn(engine, roles, "each file mirrors one policy of the engine role")
                 sids = [s.get("Sid") for s in doc["Statement"]]

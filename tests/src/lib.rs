@@ -161,6 +161,21 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// The zip `make test` packaged (scripts/lambda --debug), refused when older than the binary.
+pub fn lambda_zip() -> PathBuf {
+    let zip = repo_root().join("build/lambda/bootstrap.zip");
+    let binary = bootstrap_binary();
+    let modified = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (modified(&zip), modified(&binary)) {
+        (Some(z), Some(b)) if z >= b => zip,
+        _ => panic!(
+            "{} is missing or older than {}: run `scripts/lambda --debug` (make test does)",
+            zip.display(),
+            binary.display()
+        ),
+    }
+}
+
 /// An emulator process of our own, stopped when dropped.
 pub struct Emulator {
     port: u16,

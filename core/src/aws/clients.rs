@@ -57,16 +57,21 @@ pub struct ConnectionSettings {
 /// (and the provider's `endpoints` block), and the suffix of its standard
 /// `AWS_ENDPOINT_URL_<SERVICE>` environment variable.
 pub const SERVICES: &[(&str, &str)] = &[
+    ("cloudtrail", "CLOUDTRAIL"),
     ("codeartifact", "CODEARTIFACT"),
     ("config", "CONFIG_SERVICE"),
     ("ec2", "EC2"),
     ("efs", "EFS"),
+    ("events", "EVENTBRIDGE"),
     ("iam", "IAM"),
     ("kms", "KMS"),
+    ("lambda", "LAMBDA"),
     ("logs", "CLOUDWATCH_LOGS"),
     ("s3", "S3"),
     ("sagemaker", "SAGEMAKER"),
     ("servicecatalog", "SERVICE_CATALOG"),
+    ("sns", "SNS"),
+    ("sqs", "SQS"),
     ("sts", "STS"),
 ];
 
@@ -138,6 +143,16 @@ pub struct AwsClients {
     pub codeartifact: aws_sdk_codeartifact::Client,
     /// AWS Config (the managed rules).
     pub config: aws_sdk_config::Client,
+    /// CloudTrail (the security response's trail check).
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
+    /// EventBridge (the security response's rule).
+    pub events: aws_sdk_eventbridge::Client,
+    /// Lambda (the security response's function).
+    pub lambda: aws_sdk_lambda::Client,
+    /// SNS (the security response's notifications).
+    pub sns: aws_sdk_sns::Client,
+    /// SQS (the security response's dead-letter queue).
+    pub sqs: aws_sdk_sqs::Client,
     /// The ARN of the principal the engine runs as: the role ARN (not the session ARN) when the
     /// credentials are an assumed-role session, so key and bucket policies can name it.
     pub caller_arn: String,
@@ -275,6 +290,15 @@ impl AwsClients {
                 client!(aws_sdk_codeartifact, "codeartifact").build(),
             ),
             config: aws_sdk_config::Client::from_conf(client!(aws_sdk_config, "config").build()),
+            cloudtrail: aws_sdk_cloudtrail::Client::from_conf(
+                client!(aws_sdk_cloudtrail, "cloudtrail").build(),
+            ),
+            events: aws_sdk_eventbridge::Client::from_conf(
+                client!(aws_sdk_eventbridge, "events").build(),
+            ),
+            lambda: aws_sdk_lambda::Client::from_conf(client!(aws_sdk_lambda, "lambda").build()),
+            sns: aws_sdk_sns::Client::from_conf(client!(aws_sdk_sns, "sns").build()),
+            sqs: aws_sdk_sqs::Client::from_conf(client!(aws_sdk_sqs, "sqs").build()),
             caller_arn,
             ec2: aws_sdk_ec2::Client::from_conf(client!(aws_sdk_ec2, "ec2").build()),
             sagemaker: aws_sdk_sagemaker::Client::from_conf(

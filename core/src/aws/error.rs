@@ -161,7 +161,10 @@ fn classify(code: &str) -> ErrorKind {
         | "NoSuchEntity"
         | "NoSuchBucket"
         | "NotFoundException"
-        | "NotFound" => ErrorKind::NotFound,
+        | "NotFound"
+        // SQS: a queue that does not exist (its JSON and its query protocol's names).
+        | "AWS.SimpleQueueService.NonExistentQueue"
+        | "QueueDoesNotExist" => ErrorKind::NotFound,
         "ResourceInUse"
         | "DependencyViolation"
         | "InvalidGroup.InUse"

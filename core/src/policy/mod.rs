@@ -3,6 +3,7 @@
 pub mod environment;
 pub(crate) mod glob;
 pub mod projects_roles;
+pub mod security_response;
 
 use serde_json::{json, Value};
 

@@ -9,6 +9,7 @@ mod cidr;
 mod environment;
 mod path;
 mod projects;
+mod security_response;
 
 pub use arn::{parse_iam_policy_arn, parse_iam_principal_arn, parse_iam_role_arn, IamRoleArn};
 pub use choice::{
@@ -27,6 +28,10 @@ pub use environment::{
 };
 pub use path::{AttrPath, PathStep, ValidationError, ValidationErrors};
 pub use projects::{validate_principal_arns, ProjectsEnablementSpec};
+pub use security_response::{
+    validate_key_arn, validate_name as validate_response_name, ResponseMode, SecurityResponseSpec,
+    MAX_RESPONSE_NAME_LEN, RETENTION_DAYS,
+};
 
 /// True for an AWS region name such as `eu-west-1` or `us-gov-west-1` (checked by shape, so new
 /// regions need no update).

@@ -2,3 +2,4 @@
 
 pub(crate) mod projects_enablement;
 pub(crate) mod secure_ds_environment;
+pub(crate) mod security_response;

@@ -1,0 +1,387 @@
+//! `sagemaker_security_response` with the real `terraform` CLI and provider against the emulator,
+//! whose CloudTrail records SageMaker calls and whose EventBridge delivers them to the real
+//! `bootstrap` (the packaged zip, run as a local process):
+//!
+//! * without a logging trail, the plan fails and says what to create;
+//! * with one, a training job its execution role starts outside the environment's network is
+//!   stopped within seconds, tagged `secure-mlops:response`, and reported on the topic; a
+//!   compliant job runs on untouched;
+//! * the same event delivered again changes nothing and notifies no one twice;
+//! * destroy removes every part.
+
+use std::time::{Duration, Instant};
+
+use acceptance::{environment_role_arn, lambda_zip, Emulator, Workdir, REGION};
+use serde_json::{json, Value};
+
+const RESPONSE: &str = "sagemaker_security_response.this";
+const ENVIRONMENT: &str = "sagemaker_secure_ds_environment.team";
+
+/// What the response makes, as the emulator lists it.
+const RESPONSE_KINDS: &[&str] = &["events:rule", "lambda:function", "sns:topic", "sqs:queue"];
+
+fn config(zip: &str) -> String {
+    format!(
+        r#"
+terraform {{
+  required_providers {{
+    sagemaker = {{ source = "secure-mlops/sagemaker" }}
+  }}
+}}
+
+provider "sagemaker" {{}}
+
+resource "sagemaker_secure_ds_environment" "team" {{
+  name  = "resp"
+  stage = "dev"
+
+  network {{
+    availability_zones  = ["{REGION}a", "{REGION}b"]
+    interface_endpoints = ["sts"]
+  }}
+
+  storage {{
+    force_destroy = true
+  }}
+
+  studio {{
+    enabled = false
+  }}
+}}
+
+resource "sagemaker_security_response" "this" {{
+  mode         = "both"
+  package_path = "{zip}"
+  kms_key_arn  = sagemaker_secure_ds_environment.team.kms_key_arns["data"]
+}}
+
+output "topic_arn" {{
+  value = sagemaker_security_response.this.topic_arn
+}}
+"#
+    )
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Polls `check` every 200 ms until it answers `Some`, or fails after `limit`.
+async fn within<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> (T, Duration)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return (v, started.elapsed());
+        }
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_outside_the_environment_is_stopped_tagged_and_reported_a_compliant_one_is_not() {
+    let emulator = Emulator::start();
+    let zip = lambda_zip();
+    let work = Workdir::new(&emulator.endpoint);
+    work.write_config(&config(&zip.display().to_string()));
+    let clients = emulator.clients().await;
+
+    // No trail: the plan stops before anything is made, and says what to do.
+    let plan = work.terraform(&["plan", "-input=false", "-no-color"]);
+    assert!(
+        plan.code != 0,
+        "a plan without a trail must fail: {}",
+        plan.text()
+    );
+    assert!(
+        plan.text()
+            .contains("No CloudTrail Trail Records SageMaker Calls")
+            && plan.text().contains("is_multi_region_trail"),
+        "{}",
+        plan.text()
+    );
+
+    let s3 = emulator.s3_client().await;
+    s3.create_bucket()
+        .bucket("org-trail")
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(REGION))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateBucket: {e:?}"));
+    clients
+        .cloudtrail
+        .create_trail()
+        .name("org")
+        .s3_bucket_name("org-trail")
+        .is_multi_region_trail(true)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateTrail: {e:?}"));
+    clients
+        .cloudtrail
+        .start_logging()
+        .name("org")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("StartLogging: {e:?}"));
+
+    work.apply();
+    work.assert_plan_empty("after the first apply");
+    let response = work.resource_values(RESPONSE);
+    assert_eq!(response["trail_name"], "org");
+    assert_eq!(response["mode"], "both");
+    let topic = response["topic_arn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(topic.ends_with(":secure-mlops-response"), "{response}");
+    assert!(
+        response["role_arn"]
+            .as_str()
+            .is_some_and(|r| r.contains(":role/secure-mlops-response/")),
+        "{response}"
+    );
+
+    // A reader of the findings: a queue subscribed to the topic.
+    let inbox = clients
+        .sqs
+        .create_queue()
+        .queue_name("inbox")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateQueue: {e:?}"))
+        .queue_url()
+        .unwrap_or_default()
+        .to_string();
+    clients
+        .sns
+        .subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint(format!("arn:aws:sqs:{REGION}:123456789012:inbox"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("Subscribe: {e:?}"));
+
+    let env = work.resource_values(ENVIRONMENT);
+    let subnets = strings(&env["private_subnet_ids"]);
+    let group = env["sagemaker_security_group_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let ebs = env["kms_key_arns"]["ebs"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let data = env["kms_key_arns"]["data"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let role = environment_role_arn("resp-dev-execution");
+
+    let ec2 = &clients.ec2;
+    let vpc_id = ec2
+        .create_vpc()
+        .cidr_block("10.9.0.0/16")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateVpc: {e:?}"))
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .unwrap_or_default()
+        .to_string();
+    let outside_subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc_id)
+        .cidr_block("10.9.0.0/24")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateSubnet: {e:?}"))
+        .subnet()
+        .and_then(|s| s.subnet_id())
+        .unwrap_or_default()
+        .to_string();
+
+    let sagemaker = &clients.sagemaker;
+    let training_job = |name: &str, subnet: &str| {
+        use aws_sdk_sagemaker::types::*;
+        sagemaker
+            .create_training_job()
+            .training_job_name(name)
+            .role_arn(&role)
+            .algorithm_specification(
+                AlgorithmSpecification::builder()
+                    .training_image("123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1")
+                    .training_input_mode(TrainingInputMode::File)
+                    .build(),
+            )
+            .output_data_config(
+                OutputDataConfig::builder()
+                    .s3_output_path("s3://resp-dev-out/")
+                    .kms_key_id(&data)
+                    .build(),
+            )
+            .resource_config(
+                ResourceConfig::builder()
+                    .instance_type(TrainingInstanceType::MlM5Large)
+                    .instance_count(1)
+                    .volume_size_in_gb(10)
+                    .volume_kms_key_id(&ebs)
+                    .build(),
+            )
+            .vpc_config(
+                VpcConfig::builder()
+                    .subnets(subnet)
+                    .security_group_ids(&group)
+                    .build(),
+            )
+            .stopping_condition(
+                StoppingCondition::builder()
+                    .max_runtime_in_seconds(3600)
+                    .build(),
+            )
+            .send()
+    };
+    let rogue_arn = training_job("rogue", &outside_subnet)
+        .await
+        .unwrap_or_else(|e| panic!("CreateTrainingJob rogue: {e:?}"))
+        .training_job_arn()
+        .unwrap_or_default()
+        .to_string();
+    let tidy_arn = training_job("tidy", &subnets[0])
+        .await
+        .unwrap_or_else(|e| panic!("CreateTrainingJob tidy: {e:?}"))
+        .training_job_arn()
+        .unwrap_or_default()
+        .to_string();
+
+    let status = |name: &'static str| async move {
+        sagemaker
+            .describe_training_job()
+            .training_job_name(name)
+            .send()
+            .await
+            .ok()
+            .and_then(|j| j.training_job_status().map(|s| s.as_str().to_string()))
+            .unwrap_or_default()
+    };
+    let response_tag = |arn: String| async move {
+        sagemaker
+            .list_tags()
+            .resource_arn(arn)
+            .send()
+            .await
+            .ok()
+            .and_then(|t| {
+                t.tags()
+                    .iter()
+                    .find(|t| t.key() == Some("secure-mlops:response"))
+                    .and_then(|t| t.value().map(str::to_string))
+            })
+    };
+    let (_, took) = within("the rogue job stopped", Duration::from_secs(30), || async {
+        matches!(status("rogue").await.as_str(), "Stopping" | "Stopped").then_some(())
+    })
+    .await;
+    eprintln!("rogue job stopped {took:?} after its CreateTrainingJob");
+    let (tag, _) = within("the rogue job tagged", Duration::from_secs(30), || async {
+        response_tag(rogue_arn.clone())
+            .await
+            .filter(|t| t.contains("notified"))
+    })
+    .await;
+    assert!(
+        tag.starts_with("stopped+notified: ")
+            && tag.contains("secure-mlops:compute-in-environment-vpc"),
+        "{tag}"
+    );
+
+    let (message, _) = within(
+        "the finding on the topic",
+        Duration::from_secs(30),
+        || async {
+            let got = clients
+                .sqs
+                .receive_message()
+                .queue_url(&inbox)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .ok()?;
+            got.messages()
+                .iter()
+                .filter_map(|m| m.body())
+                .find(|b| b.contains(&rogue_arn))
+                .map(str::to_string)
+        },
+    )
+    .await;
+    assert!(message.contains(&outside_subnet), "{message}");
+
+    // The compliant job: given the same time, it runs on and carries no response tag.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(status("tidy").await, "InProgress");
+    assert_eq!(response_tag(tidy_arn.clone()).await, None);
+
+    // The same event again (a redelivery): nothing is stopped or published twice.
+    let event = json!({
+        "version": "0",
+        "id": "redelivered",
+        "detail-type": "AWS API Call via CloudTrail",
+        "source": "aws.sagemaker",
+        "account": "123456789012",
+        "region": REGION,
+        "time": "2026-12-04T00:00:00Z",
+        "resources": [],
+        "detail": {
+            "eventSource": "sagemaker.amazonaws.com",
+            "eventName": "CreateTrainingJob",
+            "eventID": "redelivered",
+            "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::123456789012:user/test"},
+            "requestParameters": {"trainingJobName": "rogue"},
+            "responseElements": {"trainingJobArn": rogue_arn}
+        }
+    });
+    let invoked = clients
+        .lambda
+        .invoke()
+        .function_name("secure-mlops-response")
+        .payload(aws_smithy_types::Blob::new(event.to_string()))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("Invoke: {e:?}"));
+    assert_eq!(invoked.function_error(), None);
+    let outcome: Value =
+        serde_json::from_slice(invoked.payload().map(|p| p.as_ref()).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("the function's result is not JSON: {e}"));
+    assert_eq!(outcome["compliant"], false, "{outcome}");
+    assert_eq!(outcome["environment"], "resp-dev", "{outcome}");
+    assert_eq!(outcome["actions"], json!([]), "{outcome}");
+
+    // Destroy removes every part.
+    work.destroy();
+    let left = emulator.counts(RESPONSE_KINDS);
+    assert_eq!(
+        left.values().sum::<usize>(),
+        1,
+        "only the test's inbox queue is left: {left:?}"
+    );
+    assert!(emulator
+        .inventory_of("iam:role")
+        .iter()
+        .all(|r| !r.contains("secure-mlops-response")));
+}
