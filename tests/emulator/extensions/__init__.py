@@ -9,11 +9,14 @@ def install() -> None:
     from . import (
         cfn_custom,
         cfn_settle,
+        cloudtrail,
+        cloudtrail_events,
         config_rules,
         ec2_rules,
         ec2_settle,
         efs_settle,
         endpoint_services,
+        events_lambda,
         faults,
         iam_fixes,
         iam_propagation,
@@ -22,6 +25,7 @@ def install() -> None:
         sagemaker,
         sagemaker_models,
         sagemaker_notebooks,
+        sagemaker_tags,
         sagemaker_workloads,
         sc_provisioning,
         servicecatalog,
@@ -55,3 +59,7 @@ def install() -> None:
     cfn_custom.install()
     cfn_settle.install()
     config_rules.install()
+    sagemaker_tags.install()  # after every module that wraps SageMaker's ARN lookup
+    cloudtrail.install()
+    events_lambda.install()  # EventBridge -> Lambda (runs functions with lambda_local)
+    cloudtrail_events.install()  # wraps SageMakerResponse.call_action: calls -> trails -> EventBridge

@@ -94,6 +94,13 @@ class Config:
             "job_run_seconds": _env_optional_float("EMULATOR_JOB_RUN_SECONDS"),
             # faults.py: "throttle:0.1,5xx:0.05,seed=1", or "" for none.
             "faults": _env_str("EMULATOR_FAULTS", ""),
+            # cloudtrail_events.py: milliseconds between a recorded API call and its event on the
+            # account's default EventBridge bus (AWS: seconds to minutes).
+            "cloudtrail_delay_ms": _env_float("EMULATOR_CLOUDTRAIL_DELAY_MS", 300.0),
+            # events_lambda.py: emulator seconds per AWS second for the waits of asynchronous
+            # deliveries (EventBridge's retry backoff, Lambda's 1 and 2 minutes between retries of
+            # an asynchronous invocation) and for the event ages they are measured against.
+            "async_retry_scale": _env_float("EMULATOR_ASYNC_RETRY_SCALE", 0.001),
         }
         self.validators: dict[str, Any] = {
             "sc_share_delay_seconds": _non_negative,
@@ -103,6 +110,8 @@ class Config:
             "call_latency_scale": _optional_non_negative,
             "job_run_seconds": _optional_non_negative,
             "latency_seed": _optional_seed,
+            "cloudtrail_delay_ms": _non_negative,
+            "async_retry_scale": _non_negative,
         }
         self.listeners: list[Any] = []
         self.values = dict(self.defaults)

@@ -9,6 +9,10 @@ random generator seeded with `seed` (0 if left out): below 0.1 it is throttled, 
 seed and the same sequence of calls give the same faults; setting `faults` starts the
 sequence again. The call is not carried out. Counts per kind: GET /_emulator/stats.
 
+Calls the emulator makes itself (EventBridge invoking a Lambda target, events_lambda.py) draw
+with draw_internal() at the same rates from a generator of their own (seeded from `seed`), so
+they neither shift nor depend on the clients' sequence; they are not counted in the stats.
+
 The answers (codes are all in the AWS SDKs' retryable lists: aws-runtime's
 THROTTLING_ERRORS has Throttling, ThrottlingException, RequestLimitExceeded, SlowDown,
 TooManyRequestsException; aws-smithy-runtime retries HTTP 500, 502, 503 and 504):
@@ -88,7 +92,12 @@ def parse(text: str) -> FaultSpec:
 
 
 _lock = threading.Lock()
-_state: dict[str, Any] = {"spec": FaultSpec(), "rng": random.Random(0)}
+_state: dict[str, Any] = {"spec": FaultSpec(), "rng": random.Random(0), "internal_rng": random.Random(0)}
+
+# Calls the emulator makes inside itself (EventBridge invoking a Lambda target, events_lambda.py)
+# draw from a generator of their own, so that they neither shift nor depend on the sequence the
+# clients' calls see.
+_INTERNAL_SEED_SALT = 0x5EED
 
 
 def _check(key: str, value: Any) -> str:
@@ -103,6 +112,7 @@ def _apply(changed: set[str]) -> None:
         spec = parse(CONFIG.get("faults"))
         with _lock:
             _state["spec"], _state["rng"] = spec, random.Random(spec.seed)
+            _state["internal_rng"] = random.Random(spec.seed ^ _INTERNAL_SEED_SALT)
 
 
 def draw(request: AwsRequest) -> tuple[str, int] | None:
@@ -117,6 +127,20 @@ def draw(request: AwsRequest) -> tuple[str, int] | None:
             return "throttle", 0
         if u < spec.throttle + spec.server:
             return "5xx", 500 if rng.random() < 0.5 else 503
+    return None
+
+
+def draw_internal() -> str | None:
+    """"throttle", "5xx" or None for a call the emulator makes itself (same rates, own sequence)."""
+    spec: FaultSpec = _state["spec"]
+    if not spec.on:
+        return None
+    with _lock:
+        u = _state["internal_rng"].random()
+    if u < spec.throttle:
+        return "throttle"
+    if u < spec.throttle + spec.server:
+        return "5xx"
     return None
 
 

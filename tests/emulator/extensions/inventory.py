@@ -247,6 +247,52 @@ def _config_rules() -> Iterator[str]:
             yield rule.config_rule_arn
 
 
+# --- CloudTrail, EventBridge, Lambda, SNS, SQS: what a security response deploys ---------------
+
+
+@kind("cloudtrail:trail")
+def _trails() -> Iterator[str]:
+    for b in _backends("moto.cloudtrail.models", "cloudtrail_backends"):
+        yield from (t.arn for t in list(b.trails.values()))
+
+
+@kind("events:rule")
+def _event_rules() -> Iterator[str]:
+    # Rules of every bus (a rule with targets cannot be deleted, so leftover targets show here too).
+    for b in _backends("moto.events.models", "events_backends"):
+        for bus in list(b.event_buses.values()):
+            yield from (r.arn for r in list(bus.rules.values()))
+
+
+def _lambda_functions() -> Iterator[Any]:
+    for b in _backends("moto.awslambda.models", "lambda_backends"):
+        for group in list(b._lambdas._functions.values()):
+            yield group["latest"]
+
+
+@kind("lambda:function")
+def _functions() -> Iterator[str]:
+    yield from (fn.function_arn for fn in _lambda_functions())
+
+
+@kind("lambda:event_invoke_config")
+def _event_invoke_configs() -> Iterator[str]:
+    # The function's ARN, while PutFunctionEventInvokeConfig's settings exist.
+    yield from (fn.function_arn for fn in _lambda_functions() if getattr(fn, "event_invoke_config", None))
+
+
+@kind("sns:topic")
+def _topics() -> Iterator[str]:
+    for b in _backends("moto.sns.models", "sns_backends"):
+        yield from list(b.topics)
+
+
+@kind("sqs:queue")
+def _queues() -> Iterator[str]:
+    for b in _backends("moto.sqs.models", "sqs_backends"):
+        yield from (q.queue_arn for q in list(b.queues.values()))
+
+
 @kind("ec2:vpc")
 def _vpcs() -> Iterator[str]:
     for b in _ec2():

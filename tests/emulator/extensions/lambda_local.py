@@ -236,9 +236,10 @@ def _environment(fn: LambdaFunction, api_port: int, task_root: str) -> dict[str,
     return env
 
 
-def run_local(fn: LambdaFunction, event: bytes) -> tuple[bytes, str | None, str]:
-    """One invocation: (payload, function error or None, the process's output)."""
-    request_id = str(uuid.uuid4())
+def run_local(fn: LambdaFunction, event: bytes, request_id: str | None = None) -> tuple[bytes, str | None, str]:
+    """One invocation: (payload, function error or None, the process's output). `request_id`:
+    Lambda's id for the event (an asynchronous event keeps it across retries); default a new one."""
+    request_id = request_id or str(uuid.uuid4())
     timeout = float(fn.timeout or 3)
     task_root = code_dir(fn)
     trace = f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"

@@ -17,8 +17,13 @@ dispatcher sees the request, so moto's routing is never involved.
   GET  /_emulator/latency-profile  the settle times and call latency in force (latency_profile.describe)
   GET  /_emulator/stats      AWS calls per service and operation, and faults injected (stats.py)
   POST /_emulator/stats/reset  count from zero again
+  GET  /_emulator/deliveries EventBridge deliveries to Lambda targets and the CloudTrail events
+                             the emulator put on buses (events_lambda.py); ?function=<name or ARN>,
+                             ?event_id=<id> narrow it
+  POST /_emulator/deliveries/reset  forget them
   POST /_emulator/reset      drop every resource (moto's reset; extension state lives
-                             on moto's backends so it goes too); config and stats are kept
+                             on moto's backends so it goes too) and the delivery records;
+                             config and stats are kept
 
 Every other request is an AWS call (or moto's own): it is classified (aws_request.py) and
 counted, waits request_delay_seconds plus the profile's per-call latency, may get a fault
@@ -32,10 +37,11 @@ import time
 import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 import moto
 
-from . import aws_request, faults, latency_profile, pending, stats
+from . import aws_request, events_lambda, faults, latency_profile, pending, stats
 from .common import CONFIG, LOCK
 from .inventory import inventory
 from .studio import settle
@@ -49,6 +55,7 @@ def _reset() -> dict[str, Any]:
     with LOCK:
         moto_api_backend.reset()
         pending.clear()
+    events_lambda.reset()
     return {"reset": True}
 
 
@@ -126,7 +133,18 @@ class EmulatorApp:
         if route == "stats/reset" and method == "POST":
             stats.reset()
             return "200 OK", stats.snapshot()
-        if route in {"health", "inventory", "config", "reset", "latency-profile", "stats", "stats/reset"}:
+        if route == "deliveries" and method == "GET":
+            query = parse_qs(environ.get("QUERY_STRING", ""))
+            return "200 OK", events_lambda.snapshot(
+                function=(query.get("function") or [None])[0], event_id=(query.get("event_id") or [None])[0]
+            )
+        if route == "deliveries/reset" and method == "POST":
+            events_lambda.reset()
+            return "200 OK", events_lambda.snapshot()
+        if route in {
+            "health", "inventory", "config", "reset", "latency-profile", "stats", "stats/reset", "deliveries",
+            "deliveries/reset",
+        }:
             return "405 Method Not Allowed", {"error": f"{method} not allowed on {PREFIX}{route}"}
         return "404 Not Found", {"error": f"no route {PREFIX}{route}"}
 

@@ -41,8 +41,12 @@ Here, as on AWS:
     (default 10), NextToken; a page costs O(n) and its token resumes after the last job it
     gave (sagemaker_reads.py, shared with sagemaker_notebooks.py and sagemaker_models.py).
 
-Tags given at creation are moto's (ListTags/AddTags/DeleteTags on the job's ARN). The inventory
-lists the jobs by name (sagemaker:training_job, ...).
+  - AutoML V1 (CreateAutoMLJob, DescribeAutoMLJob; moto has neither): a tabular job kept as moto's
+    AutoML job (the first channel's TargetAttributeName, ProblemType, AutoMLJobConfig), so it
+    lists, stops and tags like a V2 job; DescribeAutoMLJob answers the V1 input as given.
+
+Tags given at creation are moto's (ListTags/AddTags/DeleteTags on the job's ARN; sagemaker_tags.py
+makes AddTags overwrite). The inventory lists the jobs by name (sagemaker:training_job, ...).
 """
 
 import copy
@@ -474,6 +478,62 @@ def describe_auto_ml_job_v2(self: SageMakerResponse) -> ActionResult:
     return ActionResult(described(job, job.describe()))
 
 
+def create_auto_ml_job(self: SageMakerResponse) -> ActionResult:
+    """AutoML V1 (tabular only): kept as moto's V2 job, its V1 input answered by DescribeAutoMLJob."""
+    params = _checked(self, "CreateAutoMLJob")
+    name = params["AutoMLJobName"]
+    backend = self.sagemaker_backend
+    config = params.get("AutoMLJobConfig") or {}
+    channels = params["InputDataConfig"]
+    first = channels[0] if channels else {}
+    tabular = {
+        key: value
+        for key, value in {
+            "TargetAttributeName": first.get("TargetAttributeName"),
+            "SampleWeightAttributeName": first.get("SampleWeightAttributeName"),
+            "ProblemType": params.get("ProblemType"),
+            "CompletionCriteria": config.get("CompletionCriteria") or {},
+            "Mode": config.get("Mode"),
+            "CandidateGenerationConfig": config.get("CandidateGenerationConfig"),
+            "GenerateCandidateDefinitionsOnly": params.get("GenerateCandidateDefinitionsOnly"),
+        }.items()
+        if value is not None
+    }
+    tabular.setdefault("ProblemType", None)  # moto reads it
+    inputs = [
+        {k: c[k] for k in ("ChannelType", "ContentType", "CompressionType", "DataSource") if k in c} for c in channels
+    ]
+    with LOCK:
+        backend.create_auto_ml_job_v2(  # moto refuses a name in use (ResourceInUse)
+            auto_ml_job_name=name,
+            auto_ml_job_input_data_config=inputs,
+            output_data_config=params["OutputDataConfig"],
+            auto_ml_problem_type_config={"TabularJobConfig": tabular},
+            role_arn=params["RoleArn"],
+            tags=params.get("Tags"),
+            security_config=config.get("SecurityConfig"),
+            auto_ml_job_objective=params.get("AutoMLJobObjective"),
+            model_deploy_config=params.get("ModelDeployConfig"),
+            data_split_config=config.get("DataSplitConfig"),
+        )
+        job = backend.auto_ml_jobs[name]
+        remember(job, params, "DescribeAutoMLJob")
+        job.model_deploy_config = params.get("ModelDeployConfig")
+        job.best_candidate = job.auto_ml_job_artifacts = job.model_deploy_result = None
+        job.failure_reason = job.partial_failure_reasons = None
+        AUTOML.run(backend, name, job, secondary="Starting")
+    return ActionResult({"AutoMLJobArn": job.arn})
+
+
+def describe_auto_ml_job(self: SageMakerResponse) -> ActionResult:
+    from moto.core.utils import get_service_model
+
+    job = _automl(self.sagemaker_backend, self._get_param("AutoMLJobName"))
+    members = get_service_model("sagemaker").operation_model("DescribeAutoMLJob").output_shape.members
+    base = {k: v for k, v in job.describe().items() if k in members}
+    return ActionResult(described(job, base))
+
+
 def stop_auto_ml_job(self: SageMakerResponse) -> ActionResult:
     name = self._get_param("AutoMLJobName")
     with LOCK:
@@ -494,7 +554,7 @@ def list_auto_ml_jobs(self: SageMakerResponse) -> ActionResult:
 
 
 # Operations moto 5.2.5 lacks (install() refuses to start once moto has one) ...
-ADDED = [stop_training_job, stop_transform_job, stop_hyper_parameter_tuning_job]
+ADDED = [stop_training_job, stop_transform_job, stop_hyper_parameter_tuning_job, create_auto_ml_job, describe_auto_ml_job]
 # ... and moto's that these replace.
 REPLACED = [
     create_training_job, describe_training_job, list_training_jobs,

@@ -116,12 +116,16 @@ def test_failed_start_reports_the_log_and_leaves_nothing_running(tmp_path: Path)
 
 def test_delays_come_from_the_environment(tmp_path: Path):
     port = free_port()
-    env = {"EMULATOR_SC_SHARE_DELAY_SECONDS": "0.25", "EMULATOR_STUDIO_DELAY_SECONDS": "2"}
+    env = {
+        "EMULATOR_SC_SHARE_DELAY_SECONDS": "0.25", "EMULATOR_STUDIO_DELAY_SECONDS": "2",
+        "EMULATOR_CLOUDTRAIL_DELAY_MS": "25", "EMULATOR_ASYNC_RETRY_SCALE": "0.5",
+    }
     started = run_script("start", port=port, run_dir=tmp_path, env=env)
     assert started.returncode == 0, started.stderr
     try:
         config = json.loads(run_script("config", port=port, run_dir=tmp_path).stdout)
         assert config["sc_share_delay_seconds"] == 0.25 and config["studio_delay_seconds"] == 2.0
+        assert config["cloudtrail_delay_ms"] == 25.0 and config["async_retry_scale"] == 0.5
     finally:
         run_script("stop", port=port, run_dir=tmp_path, check=True)
 
@@ -149,7 +153,9 @@ def test_routes(own: Emulator):
     assert health["pid"] == int((own.run_dir / str(own.port) / "server.pid").read_text())
 
     defaults = {
+        "async_retry_scale": 0.001,
         "call_latency_scale": None,
+        "cloudtrail_delay_ms": 300.0,
         "faults": "",
         "job_run_seconds": None,
         "latency_profile": "none",
@@ -172,22 +178,26 @@ def test_routes(own: Emulator):
     assert own.http("POST", "/_emulator/config", {"latency_profile": "fast"})[0] == 400
     assert own.http("POST", "/_emulator/config", {"latency_seed": 1.5})[0] == 400
     assert own.http("POST", "/_emulator/config", {"job_run_seconds": -1})[0] == 400
+    assert own.http("POST", "/_emulator/config", {"cloudtrail_delay_ms": -1})[0] == 400
+    assert own.http("POST", "/_emulator/config", {"async_retry_scale": "fast"})[0] == 400
     assert own.http("POST", "/_emulator/config", {"faults": "throttle:2"})[0] == 400
     assert own.http("POST", "/_emulator/config", {"faults": "oops:0.1"})[0] == 400
     assert own.http("POST", "/_emulator/config", {"effective": {}})[0] == 400
     assert own.http("GET", "/_emulator/config")[1]["sc_share_delay_seconds"] == 0.5
     assert own.http("GET", "/_emulator/nothing")[0] == 404
     assert own.http("GET", "/_emulator/reset")[0] == 405
+    assert own.http("GET", "/_emulator/deliveries") == (200, {"count": 0, "events": [], "functions": {}, "pending": 0})
+    assert own.http("GET", "/_emulator/deliveries/reset")[0] == 405
 
     # Every kind is listed, empty on a fresh emulator.
     inventory = own.inventory()
     assert all(ids == [] for ids in inventory.values())
     assert sorted(inventory) == [
-        "codeartifact:domain", "codeartifact:repository", "config:rule",
+        "cloudtrail:trail", "codeartifact:domain", "codeartifact:repository", "config:rule",
         "ec2:elastic_ip", "ec2:flow_log", "ec2:internet_gateway", "ec2:nat_gateway", "ec2:network_interface",
         "ec2:route_table", "ec2:security_group", "ec2:subnet", "ec2:vpc", "ec2:vpc_endpoint",
-        "efs:file_system", "efs:mount_target", "iam:policy", "iam:role", "kms:alias", "kms:key",
-        "logs:log_group", "s3:bucket", "sagemaker:app", "sagemaker:app_image_config", "sagemaker:automl_job",
+        "efs:file_system", "efs:mount_target", "events:rule", "iam:policy", "iam:role", "kms:alias", "kms:key",
+        "lambda:event_invoke_config", "lambda:function", "logs:log_group", "s3:bucket", "sagemaker:app", "sagemaker:app_image_config", "sagemaker:automl_job",
         "sagemaker:domain", "sagemaker:endpoint_config", "sagemaker:hyper_parameter_tuning_job",
         "sagemaker:image", "sagemaker:image_version", "sagemaker:model", "sagemaker:notebook_instance",
         "sagemaker:notebook_instance_lifecycle_config", "sagemaker:processing_job", "sagemaker:servicecatalog_portfolio",
@@ -195,6 +205,7 @@ def test_routes(own: Emulator):
         "sagemaker:user_profile",
         "servicecatalog:constraint", "servicecatalog:portfolio",
         "servicecatalog:principal_association", "servicecatalog:product", "servicecatalog:product_association",
+        "sns:topic", "sqs:queue",
     ]
 
 
