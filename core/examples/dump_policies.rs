@@ -33,6 +33,9 @@ use secure_mlops_core::policy::environment::{
     BucketPolicyInput, EnvironmentFacts, GuardrailScope,
 };
 use secure_mlops_core::policy::projects_roles::{LAUNCH_ROLE, USE_ROLE};
+use secure_mlops_core::policy::security_response::{
+    function_policy, function_trust_policy, queue_policy, ResponseFacts, ROLE_PATH,
+};
 use secure_mlops_core::spec::{GuardrailSpec, DEFAULT_INTERFACE_ENDPOINTS, PACKAGE_ENDPOINTS};
 use serde_json::{json, Value};
 
@@ -307,6 +310,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             json!({ "type": "trust", "env": null, "resource": role.arn("aws", ACCOUNT) }),
         )?;
     }
+    // The security response (one per account and region), notifying with team-a's data key.
+    let response = ResponseFacts {
+        partition: "aws".into(),
+        account_id: ACCOUNT.into(),
+        region: REGION.into(),
+        name: "secure-mlops-response".into(),
+        topic_arn: Some(format!("arn:aws:sns:{REGION}:{ACCOUNT}:secure-mlops-response")),
+        kms_key_arn: Some(format!(
+            "arn:aws:kms:{REGION}:{ACCOUNT}:key/aaaa0001-0000-4000-8000-000000000000"
+        )),
+    };
+    let response_role = format!("arn:aws:iam::{ACCOUNT}:role{ROLE_PATH}secure-mlops-response");
+    out.write(
+        "account/security-response/function.trust.json",
+        &function_trust_policy(&response),
+        json!({ "type": "trust", "env": null, "resource": response_role }),
+    )?;
+    out.write(
+        "account/security-response/function.permissions.json",
+        &function_policy(&response),
+        json!({ "type": "identity", "env": null, "principals": [response_role] }),
+    )?;
+    out.write(
+        "account/security-response/queue.json",
+        &queue_policy(&response),
+        json!({ "type": "queue", "env": null, "resource": response.queue_arn() }),
+    )?;
     let manifest = json!({
         "account": ACCOUNT,
         "region": REGION,

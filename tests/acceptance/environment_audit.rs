@@ -1,7 +1,8 @@
 //! `data "sagemaker_environment_audit"` with the real `terraform` CLI and provider against the
 //! emulator: a freshly applied environment has no finding; a training job its execution role
 //! runs outside its network and a notebook with root and direct internet access are listed with
-//! their controls, a compliant job is not; a bad or unknown environment id fails on its path.
+//! their controls, a compliant job is not, and so is a Studio profile given a foreign security
+//! group; a bad or unknown environment id fails on its path.
 
 use acceptance::{environment_role_arn, Emulator, Workdir, REGION};
 use serde_json::Value;
@@ -99,7 +100,8 @@ async fn the_audit_lists_what_runs_outside_the_environment_and_nothing_else() {
     let outputs = work.outputs();
     assert_eq!(findings(&outputs), [], "a fresh environment: {outputs}");
     assert_eq!(outputs["compliant"]["value"], true);
-    assert_eq!(outputs["workloads_checked"]["value"], 0);
+    // The Studio domain and alice's profile.
+    assert_eq!(outputs["workloads_checked"]["value"], 2);
 
     let values = work.resource_values(ADDRESS);
     let subnets = strings(&values["private_subnet_ids"]);
@@ -217,11 +219,32 @@ async fn the_audit_lists_what_runs_outside_the_environment_and_nothing_else() {
         .unwrap_or_default()
         .to_string();
 
-    // The data source is read again by the next run.
-    work.apply();
+    // A profile given a security group of someone else's network, outside the environment.
+    let domain_id = values["domain_id"].as_str().unwrap_or_default().to_string();
+    let alice_arn = values["user_profile_arns"]["alice"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    sagemaker
+        .update_user_profile()
+        .domain_id(&domain_id)
+        .user_profile_name("alice")
+        .user_settings(
+            aws_sdk_sagemaker::types::UserSettings::builder()
+                .security_groups(&outside_group)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("UpdateUserProfile: {e:?}"));
+
+    // The data source is read again by the next run: a refresh-only one, since an apply would
+    // first put alice's profile back (the engine repairs it).
+    let refreshed = work.terraform(&["apply", "-refresh-only", "-auto-approve", "-input=false"]);
+    assert_eq!(refreshed.code, 0, "{}", refreshed.text());
     let outputs = work.outputs();
     assert_eq!(outputs["compliant"]["value"], false);
-    assert_eq!(outputs["workloads_checked"]["value"], 3);
+    assert_eq!(outputs["workloads_checked"]["value"], 5);
     let found = findings(&outputs);
     let expected: Vec<(String, String)> = [
         ("SageMaker.2", &notebook_arn),
@@ -233,6 +256,7 @@ async fn the_audit_lists_what_runs_outside_the_environment_and_nothing_else() {
         ("SageMaker.1", &notebook_arn),
         ("secure-mlops:compute-in-environment-vpc", &rogue_arn),
         ("secure-mlops:compute-in-environment-vpc", &rogue_arn),
+        ("secure-mlops:studio-security-groups", &alice_arn),
     ]
     .into_iter()
     .map(|(c, a)| (c.to_string(), a.to_string()))
@@ -272,7 +296,7 @@ async fn the_audit_lists_what_runs_outside_the_environment_and_nothing_else() {
         assert!(printed.contains(control), "{control}: {printed}");
     }
     assert!(
-        said.contains("6 finding(s), 3 workload(s) checked, not compliant"),
+        said.contains("7 finding(s), 5 workload(s) checked, not compliant"),
         "{said}"
     );
 

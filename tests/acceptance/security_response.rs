@@ -112,13 +112,9 @@ async fn a_job_outside_the_environment_is_stopped_tagged_and_reported_a_complian
     );
 
     let s3 = emulator.s3_client().await;
+    // The tests' region is us-east-1, which takes no location constraint.
     s3.create_bucket()
         .bucket("org-trail")
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(REGION))
-                .build(),
-        )
         .send()
         .await
         .unwrap_or_else(|e| panic!("CreateBucket: {e:?}"));

@@ -80,7 +80,6 @@ pub const SAGEMAKER_READS: &[&str] = &[
     "sagemaker:DescribeTrainingJob",
     "sagemaker:DescribeTransformJob",
     "sagemaker:DescribeUserProfile",
-    "sagemaker:ListDomains",
     "sagemaker:ListTags",
 ];
 
@@ -117,6 +116,13 @@ pub fn function_policy(facts: &ResponseFacts) -> Value {
             "Sid": "ReadSageMakerResources",
             "Effect": "Allow",
             "Action": SAGEMAKER_READS,
+            "Resource": sm("*")
+        }),
+        // ListDomains names no resource in IAM.
+        json!({
+            "Sid": "FindEnvironmentDomains",
+            "Effect": "Allow",
+            "Action": "sagemaker:ListDomains",
             "Resource": "*"
         }),
         json!({
@@ -296,8 +302,10 @@ mod tests {
             .unwrap()
             .iter()
             .filter(|s| s["Resource"] == "*")
-            .flat_map(|s| s["Action"].as_array().unwrap().iter())
-            .filter_map(|a| a.as_str())
+            .flat_map(|s| match &s["Action"] {
+                Value::Array(a) => a.iter().filter_map(|v| v.as_str()).collect(),
+                other => vec![other.as_str().unwrap()],
+            })
             .filter(|a| !a.contains(":Describe") && !a.contains(":List"))
             .collect();
         assert!(writes.is_empty(), "{writes:?}");

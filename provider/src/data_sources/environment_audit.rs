@@ -60,7 +60,12 @@ the environment's `ebs`/`data` key (notebooks `Config:sagemaker-notebook-instanc
 configurations `Config:sagemaker-endpoint-configuration-kms-key-configured`, others `secure-mlops:volume-key` / \
 `secure-mlops:output-key`); without network isolation (models `SageMaker.5`) or inter-container encryption when the \
 environment's guardrails require them; notebooks with root access (`SageMaker.3`) or direct internet access \
-(`SageMaker.1`). Lists are paginated and Describe calls run 16 at a time.";
+(`SageMaker.1`). Findings about Studio (its domain, user profiles, spaces and running apps; AWS has no control \
+for these, so the ids are the project's): apps reaching the internet outside the VPC \
+(`secure-mlops:studio-vpc-only`), security groups other than the environment's (`secure-mlops:studio-security-groups`), \
+an execution role not the environment's (`secure-mlops:studio-execution-role`), an app or space default on an \
+instance type outside `guardrails.allowed_instance_types` (`secure-mlops:studio-instance-type`). \
+`workloads_checked` counts the Studio resources too. Lists are paginated and Describe calls run 16 at a time.";
 
 #[async_trait]
 impl DataSource for EnvironmentAuditDataSource {
