@@ -316,7 +316,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         account_id: ACCOUNT.into(),
         region: REGION.into(),
         name: "secure-mlops-response".into(),
-        topic_arn: Some(format!("arn:aws:sns:{REGION}:{ACCOUNT}:secure-mlops-response")),
+        topic_arn: Some(format!(
+            "arn:aws:sns:{REGION}:{ACCOUNT}:secure-mlops-response"
+        )),
         kms_key_arn: Some(format!(
             "arn:aws:kms:{REGION}:{ACCOUNT}:key/aaaa0001-0000-4000-8000-000000000000"
         )),

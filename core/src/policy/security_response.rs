@@ -400,12 +400,18 @@ mod coverage {
             .iter()
             .flat_map(|s| match &s["Action"] {
                 Value::String(a) => vec![a.clone()],
-                Value::Array(a) => a.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
+                Value::Array(a) => a
+                    .iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect(),
                 _ => vec![],
             })
             .collect();
         let made = calls(&handler_sources());
-        assert!(made.len() > 20, "the scan found the handler's calls: {made:?}");
+        assert!(
+            made.len() > 20,
+            "the scan found the handler's calls: {made:?}"
+        );
         let missing: Vec<&String> = made
             .iter()
             .filter(|c| !allowed.iter().any(|a| a.eq_ignore_ascii_case(c)))
@@ -426,6 +432,9 @@ mod coverage {
                     )
             })
             .collect();
-        assert!(unused.is_empty(), "the function role allows calls it never makes: {unused:?}");
+        assert!(
+            unused.is_empty(),
+            "the function role allows calls it never makes: {unused:?}"
+        );
     }
 }
