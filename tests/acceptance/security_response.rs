@@ -7,6 +7,9 @@
 //!   stopped within seconds, tagged `secure-mlops:response`, and reported on the topic; a
 //!   compliant job runs on untouched;
 //! * the same event delivered again changes nothing and notifies no one twice;
+//! * the same function answers an audit request with the detective control's findings;
+//! * a Studio domain opened to the internet is put back to `VpcOnly` and tagged, and an app
+//!   started on an instance type outside the guardrails is deleted;
 //! * destroy removes every part.
 
 use std::time::{Duration, Instant};
@@ -21,6 +24,11 @@ const ENVIRONMENT: &str = "sagemaker_secure_ds_environment.team";
 const RESPONSE_KINDS: &[&str] = &["events:rule", "lambda:function", "sns:topic", "sqs:queue"];
 
 fn config(zip: &str) -> String {
+    config_with(zip, "enabled = false", "mode = \"both\"\n  kms_key_arn = sagemaker_secure_ds_environment.team.kms_key_arns[\"data\"]")
+}
+
+/// The environment's `studio` block body and the response's mode lines.
+fn config_with(zip: &str, studio: &str, response: &str) -> String {
     format!(
         r#"
 terraform {{
@@ -44,15 +52,18 @@ resource "sagemaker_secure_ds_environment" "team" {{
     force_destroy = true
   }}
 
+  guardrails {{
+    allowed_instance_types = ["ml.m5.large", "ml.t3.medium"]
+  }}
+
   studio {{
-    enabled = false
+    {studio}
   }}
 }}
 
 resource "sagemaker_security_response" "this" {{
-  mode         = "both"
   package_path = "{zip}"
-  kms_key_arn  = sagemaker_secure_ds_environment.team.kms_key_arns["data"]
+  {response}
 }}
 
 output "topic_arn" {{
@@ -88,29 +99,8 @@ where
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_job_outside_the_environment_is_stopped_tagged_and_reported_a_compliant_one_is_not() {
-    let emulator = Emulator::start();
-    let zip = lambda_zip();
-    let work = Workdir::new(&emulator.endpoint);
-    work.write_config(&config(&zip.display().to_string()));
-    let clients = emulator.clients().await;
-
-    // No trail: the plan stops before anything is made, and says what to do.
-    let plan = work.terraform(&["plan", "-input=false", "-no-color"]);
-    assert!(
-        plan.code != 0,
-        "a plan without a trail must fail: {}",
-        plan.text()
-    );
-    assert!(
-        plan.text()
-            .contains("No CloudTrail Trail Records SageMaker Calls")
-            && plan.text().contains("is_multi_region_trail"),
-        "{}",
-        plan.text()
-    );
-
+/// Creates the org trail the response needs.
+async fn org_trail(emulator: &Emulator, clients: &secure_mlops_core::aws::AwsClients) {
     let s3 = emulator.s3_client().await;
     // The tests' region is us-east-1, which takes no location constraint.
     s3.create_bucket()
@@ -134,6 +124,32 @@ async fn a_job_outside_the_environment_is_stopped_tagged_and_reported_a_complian
         .send()
         .await
         .unwrap_or_else(|e| panic!("StartLogging: {e:?}"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_outside_the_environment_is_stopped_tagged_and_reported_a_compliant_one_is_not() {
+    let emulator = Emulator::start();
+    let zip = lambda_zip();
+    let work = Workdir::new(&emulator.endpoint);
+    work.write_config(&config(&zip.display().to_string()));
+    let clients = emulator.clients().await;
+
+    // No trail: the plan stops before anything is made, and says what to do.
+    let plan = work.terraform(&["plan", "-input=false", "-no-color"]);
+    assert!(
+        plan.code != 0,
+        "a plan without a trail must fail: {}",
+        plan.text()
+    );
+    assert!(
+        plan.text()
+            .contains("No CloudTrail Trail Records SageMaker Calls")
+            && plan.text().contains("is_multi_region_trail"),
+        "{}",
+        plan.text()
+    );
+
+    org_trail(&emulator, &clients).await;
 
     work.apply();
     work.assert_plan_empty("after the first apply");
@@ -328,6 +344,39 @@ async fn a_job_outside_the_environment_is_stopped_tagged_and_reported_a_complian
     .await;
     assert!(message.contains(&outside_subnet), "{message}");
 
+    // One structured (JSON) line in the function's log says what was done and why.
+    let (line, _) = within(
+        "the response's log line",
+        Duration::from_secs(30),
+        || async {
+            let events = clients
+                .logs
+                .filter_log_events()
+                .log_group_name("/aws/lambda/secure-mlops-response")
+                .send()
+                .await
+                .ok()?;
+            events
+                .events()
+                .iter()
+                .filter_map(|e| e.message())
+                .filter_map(|m| serde_json::from_str::<Value>(m).ok())
+                .find(|v| {
+                    v["fields"]["message"] == "security response"
+                        && v["fields"]["resource_arn"] == rogue_arn.as_str()
+                        && v["fields"]["result"] == "acted"
+                })
+        },
+    )
+    .await;
+    assert_eq!(line["fields"]["environment"], "resp-dev", "{line}");
+    assert!(
+        line["fields"]["controls"]
+            .as_str()
+            .is_some_and(|c| c.contains("secure-mlops:compute-in-environment-vpc")),
+        "{line}"
+    );
+
     // The compliant job: given the same time, it runs on and carries no response tag.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(status("tidy").await, "InProgress");
@@ -368,6 +417,142 @@ async fn a_job_outside_the_environment_is_stopped_tagged_and_reported_a_complian
     assert_eq!(outcome["environment"], "resp-dev", "{outcome}");
     assert_eq!(outcome["actions"], json!([]), "{outcome}");
 
+    // A job whose role claims an environment that does not exist cannot be judged: the function
+    // fails, Lambda retries it twice, and the event lands in the dead-letter queue.
+    let ghost_role = clients
+        .iam
+        .create_role()
+        .role_name("ghost-role")
+        .assume_role_policy_document(
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+            .to_string(),
+        )
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("secure-mlops:environment")
+                .value("ghost-dev")
+                .build()
+                .unwrap_or_else(|e| panic!("tag: {e}")),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateRole: {e:?}"))
+        .role()
+        .map(|r| r.arn().to_string())
+        .unwrap_or_default();
+    {
+        use aws_sdk_sagemaker::types::*;
+        sagemaker
+            .create_training_job()
+            .training_job_name("ghost-job")
+            .role_arn(&ghost_role)
+            .algorithm_specification(
+                AlgorithmSpecification::builder()
+                    .training_image("123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1")
+                    .training_input_mode(TrainingInputMode::File)
+                    .build(),
+            )
+            .output_data_config(
+                OutputDataConfig::builder()
+                    .s3_output_path("s3://resp-dev-out/")
+                    .build(),
+            )
+            .resource_config(
+                ResourceConfig::builder()
+                    .instance_type(TrainingInstanceType::MlM5Large)
+                    .instance_count(1)
+                    .volume_size_in_gb(10)
+                    .build(),
+            )
+            .stopping_condition(
+                StoppingCondition::builder()
+                    .max_runtime_in_seconds(3600)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("CreateTrainingJob ghost-job: {e:?}"));
+    }
+    let dlq = response["dead_letter_queue_url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let (dead_letter, took) = within(
+        "the ghost event in the dead-letter queue",
+        Duration::from_secs(60),
+        || async {
+            let got = clients
+                .sqs
+                .receive_message()
+                .queue_url(&dlq)
+                .max_number_of_messages(10)
+                .message_attribute_names("All")
+                .send()
+                .await
+                .ok()?;
+            got.messages()
+                .iter()
+                .find(|m| m.body().is_some_and(|b| b.contains("ghost-job")))
+                .cloned()
+        },
+    )
+    .await;
+    eprintln!("ghost event dead-lettered {took:?} after its CreateTrainingJob");
+    let error = dead_letter
+        .message_attributes()
+        .and_then(|a| a.get("ErrorMessage"))
+        .and_then(|v| v.string_value())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        error.contains("ghost-dev"),
+        "the error names the environment: {error}"
+    );
+    assert_eq!(
+        status("ghost-job").await,
+        "InProgress",
+        "nothing was done to it"
+    );
+
+    // The same binary answers an audit request with the detective control's findings.
+    let audited = clients
+        .lambda
+        .invoke()
+        .function_name("secure-mlops-response")
+        .payload(aws_smithy_types::Blob::new(
+            json!({"SecureMlopsAudit": {"EnvironmentId": "resp-dev"}}).to_string(),
+        ))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("Invoke (audit): {e:?}"));
+    assert_eq!(audited.function_error(), None);
+    let audit: Value =
+        serde_json::from_slice(audited.payload().map(|p| p.as_ref()).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("the audit's result is not JSON: {e}"));
+    assert_eq!(audit["compliant"], false, "{audit}");
+    let listed: Vec<(&str, &str)> = audit["findings"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .map(|f| {
+                    (
+                        f["control"].as_str().unwrap_or_default(),
+                        f["resourceArn"].as_str().unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        listed.contains(&(
+            "secure-mlops:compute-in-environment-vpc",
+            rogue_arn.as_str()
+        )),
+        "{audit}"
+    );
+    assert!(listed.iter().all(|(_, arn)| *arn != tidy_arn), "{audit}");
+
     // Destroy removes every part.
     work.destroy();
     let left = emulator.counts(RESPONSE_KINDS);
@@ -380,4 +565,146 @@ async fn a_job_outside_the_environment_is_stopped_tagged_and_reported_a_complian
         .inventory_of("iam:role")
         .iter()
         .all(|r| !r.contains("secure-mlops-response")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn studio_opened_to_the_internet_is_put_back_and_an_app_on_a_forbidden_type_is_deleted() {
+    let emulator = Emulator::start();
+    let zip = lambda_zip();
+    let work = Workdir::new(&emulator.endpoint);
+    work.write_config(&config_with(
+        &zip.display().to_string(),
+        "user_profile \"alice\" {\n      persona = \"data_scientist\"\n    }",
+        "mode = \"stop\"",
+    ));
+    let clients = emulator.clients().await;
+    org_trail(&emulator, &clients).await;
+    work.apply();
+    let response = work.resource_values(RESPONSE);
+    assert_eq!(
+        response["topic_arn"], "",
+        "stop mode makes no topic: {response}"
+    );
+    let env = work.resource_values(ENVIRONMENT);
+    let domain_id = env["domain_id"].as_str().unwrap_or_default().to_string();
+    let sagemaker = &clients.sagemaker;
+
+    // An administrator opens the domain to the internet: it is put back to VpcOnly.
+    sagemaker
+        .update_domain()
+        .domain_id(&domain_id)
+        .app_network_access_type(aws_sdk_sagemaker::types::AppNetworkAccessType::PublicInternetOnly)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("UpdateDomain: {e:?}"));
+    let (_, took) = within(
+        "the domain back to VpcOnly",
+        Duration::from_secs(30),
+        || async {
+            let d = sagemaker
+                .describe_domain()
+                .domain_id(&domain_id)
+                .send()
+                .await
+                .ok()?;
+            (d.app_network_access_type()
+                == Some(&aws_sdk_sagemaker::types::AppNetworkAccessType::VpcOnly))
+            .then_some(())
+        },
+    )
+    .await;
+    eprintln!("domain restored {took:?} after its UpdateDomain");
+    let domain_arn = sagemaker
+        .describe_domain()
+        .domain_id(&domain_id)
+        .send()
+        .await
+        .ok()
+        .and_then(|d| d.domain_arn().map(str::to_string))
+        .unwrap_or_default();
+    let tags = sagemaker
+        .list_tags()
+        .resource_arn(&domain_arn)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("ListTags: {e:?}"));
+    let tag = tags
+        .tags()
+        .iter()
+        .find(|t| t.key() == Some("secure-mlops:response"))
+        .and_then(|t| t.value())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(tag, "restored: secure-mlops:studio-vpc-only");
+
+    // alice's space, and an app in it on a type the guardrails do not allow: deleted.
+    sagemaker
+        .create_space()
+        .domain_id(&domain_id)
+        .space_name("alice-lab")
+        .ownership_settings(
+            aws_sdk_sagemaker::types::OwnershipSettings::builder()
+                .owner_user_profile_name("alice")
+                .build(),
+        )
+        .space_sharing_settings(
+            aws_sdk_sagemaker::types::SpaceSharingSettings::builder()
+                .sharing_type(aws_sdk_sagemaker::types::SharingType::Private)
+                .build(),
+        )
+        .space_settings(
+            aws_sdk_sagemaker::types::SpaceSettings::builder()
+                .app_type(aws_sdk_sagemaker::types::AppType::JupyterLab)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateSpace: {e:?}"));
+    within("the space in service", Duration::from_secs(30), || async {
+        let s = sagemaker
+            .describe_space()
+            .domain_id(&domain_id)
+            .space_name("alice-lab")
+            .send()
+            .await
+            .ok()?;
+        (s.status().map(|s| s.as_str()) == Some("InService")).then_some(())
+    })
+    .await;
+    sagemaker
+        .create_app()
+        .domain_id(&domain_id)
+        .space_name("alice-lab")
+        .app_type(aws_sdk_sagemaker::types::AppType::JupyterLab)
+        .app_name("default")
+        .resource_spec(
+            aws_sdk_sagemaker::types::ResourceSpec::builder()
+                .instance_type(aws_sdk_sagemaker::types::AppInstanceType::MlP32Xlarge)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateApp: {e:?}"));
+    let (_, took) = within("the app deleted", Duration::from_secs(60), || async {
+        let a = sagemaker
+            .describe_app()
+            .domain_id(&domain_id)
+            .space_name("alice-lab")
+            .app_type(aws_sdk_sagemaker::types::AppType::JupyterLab)
+            .app_name("default")
+            .send()
+            .await
+            .ok()?;
+        matches!(a.status().map(|s| s.as_str()), Some("Deleting" | "Deleted")).then_some(())
+    })
+    .await;
+    eprintln!("app deleted {took:?} after its CreateApp");
+
+    // Destroy removes the space and app SageMaker holds, and the response.
+    work.destroy();
+    assert_eq!(
+        emulator.counts(RESPONSE_KINDS).values().sum::<usize>(),
+        0,
+        "destroy leaves nothing"
+    );
 }

@@ -11,10 +11,11 @@
 //! 3. It is checked against the environment's scope with the audit's checks
 //!    ([`crate::audit::check_workload`], [`crate::audit::studio::check_studio`]), plus: a
 //!    workload run as a role that is not the environment's is a finding.
-//! 4. A compliant resource is left alone. Otherwise, by mode: stop the job or notebook
-//!    instance, delete the app, restore the domain or user profile ([`act`]); publish to the
-//!    topic; tag the resource `secure-mlops:response = <what was done>: <controls>`; and log
-//!    one structured line.
+//! 4. A compliant resource is left alone. Otherwise it is tagged first
+//!    (`secure-mlops:response = <what is done>: <controls>`: the function's role may stop or
+//!    delete only what carries that tag), then, by mode, the job or notebook instance is
+//!    stopped, the app deleted, the domain or user profile restored ([`act`]), the findings
+//!    published to the topic (and the tag says `notified`); one structured line is logged.
 //!
 //! Every step is idempotent: a stopped job is not stopped again, a resource whose tag says it
 //! was notified is not notified again, so EventBridge's and Lambda's redeliveries are harmless.

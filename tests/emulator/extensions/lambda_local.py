@@ -233,7 +233,33 @@ def _environment(fn: LambdaFunction, api_port: int, task_root: str) -> dict[str,
             "SECURE_MLOPS_ALLOWED_RESPONSE_HOST": f"127.0.0.1:{os.environ.get('MOTO_PORT', '4566')}",
         }
     )
+    # As Lambda does for a function whose LoggingConfig asks for JSON logs (moto drops it;
+    # install() keeps it on the function).
+    logging = getattr(fn, "logging_config", None) or {}
+    if logging.get("LogFormat") == "JSON":
+        env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+    if logging.get("LogGroup"):
+        env["AWS_LAMBDA_LOG_GROUP_NAME"] = logging["LogGroup"]
     return env
+
+
+_moto_init = LambdaFunction.__init__
+_moto_update_configuration = LambdaFunction.update_configuration
+
+
+def _init(self: LambdaFunction, *args: Any, **kwargs: Any) -> None:
+    _moto_init(self, *args, **kwargs)
+    spec = kwargs.get("spec") if "spec" in kwargs else (args[1] if len(args) > 1 else {})
+    self.logging_config = dict((spec or {}).get("LoggingConfig") or {})
+
+
+def _update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) -> dict[str, Any]:
+    if "LoggingConfig" in config_updates:
+        self.logging_config = dict(config_updates["LoggingConfig"] or {})
+    answer = _moto_update_configuration(self, config_updates)
+    if getattr(self, "logging_config", None) and isinstance(answer, dict):
+        answer["LoggingConfig"] = self.logging_config
+    return answer
 
 
 def run_local(fn: LambdaFunction, event: bytes, request_id: str | None = None) -> tuple[bytes, str | None, str]:
@@ -316,9 +342,16 @@ def _save_logs(fn: LambdaFunction, request_id: str, logs: str, outcome: Outcome,
         pass
     try:
         lines = [f"START RequestId: {request_id} Version: $LATEST", *logs.splitlines(), f"END RequestId: {request_id}"]
+        # moto's save_logs stamps events with float milliseconds, which GetLogEvents and
+        # FilterLogEvents then answer and the AWS SDKs refuse (a timestamp is an integer). The
+        # group is the function's LoggingConfig.LogGroup when it names one, as on Lambda.
+        group = (getattr(fn, "logging_config", None) or {}).get("LogGroup") or fn.logs_group_name
+        now = int(time.time() * 1000)
+        stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{uuid.uuid4().hex}"
         with LOCK:
-            fn.logs_backend.ensure_log_group(fn.logs_group_name)
-            fn.save_logs("\n".join(lines))
+            fn.logs_backend.ensure_log_group(group)
+            fn.logs_backend.create_log_stream(group, stream)
+            fn.logs_backend.put_log_events(group, stream, [{"timestamp": now, "message": line} for line in lines])
     except Exception:  # logs are for debugging; never fail the invocation
         pass
 
@@ -364,3 +397,5 @@ def _run_quietly(fn: LambdaFunction, event: bytes) -> None:
 
 def install() -> None:
     LambdaFunction.invoke = _invoke
+    LambdaFunction.__init__ = _init
+    LambdaFunction.update_configuration = _update_configuration

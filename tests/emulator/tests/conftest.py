@@ -256,7 +256,14 @@ def bootstrap_zip(source: str = FAKE_BOOTSTRAP) -> bytes:
     return buf.getvalue()
 
 
-def create_local_function(emulator: Emulator, region: str, name: str, timeout: int = 10, env: dict[str, str] | None = None) -> str:
+def create_local_function(
+    emulator: Emulator,
+    region: str,
+    name: str,
+    timeout: int = 10,
+    env: dict[str, str] | None = None,
+    **extra: Any,
+) -> str:
     """A provided.al2023 function running FAKE_BOOTSTRAP; returns its ARN."""
     iam = emulator.client("iam", region)
     role = iam.create_role(
@@ -274,6 +281,7 @@ def create_local_function(emulator: Emulator, region: str, name: str, timeout: i
         Timeout=timeout,
         MemorySize=256,
         Environment={"Variables": env or {}},
+        **extra,
     )
     return fn["FunctionArn"]
 

@@ -53,6 +53,21 @@ def test_process_environment(emulator, region, name):
     assert env["LAMBDA_TASK_ROOT"].endswith(env["LAMBDA_TASK_ROOT"].split("/")[-1]) and env["PATH"]
 
 
+def test_json_log_format_is_passed_as_lambda_does(emulator, region, name):
+    fname = name("jsonlogs")
+    create_local_function(
+        emulator, region, fname, LoggingConfig={"LogFormat": "JSON", "LogGroup": "/custom/group"}
+    )
+    _, payload = invoke(emulator, region, fname, {"action": "env"})
+    env = json.loads(payload)
+    assert env["AWS_LAMBDA_LOG_FORMAT"] == "JSON"
+    assert env["AWS_LAMBDA_LOG_GROUP_NAME"] == "/custom/group"
+    client = emulator.client("lambda", region)
+    client.update_function_configuration(FunctionName=fname, LoggingConfig={"LogFormat": "Text"})
+    _, payload = invoke(emulator, region, fname, {"action": "env"})
+    assert "AWS_LAMBDA_LOG_FORMAT" not in json.loads(payload)
+
+
 def test_function_error_and_crash(emulator, region, fn):
     out, payload = invoke(emulator, region, fn, {"action": "error"})
     assert out["FunctionError"] == "Unhandled"
@@ -96,3 +111,6 @@ def test_logs_go_to_the_run_dir_and_cloudwatch(emulator, region, fn):
         for e in logs.get_log_events(logGroupName=f"/aws/lambda/{fn}", logStreamName=s["logStreamName"])["events"]
     ]
     assert any("find-me" in m for m in messages)
+    # Integer milliseconds, as AWS answers (the SDKs refuse a fraction).
+    events = logs.filter_log_events(logGroupName=f"/aws/lambda/{fn}")["events"]
+    assert events and all(isinstance(e["timestamp"], int) for e in events)
