@@ -2,7 +2,12 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+use tf_provider::schema::{AttributeType, Block};
+use tf_provider::value::Value;
 use tf_provider::{AttributePath, Diagnostics};
+
+use crate::schema::{block, optional};
 
 /// Parses a Go duration string: a sequence of decimal numbers each with a unit
 /// (`ns`, `us`, `µs`, `ms`, `s`, `m`, `h`), e.g. `1h30m`, `90s`, `1.5h`. Negative durations and
@@ -65,6 +70,85 @@ pub(crate) fn timeout_or_default(
             );
             None
         }
+    }
+}
+
+/// Checks the `timeouts.<name>` values given; true when each is a duration. Errors are on
+/// their attribute.
+pub(crate) fn check_durations<'a>(
+    diags: &mut Diagnostics,
+    given: impl IntoIterator<Item = (&'static str, &'a Value<String>)>,
+) -> bool {
+    let mut ok = true;
+    for (name, value) in given {
+        if let Value::Value(text) = value {
+            if let Err(why) = parse_go_duration(text) {
+                diags.error(
+                    "Invalid Timeout",
+                    format!("timeouts.{name}: {why}"),
+                    AttributePath::new("timeouts").attribute(name),
+                );
+                ok = false;
+            }
+        }
+    }
+    ok
+}
+
+/// A `timeouts` block of `create` (create and update) and `delete`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CreateDelete {
+    pub(crate) create: Value<String>,
+    pub(crate) delete: Value<String>,
+}
+
+impl CreateDelete {
+    /// The block's schema, with each default in words (`"20m"`).
+    pub(crate) fn schema(create_default: &str, delete_default: &str) -> Block {
+        block(
+            "How long operations may take, as Go duration strings (`\"30m\"`, `\"1h\"`).",
+            vec![
+                (
+                    "create",
+                    optional(
+                        AttributeType::String,
+                        &format!("Limit for create and update. Default `{create_default}`."),
+                    ),
+                ),
+                (
+                    "delete",
+                    optional(
+                        AttributeType::String,
+                        &format!("Limit for destroy. Default `{delete_default}`."),
+                    ),
+                ),
+            ],
+            vec![],
+        )
+    }
+
+    /// Checks a configured block; true when nothing is wrong.
+    pub(crate) fn check(diags: &mut Diagnostics, timeouts: &Value<CreateDelete>) -> bool {
+        match timeouts {
+            Value::Value(t) => {
+                check_durations(diags, [("create", &t.create), ("delete", &t.delete)])
+            }
+            _ => true,
+        }
+    }
+
+    /// The limit of `which` (`"create"` or `"delete"`), or `default`.
+    pub(crate) fn limit(
+        diags: &mut Diagnostics,
+        timeouts: &Value<CreateDelete>,
+        which: &'static str,
+        default: Duration,
+    ) -> Option<Duration> {
+        let text = timeouts.as_ref_option().and_then(|t| match which {
+            "create" => t.create.as_ref_option(),
+            _ => t.delete.as_ref_option(),
+        });
+        timeout_or_default(diags, text, which, default)
     }
 }
 

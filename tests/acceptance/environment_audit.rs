@@ -158,52 +158,27 @@ async fn the_audit_lists_what_runs_outside_the_environment_and_nothing_else() {
         .to_string();
 
     let sagemaker = aws_sdk_sagemaker::Client::new(&sdk);
-    let training_job = |name: &str, subnet: &str, group: &str| {
-        use aws_sdk_sagemaker::types::*;
-        sagemaker
-            .create_training_job()
-            .training_job_name(name)
-            .role_arn(&role)
-            .algorithm_specification(
-                AlgorithmSpecification::builder()
-                    .training_image("123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1")
-                    .training_input_mode(TrainingInputMode::File)
-                    .build(),
-            )
-            .output_data_config(
-                OutputDataConfig::builder()
-                    .s3_output_path("s3://audit-dev-out/")
-                    .kms_key_id(&data)
-                    .build(),
-            )
-            .resource_config(
-                ResourceConfig::builder()
-                    .instance_type(TrainingInstanceType::MlM5Large)
-                    .instance_count(1)
-                    .volume_size_in_gb(10)
-                    .volume_kms_key_id(&ebs)
-                    .build(),
-            )
-            .vpc_config(
-                VpcConfig::builder()
-                    .subnets(subnet)
-                    .security_group_ids(group)
-                    .build(),
-            )
-            .stopping_condition(
-                StoppingCondition::builder()
-                    .max_runtime_in_seconds(3600)
-                    .build(),
-            )
-            .send()
-    };
-    let rogue = training_job("rogue", &outside_subnet, &outside_group)
-        .await
-        .unwrap_or_else(|e| panic!("CreateTrainingJob rogue: {e:?}"));
+    let rogue = acceptance::training_job(
+        &sagemaker,
+        "rogue",
+        &role,
+        Some((&outside_subnet, &outside_group)),
+        Some((&ebs, &data)),
+    )
+    .send()
+    .await
+    .unwrap_or_else(|e| panic!("CreateTrainingJob rogue: {e:?}"));
     let rogue_arn = rogue.training_job_arn().unwrap_or_default().to_string();
-    training_job("tidy", &subnets[0], &group)
-        .await
-        .unwrap_or_else(|e| panic!("CreateTrainingJob tidy: {e:?}"));
+    acceptance::training_job(
+        &sagemaker,
+        "tidy",
+        &role,
+        Some((&subnets[0], &group)),
+        Some((&ebs, &data)),
+    )
+    .send()
+    .await
+    .unwrap_or_else(|e| panic!("CreateTrainingJob tidy: {e:?}"));
     let notebook = sagemaker
         .create_notebook_instance()
         .notebook_instance_name("wide-open")

@@ -8,6 +8,7 @@
 //!   compliant job runs on untouched;
 //! * the same event delivered again changes nothing and notifies no one twice;
 //! * the same function answers an audit request with the detective control's findings;
+//! * the function's role is created under the permissions boundary given;
 //! * a Studio domain opened to the internet is put back to `VpcOnly` and tagged, and an app
 //!   started on an instance type outside the guardrails is deleted;
 //! * destroy removes every part.
@@ -229,57 +230,32 @@ async fn a_job_outside_the_environment_is_stopped_tagged_and_reported_a_complian
         .to_string();
 
     let sagemaker = &clients.sagemaker;
-    let training_job = |name: &str, subnet: &str| {
-        use aws_sdk_sagemaker::types::*;
-        sagemaker
-            .create_training_job()
-            .training_job_name(name)
-            .role_arn(&role)
-            .algorithm_specification(
-                AlgorithmSpecification::builder()
-                    .training_image("123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1")
-                    .training_input_mode(TrainingInputMode::File)
-                    .build(),
-            )
-            .output_data_config(
-                OutputDataConfig::builder()
-                    .s3_output_path("s3://resp-dev-out/")
-                    .kms_key_id(&data)
-                    .build(),
-            )
-            .resource_config(
-                ResourceConfig::builder()
-                    .instance_type(TrainingInstanceType::MlM5Large)
-                    .instance_count(1)
-                    .volume_size_in_gb(10)
-                    .volume_kms_key_id(&ebs)
-                    .build(),
-            )
-            .vpc_config(
-                VpcConfig::builder()
-                    .subnets(subnet)
-                    .security_group_ids(&group)
-                    .build(),
-            )
-            .stopping_condition(
-                StoppingCondition::builder()
-                    .max_runtime_in_seconds(3600)
-                    .build(),
-            )
-            .send()
-    };
-    let rogue_arn = training_job("rogue", &outside_subnet)
-        .await
-        .unwrap_or_else(|e| panic!("CreateTrainingJob rogue: {e:?}"))
-        .training_job_arn()
-        .unwrap_or_default()
-        .to_string();
-    let tidy_arn = training_job("tidy", &subnets[0])
-        .await
-        .unwrap_or_else(|e| panic!("CreateTrainingJob tidy: {e:?}"))
-        .training_job_arn()
-        .unwrap_or_default()
-        .to_string();
+    let rogue_arn = acceptance::training_job(
+        sagemaker,
+        "rogue",
+        &role,
+        Some((&outside_subnet, &group)),
+        Some((&ebs, &data)),
+    )
+    .send()
+    .await
+    .unwrap_or_else(|e| panic!("CreateTrainingJob rogue: {e:?}"))
+    .training_job_arn()
+    .unwrap_or_default()
+    .to_string();
+    let tidy_arn = acceptance::training_job(
+        sagemaker,
+        "tidy",
+        &role,
+        Some((&subnets[0], &group)),
+        Some((&ebs, &data)),
+    )
+    .send()
+    .await
+    .unwrap_or_else(|e| panic!("CreateTrainingJob tidy: {e:?}"))
+    .training_job_arn()
+    .unwrap_or_default()
+    .to_string();
 
     let status = |name: &'static str| async move {
         sagemaker
@@ -441,39 +417,10 @@ async fn a_job_outside_the_environment_is_stopped_tagged_and_reported_a_complian
         .role()
         .map(|r| r.arn().to_string())
         .unwrap_or_default();
-    {
-        use aws_sdk_sagemaker::types::*;
-        sagemaker
-            .create_training_job()
-            .training_job_name("ghost-job")
-            .role_arn(&ghost_role)
-            .algorithm_specification(
-                AlgorithmSpecification::builder()
-                    .training_image("123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1")
-                    .training_input_mode(TrainingInputMode::File)
-                    .build(),
-            )
-            .output_data_config(
-                OutputDataConfig::builder()
-                    .s3_output_path("s3://resp-dev-out/")
-                    .build(),
-            )
-            .resource_config(
-                ResourceConfig::builder()
-                    .instance_type(TrainingInstanceType::MlM5Large)
-                    .instance_count(1)
-                    .volume_size_in_gb(10)
-                    .build(),
-            )
-            .stopping_condition(
-                StoppingCondition::builder()
-                    .max_runtime_in_seconds(3600)
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("CreateTrainingJob ghost-job: {e:?}"));
-    }
+    acceptance::training_job(sagemaker, "ghost-job", &ghost_role, None, None)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateTrainingJob ghost-job: {e:?}"));
     let dlq = response["dead_letter_queue_url"]
         .as_str()
         .unwrap_or_default()
@@ -572,18 +519,51 @@ async fn studio_opened_to_the_internet_is_put_back_and_an_app_on_a_forbidden_typ
     let emulator = Emulator::start();
     let zip = lambda_zip();
     let work = Workdir::new(&emulator.endpoint);
+    let clients = emulator.clients().await;
+    // The platform team's boundary for the function's role, made from the example.
+    let example = std::fs::read_to_string(
+        acceptance::repo_root().join("examples/iam/secure-mlops-response-boundary.json"),
+    )
+    .unwrap_or_else(|e| panic!("the example boundary: {e}"))
+    .replace("111122223333", "123456789012");
+    let boundary = clients
+        .iam
+        .create_policy()
+        .policy_name("secure-mlops-response-boundary")
+        .path("/secure-mlops/")
+        .policy_document(example)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreatePolicy: {e:?}"))
+        .policy()
+        .and_then(|p| p.arn().map(str::to_string))
+        .unwrap_or_default();
     work.write_config(&config_with(
         &zip.display().to_string(),
         "user_profile \"alice\" {\n      persona = \"data_scientist\"\n    }",
-        "mode = \"stop\"",
+        &format!("mode = \"stop\"\n  permissions_boundary_arn = \"{boundary}\""),
     ));
-    let clients = emulator.clients().await;
     org_trail(&emulator, &clients).await;
     work.apply();
+    work.assert_plan_empty("after the apply");
     let response = work.resource_values(RESPONSE);
     assert_eq!(
         response["topic_arn"], "",
         "stop mode makes no topic: {response}"
+    );
+    let role = clients
+        .iam
+        .get_role()
+        .role_name("secure-mlops-response")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GetRole: {e:?}"));
+    assert_eq!(
+        role.role()
+            .and_then(|r| r.permissions_boundary())
+            .and_then(|b| b.permissions_boundary_arn()),
+        Some(boundary.as_str()),
+        "the function's role is created under the boundary"
     );
     let env = work.resource_values(ENVIRONMENT);
     let domain_id = env["domain_id"].as_str().unwrap_or_default().to_string();

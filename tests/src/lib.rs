@@ -161,6 +161,54 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// A `CreateTrainingJob` request as a data scientist's notebook sends one, run as `role`; with
+/// `network` (subnet, security group) in a VPC, with `keys` (volume, output) encrypted.
+pub fn training_job(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    name: &str,
+    role: &str,
+    network: Option<(&str, &str)>,
+    keys: Option<(&str, &str)>,
+) -> aws_sdk_sagemaker::operation::create_training_job::builders::CreateTrainingJobFluentBuilder {
+    use aws_sdk_sagemaker::types::*;
+    let (volume_key, output_key) = keys.unzip();
+    sagemaker
+        .create_training_job()
+        .training_job_name(name)
+        .role_arn(role)
+        .algorithm_specification(
+            AlgorithmSpecification::builder()
+                .training_image("123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1")
+                .training_input_mode(TrainingInputMode::File)
+                .build(),
+        )
+        .output_data_config(
+            OutputDataConfig::builder()
+                .s3_output_path("s3://training-output/")
+                .set_kms_key_id(output_key.map(str::to_string))
+                .build(),
+        )
+        .resource_config(
+            ResourceConfig::builder()
+                .instance_type(TrainingInstanceType::MlM5Large)
+                .instance_count(1)
+                .volume_size_in_gb(10)
+                .set_volume_kms_key_id(volume_key.map(str::to_string))
+                .build(),
+        )
+        .set_vpc_config(network.map(|(subnet, group)| {
+            VpcConfig::builder()
+                .subnets(subnet)
+                .security_group_ids(group)
+                .build()
+        }))
+        .stopping_condition(
+            StoppingCondition::builder()
+                .max_runtime_in_seconds(3600)
+                .build(),
+        )
+}
+
 /// The zip `make test` packaged (scripts/lambda --debug), refused when older than the binary.
 pub fn lambda_zip() -> PathBuf {
     let zip = repo_root().join("build/lambda/bootstrap.zip");

@@ -383,6 +383,47 @@ mod coverage {
             .collect()
     }
 
+    /// The example boundary a platform team creates for the role allows every action the role's
+    /// policy does: the boundary takes nothing the function needs.
+    #[test]
+    fn the_example_boundary_allows_the_function_policy() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../examples/iam/secure-mlops-response-boundary.json"
+        );
+        let boundary: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let actions = |doc: &Value| -> Vec<String> {
+            doc["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|s| match &s["Action"] {
+                    Value::String(a) => vec![a.clone()],
+                    Value::Array(a) => a
+                        .iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect(),
+                    _ => vec![],
+                })
+                .collect()
+        };
+        let facts = ResponseFacts {
+            partition: "aws".into(),
+            account_id: "123456789012".into(),
+            region: "eu-west-1".into(),
+            name: "secure-mlops-response".into(),
+            topic_arn: Some("arn:aws:sns:eu-west-1:123456789012:secure-mlops-response".into()),
+            kms_key_arn: Some("arn:aws:kms:eu-west-1:123456789012:key/k".into()),
+        };
+        let allowed = actions(&boundary);
+        let missing: Vec<String> = actions(&function_policy(&facts))
+            .into_iter()
+            .filter(|a| !allowed.contains(a))
+            .collect();
+        assert!(missing.is_empty(), "the example boundary lacks {missing:?}");
+    }
+
     #[test]
     fn the_function_role_allows_every_call_the_handler_makes() {
         let facts = ResponseFacts {

@@ -159,7 +159,15 @@ async fn converge(
         Some(_) => state.topic_arn = Some(parts::ensure_topic(clients, &facts, &tags).await?),
         None => parts::delete_topic(clients, &facts).await?,
     }
-    state.role_arn = Some(parts::ensure_role(clients, &facts, &tags).await?);
+    state.role_arn = Some(
+        parts::ensure_role(
+            clients,
+            &facts,
+            spec.permissions_boundary_arn.as_deref(),
+            &tags,
+        )
+        .await?,
+    );
     parts::ensure_log_group(clients, &facts, spec.log_retention_days, &tags).await?;
     let (function_arn, sha) = parts::ensure_function(
         clients,

@@ -219,6 +219,7 @@ pub async fn delete_topic(clients: &AwsClients, facts: &ResponseFacts) -> Result
 pub async fn ensure_role(
     clients: &AwsClients,
     facts: &ResponseFacts,
+    boundary: Option<&str>,
     tags: &BTreeMap<String, String>,
 ) -> Result<String, AwsCallError> {
     let iam = &clients.iam;
@@ -231,6 +232,16 @@ pub async fn ensure_role(
                 .send()
                 .await
                 .map_err(|e| AwsCallError::from_sdk("iam", "UpdateAssumeRolePolicy", e))?;
+            // A boundary given later (or changed) goes on the role in place; one removed from
+            // the configuration stays, as IAM keeps it: taking it off is an administrator's act.
+            if let Some(boundary) = boundary {
+                iam.put_role_permissions_boundary()
+                    .role_name(&facts.name)
+                    .permissions_boundary(boundary)
+                    .send()
+                    .await
+                    .map_err(|e| AwsCallError::from_sdk("iam", "PutRolePermissionsBoundary", e))?;
+            }
             arn
         }
         None => {
@@ -247,6 +258,7 @@ pub async fn ensure_role(
                 .role_name(&facts.name)
                 .path(ROLE_PATH)
                 .assume_role_policy_document(&trust)
+                .set_permissions_boundary(boundary.map(str::to_string))
                 .description("secure-mlops security response: stops, deletes and reports non-compliant SageMaker resources")
                 .set_tags(Some(iam_tags))
                 .send()

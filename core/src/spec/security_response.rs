@@ -74,6 +74,9 @@ pub struct SecurityResponseSpec {
     pub kms_key_arn: Option<String>,
     /// How long the function's log is kept.
     pub log_retention_days: i32,
+    /// The permissions boundary of the function's role (a deployer allowed to create roles only
+    /// under it cannot give the function more than it allows).
+    pub permissions_boundary_arn: Option<String>,
     /// Tags on every child.
     pub tags: BTreeMap<String, String>,
 }
@@ -111,6 +114,15 @@ impl SecurityResponseSpec {
                     self.log_retention_days
                 ),
             );
+        }
+        if let Some(arn) = &self.permissions_boundary_arn {
+            if let Err(why) = super::parse_iam_policy_arn(arn) {
+                errors.push(
+                    AttrPath::attr("permissions_boundary_arn"),
+                    "Invalid Permissions Boundary",
+                    why,
+                );
+            }
         }
         if self.package.is_empty() {
             errors.push(
@@ -165,6 +177,7 @@ mod tests {
             package: vec![1],
             kms_key_arn: None,
             log_retention_days: 365,
+            permissions_boundary_arn: None,
             tags: BTreeMap::new(),
         }
     }
@@ -198,7 +211,16 @@ mod tests {
         s.name = "bad name!".into();
         s.log_retention_days = 2;
         s.package.clear();
-        assert_eq!(paths(&s), ["name", "log_retention_days", "package"]);
+        s.permissions_boundary_arn = Some("arn:aws:iam::123456789012:role/not-a-policy".into());
+        assert_eq!(
+            paths(&s),
+            [
+                "name",
+                "log_retention_days",
+                "permissions_boundary_arn",
+                "package"
+            ]
+        );
         s.name = "x".repeat(MAX_RESPONSE_NAME_LEN + 1);
         assert!(paths(&s).contains(&"name".to_string()));
     }

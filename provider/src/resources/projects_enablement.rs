@@ -16,22 +16,15 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 use crate::diagnostics::add_validation_errors;
 use crate::provider::SharedClients;
 use crate::schema::{
-    block, computed, optional, optional_with_default, required, set_of_strings, SetOfStrings,
+    block, computed, optional_with_default, required, set_of_strings, SetOfStrings,
 };
-use crate::timeouts::{parse_go_duration, timeout_or_default};
+use crate::timeouts::CreateDelete;
 
 /// Default for `timeouts.create` (and updates): enabling is quick, the share's acceptance is not
 /// always.
 const DEFAULT_CREATE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 /// Default for `timeouts.delete`.
 const DEFAULT_DELETE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
-
-/// The `timeouts` block.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Timeouts {
-    create: Value<String>,
-    delete: Value<String>,
-}
 
 /// The resource's attributes, as Terraform sends and stores them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -44,7 +37,7 @@ pub(crate) struct State {
     status: Value<String>,
     launch_role_arn: Value<String>,
     use_role_arn: Value<String>,
-    timeouts: Value<Timeouts>,
+    timeouts: Value<CreateDelete>,
 }
 
 /// The resource, holding the provider's shared clients.
@@ -75,23 +68,7 @@ impl Resource for ProjectsEnablementResource {
     type ProviderMetaState<'a> = ValueEmpty;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        let timeouts = block(
-            "How long operations may take, as Go duration strings (`\"30m\"`, `\"1h\"`).",
-            vec![
-                (
-                    "create",
-                    optional(
-                        AttributeType::String,
-                        "Limit for create and update. Default `20m`.",
-                    ),
-                ),
-                (
-                    "delete",
-                    optional(AttributeType::String, "Limit for destroy. Default `20m`."),
-                ),
-            ],
-            vec![],
-        );
+        let timeouts = CreateDelete::schema("20m", "20m");
         Some(Schema {
             version: 1,
             block: block(
@@ -316,7 +293,7 @@ impl Resource for ProjectsEnablementResource {
                 let defaults = State {
                     create_service_roles: Value::Value(true),
                     disable_on_destroy: Value::Value(false),
-                    timeouts: Value::Value(Timeouts::default()),
+                    timeouts: Value::Value(CreateDelete::default()),
                     ..Default::default()
                 };
                 Some((Value::Value(to_state(&found, &defaults)), Value::Null))
@@ -389,22 +366,8 @@ fn check(diags: &mut Diagnostics, config: &State) -> bool {
         );
     }
     add_validation_errors(diags, &errors);
-    let mut ok = errors.0.is_empty();
-    if let Value::Value(timeouts) = &config.timeouts {
-        for (name, value) in [("create", &timeouts.create), ("delete", &timeouts.delete)] {
-            if let Value::Value(text) = value {
-                if let Err(why) = parse_go_duration(text) {
-                    diags.error(
-                        "Invalid Timeout",
-                        format!("timeouts.{name}: {why}"),
-                        AttributePath::new("timeouts").attribute(name),
-                    );
-                    ok = false;
-                }
-            }
-        }
-    }
-    ok
+    let timeouts_ok = CreateDelete::check(diags, &config.timeouts);
+    errors.0.is_empty() && timeouts_ok
 }
 
 fn fill_defaults(state: &mut State) {
@@ -422,11 +385,7 @@ fn timeout_of(
     which: &'static str,
     default: Duration,
 ) -> Option<Duration> {
-    let text = state.timeouts.as_ref_option().and_then(|t| match which {
-        "create" => t.create.as_ref_option(),
-        _ => t.delete.as_ref_option(),
-    });
-    timeout_or_default(diags, text, which, default)
+    CreateDelete::limit(diags, &state.timeouts, which, default)
 }
 
 fn known_strings(set: &SetOfStrings) -> BTreeSet<String> {
@@ -493,7 +452,7 @@ mod tests {
             principal_arns: Value::Value(
                 arns.iter().map(|a| Value::Value(a.to_string())).collect(),
             ),
-            timeouts: Value::Value(Timeouts::default()),
+            timeouts: Value::Value(CreateDelete::default()),
             ..Default::default()
         }
     }
@@ -522,7 +481,7 @@ mod tests {
     #[test]
     fn bad_timeouts_are_errors_on_their_attribute() {
         let mut state = config(&[]);
-        state.timeouts = Value::Value(Timeouts {
+        state.timeouts = Value::Value(CreateDelete {
             create: Value::Value("ten minutes".into()),
             delete: Value::Null,
         });

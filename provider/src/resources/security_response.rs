@@ -18,7 +18,7 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 use crate::diagnostics::add_validation_errors;
 use crate::provider::SharedClients;
 use crate::schema::{block, computed, map_of_strings, optional, optional_with_default, required};
-use crate::timeouts::{parse_go_duration, timeout_or_default};
+use crate::timeouts::CreateDelete;
 
 /// Default for `timeouts.create` (and updates).
 const DEFAULT_CREATE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
@@ -28,13 +28,6 @@ const DEFAULT_DELETE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 const DEFAULT_NAME: &str = "secure-mlops-response";
 /// The default log retention.
 const DEFAULT_RETENTION: i64 = 365;
-
-/// The `timeouts` block.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Timeouts {
-    create: Value<String>,
-    delete: Value<String>,
-}
 
 /// The resource's attributes, as Terraform sends and stores them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -46,6 +39,7 @@ pub(crate) struct State {
     package_sha256: Value<String>,
     kms_key_arn: Value<String>,
     log_retention_days: Value<i64>,
+    permissions_boundary_arn: Value<String>,
     tags: Value<BTreeMap<String, Value<String>>>,
     trail_name: Value<String>,
     function_arn: Value<String>,
@@ -54,7 +48,7 @@ pub(crate) struct State {
     topic_arn: Value<String>,
     dead_letter_queue_arn: Value<String>,
     dead_letter_queue_url: Value<String>,
-    timeouts: Value<Timeouts>,
+    timeouts: Value<CreateDelete>,
 }
 
 /// The resource, holding the provider's shared clients.
@@ -90,23 +84,7 @@ impl Resource for SecurityResponseResource {
     type ProviderMetaState<'a> = ValueEmpty;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        let timeouts = block(
-            "How long operations may take, as Go duration strings (`\"10m\"`).",
-            vec![
-                (
-                    "create",
-                    optional(
-                        AttributeType::String,
-                        "Limit for create and update. Default `10m`.",
-                    ),
-                ),
-                (
-                    "delete",
-                    optional(AttributeType::String, "Limit for destroy. Default `10m`."),
-                ),
-            ],
-            vec![],
-        );
+        let timeouts = CreateDelete::schema("10m", "10m");
         Some(Schema {
             version: 1,
             block: block(
@@ -119,6 +97,7 @@ impl Resource for SecurityResponseResource {
                     ("package_sha256", computed(AttributeType::String, "Base64 SHA-256 of the deployed package, as Lambda reports it (`CodeSha256`).")),
                     ("kms_key_arn", optional(AttributeType::String, "The key notifications and the dead-letter queue are encrypted with: the environment's `data` key (`data_key_arn`). Required for `notify` and `both`; without it the queue uses SQS-managed encryption.")),
                     ("log_retention_days", optional_with_default(AttributeType::Number, "Retention of the function's log group. Default `365`.")),
+                    ("permissions_boundary_arn", optional(AttributeType::String, "A managed policy set as the function role's permissions boundary, e.g. one made from `examples/iam/secure-mlops-response-boundary.json`; `examples/iam/terraform-deployer-security-response.json` lets a deployer create the role only with it, so what the deployer can give the function stays within it.")),
                     ("tags", optional(map_of_strings(), "Tags for every part, on top of the provider's `default_tags`.")),
                     ("trail_name", computed(AttributeType::String, "The CloudTrail trail that records the calls.")),
                     ("function_arn", computed(AttributeType::String, "The function.")),
@@ -399,6 +378,15 @@ fn check(diags: &mut Diagnostics, config: &State) -> bool {
         ),
         _ => {}
     }
+    if let Value::Value(arn) = &config.permissions_boundary_arn {
+        if let Err(why) = secure_mlops_core::spec::parse_iam_policy_arn(arn) {
+            errors.push(
+                secure_mlops_core::spec::AttrPath::attr("permissions_boundary_arn"),
+                "Invalid Permissions Boundary",
+                why,
+            );
+        }
+    }
     if let Value::Value(days) = config.log_retention_days {
         if !i32::try_from(days).is_ok_and(|d| RETENTION_DAYS.contains(&d)) {
             errors.push(
@@ -409,22 +397,8 @@ fn check(diags: &mut Diagnostics, config: &State) -> bool {
         }
     }
     add_validation_errors(diags, &errors);
-    let mut ok = errors.0.is_empty();
-    if let Value::Value(timeouts) = &config.timeouts {
-        for (name, value) in [("create", &timeouts.create), ("delete", &timeouts.delete)] {
-            if let Value::Value(text) = value {
-                if let Err(why) = parse_go_duration(text) {
-                    diags.error(
-                        "Invalid Timeout",
-                        format!("timeouts.{name}: {why}"),
-                        AttributePath::new("timeouts").attribute(name),
-                    );
-                    ok = false;
-                }
-            }
-        }
-    }
-    ok
+    let timeouts_ok = CreateDelete::check(diags, &config.timeouts);
+    errors.0.is_empty() && timeouts_ok
 }
 
 fn fill_defaults(state: &mut State) {
@@ -481,6 +455,7 @@ fn spec_of(diags: &mut Diagnostics, state: &State) -> Option<SecurityResponseSpe
             .as_ref_option()
             .and_then(|d| i32::try_from(*d).ok())
             .unwrap_or(365),
+        permissions_boundary_arn: state.permissions_boundary_arn.as_ref_option().cloned(),
         tags: state
             .tags
             .as_ref_option()
@@ -499,11 +474,7 @@ fn timeout_of(
     which: &'static str,
     default: Duration,
 ) -> Option<Duration> {
-    let text = state.timeouts.as_ref_option().and_then(|t| match which {
-        "create" => t.create.as_ref_option(),
-        _ => t.delete.as_ref_option(),
-    });
-    timeout_or_default(diags, text, which, default)
+    CreateDelete::limit(diags, &state.timeouts, which, default)
 }
 
 /// Core's view of what exists, as resource state; arguments are kept from `base`.
@@ -531,7 +502,7 @@ mod tests {
     fn config() -> State {
         State {
             package_path: Value::Value("build/lambda/bootstrap.zip".into()),
-            timeouts: Value::Value(Timeouts::default()),
+            timeouts: Value::Value(CreateDelete::default()),
             ..Default::default()
         }
     }

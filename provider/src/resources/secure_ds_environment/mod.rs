@@ -31,7 +31,7 @@ use self::state::{
 };
 use crate::diagnostics::{add_validation_errors, attribute_path};
 use crate::provider::SharedClients;
-use crate::timeouts::{parse_go_duration, timeout_or_default};
+use crate::timeouts::{check_durations, timeout_or_default};
 
 /// Default for each of `timeouts.create`, `update` and `delete`.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60 * 60);
@@ -589,26 +589,17 @@ fn add_failure(diags: &mut Diagnostics, summary: &'static str, failed: &Failed, 
 
 /// Checks the `timeouts` block; true when every value given is a duration.
 fn check_timeouts(diags: &mut Diagnostics, state: &State) -> bool {
-    let mut ok = true;
-    if let Value::Value(t) = &state.timeouts {
-        for (name, value) in [
-            ("create", &t.create),
-            ("update", &t.update),
-            ("delete", &t.delete),
-        ] {
-            if let Value::Value(text) = value {
-                if let Err(why) = parse_go_duration(text) {
-                    diags.error(
-                        "Invalid Timeout",
-                        format!("timeouts.{name}: {why}"),
-                        AttributePath::new("timeouts").attribute(name),
-                    );
-                    ok = false;
-                }
-            }
-        }
+    match &state.timeouts {
+        Value::Value(t) => check_durations(
+            diags,
+            [
+                ("create", &t.create),
+                ("update", &t.update),
+                ("delete", &t.delete),
+            ],
+        ),
+        _ => true,
     }
-    ok
 }
 
 fn timeout_of(diags: &mut Diagnostics, state: &State, which: &'static str) -> Option<Duration> {
