@@ -41,6 +41,12 @@ def rows(engine: dict, lambdas: dict) -> list[tuple[str, str, str, str]]:
         a = engine["audit"]
         row(f"audit of {a['jobs']} training jobs ({a['findings']} findings)", a["audit_s"], "s", 5)
         row("the same, every call 50-200 ms as on AWS", a["audit_aws_call_latency_s"], "s", None)
+    if "response" in engine:
+        r = engine["response"]
+        row("security response: event to job stopped and tagged, AWS-like calls (median)",
+            r["event_to_stopped_s_median"], "s", 3)
+        row("the same, slowest of the 20", r["event_to_stopped_s_max"], "s", None)
+        row(f"{r['events']} events handled at once", r["events_at_once_s"], "s", 5)
     row("provider start to handshake (median of 5)",
         engine["provider"]["provider_start_to_handshake_ms_median"], "ms", None)
     for build, data in lambdas.items():

@@ -13,6 +13,11 @@
 //!    ran 500 training jobs: wall time with the emulator's own cost per call, and with AWS-like
 //!    call latency (50-200 ms a call).
 //!
+//! 5. The security response's handler (`response::respond`, in process) on a CloudTrail event
+//!    for a training job outside the environment's network, with AWS-like call latency: the
+//!    time from the event reaching the function to the job stopped and tagged (the median and
+//!    the slowest of 20), and 20 such events handled at once.
+//!
 //! Each number is a measurement, never a pass/fail: the goals are printed beside them.
 
 use std::collections::BTreeMap;
@@ -320,6 +325,100 @@ async fn audit_scaling() -> Value {
     })
 }
 
+/// Events the response benchmark handles.
+const RESPONSE_EVENTS: usize = 20;
+
+/// The response handler's latency per event and its throughput, every AWS call 50-200 ms.
+async fn response_latency() -> Value {
+    use secure_mlops_core::response::{respond, ResponseSettings};
+    use secure_mlops_core::spec::ResponseMode;
+    let emulator = Emulator::start();
+    let clients = emulator.clients().await;
+    let mut spec = spec("bench-resp", false, &["a", "b"]);
+    spec.studio.enabled = false;
+    spec.studio.user_profiles.clear();
+    spec.network.interface_endpoints = Some(["sts".to_string()].into());
+    let spec = environment::complete(&clients, &spec)
+        .await
+        .unwrap_or_else(|e| panic!("complete: {e}"));
+    let deadline = Deadline::after(Duration::from_secs(600));
+    let (ledger, _) = environment::apply(&clients, &spec, Ledger::default(), deadline)
+        .await
+        .unwrap_or_else(|e| panic!("apply: {e}"));
+    let env_id = spec.environment_id();
+    let group = ledger
+        .get("security-group-sagemaker")
+        .map(|r| r.physical_id.clone())
+        .unwrap_or_default();
+    let role = format!(
+        "arn:aws:iam::{}:role/secure-mlops/{env_id}-execution",
+        clients.account_id
+    );
+    let names: Vec<String> = (0..2 * RESPONSE_EVENTS)
+        .map(|i| format!("rogue-{i:03}"))
+        .collect();
+    for name in &names {
+        acceptance::training_job(
+            &clients.sagemaker,
+            name,
+            &role,
+            Some(("subnet-0outside", &group)),
+            None,
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateTrainingJob: {e:?}"));
+    }
+    let event = |name: &str| {
+        json!({
+            "version": "0", "id": name, "detail-type": "AWS API Call via CloudTrail",
+            "source": "aws.sagemaker", "account": clients.account_id, "region": REGION,
+            "detail": {
+                "eventSource": "sagemaker.amazonaws.com", "eventName": "CreateTrainingJob",
+                "eventID": name, "userIdentity": {"type": "Root"},
+                "requestParameters": {"trainingJobName": name}
+            }
+        })
+    };
+    let settings = ResponseSettings {
+        mode: ResponseMode::Stop,
+        topic_arn: None,
+    };
+    emulator.set_config(
+        r#"{"latency_profile": "aws", "latency_scale": 0.01, "call_latency_scale": 1.0}"#,
+    );
+    // One at a time: the latency of one event.
+    let mut each = Vec::new();
+    for name in &names[..RESPONSE_EVENTS] {
+        let started = Instant::now();
+        let outcome = respond(&clients, &event(name), &settings)
+            .await
+            .unwrap_or_else(|e| panic!("respond: {e}"));
+        each.push(started.elapsed().as_secs_f64());
+        assert_eq!(outcome.actions.len(), 1, "{outcome:?}");
+    }
+    each.sort_by(f64::total_cmp);
+    // All at once, as concurrent Lambda invocations would run them.
+    let started = Instant::now();
+    let outcomes = futures_util::future::join_all(names[RESPONSE_EVENTS..].iter().map(|name| {
+        let event = event(name);
+        let (clients, settings) = (&clients, &settings);
+        async move { respond(clients, &event, settings).await }
+    }))
+    .await;
+    let together = started.elapsed().as_secs_f64();
+    for outcome in outcomes {
+        let outcome = outcome.unwrap_or_else(|e| panic!("respond: {e}"));
+        assert_eq!(outcome.actions.len(), 1, "{outcome:?}");
+    }
+    json!({
+        "events": RESPONSE_EVENTS,
+        "event_to_stopped_s_median": each[each.len() / 2],
+        "event_to_stopped_s_max": each[each.len() - 1],
+        "events_at_once_s": together,
+    })
+}
+
 fn http_get(url: &str) -> Value {
     let out = Command::new("python3")
         .args([
@@ -521,6 +620,9 @@ async fn main() {
     }
     if only.is_empty() || only == "audit" {
         results.insert("audit", audit_scaling().await);
+    }
+    if only.is_empty() || only == "response" {
+        results.insert("response", response_latency().await);
     }
     if only.is_empty() || only == "plan" {
         results.insert("plan", plan_scaling());
