@@ -8,7 +8,8 @@
 //!   compliant job runs on untouched;
 //! * the same event delivered again changes nothing and notifies no one twice;
 //! * the same function answers an audit request with the detective control's findings;
-//! * the function's role is created under the permissions boundary given;
+//! * the function's role is created under the permissions boundary given; the resource is
+//!   imported by its name;
 //! * a Studio domain opened to the internet is put back to `VpcOnly` and tagged, and an app
 //!   started on an instance type outside the guardrails is deleted;
 //! * destroy removes every part.
@@ -565,6 +566,21 @@ async fn studio_opened_to_the_internet_is_put_back_and_an_app_on_a_forbidden_typ
         Some(boundary.as_str()),
         "the function's role is created under the boundary"
     );
+    // Forgotten by Terraform and imported by its name: the next apply only records what the
+    // configuration holds (the package path), and the plan after it is empty.
+    let forgot = work.terraform(&["state", "rm", RESPONSE]);
+    assert_eq!(forgot.code, 0, "{}", forgot.text());
+    work.import(RESPONSE, "secure-mlops-response");
+    let imported = work.resource_values(RESPONSE);
+    assert_eq!(imported["mode"], "stop", "{imported}");
+    assert_eq!(
+        imported["permissions_boundary_arn"],
+        boundary.as_str(),
+        "{imported}"
+    );
+    work.apply();
+    work.assert_plan_empty("after the apply that follows the import");
+
     let env = work.resource_values(ENVIRONMENT);
     let domain_id = env["domain_id"].as_str().unwrap_or_default().to_string();
     let sagemaker = &clients.sagemaker;

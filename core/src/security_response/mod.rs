@@ -49,6 +49,12 @@ pub struct SecurityResponse {
     pub queue_arn: Option<String>,
     /// Its URL.
     pub queue_url: Option<String>,
+    /// The mode the function runs in (read back; `None` on apply, where the spec says it).
+    pub mode: Option<String>,
+    /// The topic's key (read back).
+    pub kms_key_arn: Option<String>,
+    /// The role's permissions boundary (read back).
+    pub permissions_boundary_arn: Option<String>,
 }
 
 /// Why an operation failed.
@@ -186,32 +192,38 @@ async fn converge(
 }
 
 /// Reads what exists; `None` when a part the response cannot work without is missing (the
-/// function, its role, the rule or the queue; the topic when `notifies`), so Terraform plans
-/// it again and the apply adopts what is left.
+/// function, its role, the rule or the queue; the topic when it notifies), so Terraform plans
+/// it again and the apply adopts what is left. `notifies` is the configured mode's; `None`
+/// (import) takes the mode the function runs in.
 pub async fn read(
     clients: &AwsClients,
     name: &str,
-    notifies: bool,
+    notifies: Option<bool>,
 ) -> Result<Option<SecurityResponse>, SecurityResponseError> {
+    let Some(function) = parts::find_function(clients, name).await? else {
+        return Ok(None);
+    };
+    let mode = function
+        .mode
+        .as_deref()
+        .and_then(crate::spec::ResponseMode::parse);
+    let notifies = notifies.unwrap_or_else(|| mode.is_some_and(|m| m.notifies()));
     let facts = facts(clients, name, notifies, None);
-    let Some((function_arn, sha)) = parts::find_function(clients, name).await? else {
+    let Some((role_arn, boundary)) = parts::find_role(clients, name).await? else {
         return Ok(None);
     };
-    let Some(role_arn) = parts::find_role(clients, name).await? else {
-        return Ok(None);
-    };
-    let Some(rule_arn) = parts::find_rule(clients, name, &function_arn).await? else {
+    let Some(rule_arn) = parts::find_rule(clients, name, &function.arn).await? else {
         return Ok(None);
     };
     let Some((queue_url, queue_arn)) = parts::find_queue(clients, &facts).await? else {
         return Ok(None);
     };
-    let topic_arn = match &facts.topic_arn {
+    let (topic_arn, kms_key_arn) = match &facts.topic_arn {
         Some(arn) => match parts::find_topic(clients, arn).await? {
-            Some(arn) => Some(arn),
+            Some((arn, key)) => (Some(arn), key),
             None => return Ok(None),
         },
-        None => None,
+        None => (None, None),
     };
     let trail_name = trail::trail_logging_writes(clients)
         .await?
@@ -219,13 +231,16 @@ pub async fn read(
     Ok(Some(SecurityResponse {
         name: name.to_string(),
         trail_name,
-        function_arn: Some(function_arn),
-        code_sha256: Some(sha),
+        function_arn: Some(function.arn),
+        code_sha256: Some(function.code_sha256),
         role_arn: Some(role_arn),
         rule_arn: Some(rule_arn),
         topic_arn,
         queue_arn: Some(queue_arn),
         queue_url: Some(queue_url),
+        mode: mode.map(|m| m.as_str().to_string()),
+        kms_key_arn,
+        permissions_boundary_arn: boundary,
     }))
 }
 

@@ -185,8 +185,11 @@ pub async fn ensure_topic(
     Ok(arn)
 }
 
-/// The topic's ARN, if it exists.
-pub async fn find_topic(clients: &AwsClients, arn: &str) -> Result<Option<String>, AwsCallError> {
+/// The topic's ARN and key, if it exists.
+pub async fn find_topic(
+    clients: &AwsClients,
+    arn: &str,
+) -> Result<Option<(String, Option<String>)>, AwsCallError> {
     Ok(clients
         .sns
         .get_topic_attributes()
@@ -195,7 +198,14 @@ pub async fn find_topic(clients: &AwsClients, arn: &str) -> Result<Option<String
         .await
         .map_err(|e| AwsCallError::from_sdk("sns", "GetTopicAttributes", e))
         .or_gone()?
-        .map(|_| arn.to_string()))
+        .map(|t| {
+            let key = t
+                .attributes()
+                .and_then(|a| a.get("KmsMasterKeyId"))
+                .filter(|k| !k.is_empty())
+                .cloned();
+            (arn.to_string(), key)
+        }))
 }
 
 /// Deletes the topic named after the response, if it exists (DeleteTopic is idempotent).
@@ -224,7 +234,7 @@ pub async fn ensure_role(
 ) -> Result<String, AwsCallError> {
     let iam = &clients.iam;
     let trust = function_trust_policy(facts).to_string();
-    let arn = match find_role(clients, &facts.name).await? {
+    let arn = match find_role(clients, &facts.name).await?.map(|(arn, _)| arn) {
         Some(arn) => {
             iam.update_assume_role_policy()
                 .role_name(&facts.name)
@@ -279,8 +289,11 @@ pub async fn ensure_role(
     Ok(arn)
 }
 
-/// The role's ARN, if it exists.
-pub async fn find_role(clients: &AwsClients, name: &str) -> Result<Option<String>, AwsCallError> {
+/// The role's ARN and permissions boundary, if it exists.
+pub async fn find_role(
+    clients: &AwsClients,
+    name: &str,
+) -> Result<Option<(String, Option<String>)>, AwsCallError> {
     Ok(clients
         .iam
         .get_role()
@@ -289,7 +302,15 @@ pub async fn find_role(clients: &AwsClients, name: &str) -> Result<Option<String
         .await
         .map_err(|e| AwsCallError::from_sdk("iam", "GetRole", e))
         .or_gone()?
-        .and_then(|r| r.role().map(|r| r.arn().to_string())))
+        .and_then(|r| {
+            r.role().map(|r| {
+                let boundary = r
+                    .permissions_boundary()
+                    .and_then(|b| b.permissions_boundary_arn())
+                    .map(str::to_string);
+                (r.arn().to_string(), boundary)
+            })
+        }))
 }
 
 /// Deletes the role and its inline policy, if they exist.
@@ -430,7 +451,10 @@ pub async fn ensure_function(
         .build();
     let logging = LoggingConfig::builder().log_format(LogFormat::Json).build();
     let (dead_letters, logging) = (&dead_letters, &logging);
-    let arn = match find_function(clients, name).await? {
+    let arn = match find_function(clients, name)
+        .await?
+        .map(|f| (f.arn, f.code_sha256))
+    {
         None => {
             retrying("creating the function", deadline, role_not_ready, || async move {
                 lambda
@@ -515,11 +539,22 @@ pub async fn ensure_function(
     Ok((arn, sha))
 }
 
-/// The function's ARN and code hash, if it exists.
+/// The function as Lambda reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundFunction {
+    /// Its ARN.
+    pub arn: String,
+    /// Its code hash.
+    pub code_sha256: String,
+    /// The mode its environment says (`stop`, `notify`, `both`), if it says one.
+    pub mode: Option<String>,
+}
+
+/// The function, if it exists.
 pub async fn find_function(
     clients: &AwsClients,
     name: &str,
-) -> Result<Option<(String, String)>, AwsCallError> {
+) -> Result<Option<FoundFunction>, AwsCallError> {
     let found = clients
         .lambda
         .get_function()
@@ -529,11 +564,14 @@ pub async fn find_function(
         .map_err(|e| AwsCallError::from_sdk("lambda", "GetFunction", e))
         .or_gone()?;
     Ok(found.and_then(|f| {
-        f.configuration().map(|c| {
-            (
-                c.function_arn().unwrap_or_default().to_string(),
-                c.code_sha256().unwrap_or_default().to_string(),
-            )
+        f.configuration().map(|c| FoundFunction {
+            arn: c.function_arn().unwrap_or_default().to_string(),
+            code_sha256: c.code_sha256().unwrap_or_default().to_string(),
+            mode: c
+                .environment()
+                .and_then(|e| e.variables())
+                .and_then(|v| v.get(MODE_VAR))
+                .cloned(),
         })
     }))
 }

@@ -75,7 +75,9 @@ domain's or user profile's network settings back; `notify` publishes the finding
 structured log line. Its role may read, tag with that one key, stop only what carries the tag, and restore only the \
 environment's own domain and profiles. Failed events are retried (the rule 24 times, the function twice) and then kept \
 in the `<name>-dlq` queue for 14 days.\n\n\
-A CloudTrail trail must log the region's management write events: plan and apply fail, saying what to create, when none does.";
+A CloudTrail trail must log the region's management write events: plan and apply fail, saying what to create, when none does.\n\n\
+Import with the name (`secure-mlops-response`): the mode, key and boundary are read back; `package_path`, \
+`log_retention_days` and `tags` come from the configuration, and the next apply sets them.";
 
 #[async_trait]
 impl Resource for SecurityResponseResource {
@@ -135,7 +137,7 @@ impl Resource for SecurityResponseResource {
             .as_ref_option()
             .cloned()
             .unwrap_or_else(|| DEFAULT_NAME.into());
-        match security_response::read(&clients, &name, mode_of(&prior).notifies()).await {
+        match security_response::read(&clients, &name, Some(mode_of(&prior).notifies())).await {
             Ok(Some(found)) => Some((Value::Value(to_state(&found, &prior)), private_state)),
             Ok(None) => {
                 tracing::info!(
@@ -254,6 +256,15 @@ impl Resource for SecurityResponseResource {
         self.apply(diags, &planned, planned_private_state).await
     }
 
+    async fn import<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        id: String,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let state = self.import_by_name(diags, id).await?;
+        Some((state, Value::Null))
+    }
+
     async fn destroy<'a>(
         &self,
         diags: &mut Diagnostics,
@@ -289,6 +300,45 @@ impl Resource for SecurityResponseResource {
 }
 
 impl SecurityResponseResource {
+    /// Import by name: what the function, topic and role say is read back; `package_path`,
+    /// `log_retention_days` and `tags` come from the configuration on the next plan.
+    async fn import_by_name(&self, diags: &mut Diagnostics, id: String) -> Option<Value<State>> {
+        let mut errors = ValidationErrors::default();
+        validate_response_name(&id, &mut errors);
+        if !errors.0.is_empty() {
+            diags.root_error(
+                "Invalid Import Id",
+                format!("{id:?}: the import id is the response's name, e.g. {DEFAULT_NAME}"),
+            );
+            return None;
+        }
+        let clients = self.clients.get(diags)?;
+        match security_response::read(&clients, &id, None).await {
+            Ok(Some(found)) => {
+                let base = State {
+                    mode: Value::Value(found.mode.clone().unwrap_or_else(|| "stop".into())),
+                    kms_key_arn: found.kms_key_arn.clone().into(),
+                    permissions_boundary_arn: found.permissions_boundary_arn.clone().into(),
+                    log_retention_days: Value::Value(DEFAULT_RETENTION),
+                    timeouts: Value::Value(CreateDelete::default()),
+                    ..State::default()
+                };
+                Some(Value::Value(to_state(&found, &base)))
+            }
+            Ok(None) => {
+                diags.root_error(
+                    "Cannot Import Security Response",
+                    format!("no complete security response named {id} here (function, role, rule and queue): apply the resource instead"),
+                );
+                None
+            }
+            Err(err) => {
+                diags.root_error("Cannot Import Security Response", err.to_string());
+                None
+            }
+        }
+    }
+
     /// Fails the plan, saying what to do, when no trail records the calls. Skipped when the
     /// provider is not configured yet (its values are unknown at plan): apply checks again.
     async fn check_trail(&self, diags: &mut Diagnostics) -> Option<()> {
