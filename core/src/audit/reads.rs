@@ -34,16 +34,37 @@ pub struct Found {
 
 /// Finds the environment `env_id` by its tag: its SageMaker security group (every environment
 /// has one, in its own VPC or one it was given), that VPC's private subnets, its keys by alias,
-/// its domain, its roles by name and the guardrails its policy holds.
+/// its domain, its roles by name and the guardrails its policy holds. An environment without
+/// its SageMaker group is not found, whatever else carries its name.
 pub async fn scope(clients: &AwsClients, env_id: &str) -> Result<Found, AuditError> {
     let ec2 = &clients.ec2;
     let env_filter = || filter(&format!("tag:{ENVIRONMENT_TAG}"), env_id);
-    let groups = ec2
-        .describe_security_groups()
-        .filters(env_filter())
-        .send()
-        .await
-        .map_err(|e| AwsCallError::from_sdk("ec2", "DescribeSecurityGroups", e))?;
+    // The reads are independent: they go out together (one round trip of latency, not five),
+    // each into its own part, merged below.
+    let (mut keys_part, mut domain_part, mut guardrails_part) =
+        (Found::default(), Found::default(), Scope::default());
+    let (groups, subnets, (), (), ()) = futures_util::future::try_join5(
+        async {
+            ec2.describe_security_groups()
+                .filters(env_filter())
+                .send()
+                .await
+                .map_err(|e| {
+                    AuditError::from(AwsCallError::from_sdk("ec2", "DescribeSecurityGroups", e))
+                })
+        },
+        async {
+            ec2.describe_subnets()
+                .filters(env_filter())
+                .send()
+                .await
+                .map_err(|e| AuditError::from(AwsCallError::from_sdk("ec2", "DescribeSubnets", e)))
+        },
+        keys(clients, env_id, &mut keys_part),
+        domain(clients, env_id, &mut domain_part),
+        guardrails(clients, env_id, &mut guardrails_part),
+    )
+    .await?;
     let component = |tags: &[aws_sdk_ec2::types::Tag]| {
         tags.iter()
             .find(|t| t.key() == Some(COMPONENT_TAG))
@@ -58,19 +79,21 @@ pub async fn scope(clients: &AwsClients, env_id: &str) -> Result<Found, AuditErr
         .ok_or_else(|| AuditError::NotFound(env_id.to_string()))?;
     let mut found = Found {
         vpc_id: sagemaker_group.vpc_id().unwrap_or_default().to_string(),
-        ..Found::default()
+        domain_ids: domain_part.domain_ids,
+        key_arns: keys_part.key_arns,
+        scope: Scope {
+            env_id: env_id.to_string(),
+            volume_keys: keys_part.scope.volume_keys,
+            output_keys: keys_part.scope.output_keys,
+            subnet_ids: domain_part.scope.subnet_ids,
+            role_arns: domain_part.scope.role_arns,
+            ..guardrails_part
+        },
     };
-    found.scope.env_id = env_id.to_string();
     found
         .scope
         .security_group_ids
         .insert(sagemaker_group.group_id().unwrap_or_default().to_string());
-    let subnets = ec2
-        .describe_subnets()
-        .filters(env_filter())
-        .send()
-        .await
-        .map_err(|e| AwsCallError::from_sdk("ec2", "DescribeSubnets", e))?;
     for subnet in subnets.subnets() {
         if component(subnet.tags()).starts_with("subnet-private-") {
             found
@@ -79,7 +102,6 @@ pub async fn scope(clients: &AwsClients, env_id: &str) -> Result<Found, AuditErr
                 .insert(subnet.subnet_id().unwrap_or_default().to_string());
         }
     }
-    keys(clients, env_id, &mut found).await?;
     for persona in Persona::ALL {
         found.scope.role_arns.insert(environment_role_arn(
             &clients.partition,
@@ -87,8 +109,6 @@ pub async fn scope(clients: &AwsClients, env_id: &str) -> Result<Found, AuditErr
             &persona_role_name(env_id, persona),
         ));
     }
-    domain(clients, env_id, &mut found).await?;
-    guardrails(clients, env_id, &mut found.scope).await?;
     Ok(found)
 }
 

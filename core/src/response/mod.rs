@@ -152,17 +152,18 @@ pub async fn respond(
         return Ok(outcome);
     };
     outcome.environment = Some(env.clone());
-    let found = reads::scope(clients, &env).await?;
+    // The environment's scope and the resource's tags, read together.
+    let (found, mut tags) = futures_util::future::try_join(reads::scope(clients, &env), async {
+        Ok::<_, AuditError>(sagemaker_tags(clients, &judged.arn).await?)
+    })
+    .await?;
     outcome.findings = judged.findings(&found.scope);
     if outcome.findings.is_empty() {
         log(&outcome, "compliant");
         return Ok(outcome);
     }
 
-    let previous = sagemaker_tags(clients, &judged.arn)
-        .await?
-        .remove(RESPONSE_TAG)
-        .unwrap_or_default();
+    let previous = tags.remove(RESPONSE_TAG).unwrap_or_default();
     let actions = act::plan(&call.subject, &outcome.findings, settings.mode);
     let notified_before = previous.contains("notified");
     // The tag goes on first: the function's role may stop or delete only what carries it.
