@@ -220,6 +220,43 @@ async fn apply_vs_critical_path(name: &str, nat: bool, zones: &[&str]) -> Value 
     })
 }
 
+/// An environment without Studio (the audit and the response read its network, keys and roles;
+/// Studio would only add settle time), applied: its id, private subnet, SageMaker security group
+/// and execution role.
+async fn bare_environment(
+    clients: &secure_mlops_core::aws::AwsClients,
+    name: &str,
+) -> (String, String, String, String) {
+    let mut spec = spec(name, false, &["a", "b"]);
+    spec.studio.enabled = false;
+    spec.studio.user_profiles.clear();
+    spec.network.interface_endpoints = Some(["sts".to_string()].into());
+    let spec = environment::complete(clients, &spec)
+        .await
+        .unwrap_or_else(|e| panic!("complete: {e}"));
+    let deadline = Deadline::after(Duration::from_secs(600));
+    let (ledger, _) = environment::apply(clients, &spec, Ledger::default(), deadline)
+        .await
+        .unwrap_or_else(|e| panic!("apply: {e}"));
+    let env_id = spec.environment_id();
+    let physical = |id: &str| {
+        ledger
+            .get(id)
+            .map(|r| r.physical_id.clone())
+            .unwrap_or_default()
+    };
+    let role = format!(
+        "arn:aws:iam::{}:role/secure-mlops/{env_id}-execution",
+        clients.account_id
+    );
+    (
+        env_id,
+        physical("subnet-private-0"),
+        physical("security-group-sagemaker"),
+        role,
+    )
+}
+
 /// Jobs the audit benchmark makes.
 const AUDIT_JOBS: usize = 500;
 
@@ -228,73 +265,22 @@ const AUDIT_JOBS: usize = 500;
 async fn audit_scaling() -> Value {
     let emulator = Emulator::start();
     let clients = emulator.clients().await;
-    let mut spec = spec("bench-audit", false, &["a", "b"]);
-    // The audit reads the network, keys and roles; Studio would only add settle time.
-    spec.studio.enabled = false;
-    spec.studio.user_profiles.clear();
-    spec.network.interface_endpoints = Some(["sts".to_string()].into());
-    let spec = environment::complete(&clients, &spec)
-        .await
-        .unwrap_or_else(|e| panic!("complete: {e}"));
-    let deadline = Deadline::after(Duration::from_secs(600));
-    let (ledger, _) = environment::apply(&clients, &spec, Ledger::default(), deadline)
-        .await
-        .unwrap_or_else(|e| panic!("apply: {e}"));
-    let env_id = spec.environment_id();
-    let subnet = ledger
-        .get("subnet-private-0")
-        .map(|r| r.physical_id.clone())
-        .unwrap_or_default();
-    let group = ledger
-        .get("security-group-sagemaker")
-        .map(|r| r.physical_id.clone())
-        .unwrap_or_default();
-    let role = format!(
-        "arn:aws:iam::{}:role/secure-mlops/{env_id}-execution",
-        clients.account_id
-    );
-    let sagemaker = &clients.sagemaker;
+    let (env_id, subnet, group, role) = bare_environment(&clients, "bench-audit").await;
     let job = |i: usize| {
-        use aws_sdk_sagemaker::types::*;
         let inside = i.is_multiple_of(2);
-        sagemaker
-            .create_training_job()
-            .training_job_name(format!("job-{i:04}"))
-            .role_arn(&role)
-            .algorithm_specification(
-                AlgorithmSpecification::builder()
-                    .training_image("123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1")
-                    .training_input_mode(TrainingInputMode::File)
-                    .build(),
-            )
-            .output_data_config(
-                OutputDataConfig::builder()
-                    .s3_output_path("s3://out/")
-                    .build(),
-            )
-            .resource_config(
-                ResourceConfig::builder()
-                    .instance_type(TrainingInstanceType::MlM5Large)
-                    .instance_count(1)
-                    .volume_size_in_gb(10)
-                    .build(),
-            )
-            .vpc_config(
-                VpcConfig::builder()
-                    .subnets(if inside {
-                        subnet.as_str()
-                    } else {
-                        "subnet-0outside"
-                    })
-                    .security_group_ids(group.as_str())
-                    .build(),
-            )
-            .stopping_condition(
-                StoppingCondition::builder()
-                    .max_runtime_in_seconds(60)
-                    .build(),
-            )
-            .send()
+        let subnet = if inside {
+            subnet.as_str()
+        } else {
+            "subnet-0outside"
+        };
+        acceptance::training_job(
+            &clients.sagemaker,
+            &format!("job-{i:04}"),
+            &role,
+            Some((subnet, &group)),
+            None,
+        )
+        .send()
     };
     for chunk in (0..AUDIT_JOBS).collect::<Vec<_>>().chunks(50) {
         for result in futures_util::future::join_all(chunk.iter().map(|i| job(*i))).await {
@@ -334,26 +320,7 @@ async fn response_latency() -> Value {
     use secure_mlops_core::spec::ResponseMode;
     let emulator = Emulator::start();
     let clients = emulator.clients().await;
-    let mut spec = spec("bench-resp", false, &["a", "b"]);
-    spec.studio.enabled = false;
-    spec.studio.user_profiles.clear();
-    spec.network.interface_endpoints = Some(["sts".to_string()].into());
-    let spec = environment::complete(&clients, &spec)
-        .await
-        .unwrap_or_else(|e| panic!("complete: {e}"));
-    let deadline = Deadline::after(Duration::from_secs(600));
-    let (ledger, _) = environment::apply(&clients, &spec, Ledger::default(), deadline)
-        .await
-        .unwrap_or_else(|e| panic!("apply: {e}"));
-    let env_id = spec.environment_id();
-    let group = ledger
-        .get("security-group-sagemaker")
-        .map(|r| r.physical_id.clone())
-        .unwrap_or_default();
-    let role = format!(
-        "arn:aws:iam::{}:role/secure-mlops/{env_id}-execution",
-        clients.account_id
-    );
+    let (_, _, group, role) = bare_environment(&clients, "bench-resp").await;
     let names: Vec<String> = (0..2 * RESPONSE_EVENTS)
         .map(|i| format!("rogue-{i:03}"))
         .collect();
