@@ -489,8 +489,12 @@ async fn detach(
     }
 }
 
-/// The environment a role is tagged with; `None` when untagged or gone.
-async fn role_environment(clients: &AwsClients, role: &str) -> Result<Option<String>, ChildError> {
+/// The environment a role (by name) is tagged with; `None` when untagged or gone. The security
+/// response finds a workload's environment the same way.
+pub(crate) async fn role_environment(
+    clients: &AwsClients,
+    role: &str,
+) -> Result<Option<String>, AwsCallError> {
     let items = clients
         .iam
         .list_role_tags()

@@ -352,8 +352,18 @@ mod coverage {
             .next()
             .unwrap()
             .to_string();
+        let guardrails = read("children/guardrail_policy.rs");
+        let role_environment = guardrails
+            .split("pub(crate) async fn role_environment")
+            .nth(1)
+            .unwrap()
+            .split("\n}\n")
+            .next()
+            .unwrap()
+            .to_string();
         [
             read("response/mod.rs"),
+            role_environment,
             read("response/act.rs"),
             read("audit/describe.rs"),
             read("children/sagemaker.rs")
@@ -369,11 +379,13 @@ mod coverage {
         .join("\n")
     }
 
-    /// `service:Operation` of every call the engine names in its errors (`from_sdk`).
+    /// `service:Operation` of every call the engine names in its errors (`from_sdk`, and
+    /// `collect` for paginated calls).
     fn calls(text: &str) -> Vec<String> {
         let flat: String = text.split_whitespace().collect();
-        flat.split("from_sdk(\"")
-            .skip(1)
+        ["from_sdk(\"", "AwsCallError::collect(\""]
+            .iter()
+            .flat_map(|marker| flat.split(marker).skip(1))
             .filter_map(|rest| {
                 let mut parts = rest.splitn(4, '"');
                 let service = parts.next()?;

@@ -339,30 +339,16 @@ async fn judge(
     }
 }
 
-/// The environment a role belongs to, by its `secure-mlops:environment` tag; `None` for a role
-/// of none (or one that does not exist).
+/// The environment a role (by ARN) belongs to, by its `secure-mlops:environment` tag; `None`
+/// for a role of none (or one that does not exist).
 async fn environment_of_role(
     clients: &AwsClients,
     role_arn: &str,
 ) -> Result<Option<String>, AwsCallError> {
-    use crate::aws::NotFoundIsNone;
-    let Some(name) = role_arn.rsplit('/').next().filter(|n| !n.is_empty()) else {
-        return Ok(None);
-    };
-    let tags = clients
-        .iam
-        .list_role_tags()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(|e| AwsCallError::from_sdk("iam", "ListRoleTags", e))
-        .or_gone()?;
-    Ok(tags.and_then(|t| {
-        t.tags()
-            .iter()
-            .find(|t| t.key() == ENVIRONMENT_TAG)
-            .map(|t| t.value().to_string())
-    }))
+    match role_arn.rsplit('/').next().filter(|n| !n.is_empty()) {
+        Some(name) => crate::children::guardrail_policy::role_environment(clients, name).await,
+        None => Ok(None),
+    }
 }
 
 /// Publishes the findings to the topic. The message names resources and controls, nothing
