@@ -8,6 +8,7 @@ methods) when install() runs; nothing here changes moto's files on disk.
 def install() -> None:
     from . import (
         cfn_custom,
+        cfn_sagemaker,
         cfn_settle,
         cloudtrail,
         cloudtrail_events,
@@ -27,6 +28,7 @@ def install() -> None:
         sagemaker_notebooks,
         sagemaker_tags,
         sagemaker_workloads,
+        sc_products,
         sc_provisioning,
         servicecatalog,
         studio,
@@ -49,6 +51,7 @@ def install() -> None:
     sagemaker_models.install()
     servicecatalog.install()
     sc_provisioning.install()  # builds on servicecatalog (imports it; no install-order dependency)
+    sc_products.install()  # after sc_provisioning: wraps its handlers (versions' Active and Guidance)
     ec2_rules.install()
     endpoint_services.install()  # wraps ec2_rules' CreateVpcEndpoint
     ec2_settle.install()  # wraps both: pending states on top of their checks
@@ -57,6 +60,7 @@ def install() -> None:
     iam_propagation.install()
     lambda_local.install()
     cfn_custom.install()
+    cfn_sagemaker.install()  # SageMaker resource types, through the handlers installed above
     cfn_settle.install()
     config_rules.install()
     sagemaker_tags.install()  # after every module that wraps SageMaker's ARN lookup

@@ -14,8 +14,15 @@ custom resource's Create (to a ResponseURL on host.docker.internal). Here:
 - A FAILED answer (or none within the timeout) fails the resource: CREATE_FAILED, then per
   OnFailure/DisableRollback a rollback (the failed resource also gets a Delete, with the
   PhysicalResourceId it answered) to ROLLBACK_COMPLETE; UPDATE_ROLLBACK_COMPLETE after a
-  failed update (custom resources get the rollback Update with their old properties);
+  failed update (custom resources get the rollback Update with their old properties, and
+  resources an update replaced go back to the old one: the new one is deleted);
   DELETE_FAILED after a failed delete.
+- A stack's resources are deleted (DeleteStack, a rollback) in the reverse order of their
+  creation, as CloudFormation deletes what depends on a resource (Ref, Fn::GetAtt, DependsOn)
+  before it: a notebook instance before the lifecycle configuration it names. moto took them
+  in the order of a set (and tried failed ones again while others went); here too a resource
+  whose delete fails is tried again after the others, and the stack is DELETE_FAILED with the
+  last failure when no more go.
 """
 
 import json
@@ -32,6 +39,7 @@ from moto.cloudformation import parsing
 from moto.cloudformation.custom_model import CustomModel
 from moto.cloudformation.exceptions import AlreadyExistsException, ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Event, Stack, cloudformation_backends
+from moto.cloudformation.parsing import ResourceMap
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudformation.utils import generate_stack_id
 
@@ -71,6 +79,10 @@ class _Op:
     updated: list[tuple[CustomModel, dict, str, dict, dict]] = field(default_factory=list)
     created: list[CustomModel] = field(default_factory=list)
     cleanup: list[tuple[CustomModel, str, dict]] = field(default_factory=list)
+    # (old, new) resources of other types an update replaced (cfn_sagemaker.py; new None: removed
+    # from the template): the old one is deleted in the cleanup phase; a rollback deletes the
+    # new one and keeps the old.
+    replaced: list[tuple[Any, Any]] = field(default_factory=list)
 
 
 # --- events and the answer route -------------------------------------------
@@ -514,13 +526,20 @@ def _run_update(backend: CloudFormationBackend, stack: Stack, template: str, rol
         stack.emulator_op = None
         return
     stack.emulator_op = None
-    if op.cleanup:
+    if op.cleanup or op.replaced:
         _status(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
         for model, physical_id, props in op.cleanup:
             _delete_quietly(stack, model, physical_id, props)  # a failed cleanup does not fail the update
             if model.resource_name == physical_id:  # removed from the template
                 model.emulator_deleted = True
                 rm._parsed_resources.pop(model.logical_id, None)
+        for old, new in reversed(op.replaced):  # what was made last (and names the others) first
+            try:
+                old.delete(stack.account_id, stack.region_name)
+            except Exception:
+                pass  # its DELETE_FAILED event says why; the update stands
+            if new is None and rm._parsed_resources.get(old.logical_resource_id) is old:
+                rm._parsed_resources.pop(old.logical_resource_id)  # removed from the template
     _status(stack, "UPDATE_COMPLETE")
 
 
@@ -544,6 +563,13 @@ def _rollback_update(stack: Stack, op: _Op, saved: tuple, reason: str) -> None:
     for model in op.created:
         ok = _delete_quietly(stack, model, model.resource_name, model.properties) and ok
         rm._parsed_resources.pop(model.logical_id, None)
+    for old, new in reversed(op.replaced):
+        if new is not None:
+            try:
+                new.delete(stack.account_id, stack.region_name)
+            except Exception:
+                ok = False
+        rm._parsed_resources[old.logical_resource_id] = old
     stack.template, stack.template_dict, stack.parameters, rm._template, rm._resource_json_map, rm.input_parameters = saved
     try:
         rm.load_parameters()
@@ -590,7 +616,34 @@ def _run_delete(backend: CloudFormationBackend, stack: Stack) -> None:
     _forget(backend, stack)
 
 
+def _delete_resources(self: ResourceMap) -> None:
+    """ResourceMap.delete: newest first. _parsed_resources keeps the order in which resources
+    were made, and a resource is made after everything it refers to (moto's lazy map)."""
+    made = [key for key in self._parsed_resources if key in self._resource_json_map]
+    rest = [key for key in self._resource_json_map if key not in made]
+    remaining = [
+        key for key in list(reversed(made)) + rest if self._resource_json_map[key].get("DeletionPolicy") != "Retain"
+    ]
+    failure: Exception | None = None
+    while remaining:
+        progressed = False
+        for key in list(remaining):
+            resource = self._parsed_resources.get(key)
+            try:
+                if resource is not None and not isinstance(resource, str):
+                    self._delete_resource(resource, self._resource_json_map[resource.logical_resource_id])
+                    self._parsed_resources.pop(resource.logical_resource_id)
+            except Exception as exc:
+                failure = exc
+            else:
+                remaining.remove(key)
+                progressed = True
+        if not progressed and failure is not None:
+            raise failure
+
+
 def install() -> None:
+    ResourceMap.delete = _delete_resources
     CustomModel.create_from_cloudformation_json = classmethod(_custom_create)
     CustomModel.update_from_cloudformation_json = classmethod(_custom_update)
     CustomModel.delete = _custom_delete

@@ -98,6 +98,31 @@ def _sc_constraints() -> Iterator[str]:
         yield from st.constraints
 
 
+@kind("servicecatalog:provisioned_product")
+def _sc_provisioned() -> Iterator[str]:
+    # Provisioned products (sc_provisioning.py) until their terminate record has succeeded;
+    # records follow their stacks here too (they otherwise do on the next Service Catalog call).
+    from .sc_provisioning import _settle
+
+    for b in _backends("moto.servicecatalog.models", "servicecatalog_backends"):
+        st = b.__dict__.get("_emulator_sc_provisioning")
+        if st is None or not st.provisioned:
+            continue
+        _settle(b)
+        yield from (pp.id for pp in list(st.provisioned.values()) if not pp.terminated)
+
+
+# --- CloudFormation -------------------------------------------------------------
+
+
+@kind("cloudformation:stack")
+def _stacks() -> Iterator[str]:
+    # Stack ids (ARNs) until DELETE_COMPLETE, *_IN_PROGRESS and failed ones (ROLLBACK_COMPLETE, ...)
+    # included: they hold their resources, or at least their name, until deleted.
+    for b in _backends("moto.cloudformation.models", "cloudformation_backends"):
+        yield from list(b.stacks)
+
+
 # --- SageMaker ----------------------------------------------------------------
 
 

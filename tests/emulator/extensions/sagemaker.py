@@ -15,6 +15,8 @@ its arrival.
 
 CreateUserProfile also checks AWS's IAM Identity Center rule (_check_sso) and, with
 the "aws" profile, that its execution role has propagated (iam_propagation.py).
+CloudFormation's AWS::SageMaker::UserProfile (cfn_sagemaker.py) runs these same handlers
+(Create/Update/DeleteUserProfile, with studio_settings.py's checks).
 
 Shapes follow botocore's sagemaker/2017-07-24 model.
 """

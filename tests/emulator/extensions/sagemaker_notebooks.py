@@ -31,12 +31,22 @@ Here, as on AWS:
     "RecordNotFound".
   - ListNotebookInstances: every filter, SortBy (Name), SortOrder (Ascending), MaxResults 1-100
     (default 10), NextToken (sagemaker_reads.list_page).
+  - added UpdateNotebookInstance (moto has none): only from Stopped or Failed (the same
+    "Status (InService) not in ([Stopped, Failed]). Unable to transition to (Updating) ..."
+    otherwise), the input checked against the model, LifecycleConfigName must exist, and
+    VolumeSizeInGB can grow but not shrink (AWS: "you can increase the volume size ... but you
+    can't decrease"); InstanceType, RoleArn, the lifecycle configuration, volume size, code
+    repositories, accelerators, RootAccess and the metadata service settings change at once
+    (Disassociate* remove theirs) and DescribeNotebookInstance reads them back.
   - lifecycle configurations: Create (checked against the model: at most one OnCreate and one
     OnStart script of at most 16384 characters; Tags kept), Describe and Delete stay moto's;
     added ListNotebookInstanceLifecycleConfigs (NameContains, time filters, SortBy
-    CreationTime, MaxResults 10) and tags on their ARN.
-Not modelled: the instance's network interface in SubnetId (NetworkInterfaceId),
-UpdateNotebookInstance, Failed.
+    CreationTime, MaxResults 10), UpdateNotebookInstanceLifecycleConfig (checked as Create;
+    OnCreate/OnStart given replace the stored ones) and tags on their ARN.
+CloudFormation's AWS::SageMaker::NotebookInstance and ::NotebookInstanceLifecycleConfig
+(cfn_sagemaker.py) call these same handlers.
+Not modelled: the instance's network interface in SubnetId (NetworkInterfaceId), the Updating
+status (an update applies at once and the instance stays Stopped), Failed.
 """
 
 from typing import Any
@@ -53,7 +63,7 @@ from moto.sagemaker.responses import SageMakerResponse
 
 from . import latency_profile, model_rules, pending
 from .common import LOCK
-from .sagemaker_reads import described, install_operations, list_page, remember
+from .sagemaker_reads import GIVEN, described, install_operations, list_page, remember
 
 _moto: dict[str, Any] = {}
 
@@ -94,12 +104,7 @@ def create_notebook_instance(self: SageMakerResponse) -> ActionResult:
     model_rules.check("CreateNotebookInstance", params)
     backend = self.sagemaker_backend
     with LOCK:
-        lifecycle = params.get("LifecycleConfigName")
-        if lifecycle and lifecycle not in backend.notebook_instance_lifecycle_configurations:
-            arn = FakeSageMakerNotebookInstanceLifecycleConfig.arn_formatter(
-                lifecycle, self.current_account, self.region
-            )
-            raise ValidationError(f"Notebook Instance Lifecycle Config {arn} does not exist.")
+        _require_lifecycle(backend, params.get("LifecycleConfigName"), self.current_account, self.region)
         answer = _moto["create_notebook_instance"](self)  # moto: a name in use, the volume size
         notebook = backend.notebook_instances[params["NotebookInstanceName"]]
         remember(notebook, params, "DescribeNotebookInstance")
@@ -138,6 +143,66 @@ def delete_notebook_instance(self: SageMakerResponse) -> ActionResult:
         notebook = backend.get_notebook_instance(self._get_param("NotebookInstanceName"))
         _refuse(notebook, ["Stopped", "Failed"], "Deleting")
         _begin(backend, notebook, "Deleting", None, "sagemaker:notebook_instance:delete")
+    return EmptyResult()
+
+
+# UpdateNotebookInstance member -> moto's attribute (members DescribeNotebookInstance answers
+# are also kept as given, sagemaker_reads.remember).
+_UPDATED = {
+    "InstanceType": "instance_type",
+    "RoleArn": "role_arn",
+    "LifecycleConfigName": "lifecycle_config_name",
+    "VolumeSizeInGB": "volume_size_in_gb",
+    "DefaultCodeRepository": "default_code_repository",
+    "AdditionalCodeRepositories": "additional_code_repositories",
+    "AcceleratorTypes": "accelerator_types",
+    "RootAccess": "root_access",
+    "InstanceMetadataServiceConfiguration": None,
+    "PlatformIdentifier": None,
+    "IpAddressType": None,
+}
+_DISASSOCIATE = {
+    "DisassociateLifecycleConfig": "LifecycleConfigName",
+    "DisassociateAcceleratorTypes": "AcceleratorTypes",
+    "DisassociateDefaultCodeRepository": "DefaultCodeRepository",
+    "DisassociateAdditionalCodeRepositories": "AdditionalCodeRepositories",
+}
+
+
+def _require_lifecycle(backend: SageMakerModelBackend, name: str | None, account: str, region: str) -> None:
+    if name and name not in backend.notebook_instance_lifecycle_configurations:
+        arn = FakeSageMakerNotebookInstanceLifecycleConfig.arn_formatter(name, account, region)
+        raise ValidationError(f"Notebook Instance Lifecycle Config {arn} does not exist.")
+
+
+def update_notebook_instance(self: SageMakerResponse) -> ActionResult:
+    params = model_rules.request_params(self, "UpdateNotebookInstance")
+    model_rules.check("UpdateNotebookInstance", params)
+    backend = self.sagemaker_backend
+    with LOCK:
+        notebook = backend.get_notebook_instance(params["NotebookInstanceName"])
+        _refuse(notebook, ["Stopped", "Failed"], "Updating")
+        _require_lifecycle(backend, params.get("LifecycleConfigName"), self.current_account, self.region)
+        size = params.get("VolumeSizeInGB")
+        if size is not None and size < (notebook.volume_size_in_gb or 0):
+            # AWS documents the rule ("you can't decrease the volume size"), not its sentence.
+            raise ValidationError(
+                f"VolumeSizeInGB cannot be decreased: Notebook Instance ({notebook.arn}) has "
+                f"{notebook.volume_size_in_gb} GB, {size} GB was requested."
+            )
+        given = notebook.__dict__.setdefault(GIVEN, {})
+        describe = {"LifecycleConfigName": "NotebookInstanceLifecycleConfigName"}
+        for member, attr in _UPDATED.items():
+            if params.get(member) is None:
+                continue
+            if attr is not None:
+                setattr(notebook, attr, params[member])
+            given[describe.get(member, member)] = params[member]
+        for flag, member in _DISASSOCIATE.items():
+            if params.get(flag):
+                setattr(notebook, _UPDATED[member], None)
+                given.pop(describe.get(member, member), None)
+        notebook.last_modified_time = utcnow()
     return EmptyResult()
 
 
@@ -184,6 +249,26 @@ def create_notebook_instance_lifecycle_config(self: SageMakerResponse) -> Action
     return answer
 
 
+def update_notebook_instance_lifecycle_config(self: SageMakerResponse) -> ActionResult:
+    params = model_rules.request_params(self, "UpdateNotebookInstanceLifecycleConfig")
+    model_rules.check("UpdateNotebookInstanceLifecycleConfig", params)
+    with LOCK:
+        name = params["NotebookInstanceLifecycleConfigName"]
+        config = self.sagemaker_backend.notebook_instance_lifecycle_configurations.get(name)
+        if config is None:
+            arn = FakeSageMakerNotebookInstanceLifecycleConfig.arn_formatter(name, self.current_account, self.region)
+            raise ValidationError(
+                f"Unable to update Notebook Instance Lifecycle Config {arn}. "
+                "(Details: Notebook Instance Lifecycle Config does not exist.)"
+            )
+        if params.get("OnCreate") is not None:
+            config.on_create = params["OnCreate"]
+        if params.get("OnStart") is not None:
+            config.on_start = params["OnStart"]
+        config.last_modified_time = utcnow()
+    return EmptyResult()
+
+
 def list_notebook_instance_lifecycle_configs(self: SageMakerResponse) -> ActionResult:
     return list_page(
         self, "ListNotebookInstanceLifecycleConfigs",
@@ -206,7 +291,7 @@ def list_notebook_instance_lifecycle_configs(self: SageMakerResponse) -> ActionR
     )
 
 
-ADDED = [list_notebook_instance_lifecycle_configs]
+ADDED = [list_notebook_instance_lifecycle_configs, update_notebook_instance, update_notebook_instance_lifecycle_config]
 REPLACED = [
     create_notebook_instance, describe_notebook_instance, stop_notebook_instance, start_notebook_instance,
     delete_notebook_instance, list_notebook_instances, create_notebook_instance_lifecycle_config,

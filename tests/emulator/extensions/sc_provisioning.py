@@ -14,6 +14,22 @@ AWS:
   role, and answers a record; records and provisioned products follow their stack
   on every read (_settle). UpdateProvisionedProduct updates the stack with the
   artifact's template and the merged parameters; TerminateProvisionedProduct deletes it.
+- Both check the parameters against the template's Parameters first, as CloudFormation
+  does for Service Catalog (moto's CreateStack only refuses a missing one, and lets a value
+  through that AllowedValues, AllowedPattern, MinLength/MaxLength or a Number's
+  MinValue/MaxValue refuse): unknown keys ("Parameters: [X] do not exist in the template"),
+  parameters without a Default left out ("Parameters: [X] must have values"), then each
+  value, defaults included, in the template's order: "Parameter X failed to satisfy
+  constraint: <the parameter's ConstraintDescription, else "Malformed input-Parameter X must
+  match pattern <pattern>" / "must be one of AllowedValues" / "must contain at least N
+  characters" / "must contain at most N characters" / "must be a number" / "must be a number
+  not less than N" / "must be a number not greater than N">". InvalidParametersException
+  (400); nothing is made (no stack, record or provisioned product). AllowedPattern must match
+  the whole value (Java's String.matches: re.fullmatch; a pattern Python cannot compile is not
+  checked); for a CommaDelimitedList (and List<Number>) each item is checked. AWS-specific
+  types (AWS::EC2::Subnet::Id, SSM parameter types, ...) are not looked up.
+- A failed launch's record error is the failing resource's reason (its CREATE_FAILED stack
+  event, e.g. a SageMaker refusal, cfn_sagemaker.py), else the stack's.
 
 Portfolios, associations and constraints are servicecatalog.py's; this module only
 reads them. Shapes follow botocore's servicecatalog/2015-12-10 model.
@@ -290,6 +306,86 @@ def _failure_reason(stack: Any, status: str) -> str:
     return getattr(stack, "stack_status_reason", None) or status
 
 
+def _launch_failure(stack: Any) -> str | None:
+    """Why a launch failed: the first resource's CREATE_FAILED reason."""
+    for event in getattr(stack, "events", None) or []:
+        if event.resource_status == "CREATE_FAILED" and event.logical_resource_id != stack.name and event.resource_status_reason:
+            return event.resource_status_reason
+    return None
+
+
+# --- the provisioning parameters, checked as CloudFormation checks them ---------------------
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _text(value: Any) -> str:
+    """A template value (YAML may have made it a number or a boolean) as CloudFormation reads it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _constraint_failure(spec: dict[str, Any], value: str) -> str | None:
+    """What `value` breaks of a parameter's constraints (`spec`), in CloudFormation's words (None: nothing)."""
+    kind = str(spec.get("Type") or "String")
+    if kind in ("String", "CommaDelimitedList"):
+        items = value.split(",") if kind == "CommaDelimitedList" else [value]
+        allowed = [_text(v) for v in spec.get("AllowedValues") or []]
+        pattern = spec.get("AllowedPattern")
+        for item in items:
+            if kind == "String" and spec.get("MinLength") is not None and len(item) < int(spec["MinLength"]):
+                return f"must contain at least {_text(spec['MinLength'])} characters"
+            if kind == "String" and spec.get("MaxLength") is not None and len(item) > int(spec["MaxLength"]):
+                return f"must contain at most {_text(spec['MaxLength'])} characters"
+            if allowed and item not in allowed:
+                return "must be one of AllowedValues"
+            if pattern is not None:
+                try:
+                    compiled = re.compile(str(pattern))
+                except re.error:
+                    continue  # Java syntax Python lacks: not checked
+                if compiled.fullmatch(item) is None:
+                    return f"must match pattern {pattern}"
+    elif kind in ("Number", "List<Number>"):
+        for item in value.split(",") if kind == "List<Number>" else [value]:
+            if not _NUMBER.match(item.strip() if kind == "List<Number>" else item):
+                return "must be a number"
+            number = float(item)
+            if spec.get("MinValue") is not None and number < float(spec["MinValue"]):
+                return f"must be a number not less than {_text(spec['MinValue'])}"
+            if spec.get("MaxValue") is not None and number > float(spec["MaxValue"]):
+                return f"must be a number not greater than {_text(spec['MaxValue'])}"
+            allowed = [_text(v) for v in spec.get("AllowedValues") or []]
+            if allowed and item not in allowed:
+                return "must be one of AllowedValues"
+    return None
+
+
+def _check_parameters(template: str, values: dict[str, str], given: list[str]) -> None:
+    """InvalidParametersException unless the stack can be made with `values` (the keys `given`
+    by the caller among them): what CloudFormation checks before it makes anything."""
+    from moto.cloudformation.models import Stack
+
+    try:
+        declared = (Stack.parse_template(template) or {}).get("Parameters") or {}
+    except Exception as exc:
+        raise InvalidParametersException(f"Unable to parse the template: {exc}") from exc
+    unknown = [key for key in dict.fromkeys(given) if key not in declared]
+    if unknown:
+        raise InvalidParametersException(f"Parameters: [{', '.join(unknown)}] do not exist in the template")
+    missing = [key for key, spec in declared.items() if key not in values and (spec or {}).get("Default") is None]
+    if missing:
+        raise InvalidParametersException(f"Parameters: [{', '.join(missing)}] must have values")
+    for key, spec in declared.items():
+        spec = spec or {}
+        value = values[key] if key in values else _text(spec["Default"])
+        broken = _constraint_failure(spec, value)
+        if broken is not None:
+            reason = spec.get("ConstraintDescription") or f"Malformed input-Parameter {key} {broken}"
+            raise InvalidParametersException(f"Parameter {key} failed to satisfy constraint: {reason}")
+
+
 def _settle(backend: ServiceCatalogBackend) -> None:
     """Records and provisioned products follow their stacks."""
     st = pv_state(backend)
@@ -310,7 +406,7 @@ def _settle(backend: ServiceCatalogBackend) -> None:
                 record.status = "IN_PROGRESS_IN_ERROR"
             elif not status.endswith("_IN_PROGRESS"):
                 record.status = "FAILED"
-                record.errors = [{"Code": "CREATE_FAILED", "Description": reason or status}]
+                record.errors = [{"Code": "CREATE_FAILED", "Description": _launch_failure(stack) or reason or status}]
         elif record.type == "UPDATE_PROVISIONED_PRODUCT":
             if record.no_change or status == "UPDATE_COMPLETE":
                 record.status = "SUCCEEDED"
@@ -411,6 +507,10 @@ def provision_product(self: ServiceCatalogResponse) -> ActionResult:
             raise DuplicateResourceException(f"A provisioned product named {name} already exists.")
         if artifact.template is None:
             artifact.template = _template_from_url(backend.account_id, artifact.url)
+        given = p.get("ProvisioningParameters") or []
+        if any(not q.get("Key") for q in given):
+            raise InvalidParametersException("ProvisioningParameters: every entry needs a Key.")
+        _check_parameters(artifact.template, {q["Key"]: q.get("Value") or "" for q in given}, [q["Key"] for q in given])
         launch_role = _launch_role(backend, product_id, path_id)
         pp_id = random_id("pp-")
         record = Record(
@@ -432,7 +532,7 @@ def provision_product(self: ServiceCatalogResponse) -> ActionResult:
             stack = _stack_backend(backend).create_stack(
                 name=f"SC-{backend.account_id}-{pp_id}",
                 template=artifact.template,
-                parameters={q["Key"]: q["Value"] for q in p.get("ProvisioningParameters") or []},
+                parameters={q["Key"]: q.get("Value") or "" for q in p.get("ProvisioningParameters") or []},
                 tags=tags,
                 role_arn=launch_role,
             )
@@ -522,6 +622,7 @@ def update_provisioned_product(self: ServiceCatalogResponse) -> ActionResult:
         if stack.status == "ROLLBACK_COMPLETE":  # CloudFormation's UpdateStack refuses it (the backend does not)
             raise InvalidParametersException(f"Stack:{stack.stack_id} is in ROLLBACK_COMPLETE state and can not be updated.")
         parameters = _merged_parameters(stack, artifact.template, p.get("ProvisioningParameters") or [])
+        _check_parameters(artifact.template, parameters, [q["Key"] for q in p.get("ProvisioningParameters") or []])
         launch_role = _launch_role(backend, product_id, path_id)
         user_tags = p["Tags"] if p.get("Tags") is not None else pp.tags
         tags = _stack_tags(backend, user_tags, product_id, pp.arn, artifact.id, path_id)

@@ -211,3 +211,29 @@ def test_kms_s3_logs_efs(emulator: Emulator, name):
     assert bucket not in inv["s3:bucket"] and group not in inv["logs:log_group"]
     assert fs not in inv["efs:file_system"] and mt not in inv["efs:mount_target"]
     assert vpc not in inv["ec2:vpc"]
+
+
+def test_cloudformation_stacks(emulator: Emulator, name, region):
+    cfn = emulator.client("cloudformation", region)
+
+    def settled(stack: str) -> dict:
+        deadline = time.monotonic() + 10
+        while True:
+            found = cfn.describe_stacks(StackName=stack)["Stacks"][0]
+            if not found["StackStatus"].endswith("_IN_PROGRESS") or time.monotonic() > deadline:
+                return found
+            time.sleep(0.02)
+
+    good, bad = name("inv-stack"), name("inv-failed")
+    cfn.create_stack(StackName=good, TemplateBody=json.dumps({"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}))
+    cfn.create_stack(StackName=bad, TemplateBody=json.dumps(
+        {"Resources": {"Notebook": {"Type": "AWS::SageMaker::NotebookInstance", "Properties": {"InstanceType": "ml.t3.medium"}}}}))
+    good_id, bad_id = settled(good)["StackId"], settled(bad)["StackId"]
+    assert settled(bad)["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert contains(emulator, "cloudformation:stack", good_id, bad_id)  # a failed stack until it is deleted
+    for stack in (good, bad):
+        cfn.delete_stack(StackName=stack)
+    deadline = time.monotonic() + 10
+    while not lacks(emulator, "cloudformation:stack", good_id, bad_id) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert lacks(emulator, "cloudformation:stack", good_id, bad_id)

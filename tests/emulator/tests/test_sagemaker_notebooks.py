@@ -169,3 +169,57 @@ def test_notebook_lifecycle_configs(sm, name, region):
     sm.delete_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=configs[0])
     left = sm.list_notebook_instance_lifecycle_configs(NameContains=prefix)["NotebookInstanceLifecycleConfigs"]
     assert names(left, "NotebookInstanceLifecycleConfigName") == configs[1:]
+
+
+def test_update_notebook_instance(sm, name, region):
+    lifecycle, other = name("nblc"), name("nblc")
+    for config in (lifecycle, other):
+        sm.create_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=config, OnStart=[{"Content": SCRIPT}])
+    notebook = name("nb")
+    arn = sm.create_notebook_instance(
+        NotebookInstanceName=notebook, InstanceType="ml.t3.medium", RoleArn=ROLE, VolumeSizeInGB=20,
+        LifecycleConfigName=lifecycle, RootAccess="Disabled",
+    )["NotebookInstanceArn"]
+    message = refused("ValidationException", sm.update_notebook_instance, NotebookInstanceName=notebook, InstanceType="ml.t3.large")
+    assert message == f"Status (Pending) not in ([Stopped, Failed]). Unable to transition to (Updating) for Notebook Instance ({arn})"
+    wait_notebook(sm, notebook, "InService")
+    assert "Status (InService) not in" in refused("ValidationException", sm.update_notebook_instance, NotebookInstanceName=notebook)
+    sm.stop_notebook_instance(NotebookInstanceName=notebook)
+    wait_notebook(sm, notebook, "Stopped")
+
+    sm.update_notebook_instance(NotebookInstanceName=notebook, InstanceType="ml.t3.large", VolumeSizeInGB=40,
+                                LifecycleConfigName=other, RoleArn=f"{ROLE}-2", RootAccess="Enabled")
+    d = sm.describe_notebook_instance(NotebookInstanceName=notebook)
+    assert (d["InstanceType"], d["VolumeSizeInGB"], d["NotebookInstanceLifecycleConfigName"], d["RoleArn"], d["RootAccess"]) == (
+        "ml.t3.large", 40, other, f"{ROLE}-2", "Enabled")
+    assert d["NotebookInstanceStatus"] == "Stopped"  # applied at once; AWS: Updating, then Stopped
+    sm.update_notebook_instance(NotebookInstanceName=notebook, DisassociateLifecycleConfig=True)
+    assert "NotebookInstanceLifecycleConfigName" not in sm.describe_notebook_instance(NotebookInstanceName=notebook)
+
+    message = refused("ValidationException", sm.update_notebook_instance, NotebookInstanceName=notebook, VolumeSizeInGB=10)
+    assert message == f"VolumeSizeInGB cannot be decreased: Notebook Instance ({arn}) has 40 GB, 10 GB was requested."
+    missing = name("nolc")
+    assert refused("ValidationException", sm.update_notebook_instance, NotebookInstanceName=notebook, LifecycleConfigName=missing) == (
+        f"Notebook Instance Lifecycle Config arn:aws:sagemaker:{region}:{ACCOUNT}:notebook-instance-lifecycle-config/{missing} does not exist."
+    )
+    assert refused("ValidationException", sm.update_notebook_instance, NotebookInstanceName=notebook, VolumeSizeInGB=20000).startswith(
+        "1 validation error detected: Value '20000' at 'volumeSizeInGB' failed to satisfy constraint: Member must have value less than or equal to 16384"
+    )
+    assert refused("ValidationException", sm.update_notebook_instance, NotebookInstanceName=name("nb")) == "RecordNotFound"
+
+
+def test_update_notebook_instance_lifecycle_config(sm, name, region):
+    config = name("nblc")
+    sm.create_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=config, OnCreate=[{"Content": SCRIPT}])
+    other = base64.b64encode(b"#!/bin/bash\necho start\n").decode()
+    sm.update_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=config, OnStart=[{"Content": other}])
+    d = sm.describe_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=config)
+    assert d["OnCreate"] == [{"Content": SCRIPT}] and d["OnStart"] == [{"Content": other}]  # what was not given stays
+    missing = name("nolc")
+    assert refused("ValidationException", sm.update_notebook_instance_lifecycle_config, NotebookInstanceLifecycleConfigName=missing) == (
+        f"Unable to update Notebook Instance Lifecycle Config arn:aws:sagemaker:{region}:{ACCOUNT}:notebook-instance-lifecycle-config/"
+        f"{missing}. (Details: Notebook Instance Lifecycle Config does not exist.)"
+    )
+    assert "at 'onStart' failed to satisfy constraint" in refused(
+        "ValidationException", sm.update_notebook_instance_lifecycle_config, NotebookInstanceLifecycleConfigName=config,
+        OnStart=[{"Content": other}, {"Content": other}])

@@ -193,7 +193,7 @@ def test_routes(own: Emulator):
     inventory = own.inventory()
     assert all(ids == [] for ids in inventory.values())
     assert sorted(inventory) == [
-        "cloudtrail:trail", "codeartifact:domain", "codeartifact:repository", "config:rule",
+        "cloudformation:stack", "cloudtrail:trail", "codeartifact:domain", "codeartifact:repository", "config:rule",
         "ec2:elastic_ip", "ec2:flow_log", "ec2:internet_gateway", "ec2:nat_gateway", "ec2:network_interface",
         "ec2:route_table", "ec2:security_group", "ec2:subnet", "ec2:vpc", "ec2:vpc_endpoint",
         "efs:file_system", "efs:mount_target", "events:rule", "iam:policy", "iam:role", "kms:alias", "kms:key",
@@ -203,8 +203,8 @@ def test_routes(own: Emulator):
         "sagemaker:notebook_instance_lifecycle_config", "sagemaker:processing_job", "sagemaker:servicecatalog_portfolio",
         "sagemaker:space", "sagemaker:studio_lifecycle_config", "sagemaker:training_job", "sagemaker:transform_job",
         "sagemaker:user_profile",
-        "servicecatalog:constraint", "servicecatalog:portfolio",
-        "servicecatalog:principal_association", "servicecatalog:product", "servicecatalog:product_association",
+        "servicecatalog:constraint", "servicecatalog:portfolio", "servicecatalog:principal_association",
+        "servicecatalog:product", "servicecatalog:product_association", "servicecatalog:provisioned_product",
         "sns:topic", "sqs:queue",
     ]
 
