@@ -168,6 +168,12 @@ pub enum LogicalId {
     PackageRepository,
     /// The AWS Config managed rules matching the audit's checks.
     ConfigRules,
+    /// The bucket the team products' templates are uploaded to for Service Catalog.
+    CatalogBucket,
+    /// The team's Service Catalog portfolio, shared with the people's roles.
+    TeamPortfolio,
+    /// A product of the team portfolio.
+    TeamProduct(TeamProductKind),
 }
 
 const PRIVATE_SUBNET: &str = "subnet-private-";
@@ -182,6 +188,32 @@ const BUCKET: &str = "bucket-";
 const USER_PROFILE: &str = "studio-user-";
 const LIFECYCLE_CONFIG: &str = "studio-lifecycle-config-";
 const CUSTOM_IMAGE: &str = "studio-custom-image-";
+const TEAM_PRODUCT: &str = "team-product-";
+
+/// A product of the team portfolio (`studio.team_portfolio`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TeamProductKind {
+    /// A notebook instance inside the environment.
+    NotebookInstance,
+    /// A person's Studio user profile in the environment's domain.
+    StudioUserProfile,
+}
+
+impl TeamProductKind {
+    /// Both products.
+    pub const ALL: [TeamProductKind; 2] = [
+        TeamProductKind::NotebookInstance,
+        TeamProductKind::StudioUserProfile,
+    ];
+
+    /// The word in ids, product names and template file names.
+    pub fn key(&self) -> &'static str {
+        match self {
+            TeamProductKind::NotebookInstance => "notebook-instance",
+            TeamProductKind::StudioUserProfile => "studio-user-profile",
+        }
+    }
+}
 
 impl fmt::Display for LogicalId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -217,6 +249,9 @@ impl fmt::Display for LogicalId {
             LogicalId::PackageDomain => f.write_str("package-domain"),
             LogicalId::PackageRepository => f.write_str("package-repository"),
             LogicalId::ConfigRules => f.write_str("config-rules"),
+            LogicalId::CatalogBucket => f.write_str("catalog-bucket"),
+            LogicalId::TeamPortfolio => f.write_str("team-portfolio"),
+            LogicalId::TeamProduct(kind) => write!(f, "{TEAM_PRODUCT}{}", kind.key()),
         }
     }
 }
@@ -252,6 +287,8 @@ impl FromStr for LogicalId {
             LogicalId::PackageDomain,
             LogicalId::PackageRepository,
             LogicalId::ConfigRules,
+            LogicalId::CatalogBucket,
+            LogicalId::TeamPortfolio,
         ];
         if let Some(id) = fixed.into_iter().find(|id| id.to_string().as_str() == text) {
             return Ok(id);
@@ -260,7 +297,8 @@ impl FromStr for LogicalId {
             .into_iter()
             .map(LogicalId::KmsKey)
             .chain(Persona::ALL.into_iter().map(LogicalId::Role))
-            .chain(BucketPurpose::ALL.into_iter().map(LogicalId::Bucket));
+            .chain(BucketPurpose::ALL.into_iter().map(LogicalId::Bucket))
+            .chain(TeamProductKind::ALL.into_iter().map(LogicalId::TeamProduct));
         if let Some(id) = keyed.into_iter().find(|id| id.to_string().as_str() == text) {
             return Ok(id);
         }
@@ -371,13 +409,19 @@ pub enum RecordKind {
     PackageRepository,
     /// The environment's AWS Config managed rules.
     ConfigRules,
+    /// The bucket of the team products' templates.
+    CatalogBucket,
+    /// The team's Service Catalog portfolio and its principal associations.
+    TeamPortfolio,
+    /// A team product, its association and its launch constraint.
+    TeamProduct,
     /// A kind this version does not know (written by a newer one).
     Unknown(String),
 }
 
 impl RecordKind {
     /// Every known kind.
-    pub const KNOWN: [RecordKind; 29] = [
+    pub const KNOWN: [RecordKind; 32] = [
         RecordKind::Vpc,
         RecordKind::ExistingVpc,
         RecordKind::Subnet,
@@ -407,6 +451,9 @@ impl RecordKind {
         RecordKind::PackageDomain,
         RecordKind::PackageRepository,
         RecordKind::ConfigRules,
+        RecordKind::CatalogBucket,
+        RecordKind::TeamPortfolio,
+        RecordKind::TeamProduct,
     ];
 
     /// How long deleting one usually takes on AWS, waits included (the middle of the ranges
@@ -418,6 +465,9 @@ impl RecordKind {
             RecordKind::StudioUserProfile => 60,
             RecordKind::NatGateway => 120,
             RecordKind::InterfaceEndpoint => 90,
+            // What people launched from the team portfolio is terminated first: a notebook
+            // instance stops, then goes (minutes each).
+            RecordKind::TeamProduct => 120,
             _ => 0,
         };
         std::time::Duration::from_secs(seconds)
@@ -455,6 +505,9 @@ impl RecordKind {
             RecordKind::PackageDomain => "package-domain",
             RecordKind::PackageRepository => "package-repository",
             RecordKind::ConfigRules => "config-rules",
+            RecordKind::CatalogBucket => "catalog-bucket",
+            RecordKind::TeamPortfolio => "team-portfolio",
+            RecordKind::TeamProduct => "team-product",
             RecordKind::Unknown(text) => text,
         }
     }
@@ -544,6 +597,12 @@ mod tests {
             (LogicalId::PackageDomain, "package-domain"),
             (LogicalId::PackageRepository, "package-repository"),
             (LogicalId::ConfigRules, "config-rules"),
+            (LogicalId::CatalogBucket, "catalog-bucket"),
+            (LogicalId::TeamPortfolio, "team-portfolio"),
+            (
+                LogicalId::TeamProduct(TeamProductKind::NotebookInstance),
+                "team-product-notebook-instance",
+            ),
         ];
         for (id, text) in cases {
             assert_eq!(id.to_string(), text);

@@ -640,6 +640,7 @@ fn read_studio(root: &mut Object<'_>, e: &mut PropertyErrors) -> StudioSpec {
             .map(|apps| apps.into_iter().filter(|a| !a.is_empty()).collect())
             .unwrap_or(defaults.hidden_apps),
         docker_access: studio.feature("DockerAccess", false, e),
+        team_portfolio: studio.boolean("TeamPortfolio", defaults.team_portfolio, e),
         lifecycle_configs: read_lifecycle_configs(&mut studio, e),
         custom_images: read_custom_images(&mut studio, e),
         packages: {
@@ -934,11 +935,13 @@ mod tests {
                 "DefaultSpace": {"StorageGb": "10", "MaxStorageGb": 50},
                 "HiddenApps": "Canvas,CodeEditor",
                 "DockerAccess": "ENABLED",
+                "TeamPortfolio": "true",
                 "UserProfiles": {"bob": {"Persona": "team_admin", "IdleMinutes": "240"}}
             }
         }))
         .unwrap();
         let studio = &spec.studio;
+        assert!(studio.team_portfolio);
         assert_eq!(studio.idle_shutdown.idle_minutes, 120);
         assert_eq!(studio.default_space.storage_gb, 10);
         assert_eq!(studio.default_space.max_storage_gb, 50);

@@ -217,6 +217,7 @@ async fn products_deploy_as_stacks_and_through_service_catalog() {
             ("Stage", "dev"),
             ("Tags", "cost-center=42"),
             ("UserProfiles", "alice=data_scientist"),
+            ("TeamPortfolio", "true"),
         ],
     )
     .await;
@@ -237,6 +238,19 @@ async fn products_deploy_as_stacks_and_through_service_catalog() {
         environment_role_arn("e2e-dev-execution")
     );
     assert_eq!(emulator.inventory_of("sagemaker:user_profile").len(), 1);
+    // The team portfolio (TeamPortfolio), as from Terraform: its two products and their
+    // launch constraints.
+    let catalog = [
+        "servicecatalog:portfolio",
+        "servicecatalog:product",
+        "servicecatalog:constraint",
+    ];
+    let made = emulator.counts(&catalog);
+    assert_eq!(
+        [catalog[0], catalog[1], catalog[2]].map(|k| made[k]),
+        [1, 2, 2],
+        "{made:?}"
+    );
     let vpcs = emulator.inventory_of("ec2:vpc");
     assert!(vpcs.contains(&env["VpcId"]), "{vpcs:?}");
 
@@ -249,6 +263,7 @@ async fn products_deploy_as_stacks_and_through_service_catalog() {
             ("Stage", "dev"),
             ("Tags", "cost-center=43"),
             ("UserProfiles", "alice=data_scientist"),
+            ("TeamPortfolio", "true"),
         ],
     )
     .await;
@@ -273,6 +288,7 @@ async fn products_deploy_as_stacks_and_through_service_catalog() {
             ("Stage", "test"),
             ("Tags", "cost-center=43"),
             ("UserProfiles", "alice=data_scientist"),
+            ("TeamPortfolio", "true"),
         ],
     )
     .await;
@@ -306,6 +322,7 @@ async fn products_deploy_as_stacks_and_through_service_catalog() {
     )
     .await;
     assert_eq!(emulator.counts(ENVIRONMENT_KINDS), baseline);
+    assert_eq!(emulator.counts(&catalog).values().sum::<usize>(), 0);
 
     // Projects enablement as a stack.
     let alice = create_role(&iam, "alice-studio", "sagemaker.amazonaws.com").await;

@@ -281,7 +281,7 @@ class TerraformDeployerPolicyCoversTheEngine(unittest.TestCase):
             sorted(docs),
             [
                 f"terraform-deployer-{p}.json"
-                for p in ("iam", "keys-buckets-logs", "network", "sagemaker", "security-response")
+                for p in ("catalog", "iam", "keys-buckets-logs", "network", "sagemaker", "security-response")
             ],
         )
         allowed = []

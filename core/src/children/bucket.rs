@@ -58,7 +58,7 @@ pub async fn ensure(
 }
 
 /// Adopts the bucket named `name` if it is this child (else refuses), or creates it.
-async fn create_or_adopt(
+pub(super) async fn create_or_adopt(
     clients: &AwsClients,
     owner: Owner<'_>,
     tags: &BTreeMap<String, String>,
@@ -141,6 +141,39 @@ async fn apply_settings(
         .await
         .map_err(|e| AwsCallError::from_sdk("s3", "PutBucketTagging", e))?;
     // Before the policy: with public access blocked no later step can make the bucket public.
+    block_public_access_and_acls(clients, name).await?;
+    s3.put_bucket_versioning()
+        .bucket(name)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("s3", "PutBucketVersioning", e))?;
+    s3.put_bucket_encryption()
+        .bucket(name)
+        .server_side_encryption_configuration(encryption(kms_key_arn))
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("s3", "PutBucketEncryption", e))?;
+    s3.put_bucket_policy()
+        .bucket(name)
+        .policy(policy.to_string())
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("s3", "PutBucketPolicy", e))?;
+    Ok(())
+}
+
+/// Every public access block on, and ACLs off (`BucketOwnerEnforced`): the first settings of
+/// every bucket the environment makes, before any policy.
+pub(super) async fn block_public_access_and_acls(
+    clients: &AwsClients,
+    name: &str,
+) -> Result<(), AwsCallError> {
+    let s3 = &clients.s3;
     s3.put_public_access_block()
         .bucket(name)
         .public_access_block_configuration(
@@ -169,28 +202,6 @@ async fn apply_settings(
         .send()
         .await
         .map_err(|e| AwsCallError::from_sdk("s3", "PutBucketOwnershipControls", e))?;
-    s3.put_bucket_versioning()
-        .bucket(name)
-        .versioning_configuration(
-            VersioningConfiguration::builder()
-                .status(BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(|e| AwsCallError::from_sdk("s3", "PutBucketVersioning", e))?;
-    s3.put_bucket_encryption()
-        .bucket(name)
-        .server_side_encryption_configuration(encryption(kms_key_arn))
-        .send()
-        .await
-        .map_err(|e| AwsCallError::from_sdk("s3", "PutBucketEncryption", e))?;
-    s3.put_bucket_policy()
-        .bucket(name)
-        .policy(policy.to_string())
-        .send()
-        .await
-        .map_err(|e| AwsCallError::from_sdk("s3", "PutBucketPolicy", e))?;
     Ok(())
 }
 
@@ -226,7 +237,10 @@ pub async fn drift(
 }
 
 /// The public access block: every setting on.
-async fn public_access_drift(clients: &AwsClients, name: &str) -> Result<Vec<String>, ChildError> {
+pub(super) async fn public_access_drift(
+    clients: &AwsClients,
+    name: &str,
+) -> Result<Vec<String>, ChildError> {
     let s3 = &clients.s3;
     let mut out = Vec::new();
     let mut say = |what: String| out.push(what);
@@ -356,7 +370,7 @@ async fn encryption_drift(
 }
 
 /// The bucket policy: equivalent to the desired one.
-async fn policy_drift(
+pub(super) async fn policy_drift(
     clients: &AwsClients,
     name: &str,
     policy: &Value,
@@ -516,7 +530,7 @@ async fn empty(clients: &AwsClients, name: &str) -> Result<(), ChildError> {
 }
 
 /// What a look at a bucket name found.
-enum Seen {
+pub(super) enum Seen {
     /// No bucket of that name anywhere.
     Missing,
     /// A bucket this account can read the tags of, with those tags (empty when untagged).
@@ -530,7 +544,7 @@ enum Seen {
 /// Looks at a bucket through its tags. `GetBucketTagging` rather than `HeadBucket`: the bucket
 /// policy denies `s3:ListBucket` (which `HeadBucket` needs) outside the VPC endpoint, and the
 /// engine runs outside it; bucket configuration stays reachable.
-async fn look(clients: &AwsClients, name: &str) -> Seen {
+pub(super) async fn look(clients: &AwsClients, name: &str) -> Seen {
     match clients.s3.get_bucket_tagging().bucket(name).send().await {
         Ok(out) => Seen::Tags(
             out.tag_set()
@@ -583,7 +597,7 @@ fn check_ours(
     })
 }
 
-fn s3_tags(owner: Owner<'_>, extra: &BTreeMap<String, String>) -> Vec<Tag> {
+pub(super) fn s3_tags(owner: Owner<'_>, extra: &BTreeMap<String, String>) -> Vec<Tag> {
     child_tags(owner, extra)
         .into_iter()
         .map(|(k, v)| built("s3 Tag", Tag::builder().key(k).value(v).build()))

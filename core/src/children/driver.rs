@@ -9,9 +9,10 @@
 use super::error::ChildError;
 use super::kind::{BucketNames, ChildKind, Cx, EnvironmentContext, Inputs};
 use super::{
-    bucket, config_rules, custom_image, domain, flow_log, guardrail_policy, internet_gateway,
-    kms_key, lifecycle_config, nat_gateway, package_repository, role, route_table, security_group,
-    studio_scope, subnet, user_profile, vpc, vpc_endpoint,
+    bucket, catalog_bucket, config_rules, custom_image, domain, flow_log, guardrail_policy,
+    internet_gateway, kms_key, lifecycle_config, nat_gateway, package_repository, role,
+    route_table, security_group, studio_scope, subnet, team_portfolio, team_product, user_profile,
+    vpc, vpc_endpoint,
 };
 use crate::aws::AwsClients;
 use crate::engine::{ChildDriver, Ledger, Record};
@@ -59,6 +60,9 @@ macro_rules! with_kind {
             Child::PackageDomain($kind) => $body,
             Child::PackageRepository($kind) => $body,
             Child::ConfigRules($kind) => $body,
+            Child::CatalogBucket($kind) => $body,
+            Child::TeamPortfolio($kind) => $body,
+            Child::TeamProduct($kind) => $body,
         }
     };
 }
@@ -225,6 +229,11 @@ impl ChildDriver<Child> for EnvironmentDriver {
                 Box::pin(package_repository::delete_repository(clients, record)).await
             }
             RecordKind::ConfigRules => Box::pin(config_rules::delete(clients, record)).await,
+            RecordKind::CatalogBucket => Box::pin(catalog_bucket::delete(clients, record)).await,
+            RecordKind::TeamPortfolio => Box::pin(team_portfolio::delete(clients, record)).await,
+            RecordKind::TeamProduct => {
+                Box::pin(team_product::delete(clients, record, self.deadline)).await
+            }
             // Brought by the user: theirs to keep.
             RecordKind::ExistingVpc
             | RecordKind::ExistingSubnet

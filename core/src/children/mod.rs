@@ -3,6 +3,7 @@
 
 pub mod boundary_policy;
 pub mod bucket;
+pub mod catalog_bucket;
 pub mod config_rules;
 pub mod custom_image;
 pub mod domain;
@@ -31,6 +32,8 @@ pub mod studio_scope;
 pub mod studio_settings;
 pub mod subnet;
 pub mod tags;
+pub mod team_portfolio;
+pub mod team_product;
 pub mod user_profile;
 pub mod vpc;
 pub mod vpc_endpoint;

@@ -69,6 +69,11 @@ resource "sagemaker_secure_ds_environment" "team" {
     hidden_apps   = ["Canvas", "RStudioServerPro"]
     docker_access = "DISABLED"
 
+    # The team's own Service Catalog portfolio: data scientists launch notebook instances
+    # inside the environment (its subnet, group, keys and allowed instance types), team admins
+    # add people to the domain; both as the environment's launch role.
+    team_portfolio = true
+
     # pip and uv install from a private CodeArtifact repository that reads through to PyPI
     # (the VPC has no internet path): its endpoints, permissions and a default start-up script
     # per app type come with it. The defaults, written out.

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::ids::{BucketPurpose, KeyPurpose, Persona};
+use crate::ids::{BucketPurpose, KeyPurpose, Persona, TeamProductKind};
 use crate::policy::environment::packages::PackageRepositoryNames;
 use crate::spec::{AuthMode, Cidr, PackageUpstream, StudioAccessSpec, StudioAppType, TrafficType};
 
@@ -280,6 +280,28 @@ pub struct ConfigRules {
     pub network_isolation: bool,
 }
 
+/// The bucket Service Catalog reads the team products' templates from: only this account,
+/// only TLS, public access blocked; the templates hold no data, only the environment's ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogBucket;
+
+/// The team's Service Catalog portfolio, shared with the people's roles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamPortfolio;
+
+/// A product of the team portfolio: its template (from `cfn/products/team/`, with the
+/// environment's values written in), its association with the portfolio and its launch
+/// constraint on the `sc_launch` role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamProduct {
+    /// Which product.
+    pub kind: TeamProductKind,
+    /// The instance types the guardrails allow (globs; empty: any).
+    pub allowed_instance_types: Vec<String>,
+    /// The package repository notebooks point pip at (domain, repository), if any.
+    pub packages: Option<(String, String)>,
+}
+
 /// The studio scope: an inline policy keeping the created people and execution roles' Studio
 /// actions in the environment's domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -351,6 +373,12 @@ pub enum Child {
     PackageRepository(PackageRepository),
     /// See [`ConfigRules`].
     ConfigRules(ConfigRules),
+    /// See [`CatalogBucket`].
+    CatalogBucket(CatalogBucket),
+    /// See [`TeamPortfolio`].
+    TeamPortfolio(TeamPortfolio),
+    /// See [`TeamProduct`].
+    TeamProduct(TeamProduct),
 }
 
 impl Child {
@@ -387,6 +415,9 @@ impl Child {
             Child::PackageDomain(_) => "package-domain",
             Child::PackageRepository(_) => "package-repository",
             Child::ConfigRules(_) => "config-rules",
+            Child::CatalogBucket(_) => "catalog-bucket",
+            Child::TeamPortfolio(_) => "team-portfolio",
+            Child::TeamProduct(_) => "team-product",
         }
     }
 
@@ -426,6 +457,9 @@ impl Child {
             | Child::PackageDomain(_)
             | Child::PackageRepository(_)
             | Child::ConfigRules(_)
+            | Child::CatalogBucket(_)
+            | Child::TeamPortfolio(_)
+            | Child::TeamProduct(_)
             | Child::FlowLogGroup(_)
             | Child::FlowLogRole(_)
             | Child::FlowLog(_) => 1,

@@ -12,7 +12,7 @@ mod tests;
 pub use kinds::*;
 
 use super::{Graph, GraphError, Node};
-use crate::ids::{BucketPurpose, KeyPurpose, LogicalId, Persona};
+use crate::ids::{BucketPurpose, KeyPurpose, LogicalId, Persona, TeamProductKind};
 use crate::policy::environment::packages::PackageRepositoryNames;
 use crate::policy::environment::{guardrail_policy, GuardrailScope};
 use crate::spec::{EnvironmentSpec, PackagesSpec, StudioAccessSpec};
@@ -51,6 +51,9 @@ pub fn environment_graph(spec: &EnvironmentSpec) -> Result<Graph<Child>, GraphEr
     buckets(spec, &network, &mut nodes);
     if spec.studio.enabled {
         studio(spec, &network, &mut nodes);
+        if spec.studio.team_portfolio {
+            team_portfolio(spec, &network, &mut nodes);
+        }
     }
     if spec.network.flow_logs.enabled {
         flow_logs(spec, &boundary, &mut nodes);
@@ -68,6 +71,63 @@ pub fn environment_graph(spec: &EnvironmentSpec) -> Result<Graph<Child>, GraphEr
         );
     }
     Graph::new(nodes.0)
+}
+
+/// The team portfolio (`studio.team_portfolio`): the templates' bucket, the portfolio shared
+/// with the people's roles, and its two products launched as the `sc_launch` role.
+fn team_portfolio(spec: &EnvironmentSpec, network: &Network, nodes: &mut Nodes) {
+    nodes.add(
+        LogicalId::CatalogBucket,
+        Child::CatalogBucket(CatalogBucket),
+        [],
+    );
+    nodes.add(
+        LogicalId::TeamPortfolio,
+        Child::TeamPortfolio(TeamPortfolio),
+        [
+            LogicalId::Role(Persona::DataScientist),
+            LogicalId::Role(Persona::TeamAdmin),
+        ],
+    );
+    let packages = spec.studio.has_packages().then(|| {
+        (
+            PackagesSpec::domain_name(&spec.environment_id()),
+            spec.studio.packages.repository_name().to_string(),
+        )
+    });
+    for kind in TeamProductKind::ALL {
+        let mut deps = vec![
+            LogicalId::CatalogBucket,
+            LogicalId::TeamPortfolio,
+            LogicalId::Role(Persona::ScLaunch),
+            LogicalId::SageMakerSecurityGroup,
+        ];
+        match kind {
+            TeamProductKind::NotebookInstance => {
+                deps.push(LogicalId::Role(Persona::Execution));
+                deps.push(LogicalId::KmsKey(KeyPurpose::Ebs));
+                deps.extend(network.private_subnets.first().cloned());
+                if packages.is_some() {
+                    deps.push(LogicalId::PackageRepository);
+                }
+            }
+            TeamProductKind::StudioUserProfile => {
+                deps.push(LogicalId::Role(Persona::DataScientist));
+                deps.push(LogicalId::Role(Persona::TeamAdmin));
+                deps.push(LogicalId::StudioDomain);
+            }
+        }
+        let product = TeamProduct {
+            kind,
+            allowed_instance_types: spec.guardrails.allowed_instance_types.clone(),
+            packages: packages.clone(),
+        };
+        nodes.add(
+            LogicalId::TeamProduct(kind),
+            Child::TeamProduct(product),
+            deps,
+        );
+    }
 }
 
 /// The permissions boundary policy, when the spec names none and the environment creates a

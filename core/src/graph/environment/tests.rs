@@ -124,6 +124,45 @@ fn studio_domain_follows_the_network_and_profiles_follow_the_domain() {
     assert!(!ids(&quickstart_graph()).contains("studio-domain"));
 }
 
+#[test]
+fn a_team_portfolio_holds_two_products_launched_as_the_launch_role() {
+    let mut spec = quickstart();
+    spec.studio.enabled = true;
+    let without = ids(&environment_graph(&spec).unwrap());
+    assert!(!without.contains("team-portfolio"));
+    spec.studio.team_portfolio = true;
+    spec.guardrails.allowed_instance_types = vec!["ml.t3.*".into()];
+    let graph = environment_graph(&spec).unwrap();
+    let portfolio = graph.get("team-portfolio").unwrap();
+    assert!(portfolio
+        .depends_on
+        .contains(&"role-data-scientist".to_string()));
+    assert!(portfolio
+        .depends_on
+        .contains(&"role-team-admin".to_string()));
+    let notebook = graph.get("team-product-notebook-instance").unwrap();
+    for dep in [
+        "catalog-bucket",
+        "team-portfolio",
+        "role-sc-launch",
+        "role-execution",
+        "kms-key-ebs",
+        "subnet-private-0",
+        "security-group-sagemaker",
+        "package-repository",
+    ] {
+        assert!(notebook.depends_on.contains(&dep.to_string()), "{dep}");
+    }
+    let Child::TeamProduct(product) = &notebook.kind else {
+        panic!("{:?}", notebook.kind);
+    };
+    assert_eq!(product.allowed_instance_types, ["ml.t3.*"]);
+    assert!(product.packages.is_some());
+    let profile = graph.get("team-product-studio-user-profile").unwrap();
+    assert!(profile.depends_on.contains(&"studio-domain".to_string()));
+    assert!(!profile.depends_on.contains(&"kms-key-ebs".to_string()));
+}
+
 fn quickstart_graph() -> Graph<Child> {
     environment_graph(&quickstart()).unwrap()
 }

@@ -53,6 +53,11 @@ pub fn boundary_policy(facts: &EnvironmentFacts) -> Value {
                     "ec2:DeleteNetworkInterfacePermission",
                     "cloudformation:*",
                     "servicecatalog:*",
+                    // The Studio user profile product's handler reads IAM Identity Center users.
+                    "identitystore:DescribeUser",
+                    "identitystore:ListUsers",
+                    "sso:DescribeInstance",
+                    "sso:ListInstances",
                     "iam:GetRole",
                     "iam:ListRoles",
                     "sts:GetCallerIdentity"

@@ -77,6 +77,40 @@ pub struct BucketPolicyInput {
     pub kms_key_arn: String,
 }
 
+/// Sid of the catalog bucket's statement denying principals of other accounts.
+pub const SID_DENY_OTHER_ACCOUNTS: &str = "DenyOtherAccounts";
+
+/// The policy of the catalog bucket (`studio.team_portfolio`), which holds the team products'
+/// templates: TLS only, and nothing for principals of other accounts. It holds no data, only the
+/// environment's ids, and Service Catalog reads it with the caller's credentials (the engine's
+/// at `CreateProduct`, the launch role's at launch), so it needs neither the endpoint-only
+/// denies nor the data key.
+pub fn catalog_bucket_policy(facts: &EnvironmentFacts, bucket_name: &str) -> Value {
+    let bucket = facts.bucket_arn(bucket_name);
+    let resources = json!([bucket, format!("{bucket}/*")]);
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": SID_DENY_INSECURE_TRANSPORT,
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": resources,
+                "Condition": { "Bool": { "aws:SecureTransport": "false" } }
+            },
+            {
+                "Sid": SID_DENY_OTHER_ACCOUNTS,
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": resources,
+                "Condition": { "StringNotEquals": { "aws:PrincipalAccount": facts.account_id } }
+            }
+        ]
+    })
+}
+
 /// The bucket policy of a data or model bucket.
 pub fn bucket_policy(facts: &EnvironmentFacts, input: &BucketPolicyInput) -> Value {
     let bucket = facts.bucket_arn(&input.bucket_name);

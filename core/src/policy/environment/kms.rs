@@ -107,7 +107,14 @@ pub fn via_services(purpose: KeyPurpose) -> Vec<&'static str> {
 pub fn key_users(purpose: KeyPurpose) -> &'static [Persona] {
     match purpose {
         KeyPurpose::Data => &Persona::ALL,
-        KeyPurpose::Ebs | KeyPurpose::Studio => &[
+        // The launch role creates the team's notebook instances, whose volumes use the ebs key.
+        KeyPurpose::Ebs => &[
+            Persona::DataScientist,
+            Persona::TeamAdmin,
+            Persona::Execution,
+            Persona::ScLaunch,
+        ],
+        KeyPurpose::Studio => &[
             Persona::DataScientist,
             Persona::TeamAdmin,
             Persona::Execution,
@@ -275,13 +282,12 @@ mod tests {
     }
 
     #[test]
-    fn the_launch_role_uses_only_the_data_key() {
+    fn the_launch_role_uses_the_data_and_ebs_keys_only() {
         assert!(key_users(KeyPurpose::Data).contains(&Persona::ScLaunch));
+        // Team notebook instances' volumes.
+        assert!(key_users(KeyPurpose::Ebs).contains(&Persona::ScLaunch));
+        assert!(!key_users(KeyPurpose::Studio).contains(&Persona::ScLaunch));
         for purpose in [KeyPurpose::Ebs, KeyPurpose::Studio] {
-            assert!(
-                !key_users(purpose).contains(&Persona::ScLaunch),
-                "{purpose:?}"
-            );
             assert!(
                 key_users(purpose).contains(&Persona::Execution),
                 "{purpose:?}"

@@ -25,7 +25,7 @@ pub mod packages;
 pub mod roles;
 
 pub use boundary::boundary_policy;
-pub use bucket::{bucket_policy, BucketPolicyInput};
+pub use bucket::{bucket_policy, catalog_bucket_policy, BucketPolicyInput};
 pub use compare::{normalize_policy, policies_equivalent};
 pub use endpoint::{interface_endpoint_policy, s3_endpoint_policy};
 pub use guardrails::{guardrail_policy, GuardrailScope};

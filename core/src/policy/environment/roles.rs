@@ -20,9 +20,9 @@ use serde_json::{json, Value};
 
 use super::packages::{package_read_statements, PackageRepositoryNames};
 use super::{document, EnvironmentFacts};
-use crate::ids::Persona;
 use crate::ids::ENVIRONMENT_TAG;
 use crate::ids::USER_TAG;
+use crate::ids::{LogicalId, Persona, TeamProductKind, COMPONENT_TAG};
 
 /// Sid of the trust statement letting the account's principals assume a people role.
 pub const SID_TRUST_ACCOUNT: &str = "AllowAssumeRoleFromAccount";
@@ -116,6 +116,28 @@ pub const SID_CFN_TEMPLATES: &str = "ValidateTemplates";
 pub const SID_PRODUCT_TEMPLATES: &str = "ReadProductTemplates";
 /// Sid (launch): manage the SageMaker resources project templates make.
 pub const SID_PROJECT_RESOURCES: &str = "ManageSageMakerProjectResources";
+/// Sid: the launch role makes the team's notebook instances (tagged for the environment).
+pub const SID_LAUNCH_NOTEBOOKS: &str = "LaunchTeamNotebookInstances";
+/// Sid: the launch role changes and removes the team's notebook instances.
+pub const SID_CHANGE_NOTEBOOKS: &str = "ChangeTeamNotebookInstances";
+/// Sid: the launch role manages notebook lifecycle configurations (they carry no tags).
+pub const SID_NOTEBOOK_LIFECYCLE: &str = "ManageNotebookLifecycleConfigs";
+/// Sid: the launch role adds people's Studio profiles (tagged for the environment).
+pub const SID_LAUNCH_PROFILES: &str = "LaunchTeamUserProfiles";
+/// Sid: the launch role changes and removes them.
+pub const SID_CHANGE_PROFILES: &str = "ChangeTeamUserProfiles";
+/// Sid: the IAM Identity Center users the user profile handler reads.
+pub const SID_PROFILE_READS: &str = "ReadIdentityCenterUsers";
+/// Sid: the custom images the user profile handler reads.
+pub const SID_PROFILE_IMAGES: &str = "DescribeStudioImages";
+/// Sid: the launch role passes the people's roles to the profiles it makes.
+pub const SID_PASS_PEOPLE_ROLES: &str = "PassPeopleRolesToStudioProfiles";
+/// Sid: the people browse and launch the team portfolio's products.
+pub const SID_CATALOG_BROWSE: &str = "BrowseServiceCatalogProducts";
+/// Sid: the people launch the team products meant for them.
+pub const SID_CATALOG_LAUNCH: &str = "LaunchTeamProducts";
+/// Sid: the people change and terminate what they launched themselves.
+pub const SID_CATALOG_OWN: &str = "ManageOwnProvisionedProducts";
 
 /// Decrypting, encrypting and generating data keys: what S3, EBS and EFS ask of a caller.
 pub const KMS_USE_ACTIONS: &[&str] = &[
@@ -450,6 +472,7 @@ pub fn persona_permissions_policy(
             statements.push(studio_sign_in(facts));
             statements.extend(deny_sign_in_elsewhere(facts, sign_in));
             statements.extend(logs_read(facts));
+            statements.extend(team_products_use(facts, persona));
         }
         Persona::TeamAdmin => {
             statements.extend(sagemaker_user(facts));
@@ -457,6 +480,7 @@ pub fn persona_permissions_policy(
             statements.extend(deny_sign_in_elsewhere(facts, sign_in));
             statements.extend(logs_read(facts));
             statements.extend(user_profile_management(facts));
+            statements.extend(team_products_use(facts, persona));
         }
         Persona::Execution => {
             statements.extend(sagemaker_user(facts));
@@ -465,6 +489,7 @@ pub fn persona_permissions_policy(
         }
         Persona::ScLaunch => {
             statements.extend(launch(facts));
+            statements.extend(team_products_launch(facts));
             statements.push(pass_execution_role(facts));
         }
     }
@@ -472,7 +497,9 @@ pub fn persona_permissions_policy(
         statements.extend(package_read_statements(facts, names));
     }
     statements.extend(buckets(facts, bucket_names));
-    statements.extend(keys(facts, persona != Persona::ScLaunch));
+    // Grants too for the launch role: a notebook instance's volume key is granted to SageMaker by
+    // whoever creates the instance.
+    statements.extend(keys(facts, true));
     document(statements)
 }
 
@@ -872,6 +899,197 @@ fn launch(facts: &EnvironmentFacts) -> Vec<Value> {
     ]
 }
 
+/// What launching, changing and terminating the team products takes
+/// (`cfn/products/team/`): the permissions CloudFormation's handlers for
+/// `AWS::SageMaker::NotebookInstance`, `NotebookInstanceLifecycleConfig` and `UserProfile` list
+/// (a packaging test compares them with the registry schemas), each limited to the
+/// environment's tagged resources where SageMaker can tell. The guardrail policy on this role
+/// still refuses a notebook outside the VPC, without the key, with root access or on a
+/// forbidden instance type.
+fn team_products_launch(facts: &EnvironmentFacts) -> Vec<Value> {
+    let env = env_id(facts);
+    let request_tag = json!({ format!("aws:RequestTag/{ENVIRONMENT_TAG}"): env });
+    let resource_tag = json!({ format!("aws:ResourceTag/{ENVIRONMENT_TAG}"): env });
+    let people_roles: Vec<String> = [Persona::DataScientist, Persona::TeamAdmin]
+        .iter()
+        .map(|p| {
+            environment_role_arn(
+                &facts.partition,
+                &facts.account_id,
+                &persona_role_name(&env, *p),
+            )
+        })
+        .collect();
+    let interfaces: Vec<String> = ["network-interface/*", "security-group/*", "subnet/*"]
+        .iter()
+        .map(|r| ec2_arn(facts, r))
+        .collect();
+    vec![
+        json!({
+            "Sid": SID_LAUNCH_NOTEBOOKS,
+            "Effect": "Allow",
+            "Action": ["sagemaker:AddTags", "sagemaker:CreateNotebookInstance"],
+            "Resource": sagemaker_arn(facts, "notebook-instance/*"),
+            "Condition": { "StringEquals": request_tag.clone() }
+        }),
+        json!({
+            "Sid": SID_CHANGE_NOTEBOOKS,
+            "Effect": "Allow",
+            "Action": [
+                "sagemaker:DeleteNotebookInstance",
+                "sagemaker:DescribeNotebookInstance",
+                "sagemaker:ListTags",
+                "sagemaker:StartNotebookInstance",
+                "sagemaker:StopNotebookInstance",
+                "sagemaker:UpdateNotebookInstance"
+            ],
+            "Resource": sagemaker_arn(facts, "notebook-instance/*"),
+            "Condition": { "StringEquals": resource_tag.clone() }
+        }),
+        json!({
+            "Sid": SID_NOTEBOOK_LIFECYCLE,
+            "Effect": "Allow",
+            "Action": [
+                "sagemaker:AddTags",
+                "sagemaker:CreateNotebookInstanceLifecycleConfig",
+                "sagemaker:DeleteNotebookInstanceLifecycleConfig",
+                "sagemaker:DeleteTags",
+                "sagemaker:DescribeNotebookInstanceLifecycleConfig",
+                "sagemaker:ListTags",
+                "sagemaker:UpdateNotebookInstanceLifecycleConfig"
+            ],
+            "Resource": sagemaker_arn(facts, "notebook-instance-lifecycle-config/*")
+        }),
+        json!({
+            "Sid": SID_LAUNCH_PROFILES,
+            "Effect": "Allow",
+            "Action": ["sagemaker:AddTags", "sagemaker:CreateUserProfile"],
+            "Resource": sagemaker_arn(facts, "user-profile/*"),
+            "Condition": { "StringEquals": request_tag }
+        }),
+        json!({
+            "Sid": SID_CHANGE_PROFILES,
+            "Effect": "Allow",
+            "Action": [
+                "sagemaker:DeleteTags",
+                "sagemaker:DeleteUserProfile",
+                "sagemaker:DescribeUserProfile",
+                "sagemaker:ListTags",
+                "sagemaker:UpdateUserProfile"
+            ],
+            "Resource": sagemaker_arn(facts, "user-profile/*"),
+            "Condition": { "StringEquals": resource_tag }
+        }),
+        json!({
+            "Sid": SID_PROFILE_READS,
+            "Effect": "Allow",
+            "Action": [
+                "identitystore:DescribeUser",
+                "identitystore:ListUsers",
+                "sso:DescribeInstance",
+                "sso:ListInstances"
+            ],
+            "Resource": "*"
+        }),
+        json!({
+            "Sid": SID_PROFILE_IMAGES,
+            "Effect": "Allow",
+            "Action": ["sagemaker:DescribeImage", "sagemaker:DescribeImageVersion"],
+            "Resource": [sagemaker_arn(facts, "image/*"), sagemaker_arn(facts, "image-version/*")]
+        }),
+        json!({
+            "Sid": SID_PASS_PEOPLE_ROLES,
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": people_roles,
+            "Condition": { "StringEquals": { "iam:PassedToService": "sagemaker.amazonaws.com" } }
+        }),
+        json!({
+            "Sid": SID_VPC_DESCRIBE,
+            "Effect": "Allow",
+            "Action": [
+                "ec2:DescribeDhcpOptions",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeVpcs"
+            ],
+            "Resource": "*"
+        }),
+        json!({
+            "Sid": SID_VPC_INTERFACES,
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateNetworkInterface",
+                "ec2:CreateNetworkInterfacePermission",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DeleteNetworkInterfacePermission"
+            ],
+            "Resource": interfaces
+        }),
+    ]
+}
+
+/// What a person needs to browse and launch the team portfolio's products. Service Catalog
+/// shows a person only the portfolios shared with their role; launching is limited to products
+/// tagged for the environment, and the Studio user profile product to team administrators
+/// (by its component tag). What someone launched only they can change or terminate
+/// (`servicecatalog:userLevel`).
+fn team_products_use(facts: &EnvironmentFacts, persona: Persona) -> Vec<Value> {
+    let env = env_id(facts);
+    let products = format!(
+        "arn:{}:catalog:{}:{}:product/*",
+        facts.partition, facts.region, facts.account_id
+    );
+    let mut launch_condition = json!({
+        "StringEquals": { format!("aws:ResourceTag/{ENVIRONMENT_TAG}"): env }
+    });
+    if persona != Persona::TeamAdmin {
+        launch_condition["StringEquals"][format!("aws:ResourceTag/{COMPONENT_TAG}")] =
+            json!(LogicalId::TeamProduct(TeamProductKind::NotebookInstance).to_string());
+    }
+    vec![
+        json!({
+            "Sid": SID_CATALOG_BROWSE,
+            "Effect": "Allow",
+            "Action": [
+                "servicecatalog:DescribeProduct",
+                "servicecatalog:DescribeProductView",
+                "servicecatalog:DescribeProvisioningParameters",
+                "servicecatalog:DescribeRecord",
+                "servicecatalog:ListLaunchPaths",
+                "servicecatalog:ListRecordHistory",
+                "servicecatalog:ScanProvisionedProducts",
+                "servicecatalog:SearchProducts",
+                "servicecatalog:SearchProvisionedProducts"
+            ],
+            "Resource": "*"
+        }),
+        json!({
+            "Sid": SID_CATALOG_LAUNCH,
+            "Effect": "Allow",
+            "Action": "servicecatalog:ProvisionProduct",
+            "Resource": products,
+            "Condition": launch_condition
+        }),
+        json!({
+            "Sid": SID_CATALOG_OWN,
+            "Effect": "Allow",
+            "Action": [
+                "servicecatalog:DescribeProvisionedProduct",
+                "servicecatalog:GetProvisionedProductOutputs",
+                "servicecatalog:TerminateProvisionedProduct",
+                "servicecatalog:UpdateProvisionedProduct"
+            ],
+            "Resource": format!(
+                "arn:{}:servicecatalog:{}:{}:stack/*/pp-*",
+                facts.partition, facts.region, facts.account_id
+            ),
+            "Condition": { "StringEquals": { "servicecatalog:userLevel": "self" } }
+        }),
+    ]
+}
+
 fn buckets(facts: &EnvironmentFacts, bucket_names: &[String]) -> Vec<Value> {
     let mut names = bucket_names.to_vec();
     names.sort();
@@ -1181,6 +1399,9 @@ mod tests {
             SID_STUDIO_SIGN_IN,
             SID_LOGS_READ,
             SID_LOGS_READ_JOBS,
+            SID_CATALOG_BROWSE,
+            SID_CATALOG_LAUNCH,
+            SID_CATALOG_OWN,
         ]);
         ds.extend(data);
         assert_eq!(sids_of(Persona::DataScientist), ds);
@@ -1191,6 +1412,9 @@ mod tests {
             SID_LOGS_READ_JOBS,
             SID_CREATE_USER_PROFILES,
             SID_CHANGE_USER_PROFILES,
+            SID_CATALOG_BROWSE,
+            SID_CATALOG_LAUNCH,
+            SID_CATALOG_OWN,
         ]);
         admin.extend(data);
         assert_eq!(sids_of(Persona::TeamAdmin), admin);
@@ -1214,10 +1438,21 @@ mod tests {
                 SID_CFN_TEMPLATES,
                 SID_PRODUCT_TEMPLATES,
                 SID_PROJECT_RESOURCES,
+                SID_LAUNCH_NOTEBOOKS,
+                SID_CHANGE_NOTEBOOKS,
+                SID_NOTEBOOK_LIFECYCLE,
+                SID_LAUNCH_PROFILES,
+                SID_CHANGE_PROFILES,
+                SID_PROFILE_READS,
+                SID_PROFILE_IMAGES,
+                SID_PASS_PEOPLE_ROLES,
+                SID_VPC_DESCRIBE,
+                SID_VPC_INTERFACES,
                 SID_PASS_EXECUTION_ROLE,
                 SID_BUCKETS_LIST,
                 SID_BUCKETS_OBJECTS,
                 SID_KMS_USE,
+                SID_KMS_GRANTS,
             ]
         );
     }
@@ -1292,16 +1527,13 @@ mod tests {
                     );
                 }
             }
+            // Every role, the launch role included (notebook volumes): only for AWS resources.
             let grants = allowing(&doc, "kms:CreateGrant");
-            if persona == Persona::ScLaunch {
-                assert!(grants.is_empty());
-            } else {
-                assert_eq!(grants.len(), 1);
-                assert_eq!(
-                    grants[0]["Condition"]["Bool"]["kms:GrantIsForAWSResource"],
-                    "true"
-                );
-            }
+            assert_eq!(grants.len(), 1);
+            assert_eq!(
+                grants[0]["Condition"]["Bool"]["kms:GrantIsForAWSResource"],
+                "true"
+            );
         }
     }
 
@@ -1309,7 +1541,23 @@ mod tests {
     fn the_execution_role_is_passed_only_to_sagemaker() {
         for persona in Persona::ALL {
             let doc = permissions_policy(&facts(), persona, &bucket_names());
-            let passing = allowing(&doc, "iam:PassRole");
+            let mut passing = allowing(&doc, "iam:PassRole");
+            if persona == Persona::ScLaunch {
+                // The people's roles, for the Studio profiles the launch role makes.
+                let people = statement(&doc, SID_PASS_PEOPLE_ROLES);
+                assert_eq!(
+                    people["Resource"],
+                    json!([
+                        "arn:aws:iam::123456789012:role/secure-mlops/team-a-dev-data-scientist",
+                        "arn:aws:iam::123456789012:role/secure-mlops/team-a-dev-team-admin"
+                    ])
+                );
+                assert_eq!(
+                    people["Condition"]["StringEquals"]["iam:PassedToService"],
+                    "sagemaker.amazonaws.com"
+                );
+                passing.retain(|s| s["Sid"] != SID_PASS_PEOPLE_ROLES);
+            }
             assert_eq!(passing.len(), 1, "{persona:?}");
             assert_eq!(
                 passing[0]["Resource"],
@@ -1334,11 +1582,8 @@ mod tests {
     #[test]
     fn only_the_team_admin_manages_user_profiles_of_its_environment() {
         let f = facts();
-        for persona in [
-            Persona::DataScientist,
-            Persona::Execution,
-            Persona::ScLaunch,
-        ] {
+        // The launch role makes them for the team admins' launches of the profile product.
+        for persona in [Persona::DataScientist, Persona::Execution] {
             let doc = permissions_policy(&f, persona, &bucket_names());
             assert!(allowing(&doc, "sagemaker:CreateUserProfile").is_empty());
             assert!(allowing(&doc, "sagemaker:DeleteUserProfile").is_empty());
@@ -1404,7 +1649,13 @@ mod tests {
                             || a == "ecr:GetAuthorizationToken"
                             || a == "cloudwatch:PutMetricData"
                             || a.starts_with("cloudformation:")
-                            || a == "s3:GetObject",
+                            || a == "s3:GetObject"
+                            || a.starts_with("servicecatalog:Describe")
+                            || a.starts_with("servicecatalog:List")
+                            || a.starts_with("servicecatalog:Scan")
+                            || a.starts_with("servicecatalog:Search")
+                            || a.starts_with("identitystore:")
+                            || a.starts_with("sso:"),
                         "{persona:?} {}: {a} on *",
                         s["Sid"]
                     );

@@ -139,6 +139,13 @@ pub(super) fn check_studio(studio: &StudioSpec, errors: &mut ValidationErrors) {
             "user profiles need the Studio domain: set studio.enabled = true or remove the user_profile blocks",
         );
     }
+    if !studio.enabled && studio.team_portfolio {
+        errors.push(
+            path.then("team_portfolio"),
+            "Team Portfolio Without Studio",
+            "the team portfolio's products launch into the Studio domain's network and add people to it: set studio.enabled = true, or team_portfolio = false",
+        );
+    }
 }
 
 /// The ranges are IPv4 CIDRs, not "everywhere"; VPC-only sign-in needs the SageMaker API endpoint

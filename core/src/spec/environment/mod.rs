@@ -251,6 +251,9 @@ pub struct StudioSpec {
     pub custom_images: BTreeMap<String, CustomImageSpec>,
     /// The private Python package repository (on by default).
     pub packages: PackagesSpec,
+    /// The team's own Service Catalog portfolio (off by default): a notebook instance product
+    /// and a Studio user profile product, shared with the people's roles.
+    pub team_portfolio: bool,
 }
 
 impl Default for StudioSpec {
@@ -269,6 +272,7 @@ impl Default for StudioSpec {
             lifecycle_configs: BTreeMap::new(),
             custom_images: BTreeMap::new(),
             packages: PackagesSpec::default(),
+            team_portfolio: false,
         }
     }
 }

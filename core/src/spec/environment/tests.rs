@@ -309,6 +309,17 @@ fn studio_settings_are_checked_on_their_paths() {
 }
 
 #[test]
+fn a_team_portfolio_needs_studio() {
+    let mut spec = quickstart();
+    spec.studio.team_portfolio = true;
+    let errors = spec.validate().unwrap_err();
+    assert_eq!(errors.0.len(), 1);
+    assert_eq!(errors.0[0].path.to_string(), "studio.team_portfolio");
+    spec.studio.enabled = true;
+    assert_eq!(errors_of(&spec), vec![]);
+}
+
+#[test]
 fn studio_platform_settings_are_checked_on_their_paths() {
     let mut spec = quickstart();
     spec.studio.enabled = true;

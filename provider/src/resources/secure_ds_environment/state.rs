@@ -159,6 +159,7 @@ pub(crate) struct Studio {
     pub(crate) lifecycle_config: Value<BTreeMap<String, Value<LifecycleConfig>>>,
     pub(crate) custom_image: Value<BTreeMap<String, Value<CustomImage>>>,
     pub(crate) packages: Value<Packages>,
+    pub(crate) team_portfolio: Value<bool>,
 }
 
 /// `timeouts`.
@@ -651,6 +652,11 @@ fn studio_spec(r: &mut Reader, studio: &Studio) -> StudioSpec {
             .set("studio.hidden_apps", &studio.hidden_apps)
             .unwrap_or(defaults.hidden_apps),
         docker_access: r.feature(path.then("docker_access"), &studio.docker_access, false),
+        team_portfolio: r.boolean(
+            "studio.team_portfolio",
+            &studio.team_portfolio,
+            defaults.team_portfolio,
+        ),
         lifecycle_configs: lifecycle_configs(r, &studio.lifecycle_config),
         custom_images: custom_images(r, &studio.custom_image),
         packages: {
@@ -847,6 +853,7 @@ pub(crate) fn reset_unset(planned: &mut State, config: &State) {
     if let Value::Value(studio) = &mut planned.studio {
         null_unless_set(&mut studio.hidden_apps, &cstudio.hidden_apps);
         null_unless_set(&mut studio.docker_access, &cstudio.docker_access);
+        null_unless_set(&mut studio.team_portfolio, &cstudio.team_portfolio);
         let cidle = cstudio
             .idle_shutdown
             .as_ref_option()
@@ -919,6 +926,7 @@ pub(crate) fn mark_defaults_unknown(state: &mut State) {
     unknown_if_null(&mut studio.efs_retention);
     unknown_if_null(&mut studio.hidden_apps);
     unknown_if_null(&mut studio.docker_access);
+    unknown_if_null(&mut studio.team_portfolio);
     let mut idle = studio
         .idle_shutdown
         .as_ref_option()
@@ -1056,6 +1064,7 @@ pub(crate) fn fill_defaults(state: &mut State, spec: &EnvironmentSpec, bucket_na
         }
         .to_string(),
     );
+    fill(&mut studio.team_portfolio, spec.studio.team_portfolio);
     let mut idle = studio
         .idle_shutdown
         .as_ref_option()

@@ -1,0 +1,253 @@
+//! The team portfolio (`studio.team_portfolio`): the environment's own Service Catalog
+//! portfolio, shared with its people's roles, holding the team products (`team_product`).
+//!
+//! Portfolio names need not be unique, so it is found again by its display name
+//! (`<env id>-team`) and adopted only when its tags say it is this child; a deterministic
+//! idempotency token makes a create retried after a crash answer the same portfolio. The
+//! people's roles are associated on every run (AWS accepts an association twice); associations
+//! others added are left alone.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_servicecatalog::types::Tag;
+
+use super::ec2_tags::Owner;
+use super::error::ChildError;
+use super::kind::{ChildKind, Cx, Inputs};
+use super::portfolio_principal;
+use super::tags::{built, child_tags, owned_by};
+use crate::aws::{AwsCallError, AwsClients, NotFoundIsNone};
+use crate::engine::Record;
+use crate::graph::environment as kinds;
+use crate::ids::{LogicalId, Persona, RecordKind};
+
+/// Record kind of the team portfolio.
+pub const KIND: RecordKind = RecordKind::TeamPortfolio;
+/// Record attribute: the principals the engine associated, comma-separated.
+pub const PRINCIPALS_ATTRIBUTE: &str = "principals";
+/// Who the portfolio says provides it.
+const PROVIDER: &str = "secure-mlops";
+
+/// What the portfolio should be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredPortfolio {
+    /// `<env id>-team`.
+    pub display_name: String,
+    /// The people's role ARNs it is shared with.
+    pub principals: Vec<String>,
+}
+
+/// The portfolio's display name.
+pub fn display_name(env_id: &str) -> String {
+    format!("{env_id}-team")
+}
+
+async fn ensure(
+    clients: &AwsClients,
+    owner: Owner<'_>,
+    tags: &BTreeMap<String, String>,
+    desired: &DesiredPortfolio,
+) -> Result<Record, ChildError> {
+    let id = match find(clients, owner, &desired.display_name).await? {
+        Some(id) => id,
+        None => create(clients, owner, tags, desired).await?,
+    };
+    let existing = portfolio_principal::list(clients, &id).await?;
+    for principal in &desired.principals {
+        if !existing.contains(principal) {
+            portfolio_principal::associate(clients, &id, principal).await?;
+        }
+    }
+    Ok(Record {
+        kind: KIND,
+        arn: Some(arn(clients, &id)),
+        physical_id: id,
+        attributes: BTreeMap::from([(
+            PRINCIPALS_ATTRIBUTE.to_string(),
+            desired.principals.join(","),
+        )]),
+        depends_on: Vec::new(),
+    })
+}
+
+fn arn(clients: &AwsClients, id: &str) -> String {
+    format!(
+        "arn:{}:catalog:{}:{}:portfolio/{id}",
+        clients.partition, clients.region, clients.account_id
+    )
+}
+
+/// The id of this child's portfolio, if one exists; a portfolio of that name that is not ours
+/// is refused.
+async fn find(
+    clients: &AwsClients,
+    owner: Owner<'_>,
+    display_name: &str,
+) -> Result<Option<String>, ChildError> {
+    let pages = clients
+        .servicecatalog
+        .list_portfolios()
+        .into_paginator()
+        .send()
+        .collect::<Vec<_>>()
+        .await;
+    let pages = AwsCallError::collect("servicecatalog", "ListPortfolios", pages)?;
+    for portfolio in pages
+        .iter()
+        .flat_map(|p| p.portfolio_details())
+        .filter(|p| p.display_name() == Some(display_name))
+    {
+        let Some(id) = portfolio.id() else { continue };
+        if owned_by(owner, &tags_of(clients, id).await?) {
+            return Ok(Some(id.to_string()));
+        }
+        return Err(ChildError::Refused {
+            child: owner.logical_id.to_string(),
+            reason: format!(
+                "a Service Catalog portfolio named {display_name} ({id}) already exists and is \
+                 not tagged as this environment's {}; rename or delete it, or set \
+                 studio.team_portfolio = false",
+                owner.logical_id
+            ),
+        });
+    }
+    Ok(None)
+}
+
+async fn tags_of(clients: &AwsClients, id: &str) -> Result<BTreeMap<String, String>, AwsCallError> {
+    let out = clients
+        .servicecatalog
+        .describe_portfolio()
+        .id(id)
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("servicecatalog", "DescribePortfolio", e))?;
+    Ok(out
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect())
+}
+
+async fn create(
+    clients: &AwsClients,
+    owner: Owner<'_>,
+    tags: &BTreeMap<String, String>,
+    desired: &DesiredPortfolio,
+) -> Result<String, ChildError> {
+    let tags: Vec<Tag> = child_tags(owner, tags)
+        .into_iter()
+        .map(|(k, v)| built("servicecatalog Tag", Tag::builder().key(k).value(v).build()))
+        .collect();
+    let out = clients
+        .servicecatalog
+        .create_portfolio()
+        .display_name(&desired.display_name)
+        .provider_name(PROVIDER)
+        .description(format!(
+            "Products the people of the secure data-science environment {} launch themselves",
+            owner.env_id
+        ))
+        .set_tags(Some(tags))
+        .idempotency_token(format!(
+            "secure-mlops-{}-{}",
+            owner.env_id, owner.logical_id
+        ))
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("servicecatalog", "CreatePortfolio", e))?;
+    out.portfolio_detail()
+        .and_then(|d| d.id())
+        .map(str::to_string)
+        .ok_or_else(|| ChildError::Refused {
+            child: owner.logical_id.to_string(),
+            reason: "CreatePortfolio answered no portfolio id".into(),
+        })
+}
+
+async fn drift(
+    clients: &AwsClients,
+    record: &Record,
+    desired: &DesiredPortfolio,
+) -> Result<Vec<String>, ChildError> {
+    let id = record.physical_id.as_str();
+    let label = LogicalId::TeamPortfolio.to_string();
+    let found = clients
+        .servicecatalog
+        .describe_portfolio()
+        .id(id)
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("servicecatalog", "DescribePortfolio", e))
+        .or_gone()?;
+    if found.is_none() {
+        return Ok(vec![format!(
+            "{label} ({id}): the portfolio is gone; apply creates it again"
+        )]);
+    }
+    let existing = portfolio_principal::list(clients, id).await?;
+    Ok(desired
+        .principals
+        .iter()
+        .filter(|p| !existing.contains(*p))
+        .map(|p| format!("{label} ({id}): no longer shared with {p}; apply shares it again"))
+        .collect())
+}
+
+/// Removes every principal association, then the portfolio (its products went first: they
+/// depend on it). Not-found counts as deleted.
+pub async fn delete(clients: &AwsClients, record: &Record) -> Result<(), ChildError> {
+    let id = record.physical_id.as_str();
+    let principals = match portfolio_principal::list(clients, id).await {
+        Ok(found) => found,
+        Err(e) if e.is_not_found() => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    for principal in &principals {
+        portfolio_principal::disassociate(clients, id, principal).await?;
+    }
+    clients
+        .servicecatalog
+        .delete_portfolio()
+        .id(id)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| AwsCallError::from_sdk("servicecatalog", "DeletePortfolio", e))
+        .or_gone()?;
+    Ok(())
+}
+
+impl ChildKind for kinds::TeamPortfolio {
+    type Desired = DesiredPortfolio;
+
+    fn desired(&self, cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<Self::Desired, ChildError> {
+        let mut principals = vec![
+            inputs.arn(&LogicalId::Role(Persona::DataScientist))?,
+            inputs.arn(&LogicalId::Role(Persona::TeamAdmin))?,
+        ];
+        principals.sort();
+        principals.dedup();
+        Ok(DesiredPortfolio {
+            display_name: display_name(&cx.env.env_id),
+            principals,
+        })
+    }
+
+    async fn ensure(&self, cx: &Cx<'_>, desired: &Self::Desired) -> Result<Record, ChildError> {
+        ensure(cx.clients, cx.owner(), cx.tags(), desired).await
+    }
+
+    async fn drift(
+        &self,
+        cx: &Cx<'_>,
+        record: &Record,
+        desired: &Self::Desired,
+    ) -> Result<Vec<String>, ChildError> {
+        drift(cx.clients, record, desired).await
+    }
+
+    fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
+        false
+    }
+}
