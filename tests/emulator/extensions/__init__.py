@@ -23,6 +23,7 @@ def install() -> None:
         iam_propagation,
         lambda_local,
         latency_profile,
+        s3_policy,
         sagemaker,
         sagemaker_models,
         sagemaker_notebooks,
@@ -67,3 +68,4 @@ def install() -> None:
     cloudtrail.install()
     events_lambda.install()  # EventBridge -> Lambda (runs functions with lambda_local)
     cloudtrail_events.install()  # wraps SageMakerResponse.call_action: calls -> trails -> EventBridge
+    s3_policy.install()  # bucket policies evaluated with the request's condition keys
