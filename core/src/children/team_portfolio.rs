@@ -60,7 +60,7 @@ async fn ensure(
     }
     Ok(Record {
         kind: KIND,
-        arn: Some(arn(clients, &id)),
+        arn: Some(catalog_arn(clients, "portfolio", &id)),
         physical_id: id,
         attributes: BTreeMap::from([(
             PRINCIPALS_ATTRIBUTE.to_string(),
@@ -70,11 +70,20 @@ async fn ensure(
     })
 }
 
-fn arn(clients: &AwsClients, id: &str) -> String {
+/// The ARN of a portfolio or product (`kind`), as IAM names them.
+pub(super) fn catalog_arn(clients: &AwsClients, kind: &str, id: &str) -> String {
     format!(
-        "arn:{}:catalog:{}:{}:portfolio/{id}",
+        "arn:{}:catalog:{}:{}:{kind}/{id}",
         clients.partition, clients.region, clients.account_id
     )
+}
+
+/// A child's tags as Service Catalog takes them.
+pub(super) fn catalog_tags(owner: Owner<'_>, tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    child_tags(owner, tags)
+        .into_iter()
+        .map(|(k, v)| built("servicecatalog Tag", Tag::builder().key(k).value(v).build()))
+        .collect()
 }
 
 /// The id of this child's portfolio, if one exists; a portfolio of that name that is not ours
@@ -135,10 +144,7 @@ async fn create(
     tags: &BTreeMap<String, String>,
     desired: &DesiredPortfolio,
 ) -> Result<String, ChildError> {
-    let tags: Vec<Tag> = child_tags(owner, tags)
-        .into_iter()
-        .map(|(k, v)| built("servicecatalog Tag", Tag::builder().key(k).value(v).build()))
-        .collect();
+    let tags = catalog_tags(owner, tags);
     let out = clients
         .servicecatalog
         .create_portfolio()

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_servicecatalog::types::{
     AccessLevelFilter, AccessLevelFilterKey, ProductType, ProductViewFilterBy,
     ProvisionedProductViewFilterBy, ProvisioningArtifactGuidance, ProvisioningArtifactProperties,
-    ProvisioningArtifactType, Tag,
+    ProvisioningArtifactType,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -29,7 +29,8 @@ use super::catalog_bucket;
 use super::ec2_tags::Owner;
 use super::error::ChildError;
 use super::kind::{ChildKind, Cx, Inputs};
-use super::tags::{built, child_tags, owned_by};
+use super::tags::owned_by;
+use super::team_portfolio::{catalog_arn, catalog_tags};
 use crate::aws::{AwsCallError, AwsClients, NotFoundIsNone};
 use crate::engine::Record;
 use crate::graph::environment as kinds;
@@ -223,7 +224,7 @@ async fn ensure(
     ensure_launch_constraint(clients, &product_id, desired).await?;
     Ok(Record {
         kind: KIND,
-        arn: Some(product_arn(clients, &product_id)),
+        arn: Some(catalog_arn(clients, "product", &product_id)),
         physical_id: product_id,
         attributes: BTreeMap::from([
             (
@@ -234,13 +235,6 @@ async fn ensure(
         ]),
         depends_on: Vec::new(),
     })
-}
-
-fn product_arn(clients: &AwsClients, id: &str) -> String {
-    format!(
-        "arn:{}:catalog:{}:{}:product/{id}",
-        clients.partition, clients.region, clients.account_id
-    )
 }
 
 /// The id of this child's product, if one exists; a product of that name that is not ours is
@@ -318,10 +312,7 @@ async fn create(
     desired: &DesiredProduct,
     url: &str,
 ) -> Result<String, ChildError> {
-    let tags: Vec<Tag> = child_tags(owner, tags)
-        .into_iter()
-        .map(|(k, v)| built("servicecatalog Tag", Tag::builder().key(k).value(v).build()))
-        .collect();
+    let tags = catalog_tags(owner, tags);
     let description = match desired.kind {
         TeamProductKind::NotebookInstance => format!(
             "A notebook instance inside {}: private subnet, its security group and keys, no root \
