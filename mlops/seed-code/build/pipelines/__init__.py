@@ -1,0 +1,1 @@
+"""The model build and train pipeline of a SageMaker project in a secure data-science environment."""
