@@ -8,6 +8,7 @@ methods) when install() runs; nothing here changes moto's files on disk.
 def install() -> None:
     from . import (
         cfn_custom,
+        cfn_mlops,
         cfn_sagemaker,
         cfn_settle,
         cloudtrail,
@@ -27,6 +28,7 @@ def install() -> None:
         sagemaker,
         sagemaker_models,
         sagemaker_notebooks,
+        sagemaker_projects,
         sagemaker_tags,
         sagemaker_workloads,
         sc_products,
@@ -62,6 +64,8 @@ def install() -> None:
     lambda_local.install()
     cfn_custom.install()
     cfn_sagemaker.install()  # SageMaker resource types, through the handlers installed above
+    cfn_mlops.install()  # model package groups, CodeBuild projects, pipelines (cfn_sagemaker's table)
+    sagemaker_projects.install()  # CreateProject & co. through sc_provisioning's handlers
     cfn_settle.install()
     config_rules.install()
     sagemaker_tags.install()  # after every module that wraps SageMaker's ARN lookup

@@ -126,6 +126,44 @@ def _stacks() -> Iterator[str]:
 # --- SageMaker ----------------------------------------------------------------
 
 
+@kind("sagemaker:project")
+def _sm_projects() -> Iterator[str]:
+    # Until their deletion is over (sagemaker_projects.py follows their provisioned product).
+    for b in _backends("moto.sagemaker.models", "sagemaker_backends"):
+        st = b.__dict__.get("_emulator_sagemaker_projects")
+        if st is None:
+            continue
+        for project in list(st.projects.values()):
+            if project.operation == "delete":
+                from .sagemaker_projects import _sc_parts
+
+                pp, record = _sc_parts(b.account_id, b.region_name, project)
+                if project.status(pp, record)[0] == "DeleteCompleted":
+                    continue
+            yield project.arn
+
+
+@kind("sagemaker:model_package_group")
+def _sm_model_package_groups() -> Iterator[str]:
+    for b in _backends("moto.sagemaker.models", "sagemaker_backends"):
+        yield from (g.arn for g in b.model_package_groups.values())
+
+
+# --- CodeBuild and CodePipeline ---------------------------------------------------
+
+
+@kind("codebuild:project")
+def _codebuild_projects() -> Iterator[str]:
+    for b in _backends("moto.codebuild.models", "codebuild_backends"):
+        yield from (p.arn for p in b.codebuild_projects.values())
+
+
+@kind("codepipeline:pipeline")
+def _codepipeline_pipelines() -> Iterator[str]:
+    for b in _backends("moto.codepipeline.models", "codepipeline_backends"):
+        yield from list(b.pipelines)
+
+
 @kind("sagemaker:domain")
 def _sm_domains() -> Iterator[str]:
     for b in _backends("moto.sagemaker.models", "sagemaker_backends"):

@@ -193,14 +193,17 @@ def test_routes(own: Emulator):
     inventory = own.inventory()
     assert all(ids == [] for ids in inventory.values())
     assert sorted(inventory) == [
-        "cloudformation:stack", "cloudtrail:trail", "codeartifact:domain", "codeartifact:repository", "config:rule",
+        "cloudformation:stack", "cloudtrail:trail", "codeartifact:domain", "codeartifact:repository",
+        "codebuild:project", "codepipeline:pipeline", "config:rule",
         "ec2:elastic_ip", "ec2:flow_log", "ec2:internet_gateway", "ec2:nat_gateway", "ec2:network_interface",
         "ec2:route_table", "ec2:security_group", "ec2:subnet", "ec2:vpc", "ec2:vpc_endpoint",
         "efs:file_system", "efs:mount_target", "events:rule", "iam:policy", "iam:role", "kms:alias", "kms:key",
         "lambda:event_invoke_config", "lambda:function", "logs:log_group", "s3:bucket", "sagemaker:app", "sagemaker:app_image_config", "sagemaker:automl_job",
         "sagemaker:domain", "sagemaker:endpoint_config", "sagemaker:hyper_parameter_tuning_job",
-        "sagemaker:image", "sagemaker:image_version", "sagemaker:model", "sagemaker:notebook_instance",
-        "sagemaker:notebook_instance_lifecycle_config", "sagemaker:processing_job", "sagemaker:servicecatalog_portfolio",
+        "sagemaker:image", "sagemaker:image_version", "sagemaker:model", "sagemaker:model_package_group",
+        "sagemaker:notebook_instance",
+        "sagemaker:notebook_instance_lifecycle_config", "sagemaker:processing_job", "sagemaker:project",
+        "sagemaker:servicecatalog_portfolio",
         "sagemaker:space", "sagemaker:studio_lifecycle_config", "sagemaker:training_job", "sagemaker:transform_job",
         "sagemaker:user_profile",
         "servicecatalog:constraint", "servicecatalog:portfolio", "servicecatalog:principal_association",
