@@ -14,7 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
-use secure_mlops_core::ids::{KeyPurpose, Persona};
+use secure_mlops_core::ids::{KeyPurpose, MlopsRoleKind, Persona};
 use secure_mlops_core::policy::environment::boundary::boundary_policy;
 use secure_mlops_core::policy::environment::endpoint::{
     interface_endpoint_scope, InterfaceEndpointScope,
@@ -23,6 +23,9 @@ use secure_mlops_core::policy::environment::flow_logs::{
     flow_logs_delivery_policy, flow_logs_trust_policy,
 };
 use secure_mlops_core::policy::environment::kms::key_users;
+use secure_mlops_core::policy::environment::mlops::{
+    mlops_permissions_policy, mlops_role_name, mlops_trust_policy, MlopsRoleInput,
+};
 use secure_mlops_core::policy::environment::packages::{domain_policy, PackageRepositoryNames};
 use secure_mlops_core::policy::environment::roles::{
     environment_role_arn, persona_permissions_policy, persona_role_name, studio_scope_policy,
@@ -36,7 +39,9 @@ use secure_mlops_core::policy::projects_roles::{LAUNCH_ROLE, USE_ROLE};
 use secure_mlops_core::policy::security_response::{
     function_policy, function_trust_policy, queue_policy, ResponseFacts, ROLE_PATH,
 };
-use secure_mlops_core::spec::{GuardrailSpec, DEFAULT_INTERFACE_ENDPOINTS, PACKAGE_ENDPOINTS};
+use secure_mlops_core::spec::{
+    GuardrailSpec, SourceKind, SourceSpec, DEFAULT_INTERFACE_ENDPOINTS, PACKAGE_ENDPOINTS,
+};
 use serde_json::{json, Value};
 
 /// The account both environments live in.
@@ -143,8 +148,50 @@ fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
         )?;
     }
 
+    // The MLOps project templates' roles (sagemaker_mlops_project_templates): team-a builds from
+    // a CodeConnections repository with its package repository, team-b from seed code in S3.
+    let source = if env.letter() == "a" {
+        SourceSpec {
+            kind: SourceKind::CodeConnections,
+            connection_arn: Some(format!(
+                "arn:aws:codeconnections:{REGION}:{ACCOUNT}:connection/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"
+            )),
+            repository: Some("team-a/churn-model".into()),
+            branch: "main".into(),
+        }
+    } else {
+        SourceSpec::default()
+    };
+    let mlops_input = MlopsRoleInput {
+        subnet_ids: vec![
+            format!("subnet-0{}00000000000001", env.letter()),
+            format!("subnet-0{}00000000000002", env.letter()),
+        ],
+        data_key_arn: key_arn(env, KeyPurpose::Data),
+        models_bucket: env.bucket("models"),
+        execution_role_arn: env.role_arn(Persona::Execution),
+        packages: (env.letter() == "a").then(|| packages.clone()),
+        source,
+    };
+    let mut mlops_roles = Vec::new();
+    for kind in MlopsRoleKind::ALL {
+        let role = environment_role_arn("aws", ACCOUNT, &mlops_role_name(&id, kind));
+        out.write(
+            &format!("{id}/roles/mlops-{}.trust.json", kind.key()),
+            &mlops_trust_policy(facts, kind),
+            json!({ "type": "trust", "env": id, "resource": role }),
+        )?;
+        out.write(
+            &format!("{id}/roles/mlops-{}.permissions.json", kind.key()),
+            &mlops_permissions_policy(facts, kind, &mlops_input),
+            json!({ "type": "identity", "env": id, "principals": [role] }),
+        )?;
+        mlops_roles.push(role);
+    }
+
     // The boundary the environment creates when none is given; every role it creates carries it.
-    let bounded: Vec<String> = Persona::ALL.iter().map(|p| env.role_arn(*p)).collect();
+    let mut bounded: Vec<String> = Persona::ALL.iter().map(|p| env.role_arn(*p)).collect();
+    bounded.extend(mlops_roles);
     out.write(
         &format!("{id}/boundary.json"),
         &boundary_policy(facts),

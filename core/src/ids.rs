@@ -174,6 +174,17 @@ pub enum LogicalId {
     TeamPortfolio,
     /// A product of the team portfolio.
     TeamProduct(TeamProductKind),
+    /// The MLOps bucket (`sagemaker_mlops_project_templates`): seed code, templates and the
+    /// projects' pipeline artifacts.
+    MlopsBucket,
+    /// The seed code of a project template, zipped into the MLOps bucket.
+    MlopsSeedCode(MlopsTemplateKind),
+    /// A role the MLOps project templates run as.
+    MlopsRole(MlopsRoleKind),
+    /// The Service Catalog portfolio of the project templates, which Studio shows.
+    MlopsPortfolio,
+    /// A project template, a Service Catalog product of the MLOps portfolio.
+    MlopsTemplate(MlopsTemplateKind),
 }
 
 const PRIVATE_SUBNET: &str = "subnet-private-";
@@ -189,6 +200,56 @@ const USER_PROFILE: &str = "studio-user-";
 const LIFECYCLE_CONFIG: &str = "studio-lifecycle-config-";
 const CUSTOM_IMAGE: &str = "studio-custom-image-";
 const TEAM_PRODUCT: &str = "team-product-";
+const MLOPS_SEED_CODE: &str = "mlops-seed-code-";
+const MLOPS_ROLE: &str = "mlops-role-";
+const MLOPS_TEMPLATE: &str = "mlops-template-";
+
+/// A SageMaker project template of `sagemaker_mlops_project_templates`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MlopsTemplateKind {
+    /// Model build and train: CodePipeline and CodeBuild in the environment's VPC running a
+    /// SageMaker Pipeline that registers models pending approval.
+    ModelBuildTrain,
+}
+
+impl MlopsTemplateKind {
+    /// Every template.
+    pub const ALL: [MlopsTemplateKind; 1] = [MlopsTemplateKind::ModelBuildTrain];
+
+    /// The word in ids, user input, product names and file names (`cfn/mlops/<key>.yaml`).
+    pub fn key(&self) -> &'static str {
+        match self {
+            MlopsTemplateKind::ModelBuildTrain => "model-build-train",
+        }
+    }
+
+    /// The template named `text` in user input.
+    pub fn from_key(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.key() == text)
+    }
+}
+
+/// A role of the MLOps project templates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MlopsRoleKind {
+    /// What the projects' CodePipeline and CodeBuild run as.
+    Build,
+    /// What Service Catalog launches the templates as (its launch constraint).
+    Launch,
+}
+
+impl MlopsRoleKind {
+    /// Both roles.
+    pub const ALL: [MlopsRoleKind; 2] = [MlopsRoleKind::Build, MlopsRoleKind::Launch];
+
+    /// The word in ids and role names.
+    pub fn key(&self) -> &'static str {
+        match self {
+            MlopsRoleKind::Build => "build",
+            MlopsRoleKind::Launch => "launch",
+        }
+    }
+}
 
 /// A product of the team portfolio (`studio.team_portfolio`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -252,6 +313,11 @@ impl fmt::Display for LogicalId {
             LogicalId::CatalogBucket => f.write_str("catalog-bucket"),
             LogicalId::TeamPortfolio => f.write_str("team-portfolio"),
             LogicalId::TeamProduct(kind) => write!(f, "{TEAM_PRODUCT}{}", kind.key()),
+            LogicalId::MlopsBucket => f.write_str("mlops-bucket"),
+            LogicalId::MlopsSeedCode(kind) => write!(f, "{MLOPS_SEED_CODE}{}", kind.key()),
+            LogicalId::MlopsRole(kind) => write!(f, "{MLOPS_ROLE}{}", kind.key()),
+            LogicalId::MlopsPortfolio => f.write_str("mlops-portfolio"),
+            LogicalId::MlopsTemplate(kind) => write!(f, "{MLOPS_TEMPLATE}{}", kind.key()),
         }
     }
 }
@@ -289,6 +355,8 @@ impl FromStr for LogicalId {
             LogicalId::ConfigRules,
             LogicalId::CatalogBucket,
             LogicalId::TeamPortfolio,
+            LogicalId::MlopsBucket,
+            LogicalId::MlopsPortfolio,
         ];
         if let Some(id) = fixed.into_iter().find(|id| id.to_string().as_str() == text) {
             return Ok(id);
@@ -298,7 +366,18 @@ impl FromStr for LogicalId {
             .map(LogicalId::KmsKey)
             .chain(Persona::ALL.into_iter().map(LogicalId::Role))
             .chain(BucketPurpose::ALL.into_iter().map(LogicalId::Bucket))
-            .chain(TeamProductKind::ALL.into_iter().map(LogicalId::TeamProduct));
+            .chain(TeamProductKind::ALL.into_iter().map(LogicalId::TeamProduct))
+            .chain(
+                MlopsTemplateKind::ALL
+                    .into_iter()
+                    .map(LogicalId::MlopsSeedCode),
+            )
+            .chain(
+                MlopsTemplateKind::ALL
+                    .into_iter()
+                    .map(LogicalId::MlopsTemplate),
+            )
+            .chain(MlopsRoleKind::ALL.into_iter().map(LogicalId::MlopsRole));
         if let Some(id) = keyed.into_iter().find(|id| id.to_string().as_str() == text) {
             return Ok(id);
         }
@@ -415,13 +494,23 @@ pub enum RecordKind {
     TeamPortfolio,
     /// A team product, its association and its launch constraint.
     TeamProduct,
+    /// The MLOps bucket.
+    MlopsBucket,
+    /// A template's seed code object in the MLOps bucket.
+    MlopsSeedCode,
+    /// A role of the MLOps project templates.
+    MlopsRole,
+    /// The MLOps portfolio and its principal associations.
+    MlopsPortfolio,
+    /// A project template product, its association and its launch constraint.
+    MlopsTemplate,
     /// A kind this version does not know (written by a newer one).
     Unknown(String),
 }
 
 impl RecordKind {
     /// Every known kind.
-    pub const KNOWN: [RecordKind; 32] = [
+    pub const KNOWN: [RecordKind; 37] = [
         RecordKind::Vpc,
         RecordKind::ExistingVpc,
         RecordKind::Subnet,
@@ -454,6 +543,11 @@ impl RecordKind {
         RecordKind::CatalogBucket,
         RecordKind::TeamPortfolio,
         RecordKind::TeamProduct,
+        RecordKind::MlopsBucket,
+        RecordKind::MlopsSeedCode,
+        RecordKind::MlopsRole,
+        RecordKind::MlopsPortfolio,
+        RecordKind::MlopsTemplate,
     ];
 
     /// How long deleting one usually takes on AWS, waits included (the middle of the ranges
@@ -468,6 +562,8 @@ impl RecordKind {
             // What people launched from the team portfolio is terminated first: a notebook
             // instance stops, then goes (minutes each).
             RecordKind::TeamProduct => 120,
+            // SageMaker projects made from a template are deleted first (their stacks).
+            RecordKind::MlopsTemplate => 120,
             _ => 0,
         };
         std::time::Duration::from_secs(seconds)
@@ -508,6 +604,11 @@ impl RecordKind {
             RecordKind::CatalogBucket => "catalog-bucket",
             RecordKind::TeamPortfolio => "team-portfolio",
             RecordKind::TeamProduct => "team-product",
+            RecordKind::MlopsBucket => "mlops-bucket",
+            RecordKind::MlopsSeedCode => "mlops-seed-code",
+            RecordKind::MlopsRole => "mlops-role",
+            RecordKind::MlopsPortfolio => "mlops-portfolio",
+            RecordKind::MlopsTemplate => "mlops-template",
             RecordKind::Unknown(text) => text,
         }
     }

@@ -23,6 +23,7 @@ pub mod engine;
 pub mod environment;
 pub mod graph;
 pub mod ids;
+pub mod mlops;
 pub mod policy;
 pub mod projects;
 pub mod response;

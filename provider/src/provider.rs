@@ -12,6 +12,7 @@ use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
 use crate::data_sources::environment_audit::EnvironmentAuditDataSource;
+use crate::resources::mlops_project_templates::MlopsProjectTemplatesResource;
 use crate::resources::projects_enablement::ProjectsEnablementResource;
 use crate::resources::secure_ds_environment::SecureDsEnvironmentResource;
 use crate::resources::security_response::SecurityResponseResource;
@@ -188,6 +189,10 @@ impl Provider for SageMakerProvider {
         resources.insert(
             "projects_enablement".to_string(),
             Box::new(ProjectsEnablementResource::new(self.clients.clone())),
+        );
+        resources.insert(
+            "mlops_project_templates".to_string(),
+            Box::new(MlopsProjectTemplatesResource::new(self.clients.clone())),
         );
         resources.insert(
             "security_response".to_string(),

@@ -62,6 +62,7 @@ IAM_ACTIONS_OF = {
     "s3:ListObjectVersions": ["s3:ListBucketVersions"],
     "s3:ListObjectsV2": ["s3:ListBucket"],
     "s3:HeadBucket": ["s3:ListBucket"],
+    "s3:HeadObject": ["s3:GetObject"],
     "lambda:Invoke": ["lambda:InvokeFunction"],
     "lambda:InvokeAsync": ["lambda:InvokeFunction"],
     # Always allowed: IAM policies cannot deny it.

@@ -142,16 +142,7 @@ async fn apply_settings(
         .map_err(|e| AwsCallError::from_sdk("s3", "PutBucketTagging", e))?;
     // Before the policy: with public access blocked no later step can make the bucket public.
     block_public_access_and_acls(clients, name).await?;
-    s3.put_bucket_versioning()
-        .bucket(name)
-        .versioning_configuration(
-            VersioningConfiguration::builder()
-                .status(BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(|e| AwsCallError::from_sdk("s3", "PutBucketVersioning", e))?;
+    enable_versioning(clients, name).await?;
     s3.put_bucket_encryption()
         .bucket(name)
         .server_side_encryption_configuration(encryption(kms_key_arn))
@@ -305,8 +296,31 @@ async fn ownership_drift(clients: &AwsClients, name: &str) -> Result<Vec<String>
     Ok(out)
 }
 
+/// Turns versioning on (idempotent).
+pub(super) async fn enable_versioning(
+    clients: &AwsClients,
+    name: &str,
+) -> Result<(), AwsCallError> {
+    clients
+        .s3
+        .put_bucket_versioning()
+        .bucket(name)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| AwsCallError::from_sdk("s3", "PutBucketVersioning", e))
+}
+
 /// Versioning: enabled.
-async fn versioning_drift(clients: &AwsClients, name: &str) -> Result<Vec<String>, ChildError> {
+pub(super) async fn versioning_drift(
+    clients: &AwsClients,
+    name: &str,
+) -> Result<Vec<String>, ChildError> {
     let s3 = &clients.s3;
     let mut out = Vec::new();
     let mut say = |what: String| out.push(what);

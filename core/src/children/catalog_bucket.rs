@@ -49,9 +49,13 @@ pub struct DesiredCatalogBucket {
     pub name: String,
     /// Its policy.
     pub policy: Value,
+    /// Versioning on (the MLOps bucket: CodePipeline's S3 source reads object versions).
+    pub versioned: bool,
+    /// The record kind: the catalog bucket's or the MLOps bucket's.
+    pub record_kind: RecordKind,
 }
 
-async fn ensure(
+pub(super) async fn ensure(
     clients: &AwsClients,
     owner: Owner<'_>,
     tags: &BTreeMap<String, String>,
@@ -86,6 +90,9 @@ async fn ensure(
         .send()
         .await
         .map_err(|e| AwsCallError::from_sdk("s3", "PutBucketEncryption", e))?;
+    if desired.versioned {
+        bucket::enable_versioning(clients, name).await?;
+    }
     s3.put_bucket_policy()
         .bucket(name)
         .policy(desired.policy.to_string())
@@ -93,7 +100,7 @@ async fn ensure(
         .await
         .map_err(|e| AwsCallError::from_sdk("s3", "PutBucketPolicy", e))?;
     Ok(Record {
-        kind: KIND,
+        kind: desired.record_kind.clone(),
         physical_id: name.to_string(),
         arn: Some(format!("arn:{}:s3:::{name}", clients.partition)),
         attributes: BTreeMap::new(),
@@ -101,26 +108,30 @@ async fn ensure(
     })
 }
 
-async fn drift(
+pub(super) async fn drift(
     clients: &AwsClients,
     record: &Record,
     desired: &DesiredCatalogBucket,
 ) -> Result<Vec<String>, ChildError> {
     let name = record.physical_id.as_str();
+    let label = record.kind.as_str();
     match bucket::look(clients, name).await {
         Seen::Tags(_) => {}
         Seen::Missing => {
             return Ok(vec![format!(
-                "catalog-bucket ({name}): the bucket is gone; apply creates it again"
+                "{label} ({name}): the bucket is gone; apply creates it again"
             )])
         }
         Seen::Forbidden(e) | Seen::Failed(e) => return Err(e.into()),
     }
     let mut out = bucket::public_access_drift(clients, name).await?;
     out.extend(bucket::policy_drift(clients, name, &desired.policy).await?);
+    if desired.versioned {
+        out.extend(bucket::versioning_drift(clients, name).await?);
+    }
     Ok(out
         .into_iter()
-        .map(|what| format!("catalog-bucket ({name}): {what}"))
+        .map(|what| format!("{label} ({name}): {what}"))
         .collect())
 }
 
@@ -169,6 +180,8 @@ impl ChildKind for kinds::CatalogBucket {
         Ok(DesiredCatalogBucket {
             policy: catalog_bucket_policy(&cx.env.facts, &name),
             name,
+            versioned: false,
+            record_kind: KIND,
         })
     }
 

@@ -10,7 +10,7 @@ use super::error::ChildError;
 use super::kind::{BucketNames, ChildKind, Cx, EnvironmentContext, Inputs};
 use super::{
     bucket, catalog_bucket, config_rules, custom_image, domain, flow_log, guardrail_policy,
-    internet_gateway, kms_key, lifecycle_config, nat_gateway, package_repository, role,
+    internet_gateway, kms_key, lifecycle_config, mlops, nat_gateway, package_repository, role,
     route_table, security_group, studio_scope, subnet, team_portfolio, team_product, user_profile,
     vpc, vpc_endpoint,
 };
@@ -63,6 +63,11 @@ macro_rules! with_kind {
             Child::CatalogBucket($kind) => $body,
             Child::TeamPortfolio($kind) => $body,
             Child::TeamProduct($kind) => $body,
+            Child::MlopsBucket($kind) => $body,
+            Child::MlopsSeedCode($kind) => $body,
+            Child::MlopsRole($kind) => $body,
+            Child::MlopsPortfolio($kind) => $body,
+            Child::MlopsTemplate($kind) => $body,
         }
     };
 }
@@ -233,6 +238,13 @@ impl ChildDriver<Child> for EnvironmentDriver {
             RecordKind::TeamPortfolio => Box::pin(team_portfolio::delete(clients, record)).await,
             RecordKind::TeamProduct => {
                 Box::pin(team_product::delete(clients, record, self.deadline)).await
+            }
+            RecordKind::MlopsBucket => Box::pin(catalog_bucket::delete(clients, record)).await,
+            RecordKind::MlopsSeedCode => Box::pin(mlops::delete_seed_code(clients, record)).await,
+            RecordKind::MlopsRole => Box::pin(role::delete(clients, record)).await,
+            RecordKind::MlopsPortfolio => Box::pin(team_portfolio::delete(clients, record)).await,
+            RecordKind::MlopsTemplate => {
+                Box::pin(mlops::delete_template(clients, record, self.deadline)).await
             }
             // Brought by the user: theirs to keep.
             RecordKind::ExistingVpc

@@ -16,6 +16,7 @@ pub mod internet_gateway;
 pub mod kind;
 pub mod kms_key;
 pub mod lifecycle_config;
+pub mod mlops;
 pub mod nat_gateway;
 pub mod package_repository;
 pub mod portfolio_principal;

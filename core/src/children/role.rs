@@ -287,14 +287,6 @@ pub async fn drift(
     if record.kind == EXISTING_KIND {
         return Ok(Vec::new());
     }
-    let name = record.physical_id.as_str();
-    let Some(role) = get_role(clients, name).await? else {
-        return Ok(vec![format!(
-            "role {name}: the role is gone; apply creates it again"
-        )]);
-    };
-    let subject = subject("role", name, &tag_map(role.tags()));
-    let mut out = Vec::new();
     let definition = RoleDefinition::persona(
         "",
         persona,
@@ -304,6 +296,23 @@ pub async fn drift(
         sign_in,
         packages,
     );
+    drift_defined(clients, &record.physical_id, &definition).await
+}
+
+/// What differs between the role `name` and `definition` (whose own name is not used), in
+/// words; empty when compliant. A role that is gone is drift.
+pub async fn drift_defined(
+    clients: &AwsClients,
+    name: &str,
+    definition: &RoleDefinition,
+) -> Result<Vec<String>, ChildError> {
+    let Some(role) = get_role(clients, name).await? else {
+        return Ok(vec![format!(
+            "role {name}: the role is gone; apply creates it again"
+        )]);
+    };
+    let subject = subject("role", name, &tag_map(role.tags()));
+    let mut out = Vec::new();
     if let Some(why) = definition.must_recreate(&role) {
         out.push(format!("{subject}: {why}"));
     }

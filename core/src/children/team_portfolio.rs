@@ -31,10 +31,16 @@ const PROVIDER: &str = "secure-mlops";
 /// What the portfolio should be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DesiredPortfolio {
-    /// `<env id>-team`.
+    /// `<env id>-team` (`<env id>-mlops` for the MLOps project templates).
     pub display_name: String,
+    /// What it holds, in its description.
+    pub description: String,
     /// The people's role ARNs it is shared with.
     pub principals: Vec<String>,
+    /// The record kind: the team portfolio's or the MLOps portfolio's.
+    pub record_kind: RecordKind,
+    /// What the user can do instead of renaming a portfolio that is in the way.
+    pub opt_out: &'static str,
 }
 
 /// The portfolio's display name.
@@ -42,13 +48,13 @@ pub fn display_name(env_id: &str) -> String {
     format!("{env_id}-team")
 }
 
-async fn ensure(
+pub(super) async fn ensure(
     clients: &AwsClients,
     owner: Owner<'_>,
     tags: &BTreeMap<String, String>,
     desired: &DesiredPortfolio,
 ) -> Result<Record, ChildError> {
-    let id = match find(clients, owner, &desired.display_name).await? {
+    let id = match find(clients, owner, desired).await? {
         Some(id) => id,
         None => create(clients, owner, tags, desired).await?,
     };
@@ -59,7 +65,7 @@ async fn ensure(
         }
     }
     Ok(Record {
-        kind: KIND,
+        kind: desired.record_kind.clone(),
         arn: Some(catalog_arn(clients, "portfolio", &id)),
         physical_id: id,
         attributes: BTreeMap::from([(
@@ -91,8 +97,9 @@ pub(super) fn catalog_tags(owner: Owner<'_>, tags: &BTreeMap<String, String>) ->
 async fn find(
     clients: &AwsClients,
     owner: Owner<'_>,
-    display_name: &str,
+    desired: &DesiredPortfolio,
 ) -> Result<Option<String>, ChildError> {
+    let display_name = desired.display_name.as_str();
     let pages = clients
         .servicecatalog
         .list_portfolios()
@@ -114,9 +121,8 @@ async fn find(
             child: owner.logical_id.to_string(),
             reason: format!(
                 "a Service Catalog portfolio named {display_name} ({id}) already exists and is \
-                 not tagged as this environment's {}; rename or delete it, or set \
-                 studio.team_portfolio = false",
-                owner.logical_id
+                 not tagged as this environment's {}; rename or delete it, or {}",
+                owner.logical_id, desired.opt_out
             ),
         });
     }
@@ -150,10 +156,7 @@ async fn create(
         .create_portfolio()
         .display_name(&desired.display_name)
         .provider_name(PROVIDER)
-        .description(format!(
-            "Products the people of the secure data-science environment {} launch themselves",
-            owner.env_id
-        ))
+        .description(&desired.description)
         .set_tags(Some(tags))
         .idempotency_token(format!(
             "secure-mlops-{}-{}",
@@ -171,13 +174,13 @@ async fn create(
         })
 }
 
-async fn drift(
+pub(super) async fn drift(
     clients: &AwsClients,
     record: &Record,
     desired: &DesiredPortfolio,
 ) -> Result<Vec<String>, ChildError> {
     let id = record.physical_id.as_str();
-    let label = LogicalId::TeamPortfolio.to_string();
+    let label = record.kind.as_str();
     let found = clients
         .servicecatalog
         .describe_portfolio()
@@ -236,7 +239,13 @@ impl ChildKind for kinds::TeamPortfolio {
         principals.dedup();
         Ok(DesiredPortfolio {
             display_name: display_name(&cx.env.env_id),
+            description: format!(
+                "Products the people of the secure data-science environment {} launch themselves",
+                cx.env.env_id
+            ),
             principals,
+            record_kind: KIND,
+            opt_out: "set studio.team_portfolio = false",
         })
     }
 

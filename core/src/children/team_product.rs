@@ -151,10 +151,18 @@ pub fn instance_type_pattern(globs: &[String]) -> String {
 /// What one product should be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DesiredProduct {
-    /// Which product.
-    pub kind: TeamProductKind,
+    /// The child's logical id, in drift reports.
+    pub label: String,
     /// `<env id>-<product>`.
     pub name: String,
+    /// What the product makes, in its description.
+    pub description: String,
+    /// The repository file the template comes from, in each version's description.
+    pub source_path: String,
+    /// Tags besides the child's own (Studio's `sagemaker:studio-visibility`).
+    pub extra_tags: BTreeMap<String, String>,
+    /// What the user can do instead of renaming a product that is in the way.
+    pub opt_out: &'static str,
     /// The rendered template.
     pub template: String,
     /// `v-<first 16 hex digits of the template's SHA-256>`.
@@ -169,26 +177,55 @@ pub struct DesiredProduct {
     pub launch_role_arn: String,
 }
 
+/// Where a product's template goes and what launches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    /// The bucket the template is uploaded to.
+    pub bucket: String,
+    /// The key prefix in it (`team-products/notebook-instance`).
+    pub prefix: String,
+    /// The portfolio's id.
+    pub portfolio_id: String,
+    /// The launch constraint's role ARN.
+    pub launch_role_arn: String,
+}
+
 impl DesiredProduct {
-    fn new(
-        kind: TeamProductKind,
-        env_id: &str,
-        template: String,
-        bucket: String,
-        portfolio_id: String,
-        launch_role_arn: String,
-    ) -> Self {
+    fn new(kind: TeamProductKind, env_id: &str, template: String, placement: Placement) -> Self {
+        let description = match kind {
+            TeamProductKind::NotebookInstance => format!(
+                "A notebook instance inside {env_id}: private subnet, its security group and \
+                 keys, no root and no direct internet access"
+            ),
+            TeamProductKind::StudioUserProfile => {
+                format!("Adds a person to the Studio domain of {env_id} (for team administrators)")
+            }
+        };
+        let mut product = Self::published(format!("{env_id}-{}", kind.key()), template, placement);
+        product.label = LogicalId::TeamProduct(kind).to_string();
+        product.description = description;
+        product.source_path = format!("cfn/products/team/{}.yaml", kind.key());
+        product
+    }
+
+    /// A product named `name` publishing `template` under `placement`: its version and key
+    /// follow from the template's hash. The caller sets what describes it.
+    pub(super) fn published(name: String, template: String, placement: Placement) -> Self {
         let hash = hex(&Sha256::digest(template.as_bytes()));
         let version = format!("v-{}", &hash[..16]);
         DesiredProduct {
-            kind,
-            name: format!("{env_id}-{}", kind.key()),
-            key: format!("team-products/{}/{version}.yaml", kind.key()),
+            label: name.clone(),
+            name,
+            description: String::new(),
+            source_path: String::new(),
+            extra_tags: BTreeMap::new(),
+            opt_out: "set studio.team_portfolio = false",
+            key: format!("{}/{version}.yaml", placement.prefix),
             template,
             version,
-            bucket,
-            portfolio_id,
-            launch_role_arn,
+            bucket: placement.bucket,
+            portfolio_id: placement.portfolio_id,
+            launch_role_arn: placement.launch_role_arn,
         }
     }
 }
@@ -197,16 +234,17 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn ensure(
+pub(super) async fn ensure(
     clients: &AwsClients,
     owner: Owner<'_>,
     tags: &BTreeMap<String, String>,
+    kind: RecordKind,
     desired: &DesiredProduct,
 ) -> Result<Record, ChildError> {
     let url =
         catalog_bucket::put_template(clients, &desired.bucket, &desired.key, &desired.template)
             .await?;
-    let product_id = match find(clients, owner, &desired.name).await? {
+    let product_id = match find(clients, owner, desired).await? {
         Some(id) => id,
         None => create(clients, owner, tags, desired, &url).await?,
     };
@@ -223,7 +261,7 @@ async fn ensure(
         })?;
     ensure_launch_constraint(clients, &product_id, desired).await?;
     Ok(Record {
-        kind: KIND,
+        kind,
         arn: Some(catalog_arn(clients, "product", &product_id)),
         physical_id: product_id,
         attributes: BTreeMap::from([
@@ -242,8 +280,9 @@ async fn ensure(
 async fn find(
     clients: &AwsClients,
     owner: Owner<'_>,
-    name: &str,
+    desired: &DesiredProduct,
 ) -> Result<Option<String>, ChildError> {
+    let name = desired.name.as_str();
     let pages = clients
         .servicecatalog
         .search_products_as_admin()
@@ -269,9 +308,8 @@ async fn find(
             child: owner.logical_id.to_string(),
             reason: format!(
                 "a Service Catalog product named {name} ({id}) already exists and is not tagged \
-                 as this environment's {}; rename or delete it, or set \
-                 studio.team_portfolio = false",
-                owner.logical_id
+                 as this environment's {}; rename or delete it, or {}",
+                owner.logical_id, desired.opt_out
             ),
         });
     }
@@ -296,10 +334,7 @@ async fn tags_of(clients: &AwsClients, id: &str) -> Result<BTreeMap<String, Stri
 fn artifact(desired: &DesiredProduct, url: &str) -> ProvisioningArtifactProperties {
     ProvisioningArtifactProperties::builder()
         .name(&desired.version)
-        .description(format!(
-            "cfn/products/team/{}.yaml for this environment",
-            desired.kind.key()
-        ))
+        .description(format!("{} for this environment", desired.source_path))
         .info("LoadTemplateFromURL", url)
         .r#type(ProvisioningArtifactType::CloudFormationTemplate)
         .build()
@@ -312,18 +347,10 @@ async fn create(
     desired: &DesiredProduct,
     url: &str,
 ) -> Result<String, ChildError> {
-    let tags = catalog_tags(owner, tags);
-    let description = match desired.kind {
-        TeamProductKind::NotebookInstance => format!(
-            "A notebook instance inside {}: private subnet, its security group and keys, no root \
-             and no direct internet access",
-            owner.env_id
-        ),
-        TeamProductKind::StudioUserProfile => format!(
-            "Adds a person to the Studio domain of {} (for team administrators)",
-            owner.env_id
-        ),
-    };
+    let mut tags = tags.clone();
+    tags.extend(desired.extra_tags.clone());
+    let tags = catalog_tags(owner, &tags);
+    let description = desired.description.clone();
     let out = clients
         .servicecatalog
         .create_product()
@@ -488,13 +515,13 @@ async fn delete_constraint(clients: &AwsClients, id: &str) -> Result<(), AwsCall
     Ok(())
 }
 
-async fn drift(
+pub(super) async fn drift(
     clients: &AwsClients,
     record: &Record,
     desired: &DesiredProduct,
 ) -> Result<Vec<String>, ChildError> {
     let id = record.physical_id.as_str();
-    let label = LogicalId::TeamProduct(desired.kind).to_string();
+    let label = desired.label.as_str();
     let sc = &clients.servicecatalog;
     let artifacts = match sc
         .list_provisioning_artifacts()
@@ -764,18 +791,17 @@ impl ChildKind for kinds::TeamProduct {
         }
         let template =
             render(source_template(self.kind), &values).map_err(|e| cx.refused(e.to_string()))?;
-        Ok(DesiredProduct::new(
-            self.kind,
-            &env_id,
-            template,
-            inputs.physical_id(&LogicalId::CatalogBucket)?,
-            inputs.physical_id(&LogicalId::TeamPortfolio)?,
-            inputs.arn(&LogicalId::Role(Persona::ScLaunch))?,
-        ))
+        let placement = Placement {
+            bucket: inputs.physical_id(&LogicalId::CatalogBucket)?,
+            prefix: format!("team-products/{}", self.kind.key()),
+            portfolio_id: inputs.physical_id(&LogicalId::TeamPortfolio)?,
+            launch_role_arn: inputs.arn(&LogicalId::Role(Persona::ScLaunch))?,
+        };
+        Ok(DesiredProduct::new(self.kind, &env_id, template, placement))
     }
 
     async fn ensure(&self, cx: &Cx<'_>, desired: &Self::Desired) -> Result<Record, ChildError> {
-        ensure(cx.clients, cx.owner(), cx.tags(), desired).await
+        ensure(cx.clients, cx.owner(), cx.tags(), KIND, desired).await
     }
 
     async fn drift(
@@ -869,21 +895,23 @@ mod tests {
 
     #[test]
     fn a_new_template_is_a_new_version_and_key() {
+        let placement = Placement {
+            bucket: "b".into(),
+            prefix: "team-products/notebook-instance".into(),
+            portfolio_id: "port-1".into(),
+            launch_role_arn: "arn:r".into(),
+        };
         let a = DesiredProduct::new(
             TeamProductKind::NotebookInstance,
             "team-a-dev",
             "one".into(),
-            "b".into(),
-            "port-1".into(),
-            "arn:r".into(),
+            placement.clone(),
         );
         let b = DesiredProduct::new(
             TeamProductKind::NotebookInstance,
             "team-a-dev",
             "two".into(),
-            "b".into(),
-            "port-1".into(),
-            "arn:r".into(),
+            placement,
         );
         assert_eq!(a.name, "team-a-dev-notebook-instance");
         assert_ne!(a.version, b.version);

@@ -7,6 +7,7 @@ mod arn;
 mod choice;
 mod cidr;
 mod environment;
+mod mlops;
 mod path;
 mod projects;
 mod security_response;
@@ -26,6 +27,7 @@ pub use environment::{
     MAX_IDLE_MINUTES, MAX_LIFECYCLE_CONFIG_BYTES, MAX_NAME_LEN, MAX_SPACE_STORAGE_GB,
     MIN_IDLE_MINUTES, MIN_SPACE_STORAGE_GB, PACKAGE_ENDPOINTS,
 };
+pub use mlops::{check_connection_arn, MlopsTemplatesSpec, SourceKind, SourceSpec, DEFAULT_BRANCH};
 pub use path::{AttrPath, PathStep, ValidationError, ValidationErrors};
 pub use projects::{validate_principal_arns, ProjectsEnablementSpec};
 pub use security_response::{

@@ -109,3 +109,10 @@ resource "sagemaker_secure_ds_environment" "team" {
     }
   }
 }
+
+# The environment's SageMaker project templates (README "MLOps"): Studio lists them for its
+# people; a project's build and pipeline run inside the environment. Seed code from the MLOps
+# bucket by default; a repository through CodeConnections with `source { ... }`.
+resource "sagemaker_mlops_project_templates" "team" {
+  environment_id = sagemaker_secure_ds_environment.team.id
+}

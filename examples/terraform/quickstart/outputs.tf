@@ -48,3 +48,11 @@ output "package_repository_url" {
   description = "pip's index URL (add aws:<token>@ from aws codeartifact get-authorization-token)."
   value       = sagemaker_secure_ds_environment.team.package_repository_url
 }
+
+output "mlops_project_templates" {
+  description = "The project templates Studio shows: their products and the portfolio."
+  value = {
+    portfolio_id = sagemaker_mlops_project_templates.team.portfolio_id
+    product_ids  = sagemaker_mlops_project_templates.team.product_ids
+  }
+}

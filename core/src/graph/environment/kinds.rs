@@ -6,9 +6,13 @@
 
 use std::collections::BTreeSet;
 
-use crate::ids::{BucketPurpose, KeyPurpose, Persona, TeamProductKind};
+use crate::ids::{
+    BucketPurpose, KeyPurpose, MlopsRoleKind, MlopsTemplateKind, Persona, TeamProductKind,
+};
 use crate::policy::environment::packages::PackageRepositoryNames;
-use crate::spec::{AuthMode, Cidr, PackageUpstream, StudioAccessSpec, StudioAppType, TrafficType};
+use crate::spec::{
+    AuthMode, Cidr, PackageUpstream, SourceSpec, StudioAccessSpec, StudioAppType, TrafficType,
+};
 
 /// A VPC with DNS support and hostnames.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -302,6 +306,73 @@ pub struct TeamProduct {
     pub packages: Option<(String, String)>,
 }
 
+/// What the MLOps children use of the environment they serve, found by its tags and names
+/// before their graph is made (`mlops::complete`): the environment is another resource, so
+/// none of this is an input record.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MlopsEnvironment {
+    /// Its VPC.
+    pub vpc_id: String,
+    /// Its private subnets, in zone order.
+    pub subnet_ids: Vec<String>,
+    /// Its SageMaker security group.
+    pub security_group_id: String,
+    /// Its `data` key.
+    pub data_key_arn: String,
+    /// Its `ebs` key.
+    pub ebs_key_arn: String,
+    /// Its model bucket.
+    pub models_bucket: String,
+    /// Its execution role, which the projects' SageMaker pipelines run as.
+    pub execution_role_arn: String,
+    /// Its people's roles (data scientists, team admins), which Studio shows the templates to.
+    pub people_role_arns: Vec<String>,
+    /// Its package repository (domain, repository), when it has one.
+    pub packages: Option<(String, String)>,
+}
+
+/// The MLOps bucket: the templates, their seed code and the projects' pipeline artifacts.
+/// Versioned (CodePipeline's S3 source needs it), this account only, TLS only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MlopsBucket;
+
+/// A template's seed code, zipped into the MLOps bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MlopsSeedCode {
+    /// Whose.
+    pub template: MlopsTemplateKind,
+}
+
+/// A role of the MLOps project templates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MlopsRole {
+    /// Which.
+    pub kind: MlopsRoleKind,
+    /// The environment it works in.
+    pub environment: MlopsEnvironment,
+    /// Where the projects' code comes from.
+    pub source: SourceSpec,
+}
+
+/// The portfolio of the project templates, shared with the environment's people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MlopsPortfolio {
+    /// The role ARNs it is shared with.
+    pub principals: Vec<String>,
+}
+
+/// A project template: a Service Catalog product Studio shows, launched through a constraint
+/// on the MLOps launch role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MlopsTemplate {
+    /// Which.
+    pub template: MlopsTemplateKind,
+    /// The environment it builds in.
+    pub environment: MlopsEnvironment,
+    /// Where the projects' code comes from.
+    pub source: SourceSpec,
+}
+
 /// The studio scope: an inline policy keeping the created people and execution roles' Studio
 /// actions in the environment's domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -379,6 +450,16 @@ pub enum Child {
     TeamPortfolio(TeamPortfolio),
     /// See [`TeamProduct`].
     TeamProduct(TeamProduct),
+    /// See [`MlopsBucket`].
+    MlopsBucket(MlopsBucket),
+    /// See [`MlopsSeedCode`].
+    MlopsSeedCode(MlopsSeedCode),
+    /// See [`MlopsRole`].
+    MlopsRole(MlopsRole),
+    /// See [`MlopsPortfolio`].
+    MlopsPortfolio(MlopsPortfolio),
+    /// See [`MlopsTemplate`].
+    MlopsTemplate(MlopsTemplate),
 }
 
 impl Child {
@@ -418,6 +499,11 @@ impl Child {
             Child::CatalogBucket(_) => "catalog-bucket",
             Child::TeamPortfolio(_) => "team-portfolio",
             Child::TeamProduct(_) => "team-product",
+            Child::MlopsBucket(_) => "mlops-bucket",
+            Child::MlopsSeedCode(_) => "mlops-seed-code",
+            Child::MlopsRole(_) => "mlops-role",
+            Child::MlopsPortfolio(_) => "mlops-portfolio",
+            Child::MlopsTemplate(_) => "mlops-template",
         }
     }
 
@@ -434,7 +520,7 @@ impl Child {
             // Interface endpoint pending -> available: 2-4 minutes.
             Child::InterfaceEndpoint(_) => 180,
             // IAM: a role must propagate before SageMaker can assume it (seconds).
-            Child::Role(_) => 8,
+            Child::Role(_) | Child::MlopsRole(_) => 8,
             Child::Vpc(_)
             | Child::ExistingVpc(_)
             | Child::Subnet(_)
@@ -460,6 +546,10 @@ impl Child {
             | Child::CatalogBucket(_)
             | Child::TeamPortfolio(_)
             | Child::TeamProduct(_)
+            | Child::MlopsBucket(_)
+            | Child::MlopsSeedCode(_)
+            | Child::MlopsPortfolio(_)
+            | Child::MlopsTemplate(_)
             | Child::FlowLogGroup(_)
             | Child::FlowLogRole(_)
             | Child::FlowLog(_) => 1,

@@ -13,6 +13,9 @@ use super::{EnvironmentFacts, POLICY_VERSION};
 pub const SID_ALLOW: &str = "WhatEnvironmentRolesMayEverDo";
 /// Sid of the only `iam:PassRole` the boundary lets through.
 pub const SID_PASS_ROLE: &str = "PassOnlyEnvironmentRolesToSageMaker";
+/// Sid of the statement letting the MLOps launch role pass the MLOps build role to CodeBuild and
+/// CodePipeline (`sagemaker_mlops_project_templates`).
+pub const SID_PASS_BUILD_ROLE: &str = "PassOnlyMlopsBuildRolesToBuildServices";
 /// Sid of the deny of IAM writes, Organizations and account changes.
 pub const SID_DENY_IAM: &str = "NoIamOrOrganizationsChanges";
 /// Sid of the package repository reads.
@@ -60,9 +63,49 @@ pub fn boundary_policy(facts: &EnvironmentFacts) -> Value {
                     "sso:ListInstances",
                     "iam:GetRole",
                     "iam:ListRoles",
-                    "sts:GetCallerIdentity"
+                    "sts:GetCallerIdentity",
+                    "codebuild:BatchGetBuilds",
+                    "codebuild:BatchGetProjects",
+                    "codebuild:CreateProject",
+                    "codebuild:DeleteProject",
+                    "codebuild:StartBuild",
+                    "codebuild:StopBuild",
+                    "codebuild:UpdateProject",
+                    "codepipeline:CreatePipeline",
+                    "codepipeline:DeletePipeline",
+                    "codepipeline:DisableStageTransition",
+                    "codepipeline:EnableStageTransition",
+                    "codepipeline:GetPipeline",
+                    "codepipeline:GetPipelineState",
+                    "codepipeline:ListTagsForResource",
+                    "codepipeline:StartPipelineExecution",
+                    "codepipeline:TagResource",
+                    "codepipeline:UntagResource",
+                    "codepipeline:UpdatePipeline",
+                    "codeconnections:PassConnection",
+                    "codeconnections:UseConnection",
+                    "codestar-connections:PassConnection",
+                    "codestar-connections:UseConnection",
+                    "codecommit:CancelUploadArchive",
+                    "codecommit:GetBranch",
+                    "codecommit:GetCommit",
+                    "codecommit:GetUploadArchiveStatus",
+                    "codecommit:GitPull",
+                    "codecommit:UploadArchive"
                 ],
                 "Resource": "*"
+            },
+            {
+                "Sid": SID_PASS_BUILD_ROLE,
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": environment_role_arn(&facts.partition, &facts.account_id, "*-mlops-build"),
+                "Condition": {
+                    "StringEquals": { "iam:PassedToService": [
+                        "codebuild.amazonaws.com",
+                        "codepipeline.amazonaws.com"
+                    ] }
+                }
             },
             {
                 "Sid": SID_PASS_ROLE,
@@ -150,7 +193,10 @@ mod tests {
     #[test]
     fn it_denies_every_iam_write_and_the_boundarys_own_deletion() {
         let doc = boundary_policy(&facts());
-        let deny = &doc["Statement"][2];
+        let deny = doc["Statement"]
+            .as_array()
+            .and_then(|all| all.iter().find(|s| s["Sid"] == SID_DENY_IAM))
+            .expect("the deny statement");
         assert_eq!(deny["Effect"], "Deny");
         assert_eq!(deny["Resource"], "*");
         let actions: Vec<&str> = deny["Action"]

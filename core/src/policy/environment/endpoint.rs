@@ -173,12 +173,15 @@ pub fn aws_owned_read_buckets(region: &str) -> Vec<String> {
 }
 
 /// The S3 gateway endpoint policy for an environment whose buckets are `bucket_names` (data,
-/// model, ...).
+/// model, ...). The MLOps bucket (`sagemaker_mlops_project_templates`) is always among them:
+/// the projects' CodeBuild runs in the environment's subnets and reaches its artifacts through
+/// this endpoint, and the bucket's name is the environment's to take whether it exists yet or not.
 pub fn s3_endpoint_policy(facts: &EnvironmentFacts, bucket_names: &[String]) -> Value {
     let p = &facts.partition;
     let region = &facts.region;
 
     let mut names = bucket_names.to_vec();
+    names.push(super::mlops::mlops_bucket_name(facts));
     names.sort();
     names.dedup();
     let own: Vec<String> = names
@@ -278,6 +281,8 @@ mod tests {
             json!([
                 "arn:aws:s3:::team-a-dev-data/*",
                 "arn:aws:s3:::team-a-dev-data",
+                "arn:aws:s3:::team-a-dev-eu-west-1-123456789012-mlops/*",
+                "arn:aws:s3:::team-a-dev-eu-west-1-123456789012-mlops",
                 "arn:aws:s3:::team-a-dev-model/*",
                 "arn:aws:s3:::team-a-dev-model"
             ])
@@ -294,6 +299,8 @@ mod tests {
         let own = [
             "arn:aws:s3:::team-a-dev-data",
             "arn:aws:s3:::team-a-dev-data/*",
+            "arn:aws:s3:::team-a-dev-eu-west-1-123456789012-mlops",
+            "arn:aws:s3:::team-a-dev-eu-west-1-123456789012-mlops/*",
             "arn:aws:s3:::team-a-dev-model",
             "arn:aws:s3:::team-a-dev-model/*",
         ];
@@ -463,9 +470,15 @@ mod tests {
     }
 
     #[test]
-    fn no_buckets_leaves_out_the_environment_statement() {
+    fn with_no_buckets_of_its_own_only_the_mlops_bucket_is_the_environments() {
         let doc = s3_endpoint_policy(&facts(), &[]);
         assert_well_formed(&doc);
-        assert!(!sids(&doc).contains(&SID_ENVIRONMENT_BUCKETS));
+        assert_eq!(
+            statement(&doc, SID_ENVIRONMENT_BUCKETS)["Resource"],
+            json!([
+                "arn:aws:s3:::team-a-dev-eu-west-1-123456789012-mlops/*",
+                "arn:aws:s3:::team-a-dev-eu-west-1-123456789012-mlops"
+            ])
+        );
     }
 }

@@ -38,6 +38,9 @@ pub const SID_GRANTS_FOR_AWS_RESOURCES: &str = "AllowGrantsForAwsResourcesByEnvi
 /// Sid of the statement letting CloudWatch Logs use the `data` key for the environment's log
 /// groups.
 pub const SID_CLOUDWATCH_LOGS: &str = "AllowCloudWatchLogsForEnvironmentLogGroups";
+/// Sid of the statement letting the MLOps build role (`sagemaker_mlops_project_templates`)
+/// use the `data` key through S3 for the projects' pipeline artifacts.
+pub const SID_MLOPS_BUILD: &str = "AllowMlopsBuildRoleThroughS3";
 
 /// Key administration: lifecycle, policy, aliases, tags, rotation. No cryptographic operation,
 /// no grant creation.
@@ -183,6 +186,29 @@ pub fn key_policy(facts: &EnvironmentFacts, key: KeyPurpose, user_role_arns: &[S
     }
 
     if key == KeyPurpose::Data {
+        // The MLOps build role is made by another resource, later, or never: a key policy may
+        // not name a principal that does not exist, so the account is the principal and the
+        // role's exact ARN the condition (the role's own policy must allow it too). Only
+        // through S3: CodePipeline and CodeBuild encrypt the artifacts they store there.
+        let build_role = super::roles::environment_role_arn(
+            &facts.partition,
+            &facts.account_id,
+            &super::mlops::mlops_role_name(
+                &format!("{}-{}", facts.name, facts.stage),
+                crate::ids::MlopsRoleKind::Build,
+            ),
+        );
+        statements.push(json!({
+            "Sid": SID_MLOPS_BUILD,
+            "Effect": "Allow",
+            "Principal": { "AWS": facts.account_root_arn() },
+            "Action": USAGE_ACTIONS,
+            "Resource": "*",
+            "Condition": {
+                "ArnEquals": { "aws:PrincipalArn": build_role },
+                "StringEquals": { "kms:ViaService": format!("s3.{}.amazonaws.com", facts.region) }
+            }
+        }));
         // CloudWatch Logs calls KMS as its regional service principal and puts the log group's
         // ARN in the encryption context; matching that ARN against the environment's prefix
         // keeps other log groups of the account from using the key. This is the shape CloudWatch
@@ -272,12 +298,41 @@ mod tests {
                     assert!(!action_matches(pattern, p), "{pattern} grants {p}");
                 }
             }
-            // Nowhere does the account principal get more than administration.
+            // Nowhere does the account principal get more than administration, but for the
+            // MLOps build role's use: one role's exact ARN, through S3 only.
             for s in statements(&doc) {
-                if s["Sid"] != SID_KEY_ADMINISTRATION {
+                if s["Sid"] == SID_MLOPS_BUILD {
+                    assert_mlops_build_only(s);
+                } else if s["Sid"] != SID_KEY_ADMINISTRATION {
                     assert!(!s["Principal"].to_string().contains(":root"), "{s}");
                 }
             }
+        }
+    }
+
+    /// The MLOps build role's statement: the data key only, that role only, through S3 only.
+    fn assert_mlops_build_only(s: &Value) {
+        assert_eq!(
+            s["Condition"],
+            json!({
+                "ArnEquals": {
+                    "aws:PrincipalArn": "arn:aws:iam::123456789012:role/secure-mlops/team-a-dev-mlops-build"
+                },
+                "StringEquals": { "kms:ViaService": "s3.eu-west-1.amazonaws.com" }
+            })
+        );
+        assert_eq!(s["Action"], json!(USAGE_ACTIONS));
+    }
+
+    #[test]
+    fn only_the_data_key_admits_the_mlops_build_role() {
+        for key in KEYS {
+            let doc = key_policy(&facts(), key, &roles());
+            assert_eq!(
+                sids(&doc).contains(&SID_MLOPS_BUILD),
+                key == KeyPurpose::Data,
+                "{key:?}"
+            );
         }
     }
 
@@ -326,7 +381,9 @@ mod tests {
                 let uses = strings(&s["Action"])
                     .iter()
                     .any(|a| POWERFUL.iter().any(|p| action_matches(a, p)));
-                if uses && s["Principal"].get("AWS").is_some() {
+                if s["Sid"] == SID_MLOPS_BUILD {
+                    assert_mlops_build_only(s);
+                } else if uses && s["Principal"].get("AWS").is_some() {
                     assert_eq!(s["Principal"], expected, "{}", s["Sid"]);
                 }
             }

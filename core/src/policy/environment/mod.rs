@@ -21,6 +21,7 @@ pub mod endpoint;
 pub mod flow_logs;
 pub mod guardrails;
 pub mod kms;
+pub mod mlops;
 pub mod packages;
 pub mod roles;
 

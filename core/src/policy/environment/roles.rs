@@ -138,6 +138,12 @@ pub const SID_CATALOG_BROWSE: &str = "BrowseServiceCatalogProducts";
 pub const SID_CATALOG_LAUNCH: &str = "LaunchTeamProducts";
 /// Sid: the people change and terminate what they launched themselves.
 pub const SID_CATALOG_OWN: &str = "ManageOwnProvisionedProducts";
+/// Sid: creating SageMaker projects from the MLOps project templates and changing or deleting
+/// them (what a project makes is launched by Service Catalog as the MLOps launch role, not as the
+/// person).
+pub const SID_PROJECTS: &str = "UseSageMakerProjects";
+/// Sid: a project's own code in the MLOps bucket (`projects/`), uploaded from inside the VPC.
+pub const SID_PROJECT_CODE: &str = "ReadWriteProjectCode";
 
 /// Decrypting, encrypting and generating data keys: what S3, EBS and EFS ask of a caller.
 pub const KMS_USE_ACTIONS: &[&str] = &[
@@ -1045,8 +1051,13 @@ fn team_products_use(facts: &EnvironmentFacts, persona: Persona) -> Vec<Value> {
         "StringEquals": { format!("aws:ResourceTag/{ENVIRONMENT_TAG}"): env }
     });
     if persona != Persona::TeamAdmin {
-        launch_condition["StringEquals"][format!("aws:ResourceTag/{COMPONENT_TAG}")] =
-            json!(LogicalId::TeamProduct(TeamProductKind::NotebookInstance).to_string());
+        // The notebook instance and the MLOps project templates; not the user profile product.
+        launch_condition["StringLike"] = json!({
+            format!("aws:ResourceTag/{COMPONENT_TAG}"): [
+                LogicalId::TeamProduct(TeamProductKind::NotebookInstance).to_string(),
+                "mlops-template-*"
+            ]
+        });
     }
     vec![
         json!({
@@ -1086,6 +1097,26 @@ fn team_products_use(facts: &EnvironmentFacts, persona: Persona) -> Vec<Value> {
                 facts.partition, facts.region, facts.account_id
             ),
             "Condition": { "StringEquals": { "servicecatalog:userLevel": "self" } }
+        }),
+        json!({
+            "Sid": SID_PROJECTS,
+            "Effect": "Allow",
+            "Action": [
+                "sagemaker:CreateProject",
+                "sagemaker:DeleteProject",
+                "sagemaker:DescribeProject",
+                "sagemaker:UpdateProject"
+            ],
+            "Resource": sagemaker_arn(facts, "project/*")
+        }),
+        json!({
+            "Sid": SID_PROJECT_CODE,
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject"],
+            "Resource": format!(
+                "{}/projects/*",
+                facts.bucket_arn(&super::mlops::mlops_bucket_name(facts))
+            )
         }),
     ]
 }
@@ -1402,6 +1433,8 @@ mod tests {
             SID_CATALOG_BROWSE,
             SID_CATALOG_LAUNCH,
             SID_CATALOG_OWN,
+            SID_PROJECTS,
+            SID_PROJECT_CODE,
         ]);
         ds.extend(data);
         assert_eq!(sids_of(Persona::DataScientist), ds);
@@ -1415,6 +1448,8 @@ mod tests {
             SID_CATALOG_BROWSE,
             SID_CATALOG_LAUNCH,
             SID_CATALOG_OWN,
+            SID_PROJECTS,
+            SID_PROJECT_CODE,
         ]);
         admin.extend(data);
         assert_eq!(sids_of(Persona::TeamAdmin), admin);
@@ -1476,6 +1511,15 @@ mod tests {
                 let granting = allowing(&doc, action);
                 assert!(!granting.is_empty(), "{persona:?} cannot {action}");
                 for s in granting {
+                    if s["Sid"] == SID_PROJECT_CODE {
+                        // The people's project code in the MLOps bucket, nothing else of it.
+                        assert_ne!(action, "s3:DeleteObject");
+                        assert_eq!(
+                            strings(&s["Resource"]),
+                            ["arn:aws:s3:::team-a-dev-eu-west-1-123456789012-mlops/projects/*"]
+                        );
+                        continue;
+                    }
                     if s["Sid"] == SID_PRODUCT_TEMPLATES {
                         // Only Service Catalog's template objects, by their tag.
                         assert_eq!(action, "s3:GetObject");
@@ -1510,7 +1554,10 @@ mod tests {
         let doc = permissions_policy(&facts(), Persona::DataScientist, &[]);
         assert_well_formed(&doc);
         assert!(allowing(&doc, "s3:ListBucket").is_empty());
-        assert!(allowing(&doc, "s3:GetObject").is_empty());
+        // Only the project code in the MLOps bucket, which is not one of the environment's.
+        let reads: Vec<&Value> = allowing(&doc, "s3:GetObject");
+        assert_eq!(reads.len(), 1);
+        assert_eq!(reads[0]["Sid"], SID_PROJECT_CODE);
     }
 
     #[test]

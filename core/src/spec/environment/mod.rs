@@ -19,6 +19,16 @@ use super::cidr::Cidr;
 use super::ValidationErrors;
 
 pub use checks::bucket_name_problem;
+
+/// The environment name checks, for inputs that name an environment by its id.
+pub(crate) fn check_environment_name(name: &str, errors: &mut ValidationErrors) {
+    checks::check_name(name, errors);
+}
+
+/// The user tag checks (no reserved prefix, AWS's lengths), for the other resources' tags.
+pub(crate) fn check_user_tags(tags: &BTreeMap<String, String>, errors: &mut ValidationErrors) {
+    checks::check_tags(tags, errors);
+}
 pub use packages::{PackagesSpec, PACKAGE_ENDPOINTS};
 pub use studio::{
     default_hidden_apps, ecr_image_account_region, CustomImageSpec, DefaultSpaceSpec,
