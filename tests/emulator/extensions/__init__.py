@@ -26,6 +26,7 @@ def install() -> None:
         latency_profile,
         s3_policy,
         sagemaker,
+        sagemaker_model_packages,
         sagemaker_models,
         sagemaker_notebooks,
         sagemaker_projects,
@@ -52,6 +53,7 @@ def install() -> None:
     sagemaker_workloads.install()
     sagemaker_notebooks.install()
     sagemaker_models.install()
+    sagemaker_model_packages.install()
     servicecatalog.install()
     sc_provisioning.install()  # builds on servicecatalog (imports it; no install-order dependency)
     sc_products.install()  # after sc_provisioning: wraps its handlers (versions' Active and Guidance)

@@ -149,6 +149,18 @@ def _sm_model_package_groups() -> Iterator[str]:
         yield from (g.arn for g in b.model_package_groups.values())
 
 
+@kind("sagemaker:model_package")
+def _sm_model_packages() -> Iterator[str]:
+    for b in _backends("moto.sagemaker.models", "sagemaker_backends"):
+        yield from list(b.model_packages)
+
+
+@kind("sagemaker:pipeline")
+def _sm_pipelines() -> Iterator[str]:
+    for b in _backends("moto.sagemaker.models", "sagemaker_backends"):
+        yield from (p.arn for p in list(b.pipelines.values()))
+
+
 # --- CodeBuild and CodePipeline ---------------------------------------------------
 
 

@@ -24,7 +24,8 @@ product's. Here, as there:
     exist" (AWS's words are close to these); ListProjects: NameContains, SortBy (Name or
     CreationTime, default CreationTime), SortOrder (default Descending), MaxResults, NextToken.
   - DeleteProject terminates the provisioned product (its stack is deleted); the project is
-    DeleteInProgress until the termination is over, then gone (DeleteFailed when it failed).
+    DeleteInProgress until the termination is over, then gone (DeleteFailed when it failed;
+    DeleteProject then tries again).
   - UpdateProject(ServiceCatalogProvisioningUpdateDetails{ProvisioningArtifactId,
     ProvisioningParameters}) updates the provisioned product (UpdateInProgress, then
     UpdateCompleted or UpdateFailed).
@@ -68,6 +69,8 @@ class Project:
     tags: list[dict[str, str]] = field(default_factory=list)
     # None: follow the provisioned product's creation; "delete" or "update": that operation.
     operation: str = "create"
+    # How many times its deletion was asked for (each a new termination).
+    deletes: int = 0
 
     def status(self, pp: Any, record: Any) -> tuple[str, str | None]:
         """The project's status and the provisioned product's message, from both."""
@@ -264,13 +267,20 @@ def delete_project(self: SageMakerResponse) -> EmptyResult:
     with LOCK:
         _settle(self)
         project = _require(self, self._get_param("ProjectName"))
-        pp, _record = _sc_parts(self.current_account, self.region, project)
-        if project.operation != "delete" and pp is not None and not pp.terminated:
+        pp, record = _sc_parts(self.current_account, self.region, project)
+        # A deletion that failed (the stack's, e.g. a model package group with versions) is
+        # tried again, as on AWS.
+        again = project.operation == "delete" and project.status(pp, record)[0] == "DeleteFailed"
+        if (project.operation != "delete" or again) and pp is not None and not pp.terminated:
+            project.deletes += 1
             sc_call(
                 self.current_account,
                 self.region,
                 "TerminateProvisionedProduct",
-                {"ProvisionedProductId": project.pp_id, "TerminateToken": f"sagemaker-project-delete-{project.id}"},
+                {
+                    "ProvisionedProductId": project.pp_id,
+                    "TerminateToken": f"sagemaker-project-delete-{project.id}-{project.deletes}",
+                },
             )
         project.operation = "delete"
         _settle(self)
@@ -301,3 +311,16 @@ def update_project(self: SageMakerResponse) -> ActionResult:
 def install() -> None:
     for op in (create_project, describe_project, list_projects, delete_project, update_project):
         setattr(SageMakerResponse, op.__name__, op)
+    previous = SageMakerModelBackend._get_resource_from_arn
+
+    def _get_resource_from_arn(backend: SageMakerModelBackend, arn: str) -> Any:
+        # AddTags/ListTags/DeleteTags of a project (sagemaker_tags.py wraps this lookup).
+        kind, _, name = str(arn).split(":", 5)[-1].partition("/")
+        if kind != "project":
+            return previous(backend, arn)
+        project = projects_state(backend).projects.get(name)
+        if project is None or project.arn != arn:
+            raise ValidationError(message=f"Could not find project with name {name}")
+        return project
+
+    SageMakerModelBackend._get_resource_from_arn = _get_resource_from_arn  # type: ignore[method-assign]
