@@ -13,6 +13,7 @@ use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource
 
 use crate::data_sources::environment_audit::EnvironmentAuditDataSource;
 use crate::resources::mlops_project_templates::MlopsProjectTemplatesResource;
+use crate::resources::project::ProjectResource;
 use crate::resources::projects_enablement::ProjectsEnablementResource;
 use crate::resources::secure_ds_environment::SecureDsEnvironmentResource;
 use crate::resources::security_response::SecurityResponseResource;
@@ -193,6 +194,10 @@ impl Provider for SageMakerProvider {
         resources.insert(
             "mlops_project_templates".to_string(),
             Box::new(MlopsProjectTemplatesResource::new(self.clients.clone())),
+        );
+        resources.insert(
+            "project".to_string(),
+            Box::new(ProjectResource::new(self.clients.clone())),
         );
         resources.insert(
             "security_response".to_string(),

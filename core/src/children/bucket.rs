@@ -439,7 +439,7 @@ pub async fn delete(
     }
     for round in 1..=DELETE_ROUNDS {
         if force_destroy {
-            empty(clients, name).await?;
+            empty(clients, name, None).await?;
         }
         match clients.s3.delete_bucket().bucket(name).send().await {
             Ok(_) => return Ok(()),
@@ -473,9 +473,13 @@ pub async fn delete(
     Ok(())
 }
 
-/// Deletes every object version and delete marker, a page (at most 1000, the batch limit of
-/// `DeleteObjects`) at a time.
-async fn empty(clients: &AwsClients, name: &str) -> Result<(), ChildError> {
+/// Deletes every object version and delete marker (under `prefix` when one is given), a page (at
+/// most 1000, the batch limit of `DeleteObjects`) at a time.
+pub(crate) async fn empty(
+    clients: &AwsClients,
+    name: &str,
+    prefix: Option<&str>,
+) -> Result<(), ChildError> {
     let mut key_marker: Option<String> = None;
     let mut version_marker: Option<String> = None;
     loop {
@@ -483,6 +487,7 @@ async fn empty(clients: &AwsClients, name: &str) -> Result<(), ChildError> {
             .s3
             .list_object_versions()
             .bucket(name)
+            .set_prefix(prefix.map(str::to_string))
             .set_key_marker(key_marker.take())
             .set_version_id_marker(version_marker.take())
             .send()

@@ -7,6 +7,8 @@
 //! ([`templates_graph`]) is then made of the MLOps children with those values in their nodes, and
 //! run by the same executor and driver as the environment's children, with the same ledger.
 
+pub mod project;
+
 use crate::audit::AuditError;
 use crate::aws::{AwsCallError, AwsClients, NotFoundIsNone};
 use crate::children::driver::EnvironmentDriver;
@@ -302,7 +304,12 @@ pub fn templates_graph(
     add(
         LogicalId::MlopsPortfolio,
         Child::MlopsPortfolio(MlopsPortfolio {
-            principals: environment.people_role_arns.clone(),
+            principals: environment
+                .people_role_arns
+                .iter()
+                .chain(&spec.additional_principal_arns)
+                .cloned()
+                .collect(),
         }),
         vec![],
     );

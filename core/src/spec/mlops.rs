@@ -94,6 +94,9 @@ pub struct MlopsTemplatesSpec {
     pub models_bucket_name: Option<String>,
     /// Tags on every child.
     pub tags: BTreeMap<String, String>,
+    /// Principals besides the environment's people who may make projects from the templates
+    /// (the portfolio is shared with them too): a role that applies `sagemaker_project`, say.
+    pub additional_principal_arns: Vec<String>,
 }
 
 impl MlopsTemplatesSpec {
@@ -105,6 +108,7 @@ impl MlopsTemplatesSpec {
             source: SourceSpec::default(),
             models_bucket_name: None,
             tags: BTreeMap::new(),
+            additional_principal_arns: Vec::new(),
         }
     }
 
@@ -151,6 +155,23 @@ impl MlopsTemplatesSpec {
             }
         }
         super::environment::check_user_tags(&self.tags, &mut errors);
+        for arn in &self.additional_principal_arns {
+            let problem = match super::parse_iam_principal_arn(arn) {
+                Ok(()) if arn.ends_with(":root") => {
+                    Some(format!("{arn:?} is a whole account: name a role or a user"))
+                }
+                Ok(()) => None,
+                Err(why) => Some(why),
+            };
+            if let Some(problem) = problem {
+                errors.push(
+                    // A set element has no stable index: the detail names the value.
+                    AttrPath::attr("additional_principal_arns"),
+                    "Invalid Principal ARN",
+                    problem,
+                );
+            }
+        }
         errors.into_result()
     }
 
@@ -360,6 +381,30 @@ mod tests {
         let spec = MlopsTemplatesSpec::new("team-a-dev");
         assert_eq!(summaries(&spec), Vec::<(String, String)>::new());
         assert_eq!(spec.name_and_stage(), Some(("team-a", Stage::Dev)));
+    }
+
+    #[test]
+    fn additional_principals_are_roles_or_users() {
+        let mut spec = MlopsTemplatesSpec::new("team-a-dev");
+        spec.additional_principal_arns = vec![
+            "arn:aws:iam::111122223333:role/ci/terraform".into(),
+            "arn:aws:iam::111122223333:user/ops".into(),
+        ];
+        assert_eq!(summaries(&spec), Vec::<(String, String)>::new());
+        for bad in [
+            "arn:aws:iam::111122223333:root",
+            "arn:aws:iam::111122223333:role/*",
+        ] {
+            spec.additional_principal_arns = vec![bad.into()];
+            assert_eq!(
+                summaries(&spec),
+                vec![(
+                    "additional_principal_arns".into(),
+                    "Invalid Principal ARN".into()
+                )],
+                "{bad}"
+            );
+        }
     }
 
     #[test]

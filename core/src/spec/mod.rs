@@ -9,6 +9,7 @@ mod cidr;
 mod environment;
 mod mlops;
 mod path;
+mod project;
 mod projects;
 mod security_response;
 
@@ -29,6 +30,10 @@ pub use environment::{
 };
 pub use mlops::{check_connection_arn, MlopsTemplatesSpec, SourceKind, SourceSpec, DEFAULT_BRANCH};
 pub use path::{AttrPath, PathStep, ValidationError, ValidationErrors};
+pub use project::{
+    is_catalog_id, project_name_problem, ProjectSpec, MAX_DESCRIPTION_LEN, MAX_PROJECT_NAME_LEN,
+    RESERVED_PARAMETERS,
+};
 pub use projects::{validate_principal_arns, ProjectsEnablementSpec};
 pub use security_response::{
     validate_key_arn, validate_name as validate_response_name, ResponseMode, SecurityResponseSpec,

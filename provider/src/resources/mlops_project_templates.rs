@@ -22,7 +22,9 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use crate::diagnostics::add_validation_errors;
 use crate::provider::SharedClients;
-use crate::schema::{block, computed, map_of_strings, optional, optional_with_default, required};
+use crate::schema::{
+    block, computed, map_of_strings, optional, optional_with_default, required, set_of_strings,
+};
 use crate::timeouts::CreateDelete;
 
 /// Default for `timeouts.create` (and updates).
@@ -48,6 +50,7 @@ pub(crate) struct State {
     templates: Value<Vec<Value<String>>>,
     models_bucket_name: Value<String>,
     tags: Value<BTreeMap<String, Value<String>>>,
+    additional_principal_arns: Value<Vec<Value<String>>>,
     source: Value<Source>,
     bucket_name: Value<String>,
     portfolio_id: Value<String>,
@@ -115,6 +118,7 @@ impl Resource for MlopsProjectTemplatesResource {
                     ("templates", optional_with_default(AttributeType::List(Box::new(AttributeType::String)), "The templates to publish. Default `[\"model-build-train\"]`.")),
                     ("models_bucket_name", optional(AttributeType::String, "The environment's model bucket, when it names its own (`storage.model_bucket_name`); default `<environment id>-<region>-<account>-models`. The pipelines write their data and models there.")),
                     ("tags", optional(map_of_strings(), "Tags for every part, on top of the provider's `default_tags`.")),
+                    ("additional_principal_arns", optional(set_of_strings(), "IAM roles or users besides the environment's `data_scientist` and `team_admin` roles who may make projects from the templates: the portfolio is shared with them too. On AWS a project is launched for its caller, so the role that applies `sagemaker_project` must be one.")),
                     ("bucket_name", computed(AttributeType::String, "The MLOps bucket: seed code, templates, pipeline artifacts.")),
                     ("portfolio_id", computed(AttributeType::String, "The Service Catalog portfolio.")),
                     ("product_ids", computed(map_of_strings(), "The product of each template, by template name.")),
@@ -225,6 +229,7 @@ impl Resource for MlopsProjectTemplatesResource {
                 || p.source != planned.source
                 || p.models_bucket_name != planned.models_bucket_name
                 || p.tags != planned.tags
+                || p.additional_principal_arns != planned.additional_principal_arns
         });
         // Drift is repaired by the apply the plan leads to; a plan with nothing else to do
         // but drift to repair still applies.
@@ -503,6 +508,15 @@ fn to_spec(state: &State, errors: &mut ValidationErrors) -> Option<MlopsTemplate
         }
     }
     spec.models_bucket_name = state.models_bucket_name.as_ref_option().cloned();
+    spec.additional_principal_arns = state
+        .additional_principal_arns
+        .as_ref_option()
+        .map(|l| {
+            l.iter()
+                .filter_map(|v| v.as_ref_option().cloned())
+                .collect()
+        })
+        .unwrap_or_default();
     spec.tags = state
         .tags
         .as_ref_option()
