@@ -57,6 +57,8 @@ pub struct Project {
     pub parameters: BTreeMap<String, String>,
     /// Its provisioned product.
     pub provisioned_product_id: Option<String>,
+    /// What Service Catalog said of the last operation on it, when it failed.
+    pub status_message: Option<String>,
     /// The template's outputs.
     pub outputs: BTreeMap<String, String>,
 }
@@ -163,9 +165,20 @@ pub async fn newest_version(
         .ok_or_else(|| ProjectError::Product(format!("product {product_id} has no active version")))
 }
 
-/// The project named `name`, as SageMaker describes it now; `None` when there is none (or its
-/// deletion is over).
+/// The project named `name`, as SageMaker describes it now, with its template's outputs; `None`
+/// when there is none (or its deletion is over).
 pub async fn read(clients: &AwsClients, name: &str) -> Result<Option<Project>, AwsCallError> {
+    let Some(mut project) = describe(clients, name).await? else {
+        return Ok(None);
+    };
+    if let Some(id) = &project.provisioned_product_id {
+        project.outputs = outputs_of(clients, id).await?;
+    }
+    Ok(Some(project))
+}
+
+/// [`read`] without the outputs: one call, for polling.
+async fn describe(clients: &AwsClients, name: &str) -> Result<Option<Project>, AwsCallError> {
     let described = clients
         .sagemaker
         .describe_project()
@@ -183,15 +196,7 @@ pub async fn read(clients: &AwsClients, name: &str) -> Result<Option<Project>, A
         return Ok(None);
     }
     let details = described.service_catalog_provisioning_details();
-    let provisioned_product_id = described
-        .service_catalog_provisioned_product_details()
-        .and_then(|d| d.provisioned_product_id())
-        .filter(|id| !id.is_empty())
-        .map(str::to_string);
-    let outputs = match &provisioned_product_id {
-        Some(id) => outputs_of(clients, id).await?,
-        None => BTreeMap::new(),
-    };
+    let provisioned = described.service_catalog_provisioned_product_details();
     Ok(Some(Project {
         name: described.project_name().unwrap_or(name).to_string(),
         project_id: described.project_id().unwrap_or_default().to_string(),
@@ -218,26 +223,15 @@ pub async fn read(clients: &AwsClients, name: &str) -> Result<Option<Project>, A
                     .collect()
             })
             .unwrap_or_default(),
-        provisioned_product_id,
-        outputs,
+        provisioned_product_id: provisioned
+            .and_then(|d| d.provisioned_product_id())
+            .filter(|id| !id.is_empty())
+            .map(str::to_string),
+        status_message: provisioned
+            .and_then(|d| d.provisioned_product_status_message())
+            .map(str::to_string),
+        outputs: BTreeMap::new(),
     }))
-}
-
-/// The status message of the project's provisioned product, for a failure.
-async fn failure_message(clients: &AwsClients, name: &str) -> String {
-    clients
-        .sagemaker
-        .describe_project()
-        .project_name(name)
-        .send()
-        .await
-        .ok()
-        .and_then(|d| {
-            d.service_catalog_provisioned_product_details()
-                .and_then(|p| p.provisioned_product_status_message())
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| "Service Catalog gave no reason".to_string())
 }
 
 async fn outputs_of(
@@ -273,45 +267,58 @@ async fn outputs_of(
     }
 }
 
-/// Waits until no operation is under way on the project; the project then, or a failure.
+/// Waits until no operation is under way on the project (polling `DescribeProject` only), then
+/// reads it whole; `None` when it is gone. A deletion under way counts as an operation unless
+/// `follow_deletion` is false (a destroy then goes on from it).
+async fn idle(
+    clients: &AwsClients,
+    name: &str,
+    deadline: Deadline,
+    follow_deletion: bool,
+) -> Result<Option<Project>, Failed> {
+    let seen = poll_until(&format!("project {name}"), deadline, || async {
+        Ok(match describe(clients, name).await? {
+            Some(p)
+                if p.status == "Pending"
+                    || (p.status.ends_with("InProgress")
+                        && (follow_deletion || p.status != "DeleteInProgress")) =>
+            {
+                Poll::Pending(p.status)
+            }
+            _ => Poll::Ready(()),
+        })
+    })
+    .await;
+    if let Err(e) = seen {
+        return Err(Failed {
+            project: read(clients, name).await.ok().flatten(),
+            error: e.into(),
+        });
+    }
+    Ok(read(clients, name).await?)
+}
+
+/// [`idle`], with a project whose last operation failed as the error.
 async fn settled(
     clients: &AwsClients,
     name: &str,
     deadline: Deadline,
 ) -> Result<Option<Project>, Failed> {
-    let seen = poll_until(&format!("project {name}"), deadline, || async {
-        let project = read(clients, name).await?;
-        Ok(match project {
-            Some(p) if p.status.ends_with("InProgress") || p.status == "Pending" => {
-                Poll::Pending(p.status)
-            }
-            other => Poll::Ready(other),
-        })
-    })
-    .await;
-    let project = match seen {
-        Ok(project) => project,
-        Err(e) => {
-            let project = read(clients, name).await.ok().flatten();
-            return Err(Failed {
-                project,
-                error: e.into(),
-            });
-        }
-    };
-    if let Some(p) = &project {
-        if p.status.ends_with("Failed") {
-            return Err(Failed {
-                project: project.clone(),
-                error: ProjectError::Provisioning {
-                    name: name.to_string(),
-                    status: p.status.clone(),
-                    message: failure_message(clients, name).await,
-                },
-            });
-        }
+    let project = idle(clients, name, deadline, true).await?;
+    match project {
+        Some(p) if p.status.ends_with("Failed") => Err(Failed {
+            error: ProjectError::Provisioning {
+                name: name.to_string(),
+                status: p.status.clone(),
+                message: p
+                    .status_message
+                    .clone()
+                    .unwrap_or_else(|| "Service Catalog gave no reason".to_string()),
+            },
+            project: Some(p),
+        }),
+        other => Ok(other),
     }
-    Ok(project)
 }
 
 fn parameters(spec: &ProjectSpec) -> Vec<ProvisioningParameter> {
@@ -555,7 +562,7 @@ pub async fn delete(
     force_destroy: bool,
     deadline: Deadline,
 ) -> Result<(), Failed> {
-    let Some(project) = settled_for_delete(clients, name, deadline).await? else {
+    let Some(project) = idle(clients, name, deadline, false).await? else {
         return Ok(());
     };
     let with = |error: ProjectError| Failed {
@@ -629,32 +636,6 @@ pub async fn delete(
         }),
         Err(failed) => Err(failed),
     }
-}
-
-/// The project once no create or update is under way (a delete may be: it is then followed
-/// through); `None` when it is gone. A project whose last operation failed is still deleted.
-async fn settled_for_delete(
-    clients: &AwsClients,
-    name: &str,
-    deadline: Deadline,
-) -> Result<Option<Project>, Failed> {
-    poll_until(&format!("project {name}"), deadline, || async {
-        let project = read(clients, name).await?;
-        Ok(match project {
-            Some(p)
-                if (p.status.ends_with("InProgress") && p.status != "DeleteInProgress")
-                    || p.status == "Pending" =>
-            {
-                Poll::Pending(p.status)
-            }
-            other => Poll::Ready(other),
-        })
-    })
-    .await
-    .map_err(|e| Failed {
-        project: None,
-        error: e.into(),
-    })
 }
 
 #[cfg(test)]
