@@ -1,16 +1,15 @@
 //! `Custom::SecureDsEnvironment`: Create, Update and Delete on the engine's environment
 //! operations, with the ledger kept in the [`SsmStore`](crate::store::SsmStore).
 
-use secure_mlops_core::children::error::ChildError;
-use secure_mlops_core::engine::{ExecError, Ledger};
+use secure_mlops_core::engine::Ledger;
 use secure_mlops_core::environment::{self as core_env, EnvironmentError, Failed, Outputs};
 use secure_mlops_core::graph::environment::environment_graph;
 use secure_mlops_core::ids::{KeyPurpose, Persona};
 use secure_mlops_core::spec::{EnvironmentSpec, PathStep, Stage};
-use secure_mlops_core::wait::{Deadline, WaitError};
+use secure_mlops_core::wait::Deadline;
 use serde_json::Value;
 
-use crate::operation::{Aws, Ctx, Early, Step};
+use crate::operation::{all_timed_out, Aws, Ctx, Early, Step};
 use crate::properties::{self, pascal_case, PropertyErrors};
 use crate::request::{RequestKind, CREATE_FAILED_ID};
 use crate::store::{Record, StoreError};
@@ -190,22 +189,7 @@ fn ran_out_of_time(failed: &Failed, deadline: Deadline) -> bool {
     if deadline.passed() {
         return true;
     }
-    match &failed.error {
-        EnvironmentError::Children(errors) => {
-            !errors.is_empty()
-                && errors.iter().all(|e| {
-                    matches!(
-                        e,
-                        ExecError::TimedOut { .. }
-                            | ExecError::Child {
-                                source: ChildError::Wait(WaitError::TimedOut { .. }),
-                                ..
-                            }
-                    )
-                })
-        }
-        _ => false,
-    }
+    matches!(&failed.error, EnvironmentError::Children(errors) if all_timed_out(errors))
 }
 
 /// Create and Update: record the run as in progress, run the engine to `spec` from `ledger`,

@@ -14,11 +14,13 @@ pub use crate::budget::CLOUDFORMATION_TIMEOUT;
 use crate::budget::{Budget, Clock};
 use crate::continuation::{Continuation, Invoker, LambdaInvoker};
 use crate::operation::{Answer, Aws, Ctx, Step};
-use crate::request::{Request, RequestKind, CREATE_FAILED_ID, ENVIRONMENT_TYPE, PROJECTS_TYPE};
+use crate::request::{
+    Request, RequestKind, CREATE_FAILED_ID, ENVIRONMENT_TYPE, PROJECTS_TYPE, TEMPLATES_TYPE,
+};
 use crate::response::{Response, ResponseSender, Status};
 pub use crate::settings::Settings;
 use crate::store::SsmStore;
-use crate::{environment, projects, properties};
+use crate::{environment, mlops_templates, projects, properties};
 
 /// The Lambda facts of one invocation.
 #[derive(Debug, Clone)]
@@ -372,10 +374,11 @@ impl Handler {
             "Custom::TestHang" => tokio::time::sleep(Duration::from_secs(3600)).await,
             _ => {}
         }
-        let known = [ENVIRONMENT_TYPE, PROJECTS_TYPE].contains(&request.resource_type.as_str());
+        let known = [ENVIRONMENT_TYPE, PROJECTS_TYPE, TEMPLATES_TYPE]
+            .contains(&request.resource_type.as_str());
         if !known {
             let why = format!(
-                "resource type {:?} is not handled by this function: use {ENVIRONMENT_TYPE} or {PROJECTS_TYPE}",
+                "resource type {:?} is not handled by this function: use {ENVIRONMENT_TYPE}, {PROJECTS_TYPE} or {TEMPLATES_TYPE}",
                 request.resource_type
             );
             return match request.kind {
@@ -402,10 +405,10 @@ impl Handler {
                 return Step::failed(id, why);
             }
         };
-        if request.resource_type == ENVIRONMENT_TYPE {
-            environment::run(&aws, &ctx).await
-        } else {
-            projects::run(&aws, &ctx).await
+        match request.resource_type.as_str() {
+            ENVIRONMENT_TYPE => environment::run(&aws, &ctx).await,
+            TEMPLATES_TYPE => mlops_templates::run(&aws, &ctx).await,
+            _ => projects::run(&aws, &ctx).await,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The CloudFormation front end of the secure SageMaker engine: a custom-resource Lambda
-//! (`bootstrap`, `provided.al2023`) for `Custom::SecureDsEnvironment` and
-//! `Custom::SageMakerProjectsEnablement`.
+//! (`bootstrap`, `provided.al2023`) for `Custom::SecureDsEnvironment`,
+//! `Custom::SageMakerProjectsEnablement` and `Custom::MlopsProjectTemplates`.
 //!
 //! The binary is a thin `lambda_runtime` loop around [`Handler::handle`]; everything else is
 //! here so tests can run events in-process against the emulator.
@@ -22,8 +22,9 @@
 //!
 //! # Ids and lifecycle
 //!
-//! * `PhysicalResourceId` is `<Name>-<Stage>` for an environment and `<account>/<region>` for
-//!   the projects enablement: stable across updates.
+//! * `PhysicalResourceId` is `<Name>-<Stage>` for an environment, `<account>/<region>` for
+//!   the projects enablement and `<EnvironmentId>/mlops-templates` for the MLOps project
+//!   templates ([`mlops_templates`]): stable across updates.
 //! * An Update with a new `Name` or `Stage` creates the new environment under the new id;
 //!   CloudFormation then deletes the old id, whose record still says what to delete. An
 //!   Update that changes the VPC layout (`Network.VpcId`, `VpcCidr`, `AvailabilityZones`,
@@ -96,12 +97,14 @@
 //!
 //! # Data (`Fn::GetAtt`)
 //!
-//! Flat string keys, always present: see [`environment::data`] and [`projects::data`].
+//! Flat string keys, always present: see [`environment::data`], [`projects::data`] and
+//! [`mlops_templates::data`].
 
 mod budget;
 pub mod continuation;
 pub mod environment;
 pub mod handler;
+pub mod mlops_templates;
 mod operation;
 pub mod projects;
 pub mod properties;
@@ -113,6 +116,6 @@ pub mod store;
 
 pub use continuation::{Continuation, Invoker, LambdaInvoker, CONTINUATION_KEY};
 pub use handler::{Handler, Invocation, Outcome, Settings};
-pub use request::{CREATE_FAILED_ID, ENVIRONMENT_TYPE, PROJECTS_TYPE};
+pub use request::{CREATE_FAILED_ID, ENVIRONMENT_TYPE, PROJECTS_TYPE, TEMPLATES_TYPE};
 pub use response::{AllowedResponseHosts, Status};
 pub use security::{shape, EventShape};

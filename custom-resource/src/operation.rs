@@ -1,5 +1,5 @@
 //! The contract between the handler and the operations ([`environment`](crate::environment),
-//! [`projects`](crate::projects)): what a run gets ([`Aws`], [`Ctx`]) and what it decides
+//! [`projects`](crate::projects), [`mlops_templates`](crate::mlops_templates)): what a run gets ([`Aws`], [`Ctx`]) and what it decides
 //! ([`Step`]). The handler builds the context and acts on the step; an operation never answers
 //! CloudFormation or starts an invocation itself.
 
@@ -7,7 +7,9 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use secure_mlops_core::aws::AwsClients;
-use secure_mlops_core::engine::Ledger;
+use secure_mlops_core::children::error::ChildError;
+use secure_mlops_core::engine::{ExecError, Ledger};
+use secure_mlops_core::wait::WaitError;
 use tokio::time::Instant;
 
 use crate::request::Request;
@@ -42,6 +44,22 @@ impl Aws {
             }
         }
     }
+}
+
+/// True when every child error is the deadline's doing (the engine stops children at its
+/// deadline, and a waiter inside a child gives up at it): running again continues the work.
+pub(crate) fn all_timed_out(errors: &[ExecError<ChildError>]) -> bool {
+    !errors.is_empty()
+        && errors.iter().all(|e| {
+            matches!(
+                e,
+                ExecError::TimedOut { .. }
+                    | ExecError::Child {
+                        source: ChildError::Wait(WaitError::TimedOut { .. }),
+                        ..
+                    }
+            )
+        })
 }
 
 /// What a run decided.

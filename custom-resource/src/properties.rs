@@ -11,11 +11,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use secure_mlops_core::ids::MlopsTemplateKind;
 use secure_mlops_core::spec::{
-    AttrPath, AuthMode, Choice, CustomImageSpec, DefaultSpaceSpec, EfsRetention, EnvironmentSpec,
-    FlowLogsSpec, GuardrailSpec, IamSpec, IdleShutdownSpec, LifecycleConfigSpec, NetworkSpec,
-    PackagesSpec, PathStep, ProfilePersona, ProjectsEnablementSpec, Stage, StorageSpec,
-    StudioAccessSpec, StudioAppType, StudioSpec, UserProfileSpec, ValidationErrors, IMAGE_GID,
+    unknown_template, AttrPath, AuthMode, Choice, CustomImageSpec, DefaultSpaceSpec, EfsRetention,
+    EnvironmentSpec, FlowLogsSpec, GuardrailSpec, IamSpec, IdleShutdownSpec, LifecycleConfigSpec,
+    MlopsTemplatesSpec, NetworkSpec, PackagesSpec, PathStep, ProfilePersona,
+    ProjectsEnablementSpec, SourceKind, SourceSpec, Stage, StorageSpec, StudioAccessSpec,
+    StudioAppType, StudioSpec, UserProfileSpec, ValidationErrors, DEFAULT_BRANCH, IMAGE_GID,
     IMAGE_MOUNT_PATH, IMAGE_UID,
 };
 use serde_json::{Map, Value};
@@ -836,6 +838,51 @@ pub fn projects_spec(properties: &Value) -> Result<ProjectsEnablementSpec, Prope
     }
 }
 
+/// The spec of `Custom::MlopsProjectTemplates`: `EnvironmentId` (required), `Templates` (a list
+/// of template names, default every one), `Source` (`Type`, `ConnectionArn`, `Repository`,
+/// `Branch`), `ModelsBucketName`, `Tags`, `AdditionalPrincipalArns`. Only the reading is checked
+/// here; the spec's own rules are [`MlopsTemplatesSpec::validate`]'s.
+pub fn mlops_templates_spec(properties: &Value) -> Result<MlopsTemplatesSpec, PropertyErrors> {
+    let mut errors = PropertyErrors::default();
+    let e = &mut errors;
+    let mut root = Object::new("", Some(properties), e);
+    let mut spec = MlopsTemplatesSpec::new(root.required_string("EnvironmentId", e));
+    if let Some(words) = root.list("Templates", e) {
+        spec.templates = Vec::new();
+        for (i, word) in words.iter().enumerate().filter(|(_, w)| !w.is_empty()) {
+            match MlopsTemplateKind::from_key(word) {
+                Some(kind) => spec.templates.push(kind),
+                None => e.push(&format!("Templates[{i}]"), unknown_template(word)),
+            }
+        }
+    }
+    let mut source = Object::new("Source", root.get("Source"), e);
+    let kind = source.string("Type", e);
+    spec.source = SourceSpec {
+        kind: choice("Source.Type", kind, SourceKind::S3, e),
+        connection_arn: source.string("ConnectionArn", e),
+        repository: source.string("Repository", e),
+        branch: source
+            .string("Branch", e)
+            .unwrap_or_else(|| DEFAULT_BRANCH.to_string()),
+    };
+    source.finish(&[], e);
+    spec.models_bucket_name = root.string("ModelsBucketName", e);
+    spec.tags = root.string_map("Tags", e);
+    spec.additional_principal_arns = root
+        .list("AdditionalPrincipalArns", e)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect();
+    root.finish(FRAMEWORK_PROPERTIES, e);
+    if errors.0.is_empty() {
+        Ok(spec)
+    } else {
+        Err(errors)
+    }
+}
+
 /// `ServiceTimeout` (seconds), when the template sets it.
 pub fn service_timeout(properties: &Value) -> Option<u64> {
     match properties.get("ServiceTimeout")? {
@@ -853,6 +900,55 @@ mod tests {
 
     fn paths(errors: &PropertyErrors) -> Vec<&str> {
         errors.0.iter().map(|e| e.path.as_str()).collect()
+    }
+
+    #[test]
+    fn mlops_templates_properties_read_as_the_terraform_arguments() {
+        let spec = mlops_templates_spec(&json!({
+            "ServiceToken": "arn:aws:lambda:us-east-1:111122223333:function:f",
+            "EnvironmentId": "team-a-dev",
+            "Templates": "model-build-train",
+            "Source": {"Type": "codeconnections", "ConnectionArn": "arn:c", "Repository": "o/r", "Branch": ""},
+            "ModelsBucketName": "",
+            "Tags": "cost-center=42",
+            "AdditionalPrincipalArns": "arn:aws:iam::111122223333:role/ci,",
+        }))
+        .unwrap();
+        assert_eq!(spec.environment_id, "team-a-dev");
+        assert_eq!(spec.templates, [MlopsTemplateKind::ModelBuildTrain]);
+        assert_eq!(spec.source.kind, SourceKind::CodeConnections);
+        assert_eq!(spec.source.repository.as_deref(), Some("o/r"));
+        assert_eq!(spec.source.branch, DEFAULT_BRANCH);
+        assert_eq!(spec.models_bucket_name, None);
+        assert_eq!(spec.tags["cost-center"], "42");
+        assert_eq!(
+            spec.additional_principal_arns,
+            ["arn:aws:iam::111122223333:role/ci"]
+        );
+        // Nothing but the environment: every template, seed code in S3.
+        let spec =
+            mlops_templates_spec(&json!({"EnvironmentId": "team-a-dev", "Source": ""})).unwrap();
+        assert_eq!(spec, MlopsTemplatesSpec::new("team-a-dev"));
+    }
+
+    #[test]
+    fn mlops_templates_problems_are_on_their_property_paths() {
+        let errors = mlops_templates_spec(&json!({
+            "Templates": ["model-build-train", "deploy-everything"],
+            "Source": {"Type": "github", "Repo": "o/r"},
+            "Portfolio": "x",
+        }))
+        .unwrap_err();
+        assert_eq!(
+            paths(&errors),
+            [
+                "EnvironmentId",
+                "Templates[1]",
+                "Source.Type",
+                "Source.Repo",
+                "Portfolio"
+            ]
+        );
     }
 
     #[test]

@@ -10,6 +10,8 @@ use crate::response::ResponseUrl;
 pub const ENVIRONMENT_TYPE: &str = "Custom::SecureDsEnvironment";
 /// `Custom::SageMakerProjectsEnablement`.
 pub const PROJECTS_TYPE: &str = "Custom::SageMakerProjectsEnablement";
+/// `Custom::MlopsProjectTemplates`.
+pub const TEMPLATES_TYPE: &str = "Custom::MlopsProjectTemplates";
 /// The `PhysicalResourceId` of a Create that failed before it changed anything. The Delete
 /// CloudFormation sends for it on rollback is answered SUCCESS without any AWS call.
 pub const CREATE_FAILED_ID: &str = "secure-mlops:create-failed";

@@ -31,7 +31,8 @@ pub const CHUNK_BYTES: usize = 4000;
 pub struct Record {
     /// Format version.
     pub version: u32,
-    /// `Custom::SecureDsEnvironment` or `Custom::SageMakerProjectsEnablement`.
+    /// `Custom::SecureDsEnvironment`, `Custom::SageMakerProjectsEnablement` or
+    /// `Custom::MlopsProjectTemplates`.
     pub resource_type: String,
     /// The stack that owns the resource: another stack's Create of the same id is refused.
     pub stack_id: String,
@@ -45,7 +46,7 @@ pub struct Record {
     pub in_progress: bool,
     /// The properties last applied (a Delete uses them when the event's no longer parse).
     pub properties: Value,
-    /// Environments: the engine's ledger.
+    /// Environments and MLOps project templates: the engine's ledger.
     #[serde(default)]
     pub ledger: Ledger,
     /// Projects enablement: the principals associated by this resource.

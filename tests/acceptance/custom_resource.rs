@@ -19,7 +19,7 @@ use secure_mlops_core::aws::ConnectionSettings;
 use secure_mlops_custom_resource::continuation::BoxFuture;
 use secure_mlops_custom_resource::{
     AllowedResponseHosts, Handler, Invocation, Invoker, Outcome, Settings, Status,
-    CREATE_FAILED_ID, PROJECTS_TYPE,
+    CREATE_FAILED_ID, PROJECTS_TYPE, TEMPLATES_TYPE,
 };
 use serde_json::{json, Value};
 
@@ -336,6 +336,7 @@ async fn custom_resource_events_for_both_types_against_the_emulator() {
         f.invoker.clone(),
     ));
     unusable_events(&f, &offline).await;
+    templates_refused(&f, &offline).await;
     projects_lifecycle(&f, &offline, &capped).await;
     // Projects' two service roles are account-wide and stay by design; nothing else does.
     let mut after_projects = counts(&f.emulator);
@@ -638,6 +639,77 @@ async fn unusable_events(f: &Fixture, offline: &Arc<Handler>) {
     };
     assert!(!why.contains("not-for-logs"), "{why}");
     assert!(f.server.puts_for(&name).is_empty(), "nothing was answered");
+}
+
+/// MLOps project templates refused before any change: a property on its path, then an
+/// environment that is not there. Neither leaves a record, and the rollback Delete of the
+/// failed Create calls no AWS API (the offline handler answers it).
+async fn templates_refused(f: &Fixture, offline: &Arc<Handler>) {
+    let (rid, name) = f.request_name("templates-bad-source");
+    let (a, _) = f
+        .run(
+            EventBuilder::create(TEMPLATES_TYPE)
+                .logical_id("Templates")
+                .request(&rid, &f.server.url(&name))
+                .properties(json!({"EnvironmentId": "nope-dev", "Source": {"Type": "github"}}))
+                .build(),
+            60,
+            &name,
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.id.as_str()),
+        (Status::Failed, CREATE_FAILED_ID)
+    );
+    assert!(a.reason.contains("Source.Type"), "{}", a.reason);
+
+    let (rid, name) = f.request_name("templates-no-environment");
+    let props = json!({"EnvironmentId": "nope-dev"});
+    let (a, _) = f
+        .run(
+            EventBuilder::create(TEMPLATES_TYPE)
+                .logical_id("Templates")
+                .request(&rid, &f.server.url(&name))
+                .properties(props.clone())
+                .build(),
+            60,
+            &name,
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.id.as_str()),
+        (Status::Failed, CREATE_FAILED_ID)
+    );
+    assert!(
+        a.reason.contains("environment nope-dev")
+            && a.reason.contains("create the environment first"),
+        "{}",
+        a.reason
+    );
+    assert!(f
+        .handler
+        .stored_record("nope-dev/mlops-templates")
+        .await
+        .unwrap()
+        .is_none());
+
+    let (rid, name) = f.request_name("templates-rollback");
+    let outcome = offline
+        .handle(
+            EventBuilder::delete(TEMPLATES_TYPE)
+                .logical_id("Templates")
+                .request(&rid, &f.server.url(&name))
+                .physical_id(CREATE_FAILED_ID)
+                .properties(props)
+                .build(),
+            invocation(60),
+        )
+        .await;
+    let a = answered(&outcome);
+    assert_eq!(
+        (a.status, a.id.as_str()),
+        (Status::Success, CREATE_FAILED_ID)
+    );
 }
 
 /// A role brought for an environment must be tagged for it, or within the pattern the stack's

@@ -45,10 +45,12 @@ DATA_KEYS_OF_MAPS = {
         "execution": "ExecutionRoleArn",
         "sc_launch": "ScLaunchRoleArn",
     },
+    "product_ids": {"model-build-train": "ModelBuildTrainProductId"},
 }
 PRODUCTS = {
     "SecureDsEnvironment": ("products/secure-ds-environment.yaml", "secure_ds_environment.md"),
     "SageMakerProjectsEnablement": ("products/projects-enablement.yaml", "projects_enablement.md"),
+    "MlopsProjectTemplates": ("products/mlops-project-templates.yaml", "mlops_project_templates.md"),
 }
 
 # How an SDK operation is authorised, where the IAM action is not <prefix>:<Operation>.

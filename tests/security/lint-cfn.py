@@ -70,6 +70,7 @@ SAMPLE_PARAMETERS = {
     "DataScienceAdministratorRoleArn": f"arn:{PARTITION}:iam::{ACCOUNT}:role/ds-admins",
     "EnvironmentProductTemplateUrl": "https://acme-artifacts.s3.amazonaws.com/secure-ds-environment.yaml",
     "ProjectsEnablementProductTemplateUrl": "https://acme-artifacts.s3.amazonaws.com/projects-enablement.yaml",
+    "MlopsProjectTemplatesProductTemplateUrl": "https://acme-artifacts.s3.amazonaws.com/mlops-project-templates.yaml",
 }
 IMPORTED_FUNCTION_ARN = f"arn:{PARTITION}:lambda:{REGION}:{ACCOUNT}:function:secure-mlops-custom-resource"
 

@@ -340,6 +340,54 @@ pub fn templates_graph(
     Graph::new(nodes)
 }
 
+/// What the templates' children are, read from the ledger: the values both front ends output
+/// (Terraform's computed attributes, the custom resource's `Data`). A child not in the ledger
+/// gives an empty value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MlopsOutputs {
+    /// The MLOps bucket (seed code, pipeline artifacts).
+    pub bucket_name: String,
+    /// The Service Catalog portfolio Studio shows.
+    pub portfolio_id: String,
+    /// What the projects' CodePipeline and CodeBuild run as.
+    pub build_role_arn: String,
+    /// The templates' launch-constraint role.
+    pub launch_role_arn: String,
+    /// The product of each published template, by template name.
+    pub product_ids: std::collections::BTreeMap<String, String>,
+}
+
+/// The outputs of `spec`'s children in `ledger`.
+pub fn outputs(spec: &MlopsTemplatesSpec, ledger: &Ledger) -> MlopsOutputs {
+    let physical = |id: LogicalId| {
+        ledger
+            .get(&id.to_string())
+            .map(|r| r.physical_id.clone())
+            .unwrap_or_default()
+    };
+    let arn = |id: LogicalId| {
+        ledger
+            .get(&id.to_string())
+            .and_then(|r| r.arn.clone())
+            .unwrap_or_default()
+    };
+    MlopsOutputs {
+        bucket_name: physical(LogicalId::MlopsBucket),
+        portfolio_id: physical(LogicalId::MlopsPortfolio),
+        build_role_arn: arn(LogicalId::MlopsRole(MlopsRoleKind::Build)),
+        launch_role_arn: arn(LogicalId::MlopsRole(MlopsRoleKind::Launch)),
+        product_ids: spec
+            .templates
+            .iter()
+            .filter_map(|t| {
+                ledger
+                    .get(&LogicalId::MlopsTemplate(*t).to_string())
+                    .map(|r| (t.key().to_string(), r.physical_id.clone()))
+            })
+            .collect(),
+    }
+}
+
 /// The driver for `spec`'s children.
 fn driver(
     clients: &AwsClients,

@@ -289,6 +289,12 @@ impl MlopsTemplatesSpec {
     }
 }
 
+/// Why `word` names no template (for user input read outside the spec: a Terraform list, a
+/// CloudFormation property).
+pub fn unknown_template(word: &str) -> String {
+    format!("{word:?} is not a template: use {}", template_names())
+}
+
 fn template_names() -> String {
     MlopsTemplateKind::ALL
         .iter()

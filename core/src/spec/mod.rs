@@ -28,7 +28,10 @@ pub use environment::{
     MAX_IDLE_MINUTES, MAX_LIFECYCLE_CONFIG_BYTES, MAX_NAME_LEN, MAX_SPACE_STORAGE_GB,
     MIN_IDLE_MINUTES, MIN_SPACE_STORAGE_GB, PACKAGE_ENDPOINTS,
 };
-pub use mlops::{check_connection_arn, MlopsTemplatesSpec, SourceKind, SourceSpec, DEFAULT_BRANCH};
+pub use mlops::{
+    check_connection_arn, unknown_template, MlopsTemplatesSpec, SourceKind, SourceSpec,
+    DEFAULT_BRANCH,
+};
 pub use path::{AttrPath, PathStep, ValidationError, ValidationErrors};
 pub use project::{
     is_catalog_id, project_name_problem, ProjectSpec, MAX_DESCRIPTION_LEN, MAX_PROJECT_NAME_LEN,

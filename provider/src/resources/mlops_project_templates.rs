@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use secure_mlops_core::engine::Ledger;
-use secure_mlops_core::ids::{LogicalId, MlopsRoleKind, MlopsTemplateKind};
+use secure_mlops_core::ids::MlopsTemplateKind;
 use secure_mlops_core::mlops::{self, Failed, MlopsError};
 use secure_mlops_core::spec::{
-    AttrPath, MlopsTemplatesSpec, SourceKind, SourceSpec, ValidationErrors, DEFAULT_BRANCH,
+    unknown_template, AttrPath, MlopsTemplatesSpec, SourceKind, SourceSpec, ValidationErrors,
+    DEFAULT_BRANCH,
 };
 use secure_mlops_core::wait::Deadline;
 use serde::{Deserialize, Serialize};
@@ -495,14 +496,7 @@ fn to_spec(state: &State, errors: &mut ValidationErrors) -> Option<MlopsTemplate
                 None => errors.push(
                     AttrPath::attr("templates").index(i),
                     "Unknown Template",
-                    format!(
-                        "{word:?} is not a template: use {}",
-                        MlopsTemplateKind::ALL
-                            .iter()
-                            .map(|t| format!("{:?}", t.key()))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    unknown_template(word),
                 ),
             }
         }
@@ -557,34 +551,15 @@ fn to_spec(state: &State, errors: &mut ValidationErrors) -> Option<MlopsTemplate
 
 /// The outputs from the ledger: what exists.
 fn set_outputs(state: &mut State, spec: &MlopsTemplatesSpec, ledger: &Ledger) {
-    let physical = |id: LogicalId| {
-        Value::Value(
-            ledger
-                .get(&id.to_string())
-                .map(|r| r.physical_id.clone())
-                .unwrap_or_default(),
-        )
-    };
-    let arn = |id: LogicalId| {
-        Value::Value(
-            ledger
-                .get(&id.to_string())
-                .and_then(|r| r.arn.clone())
-                .unwrap_or_default(),
-        )
-    };
-    state.bucket_name = physical(LogicalId::MlopsBucket);
-    state.portfolio_id = physical(LogicalId::MlopsPortfolio);
-    state.build_role_arn = arn(LogicalId::MlopsRole(MlopsRoleKind::Build));
-    state.launch_role_arn = arn(LogicalId::MlopsRole(MlopsRoleKind::Launch));
+    let out = mlops::outputs(spec, ledger);
+    state.bucket_name = Value::Value(out.bucket_name);
+    state.portfolio_id = Value::Value(out.portfolio_id);
+    state.build_role_arn = Value::Value(out.build_role_arn);
+    state.launch_role_arn = Value::Value(out.launch_role_arn);
     state.product_ids = Value::Value(
-        spec.templates
-            .iter()
-            .filter_map(|t| {
-                ledger
-                    .get(&LogicalId::MlopsTemplate(*t).to_string())
-                    .map(|r| (t.key().to_string(), Value::Value(r.physical_id.clone())))
-            })
+        out.product_ids
+            .into_iter()
+            .map(|(k, v)| (k, Value::Value(v)))
             .collect(),
     );
     state.drifted_settings = Value::Value(Vec::new());
@@ -593,6 +568,7 @@ fn set_outputs(state: &mut State, spec: &MlopsTemplatesSpec, ledger: &Ledger) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secure_mlops_core::ids::LogicalId;
 
     fn config() -> State {
         State {

@@ -1,0 +1,337 @@
+//! The MLOps project templates from Service Catalog, end to end in the emulator with the real
+//! function (`cfn/custom-resource.yaml` running the packaged `bootstrap`): an environment as a
+//! product stack, then the "MLOps project templates" product (`cfn/products/mlops-project-templates.yaml`)
+//! launched by an administrator through `ProvisionProduct`. Its outputs name the same things the
+//! Terraform resource does: products Studio shows (the visibility tag), a portfolio shared with
+//! the environment's people, the MLOps launch role as their launch constraint. A project made
+//! from the template builds inside the environment (subnets, security group, data key). An
+//! update with a source lacking its repository fails on its property path and changes nothing;
+//! terminating deletes the project and every part of the templates, and the environment's
+//! stack then leaves nothing.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use acceptance::Emulator;
+use aws_sdk_cloudformation::types::StackStatus;
+use aws_sdk_sagemaker::types::ServiceCatalogProvisioningDetails;
+use aws_sdk_servicecatalog::types::{ProvisioningParameter, UpdateProvisioningParameter};
+
+#[path = "support/stacks.rs"]
+mod stacks;
+use stacks::{create_role, template, wait_record, Clients};
+
+const PRODUCT: &str = "MLOps project templates";
+
+/// What the templates and a project made from them leave while they exist.
+const MLOPS_KINDS: &[&str] = &[
+    "sagemaker:project",
+    "sagemaker:model_package_group",
+    "codebuild:project",
+    "codepipeline:pipeline",
+    "servicecatalog:portfolio",
+    "servicecatalog:product",
+    "servicecatalog:constraint",
+];
+
+/// Waits for a Service Catalog record to end; its status and error messages.
+async fn record_end(sc: &aws_sdk_servicecatalog::Client, record_id: &str) -> (String, String) {
+    let until = Instant::now() + Duration::from_secs(120);
+    loop {
+        let out = sc.describe_record().id(record_id).send().await.unwrap();
+        let detail = out.record_detail.unwrap();
+        let status = detail.status.clone().unwrap().as_str().to_string();
+        if !matches!(
+            status.as_str(),
+            "CREATED" | "IN_PROGRESS" | "IN_PROGRESS_IN_ERROR"
+        ) {
+            let errors = detail
+                .record_errors
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|e| e.description.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            return (status, errors);
+        }
+        assert!(Instant::now() < until, "record {record_id} still {status}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn templates_launched_from_service_catalog_serve_studio_and_terminate_completely() {
+    let emulator = Emulator::start();
+    let c = Clients::of(&emulator).await;
+    c.upload().await;
+    c.deploy_function().await;
+    let baseline = emulator.environment_counts();
+
+    // The environment, as a product stack (Studio is not needed by the templates).
+    let started = Instant::now();
+    c.create(
+        "team-mlsc-dev",
+        &template("products/secure-ds-environment.yaml"),
+        &[
+            ("Name", "mlsc"),
+            ("Stage", "dev"),
+            ("StudioEnabled", "false"),
+            ("ForceDestroy", "true"),
+        ],
+    )
+    .await;
+    let env = c
+        .wait(
+            "team-mlsc-dev",
+            StackStatus::CreateComplete,
+            Duration::from_secs(300),
+        )
+        .await;
+    eprintln!("environment stack: {:?}", started.elapsed());
+
+    // An administrator launches the templates for it.
+    let admin = create_role(&c.iam, "ds-admin", "ec2.amazonaws.com").await;
+    let (product_id, artifact_id) = c
+        .publish_product(PRODUCT, "mlops-project-templates.yaml", &admin)
+        .await;
+    let started = Instant::now();
+    let provisioned =
+        c.sc.provision_product()
+            .product_id(&product_id)
+            .provisioning_artifact_id(&artifact_id)
+            .provisioned_product_name("mlsc-dev-mlops")
+            .provision_token("mlsc-provision")
+            .provisioning_parameters(
+                ProvisioningParameter::builder()
+                    .key("EnvironmentId")
+                    .value(&env["EnvironmentId"])
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    let record_id = provisioned.record_detail.and_then(|r| r.record_id).unwrap();
+    let out = wait_record(&c.sc, &record_id).await;
+    eprintln!("templates product: {:?}", started.elapsed());
+    assert_eq!(out["TemplatesId"], "mlsc-dev/mlops-templates", "{out:?}");
+    assert!(
+        out["BuildRoleArn"].ends_with("/secure-mlops/mlsc-dev-mlops-build"),
+        "{out:?}"
+    );
+    assert!(
+        out["LaunchRoleArn"].ends_with("/secure-mlops/mlsc-dev-mlops-launch"),
+        "{out:?}"
+    );
+    let template_product = out["ModelBuildTrainProductId"].clone();
+    let portfolio_id = out["PortfolioId"].clone();
+    assert!(
+        !template_product.is_empty() && !portfolio_id.is_empty(),
+        "{out:?}"
+    );
+
+    // What Studio needs, as from Terraform: the visibility tag, the people, the launch role.
+    let product =
+        c.sc.describe_product_as_admin()
+            .id(&template_product)
+            .send()
+            .await
+            .unwrap();
+    assert!(
+        product
+            .tags()
+            .iter()
+            .any(|t| t.key() == "sagemaker:studio-visibility" && t.value() == "true"),
+        "{:?}",
+        product.tags()
+    );
+    let principals =
+        c.sc.list_principals_for_portfolio()
+            .portfolio_id(&portfolio_id)
+            .send()
+            .await
+            .unwrap();
+    let mut shared: Vec<&str> = principals
+        .principals()
+        .iter()
+        .filter_map(|p| p.principal_arn())
+        .collect();
+    shared.sort_unstable();
+    let mut people = vec![
+        env["DataScientistRoleArn"].as_str(),
+        env["TeamAdminRoleArn"].as_str(),
+    ];
+    people.sort_unstable();
+    assert_eq!(shared, people);
+    let constraints =
+        c.sc.list_constraints_for_portfolio()
+            .portfolio_id(&portfolio_id)
+            .product_id(&template_product)
+            .send()
+            .await
+            .unwrap();
+    let constraint =
+        c.sc.describe_constraint()
+            .id(constraints.constraint_details()[0].constraint_id().unwrap())
+            .send()
+            .await
+            .unwrap();
+    assert!(
+        constraint
+            .constraint_parameters()
+            .unwrap_or_default()
+            .contains(&out["LaunchRoleArn"]),
+        "{constraint:?}"
+    );
+
+    // A data scientist's project: its build runs in the environment's network with its key.
+    let sdk = emulator.sdk_config().await;
+    let sagemaker = aws_sdk_sagemaker::Client::new(&sdk);
+    let version =
+        c.sc.list_provisioning_artifacts()
+            .product_id(&template_product)
+            .send()
+            .await
+            .unwrap()
+            .provisioning_artifact_details()
+            .iter()
+            .find(|a| a.active() == Some(true))
+            .and_then(|a| a.id().map(str::to_string))
+            .unwrap();
+    let project_id = sagemaker
+        .create_project()
+        .project_name("churn")
+        .service_catalog_provisioning_details(
+            ServiceCatalogProvisioningDetails::builder()
+                .product_id(&template_product)
+                .provisioning_artifact_id(&version)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .project_id()
+        .unwrap()
+        .to_string();
+    let until = Instant::now() + Duration::from_secs(120);
+    loop {
+        let project = sagemaker
+            .describe_project()
+            .project_name("churn")
+            .send()
+            .await
+            .unwrap();
+        let status = project.project_status().map(|s| s.as_str()).unwrap_or("");
+        if status == "CreateCompleted" {
+            break;
+        }
+        assert!(
+            !status.contains("Failed"),
+            "the project failed: {project:?}"
+        );
+        assert!(Instant::now() < until, "the project is still {status}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let codebuild = aws_sdk_codebuild::Client::new(&sdk);
+    let builds = codebuild
+        .batch_get_projects()
+        .names(format!("sagemaker-{project_id}-build"))
+        .send()
+        .await
+        .unwrap();
+    let build = &builds.projects()[0];
+    let vpc = build.vpc_config().unwrap();
+    let mut subnets = vpc.subnets().to_vec();
+    subnets.sort();
+    let mut env_subnets: Vec<String> = env["PrivateSubnetIds"]
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    env_subnets.sort();
+    assert_eq!(subnets, env_subnets);
+    assert_eq!(
+        vpc.security_group_ids(),
+        [env["SageMakerSecurityGroupId"].clone()]
+    );
+    assert_eq!(build.encryption_key(), Some(env["DataKmsKeyArn"].as_str()));
+    assert_eq!(build.service_role(), Some(out["BuildRoleArn"].as_str()));
+
+    // A repository source without its repository: the update fails on the property's path,
+    // and CloudFormation's rollback leaves the templates as they were.
+    let made = emulator.counts(MLOPS_KINDS);
+    let updated =
+        c.sc.update_provisioned_product()
+            .provisioned_product_name("mlsc-dev-mlops")
+            .product_id(&product_id)
+            .provisioning_artifact_id(&artifact_id)
+            .provisioning_parameters(
+                UpdateProvisioningParameter::builder()
+                    .key("EnvironmentId")
+                    .value(&env["EnvironmentId"])
+                    .build(),
+            )
+            .provisioning_parameters(
+                UpdateProvisioningParameter::builder()
+                    .key("SourceType")
+                    .value("codecommit")
+                    .build(),
+            )
+            .update_token("mlsc-update")
+            .send()
+            .await
+            .unwrap();
+    let record_id = updated.record_detail.and_then(|r| r.record_id).unwrap();
+    let (status, errors) = record_end(&c.sc, &record_id).await;
+    assert_eq!(status, "FAILED", "{errors}");
+    assert!(errors.contains("Source.Repository"), "{errors}");
+    assert_eq!(emulator.counts(MLOPS_KINDS), made);
+
+    // Terminating deletes the project made from the template, then every part of the templates.
+    let terminated =
+        c.sc.terminate_provisioned_product()
+            .provisioned_product_name("mlsc-dev-mlops")
+            .terminate_token("mlsc-terminate")
+            .send()
+            .await
+            .unwrap();
+    let record_id = terminated.record_detail.and_then(|r| r.record_id).unwrap();
+    let (status, errors) = record_end(&c.sc, &record_id).await;
+    assert_eq!(status, "SUCCEEDED", "{errors}");
+    let left: BTreeMap<String, usize> = emulator
+        .counts(MLOPS_KINDS)
+        .into_iter()
+        .filter(|(kind, n)| *n > 0 && !kind.starts_with("servicecatalog:"))
+        .collect();
+    assert_eq!(left, BTreeMap::new());
+    // Only the administrators' product and its portfolio and constraint remain in the catalog.
+    let catalog = emulator.counts(&[
+        "servicecatalog:portfolio",
+        "servicecatalog:product",
+        "servicecatalog:constraint",
+    ]);
+    assert_eq!(catalog.values().copied().collect::<Vec<_>>(), [1, 1, 1]);
+    assert!(emulator
+        .inventory_of("s3:bucket")
+        .iter()
+        .all(|b| !b.ends_with("-mlops")));
+
+    // The environment goes, and nothing of it or the templates is left.
+    c.cfn
+        .delete_stack()
+        .stack_name("team-mlsc-dev")
+        .send()
+        .await
+        .unwrap();
+    c.wait(
+        "team-mlsc-dev",
+        StackStatus::DeleteComplete,
+        Duration::from_secs(300),
+    )
+    .await;
+    let mut after = emulator.environment_counts();
+    // The administrator's and the product's launch role, which this test made.
+    after.entry("iam:role".into()).and_modify(|n| *n -= 2);
+    assert_eq!(after, baseline);
+}
