@@ -24,6 +24,7 @@ def install() -> None:
         iam_propagation,
         lambda_local,
         latency_profile,
+        mlops_events,
         s3_policy,
         sagemaker,
         sagemaker_model_packages,
@@ -73,5 +74,6 @@ def install() -> None:
     sagemaker_tags.install()  # after every module that wraps SageMaker's ARN lookup
     cloudtrail.install()
     events_lambda.install()  # EventBridge -> Lambda (runs functions with lambda_local)
+    mlops_events.install()  # model approvals on EventBridge, rules -> CodePipeline, group policies
     cloudtrail_events.install()  # wraps SageMakerResponse.call_action: calls -> trails -> EventBridge
     s3_policy.install()  # bucket policies evaluated with the request's condition keys

@@ -604,12 +604,19 @@ def start_delivery(rule: Any, target: dict[str, Any], event: dict[str, Any]) -> 
 # --- rules -------------------------------------------------------------------------------------
 
 
+# Deliveries to other kinds of target, added by other modules (mlops_events.py: CodePipeline):
+# each gets (rule, target, event) and returns True when the target is its kind.
+TARGET_HOOKS: list[Any] = []
+
+
 def _send_to_targets(self: Rule, original_event: Any, transform_input: bool = True) -> None:
     if self.state not in ENABLED_STATES:
         return
     if not self.event_pattern.matches_event(original_event):
         return
     for target in list(self.targets):
+        if any(hook(self, target, dict(original_event)) for hook in TARGET_HOOKS):
+            continue
         if LAMBDA_ARN.match(str(target.get("Arn", ""))):
             start_delivery(self, target, dict(original_event))
             continue

@@ -19,7 +19,8 @@ dispatcher sees the request, so moto's routing is never involved.
   POST /_emulator/stats/reset  count from zero again
   GET  /_emulator/deliveries EventBridge deliveries to Lambda targets and the CloudTrail events
                              the emulator put on buses (events_lambda.py); ?function=<name or ARN>,
-                             ?event_id=<id> narrow it
+                             ?event_id=<id> narrow it; "pipelines": the rules' starts of
+                             CodePipeline pipelines (mlops_events.py)
   POST /_emulator/deliveries/reset  forget them
   POST /_emulator/reset      drop every resource (moto's reset; extension state lives
                              on moto's backends so it goes too) and the delivery records;
@@ -41,7 +42,7 @@ from urllib.parse import parse_qs
 
 import moto
 
-from . import aws_request, events_lambda, faults, latency_profile, pending, stats
+from . import aws_request, events_lambda, faults, latency_profile, mlops_events, pending, stats
 from .common import CONFIG, LOCK
 from .inventory import inventory
 from .studio import settle
@@ -56,6 +57,7 @@ def _reset() -> dict[str, Any]:
         moto_api_backend.reset()
         pending.clear()
     events_lambda.reset()
+    mlops_events.reset()
     return {"reset": True}
 
 
@@ -135,12 +137,14 @@ class EmulatorApp:
             return "200 OK", stats.snapshot()
         if route == "deliveries" and method == "GET":
             query = parse_qs(environ.get("QUERY_STRING", ""))
-            return "200 OK", events_lambda.snapshot(
+            snapshot = events_lambda.snapshot(
                 function=(query.get("function") or [None])[0], event_id=(query.get("event_id") or [None])[0]
             )
+            return "200 OK", {**snapshot, "pipelines": mlops_events.deliveries()}
         if route == "deliveries/reset" and method == "POST":
             events_lambda.reset()
-            return "200 OK", events_lambda.snapshot()
+            mlops_events.reset()
+            return "200 OK", {**events_lambda.snapshot(), "pipelines": []}
         if route in {
             "health", "inventory", "config", "reset", "latency-profile", "stats", "stats/reset", "deliveries",
             "deliveries/reset",

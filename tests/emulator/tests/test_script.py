@@ -186,7 +186,9 @@ def test_routes(own: Emulator):
     assert own.http("GET", "/_emulator/config")[1]["sc_share_delay_seconds"] == 0.5
     assert own.http("GET", "/_emulator/nothing")[0] == 404
     assert own.http("GET", "/_emulator/reset")[0] == 405
-    assert own.http("GET", "/_emulator/deliveries") == (200, {"count": 0, "events": [], "functions": {}, "pending": 0})
+    assert own.http("GET", "/_emulator/deliveries") == (
+        200, {"count": 0, "events": [], "functions": {}, "pending": 0, "pipelines": []}
+    )
     assert own.http("GET", "/_emulator/deliveries/reset")[0] == 405
 
     # Every kind is listed, empty on a fresh emulator.
