@@ -3,8 +3,10 @@
 //! product stack, then the "MLOps project templates" product (`cfn/products/mlops-project-templates.yaml`)
 //! launched by an administrator through `ProvisionProduct`. Its outputs name the same things the
 //! Terraform resource does: products Studio shows (the visibility tag), a portfolio shared with
-//! the environment's people, the MLOps launch role as their launch constraint. A project made
-//! from the template builds inside the environment (subnets, security group, data key). An
+//! the environment's people, the MLOps launch role as their launch constraint. A data
+//! scientist's session finds the template (SearchProducts) and makes a project from it, which
+//! builds inside the environment (subnets, security group, data key); a role the portfolio is
+//! not shared with finds nothing and is refused. An
 //! update with a source lacking its repository fails on its property path and changes nothing;
 //! terminating deletes the project and every part of the templates, and the environment's
 //! stack then leaves nothing.
@@ -60,6 +62,19 @@ async fn record_end(sc: &aws_sdk_servicecatalog::Client, record_id: &str) -> (St
         assert!(Instant::now() < until, "record {record_id} still {status}");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+/// The products a session finds with SearchProducts, as Studio lists project templates.
+async fn visible(config: &aws_config::SdkConfig) -> Vec<String> {
+    aws_sdk_servicecatalog::Client::new(config)
+        .search_products()
+        .send()
+        .await
+        .unwrap()
+        .product_view_summaries()
+        .iter()
+        .filter_map(|p| p.product_id().map(str::to_string))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -186,9 +201,22 @@ async fn templates_launched_from_service_catalog_serve_studio_and_terminate_comp
         "{constraint:?}"
     );
 
-    // A data scientist's project: its build runs in the environment's network with its key.
+    // Studio lists, for a person, the products their role reaches: the data scientist's session
+    // finds the template; the execution role's (not one of the people) finds nothing and may not
+    // make a project from it.
     let sdk = emulator.sdk_config().await;
     let sagemaker = aws_sdk_sagemaker::Client::new(&sdk);
+    let scientist = emulator
+        .session_config(&env["DataScientistRoleArn"], "alice")
+        .await;
+    let outsider = emulator
+        .session_config(&env["ExecutionRoleArn"], "job")
+        .await;
+    assert_eq!(
+        visible(&scientist).await,
+        std::slice::from_ref(&template_product)
+    );
+    assert_eq!(visible(&outsider).await, Vec::<String>::new());
     let version =
         c.sc.list_provisioning_artifacts()
             .product_id(&template_product)
@@ -200,15 +228,27 @@ async fn templates_launched_from_service_catalog_serve_studio_and_terminate_comp
             .find(|a| a.active() == Some(true))
             .and_then(|a| a.id().map(str::to_string))
             .unwrap();
-    let project_id = sagemaker
+    let details = ServiceCatalogProvisioningDetails::builder()
+        .product_id(&template_product)
+        .provisioning_artifact_id(&version)
+        .build();
+    let refused = aws_sdk_sagemaker::Client::new(&outsider)
+        .create_project()
+        .project_name("sideways")
+        .service_catalog_provisioning_details(details.clone())
+        .send()
+        .await
+        .expect_err("a role the portfolio is not shared with makes no project");
+    assert!(
+        format!("{refused:?}").contains("not associated"),
+        "{refused:?}"
+    );
+
+    // A data scientist's project: its build runs in the environment's network with its key.
+    let project_id = aws_sdk_sagemaker::Client::new(&scientist)
         .create_project()
         .project_name("churn")
-        .service_catalog_provisioning_details(
-            ServiceCatalogProvisioningDetails::builder()
-                .product_id(&template_product)
-                .provisioning_artifact_id(&version)
-                .build(),
-        )
+        .service_catalog_provisioning_details(details)
         .send()
         .await
         .unwrap()

@@ -3,7 +3,8 @@
 //! its outputs; its parameters and description change in place; destroy refuses a project whose
 //! model package group holds versions (nothing deleted), and with `force_destroy` deletes the
 //! versions, the SageMaker Pipeline its build made and the data under its locations, then the
-//! project: nothing is left. Invalid input fails at plan on its attribute.
+//! project: nothing is left. A project applied as a role the templates' portfolio is not shared
+//! with is refused at apply with what to add. Invalid input fails at plan on its attribute.
 
 use acceptance::{environment_role_arn, Emulator, Workdir, REGION};
 
@@ -47,6 +48,23 @@ resource "sagemaker_project" "churn" {{
     )
 }
 
+/// A project applied with credentials the templates' portfolio is not shared with: the
+/// environment's execution role (not one of its people, not in additional_principal_arns).
+const OUTSIDER: &str = r#"
+provider "sagemaker" {
+  alias = "outsider"
+  assume_role {
+    role_arn = sagemaker_secure_ds_environment.team.role_arns["execution"]
+  }
+}
+
+resource "sagemaker_project" "sideways" {
+  provider   = sagemaker.outsider
+  name       = "sideways"
+  product_id = sagemaker_mlops_project_templates.team.product_ids["model-build-train"]
+}
+"#;
+
 fn text(value: &serde_json::Value) -> String {
     value.as_str().unwrap_or_default().to_string()
 }
@@ -58,6 +76,25 @@ async fn a_project_is_made_changed_in_place_and_destroyed_with_what_its_pipeline
     work.write_config(&config("  tags = { team = \"churn\" }"));
     work.apply();
     work.assert_plan_empty("after the apply");
+
+    // A project is launched for its caller: one applied as a role the portfolio is not shared
+    // with is refused at apply, saying what to add, and leaves nothing to record.
+    work.write_config(&format!(
+        "{}{OUTSIDER}",
+        config("  tags = { team = \"churn\" }")
+    ));
+    let run = work.terraform(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(run.code, 1, "{}", run.text());
+    let said = run.text().replace('\n', " ");
+    for expected in [
+        "cannot launch product",
+        "additional_principal_arns",
+        "sideways",
+    ] {
+        assert!(said.contains(expected), "{expected}: {said}");
+    }
+    work.write_config(&config("  tags = { team = \"churn\" }"));
+    work.assert_plan_empty("after the refused project left the configuration");
 
     let project = work.resource_values(PROJECT);
     let project_id = text(&project["project_id"]);

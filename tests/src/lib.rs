@@ -365,6 +365,37 @@ impl Emulator {
 }
 
 impl Emulator {
+    /// The SDK configuration of a session of `role_arn` (STS `AssumeRole` with the test
+    /// credentials), as a Studio user's app or a pipeline runs: the emulator takes the caller
+    /// from these credentials (whom Service Catalog lets launch what, CloudTrail's identity).
+    pub async fn session_config(&self, role_arn: &str, session: &str) -> aws_config::SdkConfig {
+        let sts = aws_sdk_sts::Client::new(&self.sdk_config().await);
+        let assumed = sts
+            .assume_role()
+            .role_arn(role_arn)
+            .role_session_name(session)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("AssumeRole {role_arn}: {e:?}"));
+        let creds = assumed
+            .credentials()
+            .unwrap_or_else(|| panic!("AssumeRole {role_arn}: no credentials"));
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_iam::config::Credentials::new(
+                creds.access_key_id(),
+                creds.secret_access_key(),
+                Some(creds.session_token().to_string()),
+                None,
+                "assumed-role",
+            ))
+            .load()
+            .await
+    }
+}
+
+impl Emulator {
     /// The engine's clients for this emulator, as every engine test builds them: static test
     /// credentials in the configuration itself (no process-wide environment variable), so
     /// tests in one binary can run side by side.

@@ -334,6 +334,22 @@ fn tags(clients: &AwsClients, spec: &ProjectSpec) -> BTreeMap<String, String> {
     tags
 }
 
+/// Service Catalog launches a project for its caller, through a portfolio the caller is
+/// associated with: without one, the refusal says which principal needs to be added where.
+fn no_launch_path(clients: &AwsClients, spec: &ProjectSpec, error: AwsCallError) -> ProjectError {
+    let refused =
+        error.code == "ResourceNotFoundException" && error.message.contains("launch path");
+    if !refused {
+        return error.into();
+    }
+    ProjectError::Product(format!(
+        "{} cannot launch product {}: a project is launched for its caller, through a portfolio \
+         the caller is associated with. Add it to the templates' additional_principal_arns (or \
+         apply as one of the environment's people). ({error})",
+        clients.caller_arn, spec.product_id
+    ))
+}
+
 /// Creates the project and waits until its template is provisioned. A project of that name
 /// from the same product (a create that was cut off) is adopted, and updated to `spec`.
 pub async fn create(
@@ -377,7 +393,13 @@ pub async fn create(
         ))
         .send()
         .await
-        .map_err(|e| AwsCallError::from_sdk("sagemaker", "CreateProject", e))?;
+        .map_err(|e| {
+            no_launch_path(
+                clients,
+                spec,
+                AwsCallError::from_sdk("sagemaker", "CreateProject", e),
+            )
+        })?;
     tracing::info!(project = %spec.name, product = %spec.product_id, version = %artifact, "project created, provisioning");
     match settled(clients, &spec.name, deadline).await? {
         Some(project) => Ok(project),

@@ -13,7 +13,8 @@ product's. Here, as there:
     a name in use is refused ("Project with name X already exists", ValidationException);
     the product is provisioned with sc_provisioning.py's ProvisionProduct (through the
     response handler, so every check and wrapper applies: a product or version that does not
-    exist, a missing launch path, bad parameters are refused there and nothing is made); the
+    exist, a launch path the caller does not reach (sc_callers.py), bad parameters are refused
+    there and nothing is made); the
     provisioned product is named `SageMakerProject-<id>` and tagged with the project's tags and
     `sagemaker:project-name`/`sagemaker:project-id`. ProjectId is `p-` + 12 lowercase
     letters and digits; ProjectArn `arn:<partition>:sagemaker:<region>:<account>:project/<name>`.
@@ -104,11 +105,15 @@ def _errors(record: Any) -> str | None:
     return text or None
 
 
-def sc_call(account_id: str, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Service Catalog `operation`, as the HTTP call runs it (every installed wrapper)."""
+def sc_call(
+    account_id: str, region: str, operation: str, params: dict[str, Any], headers: Any = None
+) -> dict[str, Any]:
+    """Service Catalog `operation`, as the HTTP call runs it (every installed wrapper); with the
+    SageMaker request's `headers`, for its caller (SageMaker launches for the caller)."""
     response = ServiceCatalogResponse()
     response.current_account, response.region, response.partition = account_id, region, get_partition(region)
-    response.uri_match, response.querystring, response.headers = {}, {}, {}
+    response.uri_match, response.querystring = {}, {}
+    response.headers = {"Authorization": headers.get("Authorization")} if headers and headers.get("Authorization") else {}
     response.body = json.dumps(params, default=str)
     result = getattr(response, xform_name(operation))()
     value = getattr(result, "result", None)
@@ -212,7 +217,7 @@ def create_project(self: SageMakerResponse) -> ActionResult:
             request["PathId"] = details["PathId"]
         # Refusals (an unknown product or version, bad parameters) are Service Catalog's, as
         # SageMaker passes them on; nothing is recorded then.
-        out = sc_call(self.current_account, self.region, "ProvisionProduct", request)
+        out = sc_call(self.current_account, self.region, "ProvisionProduct", request, self.headers)
         record = out.get("RecordDetail") or {}
         arn = f"arn:{get_partition(self.region)}:sagemaker:{self.region}:{self.current_account}:project/{name}"
         st.projects[name] = Project(
@@ -301,7 +306,7 @@ def update_project(self: SageMakerResponse) -> ActionResult:
         if details.get("ProvisioningParameters") is not None:
             request["ProvisioningParameters"] = list(details["ProvisioningParameters"])
             project.parameters = list(details["ProvisioningParameters"])
-        sc_call(self.current_account, self.region, "UpdateProvisionedProduct", request)
+        sc_call(self.current_account, self.region, "UpdateProvisionedProduct", request, self.headers)
         if self._get_param("ProjectDescription") is not None:
             project.description = self._get_param("ProjectDescription")
         project.operation = "update"

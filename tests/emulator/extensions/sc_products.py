@@ -44,10 +44,9 @@ SearchProducts. An engine that manages a team's products needs all of them, so h
   CloudFormation product (the template's Rules and AWSTemplateFormatVersion, the LAUNCH
   constraint's role), no TagOptions, ProvisioningArtifactPreferences {} and the template's
   Outputs as ProvisioningArtifactOutputKeys.
-- SearchProducts (end user): the products of the account's portfolios that have at least one
-  principal associated, with the filters and paging above (PageSize at most 100). The emulator
-  does not know which principal calls, so every caller sees every product some principal may
-  launch.
+- SearchProducts (end user): the products of the portfolios the caller reaches (sc_callers.py:
+  its role or user associated, or a pattern it matches; the account's root reaches every
+  portfolio with a principal), with the filters and paging above (PageSize at most 100).
 
 Versions themselves are sc_provisioning.py's (pv_state(backend).artifacts); this module keeps
 only what they lack (Active, Guidance, idempotency tokens) by version id, and wraps
@@ -65,6 +64,7 @@ from moto.servicecatalog.models import ServiceCatalogBackend
 from moto.servicecatalog.responses import ServiceCatalogResponse
 
 from .common import LOCK, paginate, state
+from .sc_callers import caller, reaches
 from .sc_provisioning import (
     Artifact,
     _find_pp,
@@ -252,7 +252,9 @@ def search_products(self: ServiceCatalogResponse) -> ActionResult:
     with LOCK:
         backend = self.servicecatalog_backend
         st = sc_state(backend)
-        ids = [prod for pid, prods in st.products.items() if st.principals.get(pid) for prod in prods]
+        who = caller(self)
+        ids = [prod for pid, prods in st.products.items() if reaches(st.principals.get(pid, {}), who) for prod in prods]
+        ids = list(dict.fromkeys(ids))  # a product in two of the caller's portfolios, once
         page, token = _search(backend, p, ids, 100)
         return ActionResult({"ProductViewSummaries": [product.to_dict() for product in page], "NextPageToken": token})
 
@@ -432,7 +434,7 @@ def describe_provisioning_parameters(self: ServiceCatalogResponse) -> ActionResu
             artifact = active[0]
         if not flags(backend, artifact.id).active:
             raise InvalidParametersException(f"Provisioning artifact {artifact.id} is not active.")
-        path_id, paths = _resolve_path(backend, product_id, p.get("PathId"), p.get("PathName"))
+        path_id, paths = _resolve_path(backend, product_id, p.get("PathId"), p.get("PathName"), caller(self))
         path_id = path_id or paths[0]
         constraints = [
             c for c in sc_state(backend).constraints.values() if c.product_id == product_id and c.portfolio_id == path_id

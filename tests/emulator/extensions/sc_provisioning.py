@@ -48,6 +48,7 @@ from moto.servicecatalog.responses import ServiceCatalogResponse
 from moto.utilities.utils import get_partition
 
 from .common import LOCK, paginate, random_id, state
+from .sc_callers import ROOT, caller, reaches
 from .servicecatalog import (
     DuplicateResourceException,
     InvalidParametersException,
@@ -462,9 +463,20 @@ def _resolve_product(backend: ServiceCatalogBackend, p: dict[str, Any]) -> str |
     return None
 
 
-def _resolve_path(backend: ServiceCatalogBackend, product_id: str, path_id: str | None, path_name: str | None) -> tuple[str | None, list[str]]:
-    """(the PathId asked for, by id or by name (None: any), the product's launch paths)."""
-    paths = [pid for pid, prods in sc_state(backend).products.items() if product_id in prods and find_portfolio(backend, pid)]
+def _resolve_path(
+    backend: ServiceCatalogBackend, product_id: str, path_id: str | None, path_name: str | None, who: str | None = ROOT
+) -> tuple[str | None, list[str]]:
+    """(the PathId asked for, by id or by name (None: any), the product's launch paths `who`
+    reaches: sc_callers.py)."""
+    st = sc_state(backend)
+    paths = [
+        pid for pid, prods in st.products.items()
+        if product_id in prods and find_portfolio(backend, pid) and (who is ROOT or reaches(st.principals.get(pid, {}), who))
+    ]
+    if not paths and who is not ROOT:
+        raise ResourceNotFoundException(
+            f"No launch path found for product {product_id}: {who} is not associated with a portfolio that holds it."
+        )
     if not path_id and path_name:
         path_id = next((pid for pid in paths if (find_portfolio(backend, pid) or {}).get("DisplayName") == path_name), None)
         if path_id is None:
@@ -499,7 +511,7 @@ def provision_product(self: ServiceCatalogResponse) -> ActionResult:
         product_id = _resolve_product(backend, p)
         require_product(backend, product_id)
         artifact = _artifact(st, product_id, p.get("ProvisioningArtifactId"), p.get("ProvisioningArtifactName"))
-        path_id, paths = _resolve_path(backend, product_id, p.get("PathId"), p.get("PathName"))
+        path_id, paths = _resolve_path(backend, product_id, p.get("PathId"), p.get("PathName"), caller(self))
         name = p.get("ProvisionedProductName")
         if not name or not re.match(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$", name):
             raise InvalidParametersException(f"Invalid ProvisionedProductName {name!r}.")
@@ -609,7 +621,7 @@ def update_provisioned_product(self: ServiceCatalogResponse) -> ActionResult:
             artifact = _artifact(st, product_id, p.get("ProvisioningArtifactId"), p.get("ProvisioningArtifactName"))
         else:
             artifact = _artifact(st, product_id, pp.artifact_id, None)  # the current one
-        path_id, paths = _resolve_path(backend, product_id, p.get("PathId"), p.get("PathName"))
+        path_id, paths = _resolve_path(backend, product_id, p.get("PathId"), p.get("PathName"), caller(self))
         path_id = path_id or (pp.path_id if pp.path_id in paths else paths[0])
         if pp.status == "UNDER_CHANGE":
             raise InvalidStateException(f"Provisioned product {pp.id} is under change; wait until it is not.")

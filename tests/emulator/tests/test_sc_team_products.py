@@ -391,6 +391,8 @@ def test_provisioning_parameters_are_checked_before_anything_is_made(team):
     sc = team.servicecatalog
     before = team.emulator.inventory()
     stacks_before = len(team.cloudformation.list_stacks()["StackSummaries"])
+    # The region may hold other tests' provisioned products: only new ones count.
+    provisioned_before = sc.scan_provisioned_products()["ProvisionedProducts"]
     notebook = team.name("nb")
     cases = [
         ({"NotebookInstanceName": notebook, "Owner": "me", "Cost": "1"}, "Parameters: [Owner, Cost] do not exist in the template"),
@@ -428,7 +430,7 @@ def test_provisioning_parameters_are_checked_before_anything_is_made(team):
     # Nothing was made: no stack, no record, no provisioned product.
     assert team.emulator.inventory() == before
     assert len(team.cloudformation.list_stacks()["StackSummaries"]) == stacks_before
-    assert sc.scan_provisioned_products()["ProvisionedProducts"] == []
+    assert sc.scan_provisioned_products()["ProvisionedProducts"] == provisioned_before
 
     fine = team.launch(other, Code="abc", Principals=f"{role},arn:aws:iam::{ACCOUNT}:role/bob", Enabled="false", Count="3")
     assert team.finished(fine["RecordId"])["RecordDetail"]["Status"] == "SUCCEEDED"
