@@ -1,9 +1,9 @@
 //! `sagemaker_mlops_project_templates` with the real `terraform` CLI and provider against the
 //! emulator: the environment's project templates published as Service Catalog products Studio
 //! shows (tagged `sagemaker:studio-visibility`, in a portfolio shared with the people's roles,
-//! launched through the MLOps launch role); a SageMaker project made from one has its CodeBuild
-//! in the environment's subnets and security group with the data key and its pipeline's
-//! artifacts encrypted with that key; destroy deletes the project first and leaves nothing.
+//! launched through the MLOps launch role); a data scientist's session finds it and makes a
+//! SageMaker project from it, whose CodeBuild runs in the environment's subnets and security
+//! group with the data key and whose pipeline's artifacts are encrypted with that key; destroy deletes the project first and leaves nothing.
 //! Invalid input fails at plan on its attribute, before anything is made.
 
 use acceptance::{Emulator, Workdir, REGION};
@@ -194,7 +194,25 @@ async fn templates_studio_shows_make_projects_inside_the_environment_and_destroy
         .and_then(|a| a.id())
         .unwrap_or_else(|| panic!("no active version: {artifacts:?}"))
         .to_string();
-    let created = sagemaker
+    // The data scientist's session (as Studio's) finds the template and makes the project.
+    let scientist = emulator
+        .session_config(
+            roles["data_scientist"].as_str().unwrap_or_default(),
+            "alice",
+        )
+        .await;
+    let found = aws_sdk_servicecatalog::Client::new(&scientist)
+        .search_products()
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("SearchProducts: {e:?}"));
+    let found: Vec<&str> = found
+        .product_view_summaries()
+        .iter()
+        .filter_map(|p| p.product_id())
+        .collect();
+    assert_eq!(found, [product_id.as_str()]);
+    let created = aws_sdk_sagemaker::Client::new(&scientist)
         .create_project()
         .project_name("churn")
         .service_catalog_provisioning_details(
