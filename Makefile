@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .PHONY: help setup demo test bench audit build lint lambda cfn-lint unit emulator-test docs docs-check install-provider emulator-start emulator-stop
 
 help:
-	@echo "make demo    start the emulator, build the provider, apply and destroy examples/terraform/quickstart, enable projects, launch and terminate the Service Catalog product"
+	@echo "make demo    start the emulator, build the provider, apply and destroy examples/terraform/quickstart and examples/terraform/mlops, enable projects, launch and terminate the Service Catalog product"
 	@echo "make test    install what is missing, then lint, unit, emulator and acceptance tests"
 	@echo "make bench   benchmarks against the emulator: one table of ratios, build/bench/results.json"
 	@echo "make audit ENV=<name>-<stage>   the detective audit of one environment (AWS, or the emulator with AWS_ENDPOINT_URL)"

@@ -65,6 +65,14 @@ resource "sagemaker_project" "sideways" {
 }
 "#;
 
+/// A second project, removed again before its build ever ran.
+const FRESH: &str = r#"
+resource "sagemaker_project" "fresh" {
+  name       = "fresh"
+  product_id = sagemaker_mlops_project_templates.team.product_ids["model-build-train"]
+}
+"#;
+
 fn text(value: &serde_json::Value) -> String {
     value.as_str().unwrap_or_default().to_string()
 }
@@ -95,6 +103,20 @@ async fn a_project_is_made_changed_in_place_and_destroyed_with_what_its_pipeline
     }
     work.write_config(&config("  tags = { team = \"churn\" }"));
     work.assert_plan_empty("after the refused project left the configuration");
+
+    // A project whose build never ran has no SageMaker Pipeline yet: it is removed all the same.
+    work.write_config(&format!(
+        "{}{FRESH}",
+        config("  tags = { team = \"churn\" }")
+    ));
+    work.apply();
+    work.write_config(&config("  tags = { team = \"churn\" }"));
+    let run = work.apply();
+    assert!(
+        run.stdout.contains("0 changed, 1 destroyed"),
+        "{}",
+        run.stdout
+    );
 
     let project = work.resource_values(PROJECT);
     let project_id = text(&project["project_id"]);

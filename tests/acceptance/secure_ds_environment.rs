@@ -2018,7 +2018,7 @@ resource "sagemaker_secure_ds_environment" "t" {
 #[test]
 fn the_examples_are_valid_configurations() {
     let root = acceptance::repo_root().join("examples/terraform");
-    for example in ["quickstart", "byo-vpc"] {
+    for example in ["quickstart", "byo-vpc", "mlops"] {
         let work = Workdir::new("http://127.0.0.1:9");
         for entry in std::fs::read_dir(root.join(example))
             .unwrap_or_else(|e| panic!("{example}: {e}"))

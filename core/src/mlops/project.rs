@@ -620,7 +620,11 @@ pub async fn delete(
             .sagemaker
             .delete_pipeline()
             .pipeline_name(pipeline)
-            .client_request_token(format!("delete-{}", project.project_id))
+            // 32 to 128 characters; the same for every attempt, so a retry is the same request.
+            .client_request_token(format!(
+                "secure-mlops-delete-pipeline-{}",
+                project.project_id
+            ))
             .send()
             .await
             .map_err(|e| AwsCallError::from_sdk("sagemaker", "DeletePipeline", e))

@@ -1,4 +1,5 @@
-"""SageMaker DeleteModelPackage, which moto 5.2.5 does not have.
+"""SageMaker DeleteModelPackage, which moto 5.2.5 does not have, and a missing pipeline as AWS
+reports it.
 
 Removing a project deletes the model versions its pipeline registered before the project's
 stack deletes their group (the group's delete is refused while it holds versions:
@@ -7,12 +8,22 @@ cfn_mlops.py). Here, as on AWS:
     package. A versioned package is named by its ARN only (its name is its group's).
   - A package that does not exist: ValidationException "Model package <name> does not exist."
     (the engine counts it as deleted).
+  - A SageMaker Pipeline that does not exist (DescribePipeline, DeletePipeline, UpdatePipeline,
+    StartPipelineExecution and the other calls naming one): ResourceNotFound "Pipeline <name>
+    does not exist.", as AWS's API reference lists for them; moto answers ValidationException.
+    A project whose build never ran has no pipeline, and its deletion must find it gone.
+  - DeletePipeline's request is held to AWS's model first (model_rules.py): ClientRequestToken
+    is 32 to 128 characters, which moto does not check.
 """
 
+from typing import Any
+
 from moto.core.responses import EmptyResult
-from moto.sagemaker.exceptions import ValidationError
+import moto.sagemaker.models as sagemaker_models
+from moto.sagemaker.exceptions import ResourceNotFound, ValidationError
 from moto.sagemaker.responses import SageMakerResponse
 
+from . import model_rules
 from .common import LOCK
 from .sagemaker_reads import install_operations
 
@@ -36,5 +47,26 @@ def delete_model_package(self: SageMakerResponse) -> EmptyResult:
     return EmptyResult()
 
 
+_moto_delete_pipeline = SageMakerResponse.delete_pipeline
+
+
+def delete_pipeline(self: SageMakerResponse) -> Any:
+    model_rules.check("DeletePipeline", model_rules.request_params(self, "DeletePipeline"))
+    return _moto_delete_pipeline(self)
+
+
+def _install_missing_pipelines() -> None:
+    moto_lookup = sagemaker_models.get_pipeline_from_name
+
+    def get_pipeline_from_name(pipelines: Any, pipeline_name: str) -> Any:
+        try:
+            return moto_lookup(pipelines, pipeline_name)
+        except ValidationError:
+            raise ResourceNotFound(message=f"Pipeline {pipeline_name} does not exist.") from None
+
+    sagemaker_models.get_pipeline_from_name = get_pipeline_from_name
+
+
 def install() -> None:
-    install_operations([delete_model_package], [])
+    install_operations([delete_model_package], [delete_pipeline])
+    _install_missing_pipelines()

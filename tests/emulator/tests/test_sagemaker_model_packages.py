@@ -4,7 +4,9 @@ whose versions block the project's deletion until they are deleted."""
 
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from conftest import error_code, wait_for
 from test_sagemaker_projects import Mlops, mlops  # noqa: F401  (the fixture)
@@ -105,3 +107,26 @@ def test_a_projects_tags_are_read_and_changed_by_its_arn(mlops, name):  # noqa: 
     tags = {t["Key"]: t["Value"] for t in mlops.sagemaker.list_tags(ResourceArn=arn)["Tags"]}
     assert tags["team"] == "b" and "cost" not in tags
     assert tags["sagemaker:project-name"] == project
+
+
+def test_a_missing_pipeline_is_not_found(mlops):  # noqa: F811
+    for call in (
+        lambda: mlops.sagemaker.describe_pipeline(PipelineName="never-built"),
+        lambda: mlops.sagemaker.delete_pipeline(
+            PipelineName="never-built", ClientRequestToken="secure-mlops-delete-pipeline-p-0123456789ab"),
+    ):
+        with pytest.raises(ClientError) as missing:
+            call()
+        assert error_code(missing) == "ResourceNotFound"
+        assert "never-built does not exist" in str(missing.value)
+    # A token shorter than AWS's 32 characters is refused, as AWS refuses it (botocore checks
+    # it client-side; the Rust SDK does not, so the emulator must).
+    unchecked = boto3.client(
+        "sagemaker", endpoint_url=mlops.sagemaker.meta.endpoint_url, region_name=mlops.region,
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+        config=Config(parameter_validation=False, retries={"max_attempts": 1}),
+    )
+    with pytest.raises(ClientError) as short:
+        unchecked.delete_pipeline(PipelineName="never-built", ClientRequestToken="delete-p-0123456789ab")
+    assert error_code(short) == "ValidationException"
+    assert "'clientRequestToken' failed to satisfy constraint" in str(short.value)
