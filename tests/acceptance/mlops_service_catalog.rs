@@ -6,7 +6,7 @@
 //! the environment's people, the MLOps launch role as their launch constraint. A data
 //! scientist's session finds the template (SearchProducts) and makes a project from it, which
 //! builds inside the environment (subnets, security group, data key); a role the portfolio is
-//! not shared with finds nothing and is refused. An
+//! not shared with finds nothing and is refused. A tag changes in place. An
 //! update with a source lacking its repository fails on its property path and changes nothing;
 //! terminating deletes the project and every part of the templates, and the environment's
 //! stack then leaves nothing.
@@ -297,6 +297,46 @@ async fn templates_launched_from_service_catalog_serve_studio_and_terminate_comp
     );
     assert_eq!(build.encryption_key(), Some(env["DataKmsKeyArn"].as_str()));
     assert_eq!(build.service_role(), Some(out["BuildRoleArn"].as_str()));
+
+    // An in-place update (a tag for every part): the same templates, products and project.
+    let updated =
+        c.sc.update_provisioned_product()
+            .provisioned_product_name("mlsc-dev-mlops")
+            .product_id(&product_id)
+            .provisioning_artifact_id(&artifact_id)
+            .provisioning_parameters(
+                UpdateProvisioningParameter::builder()
+                    .key("EnvironmentId")
+                    .value(&env["EnvironmentId"])
+                    .build(),
+            )
+            .provisioning_parameters(
+                UpdateProvisioningParameter::builder()
+                    .key("Tags")
+                    .value("cost-center=42")
+                    .build(),
+            )
+            .update_token("mlsc-tags")
+            .send()
+            .await
+            .unwrap();
+    let record_id = updated.record_detail.and_then(|r| r.record_id).unwrap();
+    let after = wait_record(&c.sc, &record_id).await;
+    assert_eq!(after, out);
+    let tagging =
+        c.s3.get_bucket_tagging()
+            .bucket(&out["BucketName"])
+            .send()
+            .await
+            .unwrap();
+    assert!(
+        tagging
+            .tag_set()
+            .iter()
+            .any(|t| t.key() == "cost-center" && t.value() == "42"),
+        "{:?}",
+        tagging.tag_set()
+    );
 
     // A repository source without its repository: the update fails on the property's path,
     // and CloudFormation's rollback leaves the templates as they were.

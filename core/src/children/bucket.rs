@@ -116,6 +116,31 @@ pub(super) async fn create_or_adopt(
     Ok(())
 }
 
+/// Sets the bucket's whole tag set to the child's tags, every time: an adopted bucket may carry
+/// old ones, the spec's tags may have changed since it was made, and not every S3
+/// implementation takes tags in `CreateBucket`.
+pub(super) async fn put_tags(
+    clients: &AwsClients,
+    owner: Owner<'_>,
+    tags: &BTreeMap<String, String>,
+    name: &str,
+) -> Result<(), ChildError> {
+    clients
+        .s3
+        .put_bucket_tagging()
+        .bucket(name)
+        .tagging(built(
+            "Tagging",
+            Tagging::builder()
+                .set_tag_set(Some(s3_tags(owner, tags)))
+                .build(),
+        ))
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("s3", "PutBucketTagging", e))?;
+    Ok(())
+}
+
 /// Applies every setting, every time: tags, public access block, ownership, versioning,
 /// encryption, policy.
 async fn apply_settings(
@@ -127,19 +152,7 @@ async fn apply_settings(
     policy: &Value,
 ) -> Result<(), ChildError> {
     let s3 = &clients.s3;
-    // Tags again: adopted buckets may carry old ones, and not every S3 implementation takes
-    // tags in `CreateBucket`.
-    s3.put_bucket_tagging()
-        .bucket(name)
-        .tagging(built(
-            "Tagging",
-            Tagging::builder()
-                .set_tag_set(Some(s3_tags(owner, tags)))
-                .build(),
-        ))
-        .send()
-        .await
-        .map_err(|e| AwsCallError::from_sdk("s3", "PutBucketTagging", e))?;
+    put_tags(clients, owner, tags, name).await?;
     // Before the policy: with public access blocked no later step can make the bucket public.
     block_public_access_and_acls(clients, name).await?;
     enable_versioning(clients, name).await?;

@@ -63,6 +63,7 @@ pub(super) async fn ensure(
 ) -> Result<Record, ChildError> {
     let name = desired.name.as_str();
     bucket::create_or_adopt(clients, owner, tags, name).await?;
+    bucket::put_tags(clients, owner, tags, name).await?;
     let s3 = &clients.s3;
     // Public access blocked before the policy, as for the other buckets.
     bucket::block_public_access_and_acls(clients, name).await?;
