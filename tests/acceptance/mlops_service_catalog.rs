@@ -337,6 +337,30 @@ async fn templates_launched_from_service_catalog_serve_studio_and_terminate_comp
         "{:?}",
         tagging.tag_set()
     );
+    let portfolio_tags =
+        c.sc.describe_portfolio()
+            .id(&portfolio_id)
+            .send()
+            .await
+            .unwrap();
+    let product_tags =
+        c.sc.describe_product_as_admin()
+            .id(&template_product)
+            .send()
+            .await
+            .unwrap();
+    for tags in [portfolio_tags.tags(), product_tags.tags()] {
+        assert!(
+            tags.iter()
+                .any(|t| t.key() == "cost-center" && t.value() == "42"),
+            "{tags:?}"
+        );
+    }
+    // Studio's visibility tag stays on the template's product.
+    assert!(product_tags
+        .tags()
+        .iter()
+        .any(|t| t.key() == "sagemaker:studio-visibility" && t.value() == "true"));
 
     // A repository source without its repository: the update fails on the property's path,
     // and CloudFormation's rollback leaves the templates as they were.

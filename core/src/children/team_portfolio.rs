@@ -55,7 +55,13 @@ pub(super) async fn ensure(
     desired: &DesiredPortfolio,
 ) -> Result<Record, ChildError> {
     let id = match find(clients, owner, desired).await? {
-        Some(id) => id,
+        Some((id, current)) => {
+            let (add, remove) = tag_changes(&current, &child_tags(owner, tags));
+            if !add.is_empty() || !remove.is_empty() {
+                retag(clients, &id, add, remove, Retag::Portfolio).await?;
+            }
+            id
+        }
         None => create(clients, owner, tags, desired).await?,
     };
     let existing = portfolio_principal::list(clients, &id).await?;
@@ -74,6 +80,78 @@ pub(super) async fn ensure(
         )]),
         depends_on: Vec::new(),
     })
+}
+
+/// What turns the tags a portfolio or product has into the child's: the tags to put (new keys
+/// and changed values) and the keys to remove (AWS's own `aws:` keys are left alone).
+pub(super) fn tag_changes(
+    current: &BTreeMap<String, String>,
+    desired: &BTreeMap<String, String>,
+) -> (BTreeMap<String, String>, Vec<String>) {
+    let add = desired
+        .iter()
+        .filter(|(k, v)| current.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let remove = current
+        .keys()
+        .filter(|k| !desired.contains_key(*k) && !k.starts_with("aws:"))
+        .cloned()
+        .collect();
+    (add, remove)
+}
+
+/// Which Service Catalog resource [`retag`] changes.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Retag {
+    /// `UpdatePortfolio`.
+    Portfolio,
+    /// `UpdateProduct`.
+    Product,
+}
+
+/// Applies [`tag_changes`] to a portfolio or product: keys that go or change value are removed
+/// first, in a call of their own, since a tag added again under the same key is refused or
+/// ignored depending on the service; then the new values are added.
+pub(super) async fn retag(
+    clients: &AwsClients,
+    id: &str,
+    add: BTreeMap<String, String>,
+    mut remove: Vec<String>,
+    what: Retag,
+) -> Result<(), AwsCallError> {
+    remove.extend(add.keys().cloned());
+    let sc = &clients.servicecatalog;
+    let tags: Vec<Tag> = add
+        .iter()
+        .map(|(k, v)| built("servicecatalog Tag", Tag::builder().key(k).value(v).build()))
+        .collect();
+    for (add, remove) in [(Vec::new(), remove), (tags, Vec::new())] {
+        if add.is_empty() && remove.is_empty() {
+            continue;
+        }
+        match what {
+            Retag::Portfolio => sc
+                .update_portfolio()
+                .id(id)
+                .set_add_tags(Some(add))
+                .set_remove_tags(Some(remove))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| AwsCallError::from_sdk("servicecatalog", "UpdatePortfolio", e))?,
+            Retag::Product => sc
+                .update_product()
+                .id(id)
+                .set_add_tags(Some(add))
+                .set_remove_tags(Some(remove))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| AwsCallError::from_sdk("servicecatalog", "UpdateProduct", e))?,
+        }
+    }
+    Ok(())
 }
 
 /// The ARN of a portfolio or product (`kind`), as IAM names them.
@@ -98,7 +176,7 @@ async fn find(
     clients: &AwsClients,
     owner: Owner<'_>,
     desired: &DesiredPortfolio,
-) -> Result<Option<String>, ChildError> {
+) -> Result<Option<(String, BTreeMap<String, String>)>, ChildError> {
     let display_name = desired.display_name.as_str();
     let pages = clients
         .servicecatalog
@@ -114,8 +192,9 @@ async fn find(
         .filter(|p| p.display_name() == Some(display_name))
     {
         let Some(id) = portfolio.id() else { continue };
-        if owned_by(owner, &tags_of(clients, id).await?) {
-            return Ok(Some(id.to_string()));
+        let tags = tags_of(clients, id).await?;
+        if owned_by(owner, &tags) {
+            return Ok(Some((id.to_string(), tags)));
         }
         return Err(ChildError::Refused {
             child: owner.logical_id.to_string(),
@@ -264,5 +343,35 @@ impl ChildKind for kinds::TeamPortfolio {
 
     fn is_stale(&self, _cx: &Cx<'_>, _record: &Record) -> bool {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_changes_put_new_and_changed_values_and_remove_the_rest_but_aws_keys() {
+        let current = BTreeMap::from([
+            ("keep".to_string(), "1".to_string()),
+            ("change".to_string(), "old".to_string()),
+            ("gone".to_string(), "x".to_string()),
+            ("aws:cloudformation:stack-name".to_string(), "s".to_string()),
+        ]);
+        let desired = BTreeMap::from([
+            ("keep".to_string(), "1".to_string()),
+            ("change".to_string(), "new".to_string()),
+            ("added".to_string(), "y".to_string()),
+        ]);
+        let (add, remove) = tag_changes(&current, &desired);
+        assert_eq!(
+            add,
+            BTreeMap::from([
+                ("added".to_string(), "y".to_string()),
+                ("change".to_string(), "new".to_string())
+            ])
+        );
+        assert_eq!(remove, ["gone"]);
+        assert_eq!(tag_changes(&desired, &desired), (BTreeMap::new(), vec![]));
     }
 }

@@ -29,8 +29,8 @@ use super::catalog_bucket;
 use super::ec2_tags::Owner;
 use super::error::ChildError;
 use super::kind::{ChildKind, Cx, Inputs};
-use super::tags::owned_by;
-use super::team_portfolio::{catalog_arn, catalog_tags};
+use super::tags::{child_tags, owned_by};
+use super::team_portfolio::{catalog_arn, catalog_tags, retag, tag_changes, Retag};
 use crate::aws::{AwsCallError, AwsClients, NotFoundIsNone};
 use crate::engine::Record;
 use crate::graph::environment as kinds;
@@ -245,7 +245,14 @@ pub(super) async fn ensure(
         catalog_bucket::put_template(clients, &desired.bucket, &desired.key, &desired.template)
             .await?;
     let product_id = match find(clients, owner, desired).await? {
-        Some(id) => id,
+        Some((id, current)) => {
+            let (add, remove) =
+                tag_changes(&current, &child_tags(owner, &product_tags(tags, desired)));
+            if !add.is_empty() || !remove.is_empty() {
+                retag(clients, &id, add, remove, Retag::Product).await?;
+            }
+            id
+        }
         None => create(clients, owner, tags, desired, &url).await?,
     };
     publish_version(clients, &product_id, desired, &url).await?;
@@ -281,7 +288,7 @@ async fn find(
     clients: &AwsClients,
     owner: Owner<'_>,
     desired: &DesiredProduct,
-) -> Result<Option<String>, ChildError> {
+) -> Result<Option<(String, BTreeMap<String, String>)>, ChildError> {
     let name = desired.name.as_str();
     let pages = clients
         .servicecatalog
@@ -302,7 +309,7 @@ async fn find(
         };
         let tags = tags_of(clients, id).await?;
         if owned_by(owner, &tags) {
-            return Ok(Some(id.to_string()));
+            return Ok(Some((id.to_string(), tags)));
         }
         return Err(ChildError::Refused {
             child: owner.logical_id.to_string(),
@@ -314,6 +321,16 @@ async fn find(
         });
     }
     Ok(None)
+}
+
+/// The spec's tags and the product's own (Studio's visibility tag for a project template).
+fn product_tags(
+    tags: &BTreeMap<String, String>,
+    desired: &DesiredProduct,
+) -> BTreeMap<String, String> {
+    let mut all = tags.clone();
+    all.extend(desired.extra_tags.clone());
+    all
 }
 
 async fn tags_of(clients: &AwsClients, id: &str) -> Result<BTreeMap<String, String>, AwsCallError> {
@@ -347,9 +364,7 @@ async fn create(
     desired: &DesiredProduct,
     url: &str,
 ) -> Result<String, ChildError> {
-    let mut tags = tags.clone();
-    tags.extend(desired.extra_tags.clone());
-    let tags = catalog_tags(owner, &tags);
+    let tags = catalog_tags(owner, &product_tags(tags, desired));
     let description = desired.description.clone();
     let out = clients
         .servicecatalog

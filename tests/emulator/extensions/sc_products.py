@@ -15,6 +15,12 @@ SearchProducts. An engine that manages a team's products needs all of them, so h
   CreationDate (default: creation order), SortOrder, PageSize (at most 20, default 20),
   PageToken. ProductSource (ACCOUNT) changes nothing: every product here is the account's own.
   Each ProductViewDetail has Status "CREATED", as AWS answers there.
+- UpdatePortfolio (Id; DisplayName, Description, ProviderName; AddTags, RemoveTags) and
+  UpdateProduct (Id; Name, Owner, Description, Distributor, Support*; AddTags, RemoveTags):
+  an unknown id is ResourceNotFoundException; RemoveTags' keys go, then AddTags are put (a key
+  added again takes the new value); more than 50 tags is InvalidParametersException. They
+  answer PortfolioDetail / ProductViewDetail with the Tags now held, which DescribePortfolio
+  and DescribeProductAsAdmin read back.
 - DescribeProductAsAdmin (Id or Name): the product, all its versions (inactive ones too) as
   ProvisioningArtifactSummaries, its tags (CreateProduct's, through moto's tagger), no
   TagOptions and no Budgets.
@@ -567,7 +573,53 @@ def _wrap_update_provisioned_product(original: Callable[..., ActionResult]) -> C
     return update_provisioned_product
 
 
+def _retag(current: list[dict[str, str]], add: list[dict[str, str]], remove: list[str]) -> list[dict[str, str]]:
+    """`current` without the `remove` keys, then with `add` (a key given again takes the new value)."""
+    added = {t["Key"] for t in add}
+    kept = [t for t in current if t["Key"] not in remove and t["Key"] not in added]
+    if len(kept) + len(add) > 50:
+        raise InvalidParametersException("A resource can have at most 50 tags.")
+    return kept + [{"Key": t["Key"], "Value": t["Value"]} for t in add]
+
+
+def update_portfolio(self: ServiceCatalogResponse) -> ActionResult:
+    p = _params(self)
+    with LOCK:
+        backend = self.servicecatalog_backend
+        portfolio = backend.portfolios.get(p.get("Id") or "")
+        if portfolio is None:
+            raise ResourceNotFoundException(f"Portfolio {p.get('Id')} not found.")
+        for member, attr in (("DisplayName", "display_name"), ("Description", "description"),
+                             ("ProviderName", "provider_name")):
+            if p.get(member) is not None:
+                setattr(portfolio, attr, p[member])
+        portfolio.tags = _retag(list(portfolio.tags or []), p.get("AddTags") or [], p.get("RemoveTags") or [])
+        return ActionResult({"PortfolioDetail": portfolio.to_dict(), "Tags": portfolio.tags})
+
+
+def update_product(self: ServiceCatalogResponse) -> ActionResult:
+    p = _params(self)
+    with LOCK:
+        backend = self.servicecatalog_backend
+        require_product(backend, p.get("Id"))
+        product = backend.products[p["Id"]]
+        for member, attr in (("Name", "name"), ("Owner", "owner"), ("Description", "description"),
+                             ("Distributor", "distributor"), ("SupportDescription", "support_description"),
+                             ("SupportEmail", "support_email"), ("SupportUrl", "support_url")):
+            if p.get(member) is not None and hasattr(product, attr):
+                setattr(product, attr, p[member])
+        current = backend._list_tags_for_resource(product.arn) if backend.tagger.has_tags(product.arn) else list(product.tags)
+        tags = _retag(current, p.get("AddTags") or [], p.get("RemoveTags") or [])
+        backend.tagger.delete_all_tags_for_resource(product.arn)
+        if tags:
+            backend.tagger.tag_resource(product.arn, tags)
+        product.tags = tags
+        return ActionResult({"ProductViewDetail": _view_detail(product), "Tags": tags})
+
+
 OPERATIONS = [
+    update_portfolio,
+    update_product,
     search_products_as_admin,
     search_products,
     describe_product_as_admin,

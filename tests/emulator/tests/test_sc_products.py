@@ -183,6 +183,24 @@ def test_describe_product_as_admin(catalog, name):
     expect("InvalidParametersException", sc.describe_product_as_admin)
 
 
+def test_update_portfolio_and_product_change_their_tags(catalog, name):
+    sc = catalog.sc
+    product, _ = catalog.product(name("prod"), Tags=[{"Key": "team", "Value": "dev"}, {"Key": "gone", "Value": "x"}])
+    portfolio = catalog.portfolio(product)
+    sc.update_portfolio(Id=portfolio, AddTags=[{"Key": "cost-center", "Value": "42"}])
+    got = sc.update_portfolio(Id=portfolio, RemoveTags=["cost-center"], AddTags=[{"Key": "cost-center", "Value": "43"}])
+    assert got["Tags"] == [{"Key": "cost-center", "Value": "43"}]
+    assert sc.describe_portfolio(Id=portfolio)["Tags"] == [{"Key": "cost-center", "Value": "43"}]
+
+    sc.update_product(Id=product, RemoveTags=["gone"], AddTags=[{"Key": "team", "Value": "prod"}])
+    assert sc.describe_product_as_admin(Id=product)["Tags"] == [{"Key": "team", "Value": "prod"}]
+
+    expect("ResourceNotFoundException", sc.update_portfolio, Id="port-nosuchportfolio")
+    expect("ResourceNotFoundException", sc.update_product, Id="prod-nosuchproduct")
+    too_many = [{"Key": f"k{i}", "Value": "v"} for i in range(51)]
+    expect("InvalidParametersException", sc.update_product, Id=product, AddTags=too_many)
+
+
 def test_search_products_lists_what_principals_may_launch(catalog, name):
     sc = catalog.sc
     tag = name("enduser")
