@@ -64,6 +64,38 @@ async fn record_end(sc: &aws_sdk_servicecatalog::Client, record_id: &str) -> (St
     }
 }
 
+/// `UpdateProvisionedProduct` of the templates with `EnvironmentId` and `parameters`; the record.
+async fn update_templates(
+    c: &Clients,
+    (product_id, artifact_id): (&str, &str),
+    environment_id: &str,
+    parameters: &[(&str, &str)],
+    token: &str,
+) -> String {
+    let mut request =
+        c.sc.update_provisioned_product()
+            .provisioned_product_name("mlsc-dev-mlops")
+            .product_id(product_id)
+            .provisioning_artifact_id(artifact_id)
+            .provisioning_parameters(
+                UpdateProvisioningParameter::builder()
+                    .key("EnvironmentId")
+                    .value(environment_id)
+                    .build(),
+            )
+            .update_token(token);
+    for (key, value) in parameters {
+        request = request.provisioning_parameters(
+            UpdateProvisioningParameter::builder()
+                .key(*key)
+                .value(*value)
+                .build(),
+        );
+    }
+    let updated = request.send().await.unwrap();
+    updated.record_detail.and_then(|r| r.record_id).unwrap()
+}
+
 /// The products a session finds with SearchProducts, as Studio lists project templates.
 async fn visible(config: &aws_config::SdkConfig) -> Vec<String> {
     aws_sdk_servicecatalog::Client::new(config)
@@ -299,28 +331,14 @@ async fn templates_launched_from_service_catalog_serve_studio_and_terminate_comp
     assert_eq!(build.service_role(), Some(out["BuildRoleArn"].as_str()));
 
     // An in-place update (a tag for every part): the same templates, products and project.
-    let updated =
-        c.sc.update_provisioned_product()
-            .provisioned_product_name("mlsc-dev-mlops")
-            .product_id(&product_id)
-            .provisioning_artifact_id(&artifact_id)
-            .provisioning_parameters(
-                UpdateProvisioningParameter::builder()
-                    .key("EnvironmentId")
-                    .value(&env["EnvironmentId"])
-                    .build(),
-            )
-            .provisioning_parameters(
-                UpdateProvisioningParameter::builder()
-                    .key("Tags")
-                    .value("cost-center=42")
-                    .build(),
-            )
-            .update_token("mlsc-tags")
-            .send()
-            .await
-            .unwrap();
-    let record_id = updated.record_detail.and_then(|r| r.record_id).unwrap();
+    let record_id = update_templates(
+        &c,
+        (&product_id, &artifact_id),
+        &env["EnvironmentId"],
+        &[("Tags", "cost-center=42")],
+        "mlsc-tags",
+    )
+    .await;
     let after = wait_record(&c.sc, &record_id).await;
     assert_eq!(after, out);
     let tagging =
@@ -365,28 +383,14 @@ async fn templates_launched_from_service_catalog_serve_studio_and_terminate_comp
     // A repository source without its repository: the update fails on the property's path,
     // and CloudFormation's rollback leaves the templates as they were.
     let made = emulator.counts(MLOPS_KINDS);
-    let updated =
-        c.sc.update_provisioned_product()
-            .provisioned_product_name("mlsc-dev-mlops")
-            .product_id(&product_id)
-            .provisioning_artifact_id(&artifact_id)
-            .provisioning_parameters(
-                UpdateProvisioningParameter::builder()
-                    .key("EnvironmentId")
-                    .value(&env["EnvironmentId"])
-                    .build(),
-            )
-            .provisioning_parameters(
-                UpdateProvisioningParameter::builder()
-                    .key("SourceType")
-                    .value("codecommit")
-                    .build(),
-            )
-            .update_token("mlsc-update")
-            .send()
-            .await
-            .unwrap();
-    let record_id = updated.record_detail.and_then(|r| r.record_id).unwrap();
+    let record_id = update_templates(
+        &c,
+        (&product_id, &artifact_id),
+        &env["EnvironmentId"],
+        &[("SourceType", "codecommit")],
+        "mlsc-update",
+    )
+    .await;
     let (status, errors) = record_end(&c.sc, &record_id).await;
     assert_eq!(status, "FAILED", "{errors}");
     assert!(errors.contains("Source.Repository"), "{errors}");
