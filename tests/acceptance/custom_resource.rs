@@ -232,6 +232,31 @@ impl Fixture {
         (request_id.clone(), format!("r/{request_id}"))
     }
 
+    /// The rollback Delete CloudFormation sends after a Create answered with the create-failed
+    /// id, run by `offline` (whose AWS is unreachable): it must succeed without an AWS call.
+    async fn rollback_delete(
+        &self,
+        offline: &Arc<Handler>,
+        resource_type: &str,
+        logical_id: &str,
+        properties: Value,
+        prefix: &str,
+    ) -> Answer {
+        let (rid, name) = self.request_name(prefix);
+        let outcome = offline
+            .handle(
+                EventBuilder::delete(resource_type)
+                    .logical_id(logical_id)
+                    .request(&rid, &self.server.url(&name))
+                    .physical_id(CREATE_FAILED_ID)
+                    .properties(properties)
+                    .build(),
+                invocation(60),
+            )
+            .await;
+        answered(&outcome)
+    }
+
     /// Runs `event` to its answer, executing continuations as Lambda would; returns the
     /// answer and how many continuations it took. The PUT recorded must match the answer.
     async fn run(&self, event: Value, first_invocation_seconds: u64, name: &str) -> (Answer, u32) {
@@ -395,19 +420,10 @@ async fn projects_lifecycle(f: &Fixture, offline: &Arc<Handler>, capped: &Arc<Ha
         .inventory_of("sagemaker:servicecatalog_portfolio")
         .is_empty());
     // Its rollback Delete succeeds without any AWS call (AWS is unreachable for `offline`).
-    let (rid, name) = f.request_name("pbad-del");
-    let outcome = offline
-        .handle(
-            EventBuilder::delete(TYPE)
-                .logical_id("Projects")
-                .request(&rid, &f.server.url(&name))
-                .physical_id(CREATE_FAILED_ID)
-                .properties(props)
-                .build(),
-            invocation(60),
-        )
+    let a = f
+        .rollback_delete(offline, TYPE, "Projects", props, "pbad-del")
         .await;
-    assert_eq!(answered(&outcome).status, Status::Success);
+    assert_eq!(a.status, Status::Success);
 
     // Not finished in one short invocation, and no continuation allowed: FAILED in time,
     // with the real id (the portfolio was enabled), and its Delete cleans up.
@@ -693,19 +709,15 @@ async fn templates_refused(f: &Fixture, offline: &Arc<Handler>) {
         .unwrap()
         .is_none());
 
-    let (rid, name) = f.request_name("templates-rollback");
-    let outcome = offline
-        .handle(
-            EventBuilder::delete(TEMPLATES_TYPE)
-                .logical_id("Templates")
-                .request(&rid, &f.server.url(&name))
-                .physical_id(CREATE_FAILED_ID)
-                .properties(props)
-                .build(),
-            invocation(60),
+    let a = f
+        .rollback_delete(
+            offline,
+            TEMPLATES_TYPE,
+            "Templates",
+            props,
+            "templates-rollback",
         )
         .await;
-    let a = answered(&outcome);
     assert_eq!(
         (a.status, a.id.as_str()),
         (Status::Success, CREATE_FAILED_ID)
@@ -890,19 +902,10 @@ async fn environment_lifecycle(f: &Fixture, offline: &Arc<Handler>) {
         "a refused Create changed something"
     );
     // The rollback Delete succeeds without touching AWS.
-    let (rid, name) = f.request_name("ebad-del");
-    let outcome = offline
-        .handle(
-            EventBuilder::delete(TYPE)
-                .logical_id("Env")
-                .request(&rid, &f.server.url(&name))
-                .physical_id(CREATE_FAILED_ID)
-                .properties(bad)
-                .build(),
-            invocation(60),
-        )
+    let a = f
+        .rollback_delete(offline, TYPE, "Env", bad, "ebad-del")
         .await;
-    assert_eq!(answered(&outcome).status, Status::Success);
+    assert_eq!(a.status, Status::Success);
 
     // Create, with Studio slow enough that the first (short) invocation cannot finish: the
     // handler records the ledger and continues in new invocations.
