@@ -83,7 +83,9 @@ pub(super) async fn ensure(
 }
 
 /// What turns the tags a portfolio or product has into the child's: the tags to put (new keys
-/// and changed values) and the keys to remove (AWS's own `aws:` keys are left alone).
+/// and changed values) and the keys to remove first (those that go, and those whose value
+/// changes: `AddTags` of a key the resource has is not documented to replace its value).
+/// AWS's own `aws:` keys are left alone.
 pub(super) fn tag_changes(
     current: &BTreeMap<String, String>,
     desired: &BTreeMap<String, String>,
@@ -94,9 +96,9 @@ pub(super) fn tag_changes(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let remove = current
-        .keys()
-        .filter(|k| !desired.contains_key(*k) && !k.starts_with("aws:"))
-        .cloned()
+        .iter()
+        .filter(|(k, v)| desired.get(*k) != Some(*v) && !k.starts_with("aws:"))
+        .map(|(k, _)| k.clone())
         .collect();
     (add, remove)
 }
@@ -110,17 +112,15 @@ pub(super) enum Retag {
     Product,
 }
 
-/// Applies [`tag_changes`] to a portfolio or product: keys that go or change value are removed
-/// first, in a call of their own, since a tag added again under the same key is refused or
-/// ignored depending on the service; then the new values are added.
+/// Applies [`tag_changes`] to a portfolio or product: the keys to remove in a call of their own,
+/// then the tags to add.
 pub(super) async fn retag(
     clients: &AwsClients,
     id: &str,
     add: BTreeMap<String, String>,
-    mut remove: Vec<String>,
+    remove: Vec<String>,
     what: Retag,
 ) -> Result<(), AwsCallError> {
-    remove.extend(add.keys().cloned());
     let sc = &clients.servicecatalog;
     let tags: Vec<Tag> = add
         .iter()
@@ -371,7 +371,7 @@ mod tests {
                 ("change".to_string(), "new".to_string())
             ])
         );
-        assert_eq!(remove, ["gone"]);
+        assert_eq!(remove, ["change", "gone"]);
         assert_eq!(tag_changes(&desired, &desired), (BTreeMap::new(), vec![]));
     }
 }

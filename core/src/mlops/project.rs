@@ -335,17 +335,17 @@ fn tags(clients: &AwsClients, spec: &ProjectSpec) -> BTreeMap<String, String> {
 }
 
 /// Service Catalog launches a project for its caller, through a portfolio the caller is
-/// associated with: without one, the refusal says which principal needs to be added where.
+/// associated with, and answers "not found" for a product the caller cannot reach as for one
+/// that does not exist: the refusal says which principal may need adding, and where.
 fn no_launch_path(clients: &AwsClients, spec: &ProjectSpec, error: AwsCallError) -> ProjectError {
-    let refused =
-        error.code == "ResourceNotFoundException" && error.message.contains("launch path");
-    if !refused {
+    if !error.is_not_found() {
         return error.into();
     }
     ProjectError::Product(format!(
-        "{} cannot launch product {}: a project is launched for its caller, through a portfolio \
-         the caller is associated with. Add it to the templates' additional_principal_arns (or \
-         apply as one of the environment's people). ({error})",
+        "{} cannot launch product {}: it does not exist, or no portfolio the caller is \
+         associated with holds it (a project is launched for its caller). Add the caller to the \
+         templates' additional_principal_arns, or apply as one of the environment's people. \
+         ({error})",
         clients.caller_arn, spec.product_id
     ))
 }
