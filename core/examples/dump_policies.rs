@@ -168,6 +168,7 @@ fn dump_environment(out: &mut Dump, env: &Env) -> std::io::Result<()> {
             format!("subnet-0{}00000000000002", env.letter()),
         ],
         data_key_arn: key_arn(env, KeyPurpose::Data),
+        ebs_key_arn: key_arn(env, KeyPurpose::Ebs),
         models_bucket: env.bucket("models"),
         execution_role_arn: env.role_arn(Persona::Execution),
         packages: (env.letter() == "a").then(|| packages.clone()),

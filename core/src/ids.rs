@@ -210,16 +210,24 @@ pub enum MlopsTemplateKind {
     /// Model build and train: CodePipeline and CodeBuild in the environment's VPC running a
     /// SageMaker Pipeline that registers models pending approval.
     ModelBuildTrain,
+    /// Model deploy: an approval in a model package group starts a CodePipeline that deploys
+    /// the model to a staging endpoint, tests it, waits for a person's approval, then deploys
+    /// it to production.
+    ModelDeploy,
 }
 
 impl MlopsTemplateKind {
     /// Every template.
-    pub const ALL: [MlopsTemplateKind; 1] = [MlopsTemplateKind::ModelBuildTrain];
+    pub const ALL: [MlopsTemplateKind; 2] = [
+        MlopsTemplateKind::ModelBuildTrain,
+        MlopsTemplateKind::ModelDeploy,
+    ];
 
     /// The word in ids, user input, product names and file names (`cfn/mlops/<key>.yaml`).
     pub fn key(&self) -> &'static str {
         match self {
             MlopsTemplateKind::ModelBuildTrain => "model-build-train",
+            MlopsTemplateKind::ModelDeploy => "model-deploy",
         }
     }
 
@@ -236,17 +244,28 @@ pub enum MlopsRoleKind {
     Build,
     /// What Service Catalog launches the templates as (its launch constraint).
     Launch,
+    /// What EventBridge starts a project's deploy pipeline as, on a model's approval.
+    Events,
+    /// What CloudFormation deploys a project's endpoints as, for its deploy pipeline.
+    Deploy,
 }
 
 impl MlopsRoleKind {
-    /// Both roles.
-    pub const ALL: [MlopsRoleKind; 2] = [MlopsRoleKind::Build, MlopsRoleKind::Launch];
+    /// Every role.
+    pub const ALL: [MlopsRoleKind; 4] = [
+        MlopsRoleKind::Build,
+        MlopsRoleKind::Launch,
+        MlopsRoleKind::Events,
+        MlopsRoleKind::Deploy,
+    ];
 
     /// The word in ids and role names.
     pub fn key(&self) -> &'static str {
         match self {
             MlopsRoleKind::Build => "build",
             MlopsRoleKind::Launch => "launch",
+            MlopsRoleKind::Events => "events",
+            MlopsRoleKind::Deploy => "deploy",
         }
     }
 }

@@ -19,7 +19,12 @@ The same for the MLOps project templates (cfn/mlops/*.yaml) and their launch rol
 handler permissions for properties the templates never set (MLOPS_NOT_USED, each with what it
 serves: granting one is a problem too).
 
-Exit 0 when both hold, 1 otherwise, with one line per problem.
+The same again for the MLOps deploy role (mlops-deploy), which CloudFormation deploys the
+model-deploy projects' endpoints as: the handler lists of the seed code's endpoint template
+(mlops/seed-code/deploy/endpoint.yaml) against its statements (DEPLOY_SIDS), with the grant
+SageMaker asks for on the keys as the caller.
+
+Exit 0 when all hold, 1 otherwise, with one line per problem.
 """
 
 from __future__ import annotations
@@ -88,6 +93,8 @@ MLOPS_SIDS = {
     "ManageProjectPipelines",
     "PassBuildRole",
     "GetBuildRole",
+    "ManageProjectRules",
+    "PassEventsRole",
     "PassSourceConnection",
     "PassSourceConnectionFormerName",
 }
@@ -116,6 +123,19 @@ MLOPS_NOT_USED = {
     "firehose:TagDeliveryStream": "delivery to Firehose",
     "s3:REST.PUT.OBJECT": "delivery to S3",
 }
+
+
+# The MLOps deploy role (mlops-deploy) and the endpoint template it deploys
+# (core/src/policy/environment/mlops.rs DEPLOY_SIDS).
+DEPLOY_TEMPLATES = [os.path.join(ROOT, "mlops", "seed-code", "deploy", "endpoint.yaml")]
+DEPLOY_SIDS = {
+    "ManageProjectEndpoints",
+    "PassExecutionRoleToEndpoints",
+    "KeyGrantsForEndpoints",
+    "DescribeEndpointKeys",
+}
+# SageMaker makes grants on an endpoint configuration's key as the caller (the volume's key).
+DEPLOY_EXTRA = {"AWS::SageMaker::EndpointConfig": {"kms:CreateGrant"}}
 
 
 def check(role_name: str, role: dict, boundary: dict, templates: list[str], sids: set[str],
@@ -164,6 +184,7 @@ def main() -> int:
     for role_name, file, templates, sids, extra, not_used in [
         ("sc_launch", "sc_launch.permissions.json", TEMPLATES, TEAM_SIDS, {}, {}),
         ("mlops-launch", "mlops-launch.permissions.json", MLOPS_TEMPLATES, MLOPS_SIDS, MLOPS_EXTRA, MLOPS_NOT_USED),
+        ("mlops-deploy", "mlops-deploy.permissions.json", DEPLOY_TEMPLATES, DEPLOY_SIDS, DEPLOY_EXTRA, {}),
     ]:
         with open(os.path.join(roles, file)) as f:
             role = json.load(f)

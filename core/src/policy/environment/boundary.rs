@@ -16,6 +16,12 @@ pub const SID_PASS_ROLE: &str = "PassOnlyEnvironmentRolesToSageMaker";
 /// Sid of the statement letting the MLOps launch role pass the MLOps build role to CodeBuild and
 /// CodePipeline (`sagemaker_mlops_project_templates`).
 pub const SID_PASS_BUILD_ROLE: &str = "PassOnlyMlopsBuildRolesToBuildServices";
+/// Sid of the statement letting the MLOps launch role pass the MLOps events role to EventBridge
+/// (the model-deploy template's rule).
+pub const SID_PASS_EVENTS_ROLE: &str = "PassOnlyMlopsEventsRolesToEventBridge";
+/// Sid of the statement letting the MLOps build role pass the MLOps deploy role to
+/// CloudFormation (the model-deploy pipeline's deploy actions).
+pub const SID_PASS_DEPLOY_ROLE: &str = "PassOnlyMlopsDeployRolesToCloudFormation";
 /// Sid of the deny of IAM writes, Organizations and account changes.
 pub const SID_DENY_IAM: &str = "NoIamOrOrganizationsChanges";
 /// Sid of the package repository reads.
@@ -91,7 +97,17 @@ pub fn boundary_policy(facts: &EnvironmentFacts) -> Value {
                     "codecommit:GetCommit",
                     "codecommit:GetUploadArchiveStatus",
                     "codecommit:GitPull",
-                    "codecommit:UploadArchive"
+                    "codecommit:UploadArchive",
+                    // The model-deploy template's rule, made by the MLOps launch role.
+                    "events:DeleteRule",
+                    "events:DescribeRule",
+                    "events:ListTagsForResource",
+                    "events:ListTargetsByRule",
+                    "events:PutRule",
+                    "events:PutTargets",
+                    "events:RemoveTargets",
+                    "events:TagResource",
+                    "events:UntagResource"
                 ],
                 "Resource": "*"
             },
@@ -105,6 +121,24 @@ pub fn boundary_policy(facts: &EnvironmentFacts) -> Value {
                         "codebuild.amazonaws.com",
                         "codepipeline.amazonaws.com"
                     ] }
+                }
+            },
+            {
+                "Sid": SID_PASS_EVENTS_ROLE,
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": environment_role_arn(&facts.partition, &facts.account_id, "*-mlops-events"),
+                "Condition": {
+                    "StringEquals": { "iam:PassedToService": "events.amazonaws.com" }
+                }
+            },
+            {
+                "Sid": SID_PASS_DEPLOY_ROLE,
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": environment_role_arn(&facts.partition, &facts.account_id, "*-mlops-deploy"),
+                "Condition": {
+                    "StringEquals": { "iam:PassedToService": "cloudformation.amazonaws.com" }
                 }
             },
             {

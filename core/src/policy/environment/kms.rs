@@ -41,6 +41,10 @@ pub const SID_CLOUDWATCH_LOGS: &str = "AllowCloudWatchLogsForEnvironmentLogGroup
 /// Sid of the statement letting the MLOps build role (`sagemaker_mlops_project_templates`)
 /// use the `data` key through S3 for the projects' pipeline artifacts.
 pub const SID_MLOPS_BUILD: &str = "AllowMlopsBuildRoleThroughS3";
+/// Sid: the MLOps deploy role may have SageMaker use the key for the endpoints it deploys.
+pub const SID_MLOPS_DEPLOY: &str = "AllowMlopsDeployRoleGrantsForEndpoints";
+/// Sid: the MLOps deploy role may read the key's metadata.
+pub const SID_MLOPS_DEPLOY_DESCRIBE: &str = "AllowMlopsDeployRoleToDescribeKey";
 
 /// Key administration: lifecycle, policy, aliases, tags, rotation. No cryptographic operation,
 /// no grant creation.
@@ -209,6 +213,45 @@ pub fn key_policy(facts: &EnvironmentFacts, key: KeyPurpose, user_role_arns: &[S
                 "StringEquals": { "kms:ViaService": format!("s3.{}.amazonaws.com", facts.region) }
             }
         }));
+    }
+
+    if !roles.is_empty() && matches!(key, KeyPurpose::Data | KeyPurpose::Ebs) {
+        // The model-deploy pipeline's endpoints, deployed by CloudFormation as the MLOps deploy
+        // role: SageMaker encrypts their volumes with the ebs key and their captured data with
+        // the data key, through grants it asks for as that role. Nothing else: the role never
+        // reads data with the key. Named by condition for the reason the build role is.
+        let deploy_role = super::roles::environment_role_arn(
+            &facts.partition,
+            &facts.account_id,
+            &super::mlops::mlops_role_name(
+                &format!("{}-{}", facts.name, facts.stage),
+                crate::ids::MlopsRoleKind::Deploy,
+            ),
+        );
+        statements.push(json!({
+            "Sid": SID_MLOPS_DEPLOY,
+            "Effect": "Allow",
+            "Principal": { "AWS": facts.account_root_arn() },
+            "Action": "kms:CreateGrant",
+            "Resource": "*",
+            "Condition": {
+                "ArnEquals": { "aws:PrincipalArn": deploy_role },
+                "StringEquals": { "kms:ViaService": format!("sagemaker.{}.amazonaws.com", facts.region) },
+                "Bool": { "kms:GrantIsForAWSResource": "true" }
+            }
+        }));
+        // CloudFormation's endpoint configuration handler reads the key before it asks.
+        statements.push(json!({
+            "Sid": SID_MLOPS_DEPLOY_DESCRIBE,
+            "Effect": "Allow",
+            "Principal": { "AWS": facts.account_root_arn() },
+            "Action": "kms:DescribeKey",
+            "Resource": "*",
+            "Condition": { "ArnEquals": { "aws:PrincipalArn": deploy_role } }
+        }));
+    }
+
+    if key == KeyPurpose::Data {
         // CloudWatch Logs calls KMS as its regional service principal and puts the log group's
         // ARN in the encryption context; matching that ARN against the environment's prefix
         // keeps other log groups of the account from using the key. This is the shape CloudWatch
@@ -299,14 +342,36 @@ mod tests {
                 }
             }
             // Nowhere does the account principal get more than administration, but for the
-            // MLOps build role's use: one role's exact ARN, through S3 only.
+            // MLOps build role's use (one role's exact ARN, through S3 only) and the deploy role's
+            // grants for SageMaker's endpoints.
             for s in statements(&doc) {
                 if s["Sid"] == SID_MLOPS_BUILD {
                     assert_mlops_build_only(s);
+                } else if s["Sid"] == SID_MLOPS_DEPLOY || s["Sid"] == SID_MLOPS_DEPLOY_DESCRIBE {
+                    assert_mlops_deploy_only(s);
                 } else if s["Sid"] != SID_KEY_ADMINISTRATION {
                     assert!(!s["Principal"].to_string().contains(":root"), "{s}");
                 }
             }
+        }
+    }
+
+    /// The MLOps deploy role's statements: that role only; grants only for AWS resources,
+    /// through SageMaker; no use of the key's material.
+    fn assert_mlops_deploy_only(s: &Value) {
+        assert_eq!(
+            s["Condition"]["ArnEquals"]["aws:PrincipalArn"],
+            "arn:aws:iam::123456789012:role/secure-mlops/team-a-dev-mlops-deploy"
+        );
+        if s["Sid"] == SID_MLOPS_DEPLOY {
+            assert_eq!(s["Action"], "kms:CreateGrant");
+            assert_eq!(
+                s["Condition"]["StringEquals"]["kms:ViaService"],
+                "sagemaker.eu-west-1.amazonaws.com"
+            );
+            assert_eq!(s["Condition"]["Bool"]["kms:GrantIsForAWSResource"], "true");
+        } else {
+            assert_eq!(s["Action"], "kms:DescribeKey");
         }
     }
 
@@ -383,6 +448,8 @@ mod tests {
                     .any(|a| POWERFUL.iter().any(|p| action_matches(a, p)));
                 if s["Sid"] == SID_MLOPS_BUILD {
                     assert_mlops_build_only(s);
+                } else if s["Sid"] == SID_MLOPS_DEPLOY || s["Sid"] == SID_MLOPS_DEPLOY_DESCRIBE {
+                    assert_mlops_deploy_only(s);
                 } else if uses && s["Principal"].get("AWS").is_some() {
                     assert_eq!(s["Principal"], expected, "{}", s["Sid"]);
                 }
@@ -403,9 +470,12 @@ mod tests {
                 grants["Condition"],
                 json!({ "Bool": { "kms:GrantIsForAWSResource": "true" } })
             );
-            // No other statement may allow creating grants unconditionally.
+            // No other statement may allow creating grants unconditionally: the deploy role's
+            // are for AWS resources too, and through SageMaker.
             for s in statements(&doc) {
-                if s["Sid"] != SID_GRANTS_FOR_AWS_RESOURCES {
+                if s["Sid"] == SID_MLOPS_DEPLOY {
+                    assert_mlops_deploy_only(s);
+                } else if s["Sid"] != SID_GRANTS_FOR_AWS_RESOURCES {
                     for a in strings(&s["Action"]) {
                         assert!(!action_matches(a, "kms:CreateGrant"), "{} {a}", s["Sid"]);
                     }

@@ -12,8 +12,15 @@
 //! * The **launch** role is what Service Catalog launches a project template as: CloudFormation
 //!   stacks `SC-*`, and exactly what CloudFormation's handlers need for the template's resource
 //!   types (`tests/security/launch-role.py` compares them with the registry schemas), each
-//!   limited to the project resources' names; its only IAM action is passing the build role to
-//!   CodeBuild and CodePipeline.
+//!   limited to the project resources' names; its only IAM actions are passing the build role to
+//!   CodeBuild and CodePipeline and the events role to EventBridge.
+//! * The **events** role is what EventBridge starts a model-deploy project's pipeline as, when a
+//!   model is approved: it may start the projects' deploy pipelines and nothing else.
+//! * The **deploy** role is what CloudFormation deploys a model-deploy project's endpoints as:
+//!   the projects' models, endpoint configurations and endpoints, the execution role passed to
+//!   SageMaker for them, and grants on the `ebs` and `data` keys for SageMaker (their key
+//!   policies name it too). The build role (the deploy pipeline's role) passes it to
+//!   CloudFormation, reads the approved model versions and tests the staging endpoint.
 
 use serde_json::{json, Value};
 
@@ -51,6 +58,37 @@ pub const SID_PASS_EXECUTION_ROLE: &str = "PassExecutionRoleToSageMaker";
 pub const SID_USE_CONNECTION: &str = "UseSourceConnection";
 /// Sid: reading the CodeCommit repository.
 pub const SID_CODECOMMIT: &str = "ReadSourceRepository";
+/// Sid: the deploy pipeline's CloudFormation stacks of endpoints.
+pub const SID_DEPLOY_STACKS: &str = "DeployEndpointStacks";
+/// Sid: passing the deploy role to CloudFormation for them.
+pub const SID_PASS_DEPLOY_ROLE: &str = "PassDeployRoleToCloudFormation";
+/// Sid: reading the model versions a deploy picks from.
+pub const SID_READ_MODEL_PACKAGES: &str = "ReadModelVersions";
+/// Sid: listing them (an action of no resource).
+pub const SID_LIST_MODEL_PACKAGES: &str = "ListModelVersions";
+/// Sid: the deploy pipeline's endpoint test.
+pub const SID_TEST_ENDPOINTS: &str = "TestProjectEndpoints";
+
+/// Sid: EventBridge starting a deploy pipeline.
+pub const SID_START_DEPLOY: &str = "StartProjectDeployPipelines";
+
+/// Sid: the projects' models, endpoint configurations and endpoints.
+pub const SID_DEPLOY_ENDPOINTS: &str = "ManageProjectEndpoints";
+/// Sid: passing the execution role to SageMaker for the endpoints.
+pub const SID_DEPLOY_PASS_EXECUTION_ROLE: &str = "PassExecutionRoleToEndpoints";
+/// Sid: SageMaker's grants on the `ebs` and `data` keys for the endpoints.
+pub const SID_DEPLOY_KEY_GRANTS: &str = "KeyGrantsForEndpoints";
+/// Sid: reading those keys' metadata.
+pub const SID_DEPLOY_DESCRIBE_KEYS: &str = "DescribeEndpointKeys";
+
+/// The Sids of the deploy role's statements, which `tests/security/launch-role.py` holds to the
+/// handlers of the endpoint template's resource types.
+pub const DEPLOY_SIDS: &[&str] = &[
+    SID_DEPLOY_ENDPOINTS,
+    SID_DEPLOY_PASS_EXECUTION_ROLE,
+    SID_DEPLOY_KEY_GRANTS,
+    SID_DEPLOY_DESCRIBE_KEYS,
+];
 
 /// Sid: Service Catalog's stacks.
 pub const SID_LAUNCH_STACKS: &str = "ManageProjectStacks";
@@ -74,6 +112,10 @@ pub const SID_LAUNCH_PIPELINES: &str = "ManageProjectPipelines";
 pub const SID_LAUNCH_PASS_BUILD_ROLE: &str = "PassBuildRole";
 /// Sid: CloudFormation reading the role it passes.
 pub const SID_LAUNCH_GET_BUILD_ROLE: &str = "GetBuildRole";
+/// Sid: the model-deploy project's EventBridge rule.
+pub const SID_LAUNCH_RULES: &str = "ManageProjectRules";
+/// Sid: passing the events role to EventBridge.
+pub const SID_LAUNCH_PASS_EVENTS_ROLE: &str = "PassEventsRole";
 /// Sid: passing the connection to CodePipeline.
 pub const SID_LAUNCH_PASS_CONNECTION: &str = "PassSourceConnection";
 /// Sid: the same under the service's former name.
@@ -90,6 +132,8 @@ pub const LAUNCH_TEMPLATE_SIDS: &[&str] = &[
     SID_LAUNCH_PIPELINES,
     SID_LAUNCH_PASS_BUILD_ROLE,
     SID_LAUNCH_GET_BUILD_ROLE,
+    SID_LAUNCH_RULES,
+    SID_LAUNCH_PASS_EVENTS_ROLE,
     SID_LAUNCH_PASS_CONNECTION,
     SID_LAUNCH_PASS_CONNECTION_FORMER,
 ];
@@ -118,6 +162,8 @@ pub struct MlopsRoleInput {
     pub subnet_ids: Vec<String>,
     /// Its `data` key.
     pub data_key_arn: String,
+    /// Its `ebs` key.
+    pub ebs_key_arn: String,
     /// Its model bucket.
     pub models_bucket: String,
     /// Its execution role.
@@ -129,11 +175,14 @@ pub struct MlopsRoleInput {
 }
 
 /// Who may assume an MLOps role: for the build role CodeBuild and CodePipeline, for the launch
-/// role Service Catalog, each only on behalf of this account.
+/// role Service Catalog, for the events role EventBridge, for the deploy role CloudFormation,
+/// each only on behalf of this account.
 pub fn mlops_trust_policy(facts: &EnvironmentFacts, kind: MlopsRoleKind) -> Value {
     let services: Vec<&str> = match kind {
         MlopsRoleKind::Build => vec!["codebuild.amazonaws.com", "codepipeline.amazonaws.com"],
         MlopsRoleKind::Launch => vec!["servicecatalog.amazonaws.com"],
+        MlopsRoleKind::Events => vec!["events.amazonaws.com"],
+        MlopsRoleKind::Deploy => vec!["cloudformation.amazonaws.com"],
     };
     json!({
         "Version": "2012-10-17",
@@ -155,6 +204,13 @@ pub fn mlops_permissions_policy(
     match kind {
         MlopsRoleKind::Build => document(build_statements(facts, input)),
         MlopsRoleKind::Launch => document(launch_statements(facts, input)),
+        MlopsRoleKind::Events => document(vec![json!({
+            "Sid": SID_START_DEPLOY,
+            "Effect": "Allow",
+            "Action": "codepipeline:StartPipelineExecution",
+            "Resource": arn(facts, "codepipeline", &format!("{PROJECT_RESOURCE_PREFIX}*-deploy"))
+        })]),
+        MlopsRoleKind::Deploy => document(deploy_statements(facts, input)),
     }
 }
 
@@ -167,6 +223,73 @@ fn arn(facts: &EnvironmentFacts, service: &str, resource: &str) -> String {
 
 fn env_id(facts: &EnvironmentFacts) -> String {
     format!("{}-{}", facts.name, facts.stage)
+}
+
+fn role_arn(facts: &EnvironmentFacts, kind: MlopsRoleKind) -> String {
+    super::roles::environment_role_arn(
+        &facts.partition,
+        &facts.account_id,
+        &mlops_role_name(&env_id(facts), kind),
+    )
+}
+
+/// What CloudFormation needs, as the deploy role, for the endpoint template of the model-deploy
+/// seed code (`mlops/seed-code/deploy/endpoint.yaml`): its resource types' handler lists, on
+/// the projects' names only.
+fn deploy_statements(facts: &EnvironmentFacts, input: &MlopsRoleInput) -> Vec<Value> {
+    let named = |kind: &str| {
+        arn(
+            facts,
+            "sagemaker",
+            &format!("{kind}/{PROJECT_RESOURCE_PREFIX}*"),
+        )
+    };
+    let keys = [input.ebs_key_arn.clone(), input.data_key_arn.clone()];
+    vec![
+        json!({
+            "Sid": SID_DEPLOY_ENDPOINTS,
+            "Effect": "Allow",
+            "Action": [
+                "sagemaker:AddTags",
+                "sagemaker:CreateEndpoint",
+                "sagemaker:CreateEndpointConfig",
+                "sagemaker:CreateModel",
+                "sagemaker:DeleteEndpoint",
+                "sagemaker:DeleteEndpointConfig",
+                "sagemaker:DeleteModel",
+                "sagemaker:DeleteTags",
+                "sagemaker:DescribeEndpoint",
+                "sagemaker:DescribeEndpointConfig",
+                "sagemaker:DescribeModel",
+                "sagemaker:ListTags",
+                "sagemaker:UpdateEndpoint"
+            ],
+            "Resource": [named("model"), named("endpoint-config"), named("endpoint")]
+        }),
+        json!({
+            "Sid": SID_DEPLOY_PASS_EXECUTION_ROLE,
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": input.execution_role_arn,
+            "Condition": { "StringEquals": { "iam:PassedToService": "sagemaker.amazonaws.com" } }
+        }),
+        json!({
+            "Sid": SID_DEPLOY_KEY_GRANTS,
+            "Effect": "Allow",
+            "Action": "kms:CreateGrant",
+            "Resource": keys,
+            "Condition": {
+                "StringEquals": { "kms:ViaService": format!("sagemaker.{}.amazonaws.com", facts.region) },
+                "Bool": { "kms:GrantIsForAWSResource": "true" }
+            }
+        }),
+        json!({
+            "Sid": SID_DEPLOY_DESCRIBE_KEYS,
+            "Effect": "Allow",
+            "Action": "kms:DescribeKey",
+            "Resource": keys
+        }),
+    ]
 }
 
 fn build_statements(facts: &EnvironmentFacts, input: &MlopsRoleInput) -> Vec<Value> {
@@ -183,7 +306,13 @@ fn build_statements(facts: &EnvironmentFacts, input: &MlopsRoleInput) -> Vec<Val
             "Sid": SID_ARTIFACTS,
             "Effect": "Allow",
             "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-            "Resource": [format!("{bucket}/projects/*"), format!("{bucket}/seed-code/*")]
+            // CodePipeline keeps each pipeline's artifacts under the first 20 characters of
+            // its name, `sagemaker-p-<id>`.
+            "Resource": [
+                format!("{bucket}/projects/*"),
+                format!("{bucket}/seed-code/*"),
+                format!("{bucket}/{PROJECT_RESOURCE_PREFIX}*")
+            ]
         }),
         json!({
             "Sid": SID_ARTIFACT_BUCKET,
@@ -280,6 +409,46 @@ fn build_statements(facts: &EnvironmentFacts, input: &MlopsRoleInput) -> Vec<Val
             "Resource": input.execution_role_arn,
             "Condition": { "StringEquals": { "iam:PassedToService": "sagemaker.amazonaws.com" } }
         }),
+        json!({
+            "Sid": SID_DEPLOY_STACKS,
+            "Effect": "Allow",
+            "Action": [
+                "cloudformation:CreateStack",
+                "cloudformation:DeleteStack",
+                "cloudformation:DescribeStackEvents",
+                "cloudformation:DescribeStacks",
+                "cloudformation:UpdateStack"
+            ],
+            "Resource": arn(facts, "cloudformation", &format!("stack/{PROJECT_RESOURCE_PREFIX}*-deploy-*/*"))
+        }),
+        json!({
+            "Sid": SID_PASS_DEPLOY_ROLE,
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": role_arn(facts, MlopsRoleKind::Deploy),
+            "Condition": { "StringEquals": { "iam:PassedToService": "cloudformation.amazonaws.com" } }
+        }),
+        json!({
+            "Sid": SID_READ_MODEL_PACKAGES,
+            "Effect": "Allow",
+            "Action": ["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup"],
+            "Resource": [
+                arn(facts, "sagemaker", "model-package/*"),
+                arn(facts, "sagemaker", "model-package-group/*")
+            ]
+        }),
+        json!({
+            "Sid": SID_LIST_MODEL_PACKAGES,
+            "Effect": "Allow",
+            "Action": "sagemaker:ListModelPackages",
+            "Resource": "*"
+        }),
+        json!({
+            "Sid": SID_TEST_ENDPOINTS,
+            "Effect": "Allow",
+            "Action": ["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"],
+            "Resource": arn(facts, "sagemaker", &format!("endpoint/{PROJECT_RESOURCE_PREFIX}*"))
+        }),
     ];
     match input.source.kind {
         SourceKind::S3 => {}
@@ -318,11 +487,7 @@ fn build_statements(facts: &EnvironmentFacts, input: &MlopsRoleInput) -> Vec<Val
 }
 
 fn launch_statements(facts: &EnvironmentFacts, input: &MlopsRoleInput) -> Vec<Value> {
-    let build_role = super::roles::environment_role_arn(
-        &facts.partition,
-        &facts.account_id,
-        &mlops_role_name(&env_id(facts), MlopsRoleKind::Build),
-    );
+    let build_role = role_arn(facts, MlopsRoleKind::Build);
     let mut statements = vec![
         // Service Catalog names the stacks it launches `SC-<account>-pp-<id>`.
         json!({
@@ -454,6 +619,29 @@ fn launch_statements(facts: &EnvironmentFacts, input: &MlopsRoleInput) -> Vec<Va
             "Action": "iam:GetRole",
             "Resource": build_role
         }),
+        json!({
+            "Sid": SID_LAUNCH_RULES,
+            "Effect": "Allow",
+            "Action": [
+                "events:DeleteRule",
+                "events:DescribeRule",
+                "events:ListTagsForResource",
+                "events:ListTargetsByRule",
+                "events:PutRule",
+                "events:PutTargets",
+                "events:RemoveTargets",
+                "events:TagResource",
+                "events:UntagResource"
+            ],
+            "Resource": arn(facts, "events", &format!("rule/{PROJECT_RESOURCE_PREFIX}*"))
+        }),
+        json!({
+            "Sid": SID_LAUNCH_PASS_EVENTS_ROLE,
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": role_arn(facts, MlopsRoleKind::Events),
+            "Condition": { "StringEquals": { "iam:PassedToService": "events.amazonaws.com" } }
+        }),
     ];
     if let (SourceKind::CodeConnections, Some(connection)) =
         (input.source.kind, &input.source.connection_arn)
@@ -509,6 +697,7 @@ mod tests {
         MlopsRoleInput {
             subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
             data_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/data".into(),
+            ebs_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/ebs".into(),
             models_bucket: "team-a-dev-eu-west-1-123456789012-models".into(),
             execution_role_arn: "arn:aws:iam::123456789012:role/secure-mlops/team-a-dev-execution"
                 .into(),
@@ -567,12 +756,16 @@ mod tests {
     }
 
     #[test]
-    fn the_build_role_passes_only_the_execution_role_and_only_to_sagemaker() {
+    fn the_build_role_passes_only_the_execution_role_to_sagemaker_and_the_deploy_role_to_cloudformation(
+    ) {
         let doc = mlops_permissions_policy(&facts(), MlopsRoleKind::Build, &input());
         for s in statements(&doc) {
             for a in strings(&s["Action"]) {
                 if action_matches(a, "iam:PassRole") {
-                    assert_eq!(s["Sid"], SID_PASS_EXECUTION_ROLE);
+                    assert!(
+                        s["Sid"] == SID_PASS_EXECUTION_ROLE || s["Sid"] == SID_PASS_DEPLOY_ROLE,
+                        "{s}"
+                    );
                 }
                 assert!(!a.starts_with("iam:") || a == "iam:PassRole", "{a}");
             }
@@ -582,6 +775,65 @@ mod tests {
         assert_eq!(
             pass["Condition"]["StringEquals"]["iam:PassedToService"],
             "sagemaker.amazonaws.com"
+        );
+        let deploy = statement(&doc, SID_PASS_DEPLOY_ROLE);
+        assert_eq!(
+            deploy["Resource"],
+            "arn:aws:iam::123456789012:role/secure-mlops/team-a-dev-mlops-deploy"
+        );
+        assert_eq!(
+            deploy["Condition"]["StringEquals"]["iam:PassedToService"],
+            "cloudformation.amazonaws.com"
+        );
+    }
+
+    #[test]
+    fn the_events_role_only_starts_deploy_pipelines() {
+        let doc = mlops_permissions_policy(&facts(), MlopsRoleKind::Events, &input());
+        assert_eq!(statements(&doc).len(), 1);
+        let start = statement(&doc, SID_START_DEPLOY);
+        assert_eq!(start["Action"], "codepipeline:StartPipelineExecution");
+        assert_eq!(
+            start["Resource"],
+            "arn:aws:codepipeline:eu-west-1:123456789012:sagemaker-p-*-deploy"
+        );
+        let trust = mlops_trust_policy(&facts(), MlopsRoleKind::Events);
+        assert_eq!(
+            trust["Statement"][0]["Principal"]["Service"],
+            json!(["events.amazonaws.com"])
+        );
+    }
+
+    #[test]
+    fn the_deploy_role_makes_only_project_endpoints_with_the_environments_keys() {
+        let doc = mlops_permissions_policy(&facts(), MlopsRoleKind::Deploy, &input());
+        let sids: Vec<&str> = statements(&doc)
+            .iter()
+            .filter_map(|s| s["Sid"].as_str())
+            .collect();
+        assert_eq!(sids, DEPLOY_SIDS);
+        for r in strings(&statement(&doc, SID_DEPLOY_ENDPOINTS)["Resource"]) {
+            assert!(r.contains("/sagemaker-p-*"), "{r}");
+        }
+        let pass = statement(&doc, SID_DEPLOY_PASS_EXECUTION_ROLE);
+        assert_eq!(pass["Resource"], input().execution_role_arn);
+        let grants = statement(&doc, SID_DEPLOY_KEY_GRANTS);
+        assert_eq!(
+            grants["Resource"],
+            json!([input().ebs_key_arn, input().data_key_arn])
+        );
+        assert_eq!(
+            grants["Condition"]["Bool"]["kms:GrantIsForAWSResource"],
+            "true"
+        );
+        let trust = mlops_trust_policy(&facts(), MlopsRoleKind::Deploy);
+        assert_eq!(
+            trust["Statement"][0]["Principal"]["Service"],
+            json!(["cloudformation.amazonaws.com"])
+        );
+        assert_eq!(
+            trust["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"],
+            "123456789012"
         );
     }
 
