@@ -27,7 +27,7 @@ fn main() {
     let root = manifest.join("..").join("mlops").join("seed-code");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut out = String::new();
-    for (konst, dir) in [("MODEL_BUILD_TRAIN", "build")] {
+    for (konst, dir) in [("MODEL_BUILD_TRAIN", "build"), ("MODEL_DEPLOY", "deploy")] {
         let base = root.join(dir);
         let mut files = Vec::new();
         collect(&base, &base, &mut files);

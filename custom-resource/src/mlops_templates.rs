@@ -315,7 +315,7 @@ async fn delete_steps(aws: &Aws, ctx: &Ctx, event_id: &str) -> Early<Step> {
 /// The `Data` of the templates; every key always present: `Id`, `EnvironmentId`,
 /// `BucketName`, `PortfolioId`, `BuildRoleArn`, `LaunchRoleArn`, `ProductIds` (comma-joined
 /// `template=product id`), and `<Template>ProductId` for every template there is
-/// (`ModelBuildTrainProductId`), empty when not published.
+/// (`ModelBuildTrainProductId`, `ModelDeployProductId`), empty when not published.
 pub fn data(id: &str, o: &MlopsOutputs) -> Vec<(String, String)> {
     let mut d: Vec<(String, String)> = vec![
         ("Id".into(), id.to_string()),

@@ -206,12 +206,19 @@ async fn templates_studio_shows_make_projects_inside_the_environment_and_destroy
         .send()
         .await
         .unwrap_or_else(|e| panic!("SearchProducts: {e:?}"));
-    let found: Vec<&str> = found
+    let mut found: Vec<&str> = found
         .product_view_summaries()
         .iter()
         .filter_map(|p| p.product_id())
         .collect();
-    assert_eq!(found, [product_id.as_str()]);
+    found.sort_unstable();
+    // Both templates (the default), each a product Studio lists.
+    let deploy_product = templates["product_ids"]["model-deploy"]
+        .as_str()
+        .unwrap_or_default();
+    let mut published = vec![product_id.as_str(), deploy_product];
+    published.sort_unstable();
+    assert_eq!(found, published);
     let created = aws_sdk_sagemaker::Client::new(&scientist)
         .create_project()
         .project_name("churn")

@@ -244,10 +244,15 @@ async fn templates_launched_from_service_catalog_serve_studio_and_terminate_comp
     let outsider = emulator
         .session_config(&env["ExecutionRoleArn"], "job")
         .await;
-    assert_eq!(
-        visible(&scientist).await,
-        std::slice::from_ref(&template_product)
-    );
+    // Both templates (the default): the build one this test makes a project from, and deploy.
+    let mut published = vec![
+        template_product.clone(),
+        out["ModelDeployProductId"].clone(),
+    ];
+    published.sort();
+    let mut seen = visible(&scientist).await;
+    seen.sort();
+    assert_eq!(seen, published);
     assert_eq!(visible(&outsider).await, Vec::<String>::new());
     let version =
         c.sc.list_provisioning_artifacts()

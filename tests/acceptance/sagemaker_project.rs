@@ -271,7 +271,7 @@ async fn a_project_is_made_changed_in_place_and_destroyed_with_what_its_pipeline
     ] {
         assert_eq!(emulator.inventory_of(kind), Vec::<String>::new(), "{kind}");
     }
-    // The seed code, next to it, is the templates': kept until they go.
+    // The seed code of both templates, next to it, is the templates': kept until they go.
     let seed = s3
         .list_objects_v2()
         .bucket(&mlops_bucket)
@@ -279,7 +279,7 @@ async fn a_project_is_made_changed_in_place_and_destroyed_with_what_its_pipeline
         .send()
         .await
         .unwrap_or_else(|e| panic!("ListObjectsV2: {e:?}"));
-    assert_eq!(seed.key_count(), Some(1), "{seed:?}");
+    assert_eq!(seed.key_count(), Some(2), "{seed:?}");
     work.destroy();
     let left = emulator.counts(&[
         "sagemaker:project",

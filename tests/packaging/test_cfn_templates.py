@@ -45,7 +45,7 @@ DATA_KEYS_OF_MAPS = {
         "execution": "ExecutionRoleArn",
         "sc_launch": "ScLaunchRoleArn",
     },
-    "product_ids": {"model-build-train": "ModelBuildTrainProductId"},
+    "product_ids": {"model-build-train": "ModelBuildTrainProductId", "model-deploy": "ModelDeployProductId"},
 }
 PRODUCTS = {
     "SecureDsEnvironment": ("products/secure-ds-environment.yaml", "secure_ds_environment.md"),

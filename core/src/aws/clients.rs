@@ -57,6 +57,7 @@ pub struct ConnectionSettings {
 /// (and the provider's `endpoints` block), and the suffix of its standard
 /// `AWS_ENDPOINT_URL_<SERVICE>` environment variable.
 pub const SERVICES: &[(&str, &str)] = &[
+    ("cloudformation", "CLOUDFORMATION"),
     ("cloudtrail", "CLOUDTRAIL"),
     ("codeartifact", "CODEARTIFACT"),
     ("config", "CONFIG_SERVICE"),
@@ -141,6 +142,8 @@ pub struct AwsClients {
     pub efs: aws_sdk_efs::Client,
     /// CodeArtifact (the package repository).
     pub codeartifact: aws_sdk_codeartifact::Client,
+    /// CloudFormation (the endpoint stacks a model-deploy project's pipeline made).
+    pub cloudformation: aws_sdk_cloudformation::Client,
     /// AWS Config (the managed rules).
     pub config: aws_sdk_config::Client,
     /// CloudTrail (the security response's trail check).
@@ -288,6 +291,9 @@ impl AwsClients {
             efs: aws_sdk_efs::Client::from_conf(client!(aws_sdk_efs, "efs").build()),
             codeartifact: aws_sdk_codeartifact::Client::from_conf(
                 client!(aws_sdk_codeartifact, "codeartifact").build(),
+            ),
+            cloudformation: aws_sdk_cloudformation::Client::from_conf(
+                client!(aws_sdk_cloudformation, "cloudformation").build(),
             ),
             config: aws_sdk_config::Client::from_conf(client!(aws_sdk_config, "config").build()),
             cloudtrail: aws_sdk_cloudtrail::Client::from_conf(

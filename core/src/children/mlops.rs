@@ -48,11 +48,13 @@ pub const BUCKET_ATTRIBUTE: &str = "bucket";
 const SHA256_METADATA: &str = "sha256";
 
 const MODEL_BUILD_TRAIN_TEMPLATE: &str = include_str!("../../../cfn/mlops/model-build-train.yaml");
+const MODEL_DEPLOY_TEMPLATE: &str = include_str!("../../../cfn/mlops/model-deploy.yaml");
 
 /// The template of `kind` as the repository holds it.
 pub fn source_template(kind: MlopsTemplateKind) -> &'static str {
     match kind {
         MlopsTemplateKind::ModelBuildTrain => MODEL_BUILD_TRAIN_TEMPLATE,
+        MlopsTemplateKind::ModelDeploy => MODEL_DEPLOY_TEMPLATE,
     }
 }
 
@@ -61,6 +63,7 @@ pub fn source_template(kind: MlopsTemplateKind) -> &'static str {
 pub fn seed_files(kind: MlopsTemplateKind) -> &'static [(&'static str, &'static [u8])] {
     match kind {
         MlopsTemplateKind::ModelBuildTrain => embedded::MODEL_BUILD_TRAIN,
+        MlopsTemplateKind::ModelDeploy => embedded::MODEL_DEPLOY,
     }
 }
 
@@ -280,6 +283,7 @@ fn role_input(kind: &kinds::MlopsRole) -> MlopsRoleInput {
     MlopsRoleInput {
         subnet_ids: env.subnet_ids.clone(),
         data_key_arn: env.data_key_arn.clone(),
+        ebs_key_arn: env.ebs_key_arn.clone(),
         models_bucket: env.models_bucket.clone(),
         execution_role_arn: env.execution_role_arn.clone(),
         packages: env
@@ -371,16 +375,27 @@ impl ChildKind for kinds::MlopsPortfolio {
     }
 }
 
+/// The MLOps roles a template names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateRoles {
+    /// What the project's CodePipeline and CodeBuild run as.
+    pub build: String,
+    /// What EventBridge starts the deploy pipeline as.
+    pub events: String,
+    /// What CloudFormation deploys the endpoints as.
+    pub deploy: String,
+}
+
 /// The values the engine writes into `kind`'s template.
 pub fn template_values(
     kind: &kinds::MlopsTemplate,
     env_id: &str,
     mlops_bucket: &str,
-    build_role_arn: &str,
+    roles: &TemplateRoles,
 ) -> BTreeMap<&'static str, String> {
     let env = &kind.environment;
     let (domain, repository) = env.packages.clone().unwrap_or_default();
-    BTreeMap::from([
+    let mut values = BTreeMap::from([
         ("EnvironmentId", env_id.to_string()),
         ("SubnetIds", env.subnet_ids.join(",")),
         ("SecurityGroupId", env.security_group_id.clone()),
@@ -389,7 +404,7 @@ pub fn template_values(
         ("EbsKmsKeyArn", env.ebs_key_arn.clone()),
         ("MlopsBucket", mlops_bucket.to_string()),
         ("ModelsBucket", env.models_bucket.clone()),
-        ("BuildRoleArn", build_role_arn.to_string()),
+        ("BuildRoleArn", roles.build.clone()),
         ("PipelineRoleArn", env.execution_role_arn.clone()),
         ("SourceType", kind.source.kind.as_str().to_string()),
         (
@@ -404,7 +419,12 @@ pub fn template_values(
         ("PackageDomain", domain),
         ("PackageRepository", repository),
         ("SeedObjectKey", seed_key(kind.template)),
-    ])
+    ]);
+    if kind.template == MlopsTemplateKind::ModelDeploy {
+        values.insert("EventsRoleArn", roles.events.clone());
+        values.insert("DeployRoleArn", roles.deploy.clone());
+    }
+    values
 }
 
 impl ChildKind for kinds::MlopsTemplate {
@@ -413,8 +433,13 @@ impl ChildKind for kinds::MlopsTemplate {
     fn desired(&self, cx: &Cx<'_>, inputs: &Inputs<'_>) -> Result<Self::Desired, ChildError> {
         let env_id = &cx.env.env_id;
         let bucket = inputs.physical_id(&LogicalId::MlopsBucket)?;
-        let build_role = inputs.arn(&LogicalId::MlopsRole(MlopsRoleKind::Build))?;
-        let values = template_values(self, env_id, &bucket, &build_role);
+        let role = |kind| inputs.arn(&LogicalId::MlopsRole(kind));
+        let roles = TemplateRoles {
+            build: role(MlopsRoleKind::Build)?,
+            events: role(MlopsRoleKind::Events)?,
+            deploy: role(MlopsRoleKind::Deploy)?,
+        };
+        let values = template_values(self, env_id, &bucket, &roles);
         let template = render(source_template(self.template), &values)
             .map_err(|e| cx.refused(e.to_string()))?;
         let placement = Placement {
@@ -433,6 +458,11 @@ impl ChildKind for kinds::MlopsTemplate {
             MlopsTemplateKind::ModelBuildTrain => format!(
                 "Model build and train in {env_id}: CodePipeline and CodeBuild inside the \
                  environment's VPC run a SageMaker Pipeline that registers models pending approval"
+            ),
+            MlopsTemplateKind::ModelDeploy => format!(
+                "Model deploy in {env_id}: an approved model version is deployed to a staging \
+                 endpoint in the environment's VPC, tested, and after a person's approval to \
+                 production, with the ebs and data keys"
             ),
         };
         product.source_path = format!("cfn/mlops/{}.yaml", self.template.key());
@@ -567,10 +597,45 @@ mod tests {
         }
     }
 
+    fn roles() -> TemplateRoles {
+        TemplateRoles {
+            build: "arn:build".into(),
+            events: "arn:events".into(),
+            deploy: "arn:deploy".into(),
+        }
+    }
+
+    #[test]
+    fn the_deploy_template_names_the_events_and_deploy_roles_and_its_own_seed() {
+        let mut kind = template(SourceSpec::default());
+        kind.template = MlopsTemplateKind::ModelDeploy;
+        let values = template_values(&kind, "team-a-dev", "mlops-bucket", &roles());
+        let rendered = render(source_template(kind.template), &values).unwrap();
+        for expected in [
+            "EventsRoleArn: \"arn:events\"",
+            "DeployRoleArn: \"arn:deploy\"",
+            "BuildRoleArn: \"arn:build\"",
+            "EbsKmsKeyArn: \"arn:aws:kms:eu-west-1:123456789012:key/ebs\"",
+            "Default: \"seed-code/model-deploy.zip\"",
+        ] {
+            assert!(rendered.contains(expected), "{expected} not in\n{rendered}");
+        }
+        assert!(!rendered.contains("# engine:"));
+        let files = seed_files(MlopsTemplateKind::ModelDeploy);
+        for needed in [
+            "buildspec.yml",
+            "buildspec-test.yml",
+            "endpoint.yaml",
+            "stages.json",
+        ] {
+            assert!(files.iter().any(|(p, _)| *p == needed), "{needed}");
+        }
+    }
+
     #[test]
     fn every_marked_line_of_the_template_gets_its_value() {
         let kind = template(SourceSpec::default());
-        let values = template_values(&kind, "team-a-dev", "mlops-bucket", "arn:build");
+        let values = template_values(&kind, "team-a-dev", "mlops-bucket", &roles());
         let rendered = render(source_template(kind.template), &values).unwrap();
         for expected in [
             "SubnetIds: \"subnet-a,subnet-b\"",
@@ -596,7 +661,7 @@ mod tests {
             repository: Some("org/repo".into()),
             branch: "release".into(),
         });
-        let values = template_values(&kind, "team-a-dev", "b", "arn:build");
+        let values = template_values(&kind, "team-a-dev", "b", &roles());
         let rendered = render(source_template(kind.template), &values).unwrap();
         assert!(rendered.contains("SourceType: \"codeconnections\""));
         assert!(rendered.contains("Repository: \"org/repo\""));

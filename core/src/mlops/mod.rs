@@ -334,6 +334,8 @@ pub fn templates_graph(
                 LogicalId::MlopsPortfolio,
                 LogicalId::MlopsRole(MlopsRoleKind::Build),
                 LogicalId::MlopsRole(MlopsRoleKind::Launch),
+                LogicalId::MlopsRole(MlopsRoleKind::Events),
+                LogicalId::MlopsRole(MlopsRoleKind::Deploy),
             ],
         );
     }
@@ -510,7 +512,7 @@ mod tests {
     use crate::ids::MlopsTemplateKind;
 
     #[test]
-    fn each_template_waits_for_its_seed_code_portfolio_and_both_roles() {
+    fn each_template_waits_for_its_seed_code_portfolio_and_every_role() {
         let spec = MlopsTemplatesSpec::new("team-a-dev");
         let graph = templates_graph(&spec, &MlopsEnvironment::default()).unwrap();
         let template = graph
@@ -524,11 +526,14 @@ mod tests {
                 "mlops-bucket",
                 "mlops-portfolio",
                 "mlops-role-build",
+                "mlops-role-deploy",
+                "mlops-role-events",
                 "mlops-role-launch",
                 "mlops-seed-code-model-build-train"
             ]
         );
-        assert_eq!(graph.nodes().len(), 6);
+        // The bucket, four roles, the portfolio, and seed code and a product per template.
+        assert_eq!(graph.nodes().len(), 10);
     }
 
     #[test]

@@ -12,6 +12,9 @@
 //!   refuses before touching anything unless `force_destroy` lets it delete them.
 //! * outputs ending in `Location` with an `s3://bucket/prefix/` value naming the project (its
 //!   name or id is in the prefix): data its pipelines wrote, deleted only with `force_destroy`.
+//! * outputs ending in `StackName` whose stack is the project's own (`sagemaker-<project id>-…`):
+//!   the CloudFormation stacks its deploy pipeline made (a model-deploy project's endpoints);
+//!   always deleted with it, before the project, and waited for.
 //!
 //! Every step is idempotent: a create that was cut off is adopted by the project's name on the
 //! next run when it is from the same product, and a delete runs again from wherever it stopped.
@@ -35,6 +38,8 @@ pub const PIPELINE_OUTPUT: &str = "SageMakerPipelineName";
 pub const MODEL_GROUP_OUTPUT: &str = "ModelPackageGroupName";
 /// The suffix of template outputs naming an S3 location the project's pipelines write to.
 pub const LOCATION_OUTPUT_SUFFIX: &str = "Location";
+/// The suffix of template outputs naming a CloudFormation stack the project's pipelines make.
+pub const STACK_OUTPUT_SUFFIX: &str = "StackName";
 
 /// A project as it exists.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -574,8 +579,87 @@ pub fn project_locations(project: &Project) -> Vec<(String, String)> {
     found
 }
 
+/// The stacks among a template's outputs that belong to the project: each `…StackName` output
+/// whose stack is named `sagemaker-<project id>-…`, as the templates name what the project's
+/// pipelines deploy. Anything else is left alone.
+pub fn project_stacks(project: &Project) -> Vec<String> {
+    if project.project_id.is_empty() {
+        return Vec::new();
+    }
+    let own = format!("sagemaker-{}-", project.project_id);
+    project
+        .outputs
+        .iter()
+        .filter(|(key, _)| key.ends_with(STACK_OUTPUT_SUFFIX))
+        .filter_map(|(key, stack)| {
+            if stack.starts_with(&own) {
+                Some(stack.clone())
+            } else {
+                tracing::warn!(output = %key, %stack, "not a stack of this project's own: kept");
+                None
+            }
+        })
+        .collect()
+}
+
+/// Deletes the stack `name` (CloudFormation deletes it as the role it was made with) and waits
+/// until it is gone. A stack that is not there counts as deleted.
+async fn delete_stack(
+    clients: &AwsClients,
+    name: &str,
+    deadline: Deadline,
+) -> Result<(), ProjectError> {
+    let cfn = &clients.cloudformation;
+    cfn.delete_stack()
+        .stack_name(name)
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("cloudformation", "DeleteStack", e))?;
+    let what = format!("stack {name} to be deleted");
+    let last = poll_until(&what, deadline, || async {
+        let status = match cfn.describe_stacks().stack_name(name).send().await {
+            Ok(out) => out
+                .stacks()
+                .first()
+                .and_then(|s| s.stack_status())
+                .map(|s| s.as_str().to_string()),
+            // CloudFormation answers so for a name it does not know (or no longer, once deleted).
+            Err(e)
+                if aws_sdk_cloudformation::error::DisplayErrorContext(&e)
+                    .to_string()
+                    .contains("does not exist") =>
+            {
+                None
+            }
+            Err(e) => {
+                return Err(AwsCallError::from_sdk(
+                    "cloudformation",
+                    "DescribeStacks",
+                    e,
+                ))
+            }
+        };
+        Ok(match status {
+            Some(s) if s.ends_with("_IN_PROGRESS") => Poll::Pending(s),
+            other => Poll::Ready(other),
+        })
+    })
+    .await?;
+    match last.as_deref() {
+        None | Some("DELETE_COMPLETE") => Ok(()),
+        Some(status) => Err(ProjectError::Provisioning {
+            name: name.to_string(),
+            status: status.to_string(),
+            message: format!(
+                "CloudFormation did not delete the stack {name} (its events say why): fix it and \
+                 destroy again"
+            ),
+        }),
+    }
+}
+
 /// Deletes the project: its SageMaker Pipeline, with `force_destroy` its model versions and the
-/// data under its locations, then the project itself (Service Catalog deletes its stack), and
+/// data under its locations, the stacks its deploy pipeline made, then the project itself (Service Catalog deletes its stack), and
 /// waits until it is gone. Refuses before deleting anything when its model package group holds
 /// versions and `force_destroy` is off. Gone already counts as deleted.
 pub async fn delete(
@@ -630,6 +714,12 @@ pub async fn delete(
             .map_err(|e| AwsCallError::from_sdk("sagemaker", "DeletePipeline", e))
             .or_gone()
             .map_err(|e| with(e.into()))?;
+    }
+    for stack in project_stacks(&project) {
+        delete_stack(clients, &stack, deadline)
+            .await
+            .map_err(with)?;
+        tracing::info!(project = %name, %stack, "project stack deleted");
     }
     if force_destroy {
         for (bucket_name, prefix) in project_locations(&project) {
@@ -707,5 +797,32 @@ mod tests {
         let mut p = project(&[("SourceLocation", "s3://mlops/projects/churn/")]);
         p.project_id.clear();
         assert!(project_locations(&p).is_empty());
+    }
+
+    #[test]
+    fn only_stacks_named_for_the_project_are_its_own() {
+        let p = project(&[
+            (
+                "StagingStackName",
+                "sagemaker-p-abc123def456-deploy-staging",
+            ),
+            (
+                "ProductionStackName",
+                "sagemaker-p-abc123def456-deploy-prod",
+            ),
+            ("OtherStackName", "sagemaker-p-zzz-deploy-prod"),
+            ("NetworkStackName", "team-a-dev-network"),
+            ("DeployPipelineName", "sagemaker-p-abc123def456-deploy"),
+        ]);
+        assert_eq!(
+            project_stacks(&p),
+            [
+                "sagemaker-p-abc123def456-deploy-prod",
+                "sagemaker-p-abc123def456-deploy-staging"
+            ]
+        );
+        let mut nameless = p.clone();
+        nameless.project_id.clear();
+        assert!(project_stacks(&nameless).is_empty());
     }
 }

@@ -84,8 +84,17 @@ SageMaker security group, with no internet, and creates, updates and starts the 
 manual approval), each step with the environment's subnets, security group and keys, run as its execution role. The \
 seed code (`mlops/seed-code/build/`) is zipped into the MLOps bucket; packages come from the environment's package \
 repository when it has one.\n\n\
-Projects launch through a LAUNCH constraint on the `<environment id>-mlops-launch` role, whose only IAM action is \
-passing the `<environment id>-mlops-build` role (what CodePipeline and CodeBuild run as) to those two services. A \
+**model-deploy** (`cfn/mlops/model-deploy.yaml`): an EventBridge rule on the approval of a version in the model \
+package group the project names (`SourceModelPackageGroupName`, e.g. a model-build-train project's) starts a \
+CodePipeline that picks the newest approved version, deploys it with CloudFormation (as the \
+`<environment id>-mlops-deploy` role) to a staging endpoint in the environment's private subnets, with the `ebs` key on \
+its volume and its captured requests encrypted with the `data` key, tests it from a CodeBuild inside the VPC, waits for \
+a person's approval, then deploys it to production. EventBridge starts the pipeline as the \
+`<environment id>-mlops-events` role, which may start the projects' deploy pipelines and nothing else. Seed code: \
+`mlops/seed-code/deploy/`.\n\n\
+Projects launch through a LAUNCH constraint on the `<environment id>-mlops-launch` role, whose only IAM actions are \
+passing the `<environment id>-mlops-build` role (what CodePipeline and CodeBuild run as) to those two services and \
+the events role to EventBridge. A \
 template change publishes a new version and deprecates the old one; existing projects keep theirs. Destroy deletes \
 the projects made from the templates first.\n\n\
 The environment is found by `environment_id` (its tags and names): it must exist in the provider's account and \
@@ -116,7 +125,7 @@ impl Resource for MlopsProjectTemplatesResource {
                 vec![
                     ("id", computed(AttributeType::String, "The environment id.")),
                     ("environment_id", required(AttributeType::String, "The environment's `id` (`<name>-<stage>`). Replaces when changed.")),
-                    ("templates", optional_with_default(AttributeType::List(Box::new(AttributeType::String)), "The templates to publish. Default `[\"model-build-train\"]`.")),
+                    ("templates", optional_with_default(AttributeType::List(Box::new(AttributeType::String)), "The templates to publish. Default `[\"model-build-train\", \"model-deploy\"]`.")),
                     ("models_bucket_name", optional(AttributeType::String, "The environment's model bucket, when it names its own (`storage.model_bucket_name`); default `<environment id>-<region>-<account>-models`. The pipelines write their data and models there.")),
                     ("tags", optional(map_of_strings(), "Tags for every part, on top of the provider's `default_tags`.")),
                     ("additional_principal_arns", optional(set_of_strings(), "IAM roles or users besides the environment's `data_scientist` and `team_admin` roles who may make projects from the templates: the portfolio is shared with them too. On AWS a project is launched for its caller, so the role that applies `sagemaker_project` must be one.")),
@@ -579,13 +588,22 @@ mod tests {
     }
 
     #[test]
-    fn the_defaults_are_one_template_and_seed_code_in_s3() {
+    fn the_defaults_are_both_templates_and_seed_code_in_s3() {
         let mut state = config();
         fill_defaults(&mut state);
         let spec = known_spec(&state).unwrap();
-        assert_eq!(spec.templates, [MlopsTemplateKind::ModelBuildTrain]);
+        assert_eq!(
+            spec.templates,
+            [
+                MlopsTemplateKind::ModelBuildTrain,
+                MlopsTemplateKind::ModelDeploy
+            ]
+        );
         assert_eq!(spec.source.kind, SourceKind::S3);
-        assert_eq!(state.templates, strings(["model-build-train".to_string()]));
+        assert_eq!(
+            state.templates,
+            strings(["model-build-train".to_string(), "model-deploy".to_string()])
+        );
     }
 
     #[test]

@@ -24,6 +24,17 @@ Here, as on AWS (the CloudFormation template reference of each type):
     values as strings ("true" for a YAML true, as CloudFormation passes them).
   - update: a property change replaces the resource (a new one, then the old one goes), except
     that CodeBuild and CodePipeline change in place, as their update calls do.
+
+And what the model-deploy template (cfn/mlops/model-deploy.yaml) and its endpoint template
+(mlops/seed-code/deploy/endpoint.yaml) need of moto's own types:
+  - AWS::Events::Rule: deleting the rule removes its targets first, as CloudFormation's handler
+    does (moto's delete refuses a rule with targets, so a stack with a targeted rule could not
+    be deleted).
+  - AWS::SageMaker::Model, EndpointConfig, Endpoint: their ModelName, EndpointConfigName and
+    EndpointName properties name them (moto generated names and ignored the properties), and
+    DescribeModel/DescribeEndpointConfig answer the properties given, as for the API's creates
+    (sagemaker_models.py), with CloudFormation's strings turned into the API's numbers and
+    booleans.
 """
 
 import json
@@ -32,12 +43,18 @@ import string
 from typing import Any
 
 from moto.codebuild.models import codebuild_backends
+from moto.events.models import Rule, events_backends
+from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig, Model
 from moto.codepipeline.models import CodePipeline, codepipeline_backends
 from moto.ec2.models import ec2_backends
 from moto.iam.models import iam_backends
 from moto.utilities.utils import get_partition
 
+from botocore.loaders import create_loader
+from botocore.model import ServiceModel, Shape
+
 from .cfn_sagemaker import TYPES, HandlerFailed, _handler_message, _SageMakerResource
+from .sagemaker_reads import remember
 
 
 def _generated(logical_id: str) -> str:
@@ -309,7 +326,68 @@ class Pipeline(_PlainResource):
         self.backend.pipelines.pop(self.name, None)
 
 
+def _delete_rule_with_targets(
+    resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+) -> None:
+    backend = events_backends[account_id][region_name]
+    bus = cloudformation_json.get("Properties", {}).get("EventBusName")
+    name = resource_name.rsplit("/", 1)[-1]
+    try:
+        targets = [t["Id"] for t in backend.list_targets_by_rule(name, bus)]
+    except Exception:  # the rule (or its bus) is gone already
+        targets = []
+    if targets:
+        backend.remove_targets(name, bus, targets)
+    backend.delete_rule(name, bus)
+
+
+def _typed(value: Any, shape: Shape | None) -> Any:
+    """A CloudFormation property value in the API's types: CloudFormation passes numbers and
+    booleans of a template as strings."""
+    if shape is None:
+        return value
+    if shape.type_name == "structure" and isinstance(value, dict):
+        return {k: _typed(v, shape.members.get(k)) for k, v in value.items()}
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_typed(v, shape.member) for v in value]
+    if shape.type_name in ("integer", "long") and isinstance(value, str):
+        return int(value)
+    if shape.type_name in ("float", "double") and isinstance(value, str):
+        return float(value)
+    if shape.type_name == "boolean" and isinstance(value, str):
+        return value.lower() == "true"
+    return value
+
+
+_SAGEMAKER_MODEL: list[ServiceModel] = []
+
+
+def _remembering(cls: Any, describe: str, name_member: str) -> None:
+    """`cls`'s CloudFormation create keeps the properties given, as the API's create does."""
+    create = cls.create_from_cloudformation_json
+
+    def create_and_remember(resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kw: Any) -> Any:
+        made = create(resource_name, cloudformation_json, account_id, region_name, **kw)
+        if not _SAGEMAKER_MODEL:
+            _SAGEMAKER_MODEL.append(ServiceModel(create_loader().load_service_model("sagemaker", "service-2"), "sagemaker"))
+        output = _SAGEMAKER_MODEL[0].operation_model(describe).output_shape
+        props = {**cloudformation_json.get("Properties", {}), name_member: resource_name}
+        given = {k: _typed(v, output.members.get(k)) for k, v in props.items()}
+        remember(made, given, describe)
+        if hasattr(made, "enable_network_isolation"):  # read by sagemaker_models.describe_model
+            made.enable_network_isolation = bool(given.get("EnableNetworkIsolation"))
+        return made
+
+    cls.create_from_cloudformation_json = staticmethod(create_and_remember)
+
+
 def install() -> None:
-    """Adds the types to cfn_sagemaker's table, which its resource_class_from_type reads."""
+    """Adds the types to cfn_sagemaker's table, which its resource_class_from_type reads, and
+    fixes moto's rule deletion and SageMaker endpoint names."""
     for cls in (ModelPackageGroup, BuildProject, Pipeline):
         TYPES[cls.TYPE] = cls
+    Rule.delete_from_cloudformation_json = staticmethod(_delete_rule_with_targets)  # type: ignore[method-assign,assignment]
+    for cls, prop in ((Model, "ModelName"), (FakeEndpointConfig, "EndpointConfigName"), (FakeEndpoint, "EndpointName")):
+        cls.cloudformation_name_type = staticmethod(lambda prop=prop: prop)  # type: ignore[method-assign]
+    _remembering(Model, "DescribeModel", "ModelName")
+    _remembering(FakeEndpointConfig, "DescribeEndpointConfig", "EndpointConfigName")

@@ -256,6 +256,7 @@ _WORKLOADS = [
     ("sagemaker:notebook_instance_lifecycle_config", "notebook_instance_lifecycle_configurations"),
     ("sagemaker:model", "_models"),
     ("sagemaker:endpoint_config", "endpoint_configs"),
+    ("sagemaker:endpoint", "endpoints"),
 ]
 
 
