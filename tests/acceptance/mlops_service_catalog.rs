@@ -5,10 +5,11 @@
 //! Terraform resource does: products Studio shows (the visibility tag), a portfolio shared with
 //! the environment's people, the MLOps launch role as their launch constraint. A data
 //! scientist's session finds the template (SearchProducts) and makes a project from it, which
-//! builds inside the environment (subnets, security group, data key); a role the portfolio is
-//! not shared with finds nothing and is refused. A tag changes in place. An
+//! builds inside the environment (subnets, security group, data key), and a deploy project from
+//! the model-deploy template whose pipeline an approval in the first project's group starts; a
+//! role the portfolio is not shared with finds nothing and is refused. A tag changes in place. An
 //! update with a source lacking its repository fails on its property path and changes nothing;
-//! terminating deletes the project and every part of the templates, and the environment's
+//! terminating deletes both projects and every part of the templates, and the environment's
 //! stack then leaves nothing.
 
 // Test code: a failed unwrap is a failed test.
@@ -107,6 +108,29 @@ async fn visible(config: &aws_config::SdkConfig) -> Vec<String> {
         .iter()
         .filter_map(|p| p.product_id().map(str::to_string))
         .collect()
+}
+
+/// Waits for the project `name` to be created; fails on a failed one.
+async fn created(sagemaker: &aws_sdk_sagemaker::Client, name: &str) {
+    let until = Instant::now() + Duration::from_secs(120);
+    loop {
+        let project = sagemaker
+            .describe_project()
+            .project_name(name)
+            .send()
+            .await
+            .unwrap();
+        let status = project.project_status().map(|s| s.as_str()).unwrap_or("");
+        if status == "CreateCompleted" {
+            return;
+        }
+        assert!(
+            !status.contains("Failed"),
+            "the project failed: {project:?}"
+        );
+        assert!(Instant::now() < until, "the project is still {status}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -292,25 +316,7 @@ async fn templates_launched_from_service_catalog_serve_studio_and_terminate_comp
         .project_id()
         .unwrap()
         .to_string();
-    let until = Instant::now() + Duration::from_secs(120);
-    loop {
-        let project = sagemaker
-            .describe_project()
-            .project_name("churn")
-            .send()
-            .await
-            .unwrap();
-        let status = project.project_status().map(|s| s.as_str()).unwrap_or("");
-        if status == "CreateCompleted" {
-            break;
-        }
-        assert!(
-            !status.contains("Failed"),
-            "the project failed: {project:?}"
-        );
-        assert!(Instant::now() < until, "the project is still {status}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    created(&sagemaker, "churn").await;
     let codebuild = aws_sdk_codebuild::Client::new(&sdk);
     let builds = codebuild
         .batch_get_projects()
@@ -334,6 +340,105 @@ async fn templates_launched_from_service_catalog_serve_studio_and_terminate_comp
     );
     assert_eq!(build.encryption_key(), Some(env["DataKmsKeyArn"].as_str()));
     assert_eq!(build.service_role(), Some(out["BuildRoleArn"].as_str()));
+
+    // The data scientist's deploy project for that model: an approval starts its pipeline.
+    let deploy_product = out["ModelDeployProductId"].clone();
+    let deploy_version =
+        c.sc.list_provisioning_artifacts()
+            .product_id(&deploy_product)
+            .send()
+            .await
+            .unwrap()
+            .provisioning_artifact_details()
+            .iter()
+            .find(|a| a.active() == Some(true))
+            .and_then(|a| a.id().map(str::to_string))
+            .unwrap();
+    let group = format!("churn-{project_id}");
+    let deploy_id = aws_sdk_sagemaker::Client::new(&scientist)
+        .create_project()
+        .project_name("churn-deploy")
+        .service_catalog_provisioning_details(
+            ServiceCatalogProvisioningDetails::builder()
+                .product_id(&deploy_product)
+                .provisioning_artifact_id(&deploy_version)
+                .provisioning_parameters(
+                    aws_sdk_sagemaker::types::ProvisioningParameter::builder()
+                        .key("SourceModelPackageGroupName")
+                        .value(&group)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .project_id()
+        .unwrap()
+        .to_string();
+    created(&sagemaker, "churn-deploy").await;
+    let model = sagemaker
+        .create_model_package()
+        .model_package_group_name(&group)
+        .model_approval_status(aws_sdk_sagemaker::types::ModelApprovalStatus::PendingManualApproval)
+        .inference_specification(
+            aws_sdk_sagemaker::types::InferenceSpecification::builder()
+                .containers(
+                    aws_sdk_sagemaker::types::ModelPackageContainerDefinition::builder()
+                        .image(
+                            "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+                        )
+                        .build(),
+                )
+                .supported_content_types("text/csv")
+                .supported_response_mime_types("text/csv")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .model_package_arn()
+        .unwrap()
+        .to_string();
+    sagemaker
+        .update_model_package()
+        .model_package_arn(&model)
+        .model_approval_status(aws_sdk_sagemaker::types::ModelApprovalStatus::Approved)
+        .send()
+        .await
+        .unwrap();
+    let codepipeline = aws_sdk_codepipeline::Client::new(&sdk);
+    let until = Instant::now() + Duration::from_secs(10);
+    let runs = loop {
+        let runs = codepipeline
+            .list_pipeline_executions()
+            .pipeline_name(format!("sagemaker-{deploy_id}-deploy"))
+            .send()
+            .await
+            .unwrap()
+            .pipeline_execution_summaries()
+            .to_vec();
+        if !runs.is_empty() || Instant::now() > until {
+            break runs;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(runs.len(), 1, "the approval started no deployment");
+    assert_eq!(
+        runs[0]
+            .trigger()
+            .and_then(|t| t.trigger_type())
+            .map(|t| t.as_str()),
+        Some("CloudWatchEvent")
+    );
+    // The group's versions are the data scientist's to remove before the templates go (the
+    // templates' terminate deletes the projects, and SageMaker keeps a group holding versions).
+    sagemaker
+        .delete_model_package()
+        .model_package_name(&model)
+        .send()
+        .await
+        .unwrap();
 
     // An in-place update (a tag for every part): the same templates, products and project.
     let record_id = update_templates(

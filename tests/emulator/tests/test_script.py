@@ -201,7 +201,7 @@ def test_routes(own: Emulator):
         "ec2:route_table", "ec2:security_group", "ec2:subnet", "ec2:vpc", "ec2:vpc_endpoint",
         "efs:file_system", "efs:mount_target", "events:rule", "iam:policy", "iam:role", "kms:alias", "kms:key",
         "lambda:event_invoke_config", "lambda:function", "logs:log_group", "s3:bucket", "sagemaker:app", "sagemaker:app_image_config", "sagemaker:automl_job",
-        "sagemaker:domain", "sagemaker:endpoint_config", "sagemaker:hyper_parameter_tuning_job",
+        "sagemaker:domain", "sagemaker:endpoint", "sagemaker:endpoint_config", "sagemaker:hyper_parameter_tuning_job",
         "sagemaker:image", "sagemaker:image_version", "sagemaker:model", "sagemaker:model_package",
         "sagemaker:model_package_group", "sagemaker:notebook_instance",
         "sagemaker:notebook_instance_lifecycle_config", "sagemaker:pipeline", "sagemaker:processing_job",
