@@ -208,7 +208,7 @@ async fn a_project_is_made_changed_in_place_and_destroyed_with_what_its_pipeline
         .pipeline_name(&pipeline_name)
         .pipeline_definition(definition)
         .role_arn(environment_role_arn("proj-dev-execution"))
-        .client_request_token(format!("create-{project_id}"))
+        .client_request_token(format!("secure-mlops-test-create-{project_id}"))
         .send()
         .await
         .unwrap_or_else(|e| panic!("CreatePipeline: {e:?}"));

@@ -128,7 +128,7 @@ def _rest_operation(
     return protocol, found
 
 
-def _read_body(environ: dict[str, Any]) -> bytes:
+def read_body(environ: dict[str, Any]) -> bytes:
     """The body, put back so that moto can read it again."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -166,7 +166,7 @@ def classify(environ: dict[str, Any]) -> AwsRequest | None:
         if "Action" in query or content_type.startswith("application/x-www-form-urlencoded"):
             action = query.get("Action", [""])[0]
             if not action and method == "POST":
-                form = parse_qs(_read_body(environ).decode("utf-8", "replace"))
+                form = parse_qs(read_body(environ).decode("utf-8", "replace"))
                 action = form.get("Action", ["Unknown"])[0]
             return AwsRequest(service, action or "Unknown", "ec2" if service == "ec2" else "query", faultable)
     protocol, operation = _rest_operation(service, method, path, query, environ)

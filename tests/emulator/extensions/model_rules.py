@@ -9,10 +9,17 @@ before it looks at anything else, and answers ValidationException, e.g.
   Member must have value greater than or equal to 60
 
 moto checks none of these, and the AWS SDK for Rust none on the client side (boto3 only
-required members and minimums), so a value AWS refuses went through moto. check() applies
-the model's constraints to chosen members of a request, as AWS does: the extensions apply it
-to the operations they add and to the settings members they validate, not to moto's
-operations wholesale. The model is moto's own cached copy of botocore's (nothing new loaded).
+required members and minimums), so a value AWS refuses went through moto (the engine's
+DeletePipeline token was 21 characters where AWS wants 32 to 128, and only AWS would have
+said so). refusal() applies the model's constraints to every request of the services in
+CHECKED_SERVICES (SageMaker: what the engine, the provider and the projects call most) before
+moto or any extension sees it (routes.py), as AWS does, with SageMaker's ValidationException.
+Service Catalog is not in it: which code its front end answers such a request with
+(ValidationException or its own InvalidParametersException) is not settled here, and its
+extensions answer the constraints they check with InvalidParametersException; check()
+applies them within an extension's own handlers (the same rules, for requests that reach
+them otherwise, e.g. from tests calling the handlers). The model is moto's own cached copy of
+botocore's (nothing new loaded).
 
 Paths are AWS's: members in lowerCamelCase joined with ".", a structure inside a list as
 "<list>.<1-based index>.member". Patterns are matched whole (Java's String.matches); the
@@ -20,6 +27,7 @@ few patterns Python's re cannot compile (\\p{L} classes) are not checked.
 """
 
 import functools
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -124,10 +132,45 @@ def violations(shape_name: str, value: Any, path: str) -> list[str]:
     return out
 
 
+CHECKED_SERVICES = frozenset({"sagemaker"})
+
+
+def message(found: list[str]) -> str:
+    plural = "s" if len(found) > 1 else ""
+    return f"{len(found)} validation error{plural} detected: " + "; ".join(found)
+
+
+def refusal(service: str | None, operation: str, body: bytes) -> str | None:
+    """AWS's ValidationException message for a JSON-protocol request of a checked service
+    that breaks its operation's input constraints, else None (also for what cannot be read:
+    moto answers those as it does)."""
+    if service not in CHECKED_SERVICES:
+        return None
+    model = get_service_model(service)
+    if operation not in model.operation_names:
+        return None
+    try:
+        params = json.loads(body or b"{}")
+    except ValueError:
+        return None
+    if not isinstance(params, dict):
+        return None
+    shape = model.operation_model(operation).input_shape
+    if shape is None:
+        return None
+    found: list[str] = []
+    for name in shape.required_members:
+        if params.get(name) is None:
+            found.append(_fail(None, _camel(name), "Member must not be null"))
+    for name, member in shape.members.items():
+        if params.get(name) is not None:
+            _walk(member, params[name], _camel(name), found)
+    return message(found) if found else None
+
+
 def raise_if(found: list[str]) -> None:
     if found:
-        plural = "s" if len(found) > 1 else ""
-        raise ValidationError(f"{len(found)} validation error{plural} detected: " + "; ".join(found))
+        raise ValidationError(message(found))
 
 
 def check(operation: str, params: dict[str, Any], members: Iterable[str] | None = None) -> None:

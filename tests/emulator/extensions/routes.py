@@ -36,13 +36,14 @@ import os
 import sys
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
 import moto
 
-from . import aws_request, events_lambda, faults, latency_profile, mlops_events, pending, stats
+from . import aws_request, events_lambda, faults, latency_profile, mlops_events, model_rules, pending, stats
 from .common import CONFIG, LOCK
 from .inventory import inventory
 from .studio import settle
@@ -100,11 +101,32 @@ class EmulatorApp:
             status, headers, body = faults.answer(request, fault[0], fault[1], environ)
             start_response(status, headers)
             return [body]
+        refused = self.refused(request, environ) if fault is None else None
+        if refused is not None:
+            start_response(refused[0], refused[1])
+            return [refused[2]]
         # Time-driven state (Studio's Pending/Deleting, pending.py's queue) catches up
         # before moto sees the request.
         pending.run_due()
         settle()
         return self.moto_app(environ, start_response)
+
+    @staticmethod
+    def refused(request: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        """AWS's answer to a request that breaks its API model's constraints (model_rules)."""
+        if request is None or request.protocol != "json" or request.service not in model_rules.CHECKED_SERVICES:
+            return None
+        body = aws_request.read_body(environ)
+        text = model_rules.refusal(request.service, request.operation, body)
+        if text is None:
+            return None
+        data = json.dumps({"__type": "ValidationException", "message": text}).encode()
+        headers = [
+            ("x-amzn-RequestId", str(uuid.uuid4())),
+            ("Content-Type", environ.get("CONTENT_TYPE") or "application/x-amz-json-1.1"),
+            ("Content-Length", str(len(data))),
+        ]
+        return "400 Bad Request", headers, data
 
     def handle(self, method: str, route: str, environ: dict[str, Any]) -> tuple[str, Any]:
         if route == "health" and method == "GET":

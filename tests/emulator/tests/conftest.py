@@ -53,14 +53,16 @@ class Emulator:
     def __init__(self, url: str, port: int, run_dir: Path):
         self.url, self.port, self.run_dir = url, port, run_dir
 
-    def client(self, service: str, region: str = "us-east-1") -> Any:
+    def client(self, service: str, region: str = "us-east-1", validate: bool = True) -> Any:
+        """A boto3 client; `validate=False` sends what boto3 would refuse to (as the AWS SDK
+        for Rust does, which checks nothing client-side)."""
         return boto3.client(
             service,
             endpoint_url=self.url,
             region_name=region,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
-            config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}),
+            config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}, parameter_validation=validate),
         )
 
     def http(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:

@@ -483,7 +483,7 @@ def test_list_spaces_filters_and_pages(aws, name):
     assert len(first["Spaces"]) == 10
     rest = sm.list_spaces(DomainIdEquals=domain_id, NextToken=first["NextToken"])
     assert [s["SpaceName"] for s in first["Spaces"] + rest["Spaces"]] == [f"space-{i:02d}" for i in range(12)]
-    assert [s["SpaceName"] for s in sm.list_spaces(DomainIdEquals=domain_id, SpaceNameContains="-1")["Spaces"]] == [
+    assert [s["SpaceName"] for s in sm.list_spaces(DomainIdEquals=domain_id, SpaceNameContains="e-1")["Spaces"]] == [
         "space-10", "space-11"
     ]
     desc = sm.list_spaces(DomainIdEquals=domain_id, SortOrder="Descending", MaxResults=2)["Spaces"]
