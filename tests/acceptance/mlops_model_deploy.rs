@@ -1,5 +1,6 @@
 //! The model-deploy template with the real `terraform` CLI and provider against the emulator: a
-//! model-build-train project and a model-deploy project deploying from its model package group.
+//! model-build-train project and a model-deploy project deploying from its model package group
+//! (a deploy project without that group, or with a parameter the template lacks, fails at plan).
 //! The deploy project's builds run in the environment's subnets with the data key, its pipeline
 //! deploys with CloudFormation as the MLOps deploy role, and its rule starts it as the events
 //! role; a version pending approval starts nothing, its approval starts the pipeline (trigger
@@ -8,8 +9,11 @@
 //! captured data and the environment's subnets; destroying the projects deletes that stack
 //! first, and destroy leaves nothing.
 
-use acceptance::{repo_root, Emulator, Workdir, REGION};
-use aws_sdk_cloudformation::types::Parameter;
+use acceptance::{Emulator, Workdir, REGION};
+
+#[path = "support/endpoint_stack.rs"]
+mod endpoint_stack;
+use endpoint_stack::EndpointEnvironment;
 
 const DEPLOY: &str = "sagemaker_project.deploy";
 
@@ -69,6 +73,32 @@ async fn an_approved_model_starts_the_deploy_pipeline_and_destroy_takes_its_endp
     work.write_config(&config());
     work.apply();
     work.assert_plan_empty("after the apply");
+
+    // A deploy project is checked against its template at plan: the group to deploy from has
+    // no default, and a parameter the template does not have is named.
+    work.write_config(&format!(
+        "{}{}",
+        config(),
+        r#"
+resource "sagemaker_project" "nogroup" {
+  name       = "nogroup"
+  product_id = sagemaker_mlops_project_templates.team.product_ids["model-deploy"]
+  parameters = { SourceGroup = "churn" }
+}
+"#
+    ));
+    let run = work.plan();
+    assert_eq!(run.code, 1, "{}", run.text());
+    let said = run.text().split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "Unknown Template Parameter",
+        "the template has no parameter SourceGroup",
+        "Missing Template Parameter",
+        "parameters[\"SourceModelPackageGroupName\"]",
+    ] {
+        assert!(said.contains(expected), "{expected}: {said}");
+    }
+    work.write_config(&config());
 
     let env = work.resource_values("sagemaker_secure_ds_environment.team");
     let subnets: Vec<String> = env["private_subnet_ids"]
@@ -222,57 +252,24 @@ async fn an_approved_model_starts_the_deploy_pipeline_and_destroy_takes_its_endp
     // endpoint template with the parameters its build writes, as the deploy role.
     let stack = text(&outputs["StagingStackName"]);
     let endpoint_name = text(&outputs["StagingEndpointName"]);
-    let template =
-        std::fs::read_to_string(repo_root().join("mlops/seed-code/deploy/endpoint.yaml"))
-            .unwrap_or_else(|e| panic!("endpoint.yaml: {e}"));
     let capture = format!("{}data-capture/staging", text(&outputs["ArtifactLocation"]));
-    let parameters = [
-        ("SageMakerProjectId", pid.clone()),
-        ("StageName", "staging".to_string()),
-        ("ModelPackageArn", version_arn.clone()),
-        ("ModelVersion", "1".to_string()),
-        ("ModelExecutionRoleArn", execution.clone()),
-        ("SubnetIds", subnets.join(",")),
-        ("SecurityGroupIds", group.clone()),
-        ("EbsKmsKeyArn", ebs_key.clone()),
-        ("DataKmsKeyArn", data_key.clone()),
-        ("DataCaptureUri", capture),
-    ];
-    cfn.create_stack()
-        .stack_name(&stack)
-        .template_body(template)
-        .role_arn(&deploy_role)
-        .set_parameters(Some(
-            parameters
-                .iter()
-                .map(|(k, v)| {
-                    Parameter::builder()
-                        .parameter_key(*k)
-                        .parameter_value(v)
-                        .build()
-                })
-                .collect(),
-        ))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("CreateStack: {e:?}"));
-    let mut status = String::new();
-    for _ in 0..50 {
-        let described = cfn
-            .describe_stacks()
-            .stack_name(&stack)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("DescribeStacks: {e:?}"));
-        status = described.stacks()[0]
-            .stack_status()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default();
-        if !status.ends_with("_IN_PROGRESS") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let endpoint_env = EndpointEnvironment {
+        subnets: &subnets,
+        security_group: &group,
+        execution_role: &execution,
+        ebs_key: &ebs_key,
+        data_key: &data_key,
+        deploy_role: &deploy_role,
+    };
+    let status = endpoint_stack::deploy(
+        &cfn,
+        &endpoint_env,
+        (&stack, "staging"),
+        &pid,
+        &version_arn,
+        &capture,
+    )
+    .await;
     assert_eq!(status, "CREATE_COMPLETE");
     let endpoint = sagemaker
         .describe_endpoint()

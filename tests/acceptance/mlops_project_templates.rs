@@ -301,10 +301,63 @@ async fn templates_studio_shows_make_projects_inside_the_environment_and_destroy
         Some(data_key.as_str())
     );
 
-    // Destroy deletes the project, then the templates, then the environment: nothing is left.
+    // What the project's build makes (its SageMaker Pipeline) and a model it registered.
+    let group = format!("churn-{project_id}");
+    sagemaker
+        .create_pipeline()
+        .pipeline_name(&group)
+        .pipeline_definition(r#"{"Version": "2020-12-01", "Steps": []}"#)
+        .role_arn(roles["execution"].as_str().unwrap_or_default())
+        .client_request_token(format!("secure-mlops-test-create-{project_id}"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreatePipeline: {e:?}"));
+    let version = sagemaker
+        .create_model_package()
+        .model_package_group_name(&group)
+        .model_approval_status(aws_sdk_sagemaker::types::ModelApprovalStatus::PendingManualApproval)
+        .inference_specification(
+            aws_sdk_sagemaker::types::InferenceSpecification::builder()
+                .containers(
+                    aws_sdk_sagemaker::types::ModelPackageContainerDefinition::builder()
+                        .image(format!(
+                            "683313688378.dkr.ecr.{REGION}.amazonaws.com/sagemaker-xgboost:1.7-1"
+                        ))
+                        .build(),
+                )
+                .supported_content_types("text/csv")
+                .supported_response_mime_types("text/csv")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateModelPackage: {e:?}"));
+
+    // The templates' destroy would take the data scientist's project with them: while its group
+    // holds a model version it refuses, and deletes nothing.
+    let run = work.terraform(&["destroy", "-auto-approve", "-no-color"]);
+    assert_eq!(run.code, 1, "{}", run.text());
+    let said = run.text().split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        said.contains("project churn (made from this template) holds 1 model version(s)")
+            && said.contains("nothing was deleted"),
+        "{said}"
+    );
+    assert_eq!(emulator.inventory_of("sagemaker:project").len(), 1);
+    assert_eq!(emulator.inventory_of("sagemaker:pipeline").len(), 1);
+    sagemaker
+        .delete_model_package()
+        .model_package_name(version.model_package_arn().unwrap_or_default())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DeleteModelPackage: {e:?}"));
+
+    // Destroy deletes the project (and the SageMaker Pipeline its build made), then the
+    // templates, then the environment: nothing is left.
     work.destroy();
     let left = emulator.counts(&[
         "sagemaker:project",
+        "sagemaker:pipeline",
         "sagemaker:model_package_group",
         "codebuild:project",
         "codepipeline:pipeline",

@@ -9,7 +9,8 @@
 //! the model-deploy template whose pipeline an approval in the first project's group starts; a
 //! role the portfolio is not shared with finds nothing and is refused. A tag changes in place. An
 //! update with a source lacking its repository fails on its property path and changes nothing;
-//! terminating deletes both projects and every part of the templates, and the environment's
+//! terminating deletes both projects (and the endpoint stack the deploy project's pipeline
+//! made) and every part of the templates, and the environment's
 //! stack then leaves nothing.
 
 // Test code: a failed unwrap is a failed test.
@@ -23,8 +24,11 @@ use aws_sdk_cloudformation::types::StackStatus;
 use aws_sdk_sagemaker::types::ServiceCatalogProvisioningDetails;
 use aws_sdk_servicecatalog::types::{ProvisioningParameter, UpdateProvisioningParameter};
 
+#[path = "support/endpoint_stack.rs"]
+mod endpoint_stack;
 #[path = "support/stacks.rs"]
 mod stacks;
+use endpoint_stack::EndpointEnvironment;
 use stacks::{create_role, template, wait_record, Clients};
 
 const PRODUCT: &str = "MLOps project templates";
@@ -431,6 +435,32 @@ async fn templates_launched_from_service_catalog_serve_studio_and_terminate_comp
             .map(|t| t.as_str()),
         Some("CloudWatchEvent")
     );
+    // What the deploy pipeline's staging action makes: an endpoint stack outside the project's
+    // own stack, which the templates' terminate deletes with the project.
+    let subnets: Vec<String> = env["PrivateSubnetIds"]
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let deploy_role = out["BuildRoleArn"].replace("-mlops-build", "-mlops-deploy");
+    let endpoint_env = EndpointEnvironment {
+        subnets: &subnets,
+        security_group: &env["SageMakerSecurityGroupId"],
+        execution_role: &env["ExecutionRoleArn"],
+        ebs_key: &env["EbsKmsKeyArn"],
+        data_key: &env["DataKmsKeyArn"],
+        deploy_role: &deploy_role,
+    };
+    let status = endpoint_stack::deploy(
+        &c.cfn,
+        &endpoint_env,
+        (&format!("sagemaker-{deploy_id}-deploy-staging"), "staging"),
+        &deploy_id,
+        &model,
+        "s3://captures/staging",
+    )
+    .await;
+    assert_eq!(status, "CREATE_COMPLETE");
+    assert_eq!(emulator.inventory_of("sagemaker:endpoint").len(), 1);
     // The group's versions are the data scientist's to remove before the templates go (the
     // templates' terminate deletes the projects, and SageMaker keeps a group holding versions).
     sagemaker
@@ -523,6 +553,13 @@ async fn templates_launched_from_service_catalog_serve_studio_and_terminate_comp
         .filter(|(kind, n)| *n > 0 && !kind.starts_with("servicecatalog:"))
         .collect();
     assert_eq!(left, BTreeMap::new());
+    for kind in [
+        "sagemaker:endpoint",
+        "sagemaker:endpoint_config",
+        "sagemaker:model",
+    ] {
+        assert_eq!(emulator.inventory_of(kind), Vec::<String>::new(), "{kind}");
+    }
     // Only the administrators' product and its portfolio and constraint remain in the catalog.
     let catalog = emulator.counts(&[
         "servicecatalog:portfolio",

@@ -25,6 +25,7 @@ use crate::aws::{AwsCallError, AwsClients, NotFoundIsNone};
 use crate::engine::Record;
 use crate::graph::environment as kinds;
 use crate::ids::{LogicalId, MlopsRoleKind, MlopsTemplateKind, RecordKind};
+use crate::mlops::project;
 use crate::policy::environment::catalog_bucket_policy;
 use crate::policy::environment::mlops::{
     mlops_bucket_name, mlops_permissions_policy, mlops_role_name, mlops_trust_policy,
@@ -534,9 +535,12 @@ async fn projects_of(clients: &AwsClients, product_id: &str) -> Result<Vec<Strin
     Ok(out)
 }
 
-/// Deletes the SageMaker projects made from the template (each takes its provisioned product
-/// and stack with it), waits for them to go, then deletes the product as the team products are
-/// deleted (what was launched outside a project, the constraint, the association, the product).
+/// Deletes the SageMaker projects made from the template (first what their pipelines made
+/// outside their stacks: endpoint stacks, SageMaker Pipelines; then each project, which takes
+/// its provisioned product and stack with it), waits for them to go, then deletes the product
+/// as the team products are deleted (what was launched outside a project, the constraint, the
+/// association, the product). Refuses before deleting anything when a project's model package
+/// group holds versions.
 pub async fn delete_template(
     clients: &AwsClients,
     record: &Record,
@@ -544,6 +548,40 @@ pub async fn delete_template(
 ) -> Result<(), ChildError> {
     let product_id = record.physical_id.as_str();
     let projects = projects_of(clients, product_id).await?;
+    // Read every project first: one whose model package group holds versions would fail its
+    // stack's delete half way (SageMaker keeps such a group), so nothing is deleted then.
+    let mut found = Vec::new();
+    for name in &projects {
+        if let Some(project) = project::read(clients, name).await? {
+            let versions = project::held_versions(clients, &project).await?;
+            if !versions.is_empty() {
+                return Err(ChildError::Refused {
+                    child: record.physical_id.clone(),
+                    reason: format!(
+                        "project {name} (made from this template) holds {} model version(s) in \
+                         its model package group; nothing was deleted: destroy the project with \
+                         force_destroy = true, or delete the versions, first",
+                        versions.len()
+                    ),
+                });
+            }
+            found.push(project);
+        }
+    }
+    for project in &found {
+        // What the project's pipelines made outside its stack: the endpoints a deploy project's
+        // pipeline deployed, the SageMaker Pipeline a build project's build made.
+        project::delete_leftovers(clients, project, deadline)
+            .await
+            .map_err(|e| match e {
+                project::ProjectError::Aws(e) => ChildError::Aws(e),
+                project::ProjectError::Wait(e) => ChildError::Wait(e),
+                other => ChildError::Refused {
+                    child: record.physical_id.clone(),
+                    reason: other.to_string(),
+                },
+            })?;
+    }
     for name in &projects {
         clients
             .sagemaker

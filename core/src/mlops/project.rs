@@ -29,7 +29,7 @@ use aws_sdk_sagemaker::types::{
 use crate::aws::{AwsCallError, AwsClients, NotFoundIsNone};
 use crate::children::bucket;
 use crate::children::error::ChildError;
-use crate::spec::{ProjectSpec, ValidationErrors};
+use crate::spec::{AttrPath, ProjectSpec, ValidationErrors, RESERVED_PARAMETERS};
 use crate::wait::{poll_until, Deadline, Poll, WaitError};
 
 /// The template output naming the project's SageMaker Pipeline.
@@ -355,6 +355,74 @@ fn no_launch_path(clients: &AwsClients, spec: &ProjectSpec, error: AwsCallError)
     ))
 }
 
+/// What is wrong with `spec.parameters` for the product version it launches, read as the
+/// caller reads it (`DescribeProvisioningParameters`): a key the template does not have, or a
+/// parameter without a default that is not given (besides the two SageMaker passes). Empty when
+/// they fit. The version is `spec`'s, else the newest active one. A caller without a launch
+/// path is told so, as at create.
+pub async fn parameter_problems(
+    clients: &AwsClients,
+    spec: &ProjectSpec,
+) -> Result<ValidationErrors, ProjectError> {
+    let version = match &spec.provisioning_artifact_id {
+        Some(id) => id.clone(),
+        None => newest_version(clients, &spec.product_id).await?,
+    };
+    let described = clients
+        .servicecatalog
+        .describe_provisioning_parameters()
+        .product_id(&spec.product_id)
+        .provisioning_artifact_id(&version)
+        .send()
+        .await
+        .map_err(|e| {
+            let error =
+                AwsCallError::from_sdk("servicecatalog", "DescribeProvisioningParameters", e);
+            no_launch_path(clients, spec, error)
+        })?;
+    let declared: BTreeMap<&str, bool> = described
+        .provisioning_artifact_parameters()
+        .iter()
+        .filter_map(|p| Some((p.parameter_key()?, p.default_value().is_some())))
+        .collect();
+    Ok(parameter_errors(&declared, &spec.parameters))
+}
+
+/// [`parameter_problems`] of `given` against the template's parameters (`key -> has a default`).
+pub fn parameter_errors(
+    declared: &BTreeMap<&str, bool>,
+    given: &BTreeMap<String, String>,
+) -> ValidationErrors {
+    let mut errors = ValidationErrors::default();
+    let settable: Vec<&str> = declared
+        .keys()
+        .copied()
+        .filter(|k| !RESERVED_PARAMETERS.contains(k))
+        .collect();
+    for key in given.keys() {
+        if !declared.contains_key(key.as_str()) {
+            errors.push(
+                AttrPath::attr("parameters").key(key.clone()),
+                "Unknown Template Parameter",
+                format!(
+                    "the template has no parameter {key}; it takes: {}",
+                    settable.join(", ")
+                ),
+            );
+        }
+    }
+    for (key, has_default) in declared {
+        if !has_default && !RESERVED_PARAMETERS.contains(key) && !given.contains_key(*key) {
+            errors.push(
+                AttrPath::attr("parameters"),
+                "Missing Template Parameter",
+                format!("the template's parameter {key} has no default: set parameters[\"{key}\"]"),
+            );
+        }
+    }
+    errors
+}
+
 /// Creates the project and waits until its template is provisioned. A project of that name
 /// from the same product (a create that was cut off) is adopted, and updated to `spec`.
 pub async fn create(
@@ -658,6 +726,49 @@ async fn delete_stack(
     }
 }
 
+/// The model versions in the project's model package group (its `ModelPackageGroupName`
+/// output), none when it names no group.
+pub async fn held_versions(
+    clients: &AwsClients,
+    project: &Project,
+) -> Result<Vec<String>, AwsCallError> {
+    match project.outputs.get(MODEL_GROUP_OUTPUT) {
+        Some(group) => model_versions(clients, group).await,
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Deletes what the project's pipelines made that its own stack does not delete, and which
+/// nothing of value is in: the endpoint stacks its deploy pipeline made (waited for) and the
+/// SageMaker Pipeline its build made. Model versions and data are left to the caller. Gone
+/// counts as deleted.
+pub async fn delete_leftovers(
+    clients: &AwsClients,
+    project: &Project,
+    deadline: Deadline,
+) -> Result<(), ProjectError> {
+    for stack in project_stacks(project) {
+        delete_stack(clients, &stack, deadline).await?;
+        tracing::info!(project = %project.name, %stack, "project stack deleted");
+    }
+    if let Some(pipeline) = project.outputs.get(PIPELINE_OUTPUT) {
+        clients
+            .sagemaker
+            .delete_pipeline()
+            .pipeline_name(pipeline)
+            // 32 to 128 characters; the same for every attempt, so a retry is the same request.
+            .client_request_token(format!(
+                "secure-mlops-delete-pipeline-{}",
+                project.project_id
+            ))
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("sagemaker", "DeletePipeline", e))
+            .or_gone()?;
+    }
+    Ok(())
+}
+
 /// Deletes the project: its SageMaker Pipeline, with `force_destroy` its model versions and the
 /// data under its locations, the stacks its deploy pipeline made, then the project itself (Service Catalog deletes its stack), and
 /// waits until it is gone. Refuses before deleting anything when its model package group holds
@@ -675,12 +786,9 @@ pub async fn delete(
         project: Some(project.clone()),
         error,
     };
-    let versions = match project.outputs.get(MODEL_GROUP_OUTPUT) {
-        Some(group) => model_versions(clients, group)
-            .await
-            .map_err(|e| with(e.into()))?,
-        None => Vec::new(),
-    };
+    let versions = held_versions(clients, &project)
+        .await
+        .map_err(|e| with(e.into()))?;
     if !versions.is_empty() && !force_destroy {
         return Err(with(ProjectError::HoldsModels {
             name: name.to_string(),
@@ -699,28 +807,9 @@ pub async fn delete(
             .or_gone()
             .map_err(|e| with(e.into()))?;
     }
-    if let Some(pipeline) = project.outputs.get(PIPELINE_OUTPUT) {
-        clients
-            .sagemaker
-            .delete_pipeline()
-            .pipeline_name(pipeline)
-            // 32 to 128 characters; the same for every attempt, so a retry is the same request.
-            .client_request_token(format!(
-                "secure-mlops-delete-pipeline-{}",
-                project.project_id
-            ))
-            .send()
-            .await
-            .map_err(|e| AwsCallError::from_sdk("sagemaker", "DeletePipeline", e))
-            .or_gone()
-            .map_err(|e| with(e.into()))?;
-    }
-    for stack in project_stacks(&project) {
-        delete_stack(clients, &stack, deadline)
-            .await
-            .map_err(with)?;
-        tracing::info!(project = %name, %stack, "project stack deleted");
-    }
+    delete_leftovers(clients, &project, deadline)
+        .await
+        .map_err(with)?;
     if force_destroy {
         for (bucket_name, prefix) in project_locations(&project) {
             bucket::empty(clients, &bucket_name, Some(&prefix))
@@ -824,5 +913,48 @@ mod tests {
         let mut nameless = p.clone();
         nameless.project_id.clear();
         assert!(project_stacks(&nameless).is_empty());
+    }
+
+    #[test]
+    fn parameters_must_be_the_templates_and_those_without_a_default_given() {
+        let declared = BTreeMap::from([
+            ("SageMakerProjectName", false),
+            ("SageMakerProjectId", false),
+            ("SourceModelPackageGroupName", false),
+            ("SourceObjectKey", true),
+        ]);
+        let given = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let ok = parameter_errors(&declared, &given(&[("SourceModelPackageGroupName", "g")]));
+        assert!(ok.0.is_empty(), "{ok:?}");
+        let wrong = parameter_errors(&declared, &given(&[("SourceGroup", "g")]));
+        let found: Vec<(String, String)> = wrong
+            .0
+            .iter()
+            .map(|e| (e.path.to_string(), e.summary.clone()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "parameters[\"SourceGroup\"]".to_string(),
+                    "Unknown Template Parameter".to_string()
+                ),
+                (
+                    "parameters".to_string(),
+                    "Missing Template Parameter".to_string()
+                ),
+            ]
+        );
+        assert!(wrong.0[0]
+            .detail
+            .contains("SourceModelPackageGroupName, SourceObjectKey"));
+        assert!(wrong.0[1]
+            .detail
+            .contains("parameters[\"SourceModelPackageGroupName\"]"));
     }
 }

@@ -96,7 +96,9 @@ Projects launch through a LAUNCH constraint on the `<environment id>-mlops-launc
 passing the `<environment id>-mlops-build` role (what CodePipeline and CodeBuild run as) to those two services and \
 the events role to EventBridge. A \
 template change publishes a new version and deprecates the old one; existing projects keep theirs. Destroy deletes \
-the projects made from the templates first.\n\n\
+the projects made from the templates first, with what their pipelines made outside their stacks (a deploy project's \
+endpoint stacks, a build project's SageMaker Pipeline); it refuses, deleting nothing, while a project's model \
+package group holds versions.\n\n\
 The environment is found by `environment_id` (its tags and names): it must exist in the provider's account and \
 region, with the roles it creates (not `iam.*_role_arn`).";
 

@@ -54,15 +54,65 @@ impl ProjectResource {
     pub(crate) fn new(clients: SharedClients) -> Self {
         Self { clients }
     }
+
+    /// Checks the template's parameters against the product version's own, as the caller reads
+    /// them, when the product, version and parameters are known (a product made in the same
+    /// apply is checked at apply). False when something is wrong; a read that fails for another
+    /// reason is a warning, and apply checks again.
+    async fn check_template_parameters(&self, diags: &mut Diagnostics, planned: &State) -> bool {
+        let parameters_known = planned
+            .parameters
+            .as_ref_option()
+            .is_none_or(|m| m.values().all(|v| !v.is_unknown()));
+        if planned.product_id.is_unknown()
+            || planned.provisioning_artifact_id.is_unknown()
+            || planned.parameters.is_unknown()
+            || !parameters_known
+        {
+            return true;
+        }
+        let Some(spec) = known_spec(planned) else {
+            return true;
+        };
+        let Some(clients) = self.clients.get(diags) else {
+            return false;
+        };
+        match project::parameter_problems(&clients, &spec).await {
+            Ok(errors) if errors.0.is_empty() => true,
+            Ok(errors) => {
+                add_validation_errors(diags, &errors);
+                false
+            }
+            Err(ProjectError::Product(detail)) => {
+                diags.error(
+                    "Cannot Launch Product",
+                    detail,
+                    AttributePath::new("product_id"),
+                );
+                false
+            }
+            Err(other) => {
+                diags.root_warning(
+                    "Template Parameters Not Checked",
+                    format!("{other}; they are checked when the project is applied"),
+                );
+                true
+            }
+        }
+    }
 }
 
 const DESCRIPTION: &str = "A SageMaker project made from a project template (a Service Catalog product Studio \
 shows, such as a `product_ids` value of `sagemaker_mlops_project_templates`), as a data scientist makes one in \
 Studio. SageMaker launches the template through its launch constraint and passes `SageMakerProjectName` and \
-`SageMakerProjectId`; the resource waits until the template is provisioned.\n\n\
+`SageMakerProjectId`; the resource waits until the template is provisioned. At plan, when the product is known, \
+`parameters` are checked against the product version's own (as the caller reads them): a key the template does not \
+have, or a parameter without a default that is missing (the model-deploy template's `SourceModelPackageGroupName`), \
+fails on its attribute, as does a caller with no launch path.\n\n\
 Changing `provisioning_artifact_id`, `parameters` or `description` updates the project in place (`UpdateProject`); \
 changing `name` or `product_id` replaces it. Destroy deletes the SageMaker Pipeline its build made (the template's \
-`SageMakerPipelineName` output), then the project (Service Catalog deletes its stack). A project whose model package \
+`SageMakerPipelineName` output) and the stacks its deploy pipeline made (`…StackName` outputs naming \
+`sagemaker-<project id>-…`: a model-deploy project's endpoints), then the project (Service Catalog deletes its stack). A project whose model package \
 group (`ModelPackageGroupName` output) holds model versions is refused unless `force_destroy` is set, which also \
 deletes the data its pipelines wrote under the template's `…Location` outputs that name the project.\n\n\
 The principal Terraform runs as needs a launch path to the product: on AWS, that means being one of the \
@@ -144,7 +194,7 @@ impl Resource for ProjectResource {
         let Value::Value(mut planned) = proposed_state else {
             return Some((proposed_state, Value::Null));
         };
-        if !check(diags, &planned) {
+        if !check(diags, &planned) || !self.check_template_parameters(diags, &planned).await {
             return None;
         }
         fill_defaults(&mut planned);
@@ -205,10 +255,13 @@ impl Resource for ProjectResource {
                 planned.provisioning_artifact_id = Value::Unknown;
             }
         }
-        let changes_project = !replace.is_empty()
+        let launches_anew = !replace.is_empty()
             || prior.provisioning_artifact_id != planned.provisioning_artifact_id
-            || prior.parameters != planned.parameters
-            || prior.description != planned.description;
+            || prior.parameters != planned.parameters;
+        if launches_anew && !self.check_template_parameters(diags, &planned).await {
+            return None;
+        }
+        let changes_project = launches_anew || prior.description != planned.description;
         if changes_project {
             planned.status = Value::Unknown;
             planned.outputs = Value::Unknown;
