@@ -1,7 +1,9 @@
 # MLOps for one team: its locked-down environment, the environment's SageMaker project templates
-# (Service Catalog products its data scientists see in Studio), and one project made from the
+# (Service Catalog products its data scientists see in Studio), a project made from the
 # model-build-train template, whose CodePipeline and CodeBuild run inside the environment's
-# network with its keys. Runs as-is against the project's emulator (`make demo`), or against a
+# network with its keys, and a project made from the model-deploy template, which deploys the
+# versions a team admin approves in the first project's model package group to a staging, then
+# (after a person's approval in CodePipeline) a production endpoint in the environment's VPC. Runs as-is against the project's emulator (`make demo`), or against a
 # real account with your usual AWS credentials (see project_principal_arns).
 
 terraform {
@@ -67,4 +69,16 @@ resource "sagemaker_project" "churn" {
 
   # Destroy deletes the model versions and the data the project's pipelines wrote.
   force_destroy = var.stage != "prod"
+}
+
+# Its deployment: an approval in the project above starts this project's pipeline (EventBridge),
+# which deploys the approved version to staging, tests it, and waits for a person before
+# production. Destroy deletes the endpoint stacks it made, then the project.
+resource "sagemaker_project" "churn_deploy" {
+  name        = "${var.project}-deploy"
+  description = "Churn model: deploy approved versions to staging, then production"
+  product_id  = sagemaker_mlops_project_templates.team.product_ids["model-deploy"]
+  parameters = {
+    SourceModelPackageGroupName = sagemaker_project.churn.outputs["ModelPackageGroupName"]
+  }
 }

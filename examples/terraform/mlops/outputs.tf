@@ -19,3 +19,8 @@ output "project_outputs" {
   description = "What the template made: model package group, SageMaker Pipeline, CodeBuild project, CodePipeline, and where its pipelines write."
   value       = sagemaker_project.churn.outputs
 }
+
+output "deploy_outputs" {
+  description = "What the deploy template made: its CodePipeline and rule, and the names of the staging and production endpoints and their stacks."
+  value       = sagemaker_project.churn_deploy.outputs
+}

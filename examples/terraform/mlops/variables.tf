@@ -17,9 +17,14 @@ variable "availability_zones" {
 }
 
 variable "project" {
-  description = "The SageMaker project's name: letters, digits and hyphens, at most 32 characters."
+  description = "The SageMaker build project's name: letters, digits and hyphens, at most 25 characters (its deploy project is named <project>-deploy, within SageMaker's 32)."
   type        = string
   default     = "churn"
+
+  validation {
+    condition     = length(var.project) <= 25
+    error_message = "project is at most 25 characters: the deploy project adds \"-deploy\"."
+  }
 }
 
 variable "project_principal_arns" {
