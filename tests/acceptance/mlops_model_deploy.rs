@@ -203,27 +203,7 @@ resource "sagemaker_project" "nogroup" {
             .pipeline_execution_summaries()
             .to_vec()
     };
-    let version = sagemaker
-        .create_model_package()
-        .model_package_group_name(&source_group)
-        .model_approval_status(aws_sdk_sagemaker::types::ModelApprovalStatus::PendingManualApproval)
-        .inference_specification(
-            aws_sdk_sagemaker::types::InferenceSpecification::builder()
-                .containers(
-                    aws_sdk_sagemaker::types::ModelPackageContainerDefinition::builder()
-                        .image(format!(
-                            "683313688378.dkr.ecr.{REGION}.amazonaws.com/sagemaker-xgboost:1.7-1"
-                        ))
-                        .build(),
-                )
-                .supported_content_types("text/csv")
-                .supported_response_mime_types("text/csv")
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("CreateModelPackage: {e:?}"));
-    let version_arn = version.model_package_arn().unwrap_or_default().to_string();
+    let version_arn = acceptance::register_model_version(&sagemaker, &source_group).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(executions().await.is_empty(), "started before an approval");
     sagemaker

@@ -312,26 +312,7 @@ async fn templates_studio_shows_make_projects_inside_the_environment_and_destroy
         .send()
         .await
         .unwrap_or_else(|e| panic!("CreatePipeline: {e:?}"));
-    let version = sagemaker
-        .create_model_package()
-        .model_package_group_name(&group)
-        .model_approval_status(aws_sdk_sagemaker::types::ModelApprovalStatus::PendingManualApproval)
-        .inference_specification(
-            aws_sdk_sagemaker::types::InferenceSpecification::builder()
-                .containers(
-                    aws_sdk_sagemaker::types::ModelPackageContainerDefinition::builder()
-                        .image(format!(
-                            "683313688378.dkr.ecr.{REGION}.amazonaws.com/sagemaker-xgboost:1.7-1"
-                        ))
-                        .build(),
-                )
-                .supported_content_types("text/csv")
-                .supported_response_mime_types("text/csv")
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("CreateModelPackage: {e:?}"));
+    let version = acceptance::register_model_version(&sagemaker, &group).await;
 
     // The templates' destroy would take the data scientist's project with them: while its group
     // holds a model version it refuses, and deletes nothing.
@@ -347,7 +328,7 @@ async fn templates_studio_shows_make_projects_inside_the_environment_and_destroy
     assert_eq!(emulator.inventory_of("sagemaker:pipeline").len(), 1);
     sagemaker
         .delete_model_package()
-        .model_package_name(version.model_package_arn().unwrap_or_default())
+        .model_package_name(&version)
         .send()
         .await
         .unwrap_or_else(|e| panic!("DeleteModelPackage: {e:?}"));

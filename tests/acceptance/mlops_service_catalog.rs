@@ -381,29 +381,7 @@ async fn templates_launched_from_service_catalog_serve_studio_and_terminate_comp
         .unwrap()
         .to_string();
     created(&sagemaker, "churn-deploy").await;
-    let model = sagemaker
-        .create_model_package()
-        .model_package_group_name(&group)
-        .model_approval_status(aws_sdk_sagemaker::types::ModelApprovalStatus::PendingManualApproval)
-        .inference_specification(
-            aws_sdk_sagemaker::types::InferenceSpecification::builder()
-                .containers(
-                    aws_sdk_sagemaker::types::ModelPackageContainerDefinition::builder()
-                        .image(
-                            "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
-                        )
-                        .build(),
-                )
-                .supported_content_types("text/csv")
-                .supported_response_mime_types("text/csv")
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .model_package_arn()
-        .unwrap()
-        .to_string();
+    let model = acceptance::register_model_version(&sagemaker, &group).await;
     sagemaker
         .update_model_package()
         .model_package_arn(&model)

@@ -212,27 +212,7 @@ async fn a_project_is_made_changed_in_place_and_destroyed_with_what_its_pipeline
         .send()
         .await
         .unwrap_or_else(|e| panic!("CreatePipeline: {e:?}"));
-    let version = sagemaker
-        .create_model_package()
-        .model_package_group_name(&group)
-        .model_approval_status(aws_sdk_sagemaker::types::ModelApprovalStatus::PendingManualApproval)
-        .inference_specification(
-            aws_sdk_sagemaker::types::InferenceSpecification::builder()
-                .containers(
-                    aws_sdk_sagemaker::types::ModelPackageContainerDefinition::builder()
-                        .image(format!(
-                            "683313688378.dkr.ecr.{REGION}.amazonaws.com/sagemaker-xgboost:1.7-1"
-                        ))
-                        .build(),
-                )
-                .supported_content_types("text/csv")
-                .supported_response_mime_types("text/csv")
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("CreateModelPackage: {e:?}"));
-    let version_arn = version.model_package_arn().unwrap_or_default().to_string();
+    let version_arn = acceptance::register_model_version(&sagemaker, &group).await;
 
     // Destroy refuses while the group holds a version, and deletes nothing.
     let run = work.terraform(&["destroy", "-auto-approve", "-no-color"]);

@@ -161,6 +161,37 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Registers a model version in `group` pending manual approval, as a project's SageMaker
+/// Pipeline does (the built-in XGBoost image, CSV in and out); its ARN.
+pub async fn register_model_version(sagemaker: &aws_sdk_sagemaker::Client, group: &str) -> String {
+    use aws_sdk_sagemaker::types::{
+        InferenceSpecification, ModelApprovalStatus, ModelPackageContainerDefinition,
+    };
+    sagemaker
+        .create_model_package()
+        .model_package_group_name(group)
+        .model_approval_status(ModelApprovalStatus::PendingManualApproval)
+        .inference_specification(
+            InferenceSpecification::builder()
+                .containers(
+                    ModelPackageContainerDefinition::builder()
+                        .image(format!(
+                            "683313688378.dkr.ecr.{REGION}.amazonaws.com/sagemaker-xgboost:1.7-1"
+                        ))
+                        .build(),
+                )
+                .supported_content_types("text/csv")
+                .supported_response_mime_types("text/csv")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateModelPackage: {e:?}"))
+        .model_package_arn()
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// A `CreateTrainingJob` request as a data scientist's notebook sends one, run as `role`; with
 /// `network` (subnet, security group) in a VPC, with `keys` (volume, output) encrypted.
 pub fn training_job(
