@@ -516,18 +516,11 @@ async fn projects_of(clients: &AwsClients, product_id: &str) -> Result<Vec<Strin
         .flat_map(|p| p.project_summary_list())
         .filter_map(|p| p.project_name())
     {
-        let project = clients
-            .sagemaker
-            .describe_project()
-            .project_name(name)
-            .send()
-            .await
-            .map_err(|e| AwsCallError::from_sdk("sagemaker", "DescribeProject", e))
-            .or_gone()?;
-        let made_from = project
-            .as_ref()
-            .and_then(|p| p.service_catalog_provisioning_details())
-            .and_then(|d| d.product_id());
+        // A project listed a moment ago may be gone now (another template's delete runs at
+        // the same time): SageMaker then answers a ValidationException, which `describe`
+        // reads as gone.
+        let project = project::describe(clients, name).await?;
+        let made_from = project.as_ref().map(|p| p.product_id.as_str());
         if made_from == Some(product_id) {
             out.push(name.to_string());
         }

@@ -183,7 +183,10 @@ pub async fn read(clients: &AwsClients, name: &str) -> Result<Option<Project>, A
 }
 
 /// [`read`] without the outputs: one call, for polling.
-async fn describe(clients: &AwsClients, name: &str) -> Result<Option<Project>, AwsCallError> {
+pub(crate) async fn describe(
+    clients: &AwsClients,
+    name: &str,
+) -> Result<Option<Project>, AwsCallError> {
     let described = clients
         .sagemaker
         .describe_project()
