@@ -114,6 +114,20 @@ async fn visible(config: &aws_config::SdkConfig) -> Vec<String> {
         .collect()
 }
 
+/// The active version of `product` (the one a project made now takes).
+async fn active_version(sc: &aws_sdk_servicecatalog::Client, product: &str) -> String {
+    sc.list_provisioning_artifacts()
+        .product_id(product)
+        .send()
+        .await
+        .unwrap()
+        .provisioning_artifact_details()
+        .iter()
+        .find(|a| a.active() == Some(true))
+        .and_then(|a| a.id().map(str::to_string))
+        .unwrap()
+}
+
 /// Waits for the project `name` to be created; fails on a failed one.
 async fn created(sagemaker: &aws_sdk_sagemaker::Client, name: &str) {
     let until = Instant::now() + Duration::from_secs(120);
@@ -282,17 +296,7 @@ async fn templates_launched_from_service_catalog_serve_studio_and_terminate_comp
     seen.sort();
     assert_eq!(seen, published);
     assert_eq!(visible(&outsider).await, Vec::<String>::new());
-    let version =
-        c.sc.list_provisioning_artifacts()
-            .product_id(&template_product)
-            .send()
-            .await
-            .unwrap()
-            .provisioning_artifact_details()
-            .iter()
-            .find(|a| a.active() == Some(true))
-            .and_then(|a| a.id().map(str::to_string))
-            .unwrap();
+    let version = active_version(&c.sc, &template_product).await;
     let details = ServiceCatalogProvisioningDetails::builder()
         .product_id(&template_product)
         .provisioning_artifact_id(&version)
@@ -347,17 +351,7 @@ async fn templates_launched_from_service_catalog_serve_studio_and_terminate_comp
 
     // The data scientist's deploy project for that model: an approval starts its pipeline.
     let deploy_product = out["ModelDeployProductId"].clone();
-    let deploy_version =
-        c.sc.list_provisioning_artifacts()
-            .product_id(&deploy_product)
-            .send()
-            .await
-            .unwrap()
-            .provisioning_artifact_details()
-            .iter()
-            .find(|a| a.active() == Some(true))
-            .and_then(|a| a.id().map(str::to_string))
-            .unwrap();
+    let deploy_version = active_version(&c.sc, &deploy_product).await;
     let group = format!("churn-{project_id}");
     let deploy_id = aws_sdk_sagemaker::Client::new(&scientist)
         .create_project()

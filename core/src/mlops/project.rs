@@ -688,27 +688,22 @@ async fn delete_stack(
         .map_err(|e| AwsCallError::from_sdk("cloudformation", "DeleteStack", e))?;
     let what = format!("stack {name} to be deleted");
     let last = poll_until(&what, deadline, || async {
-        let status = match cfn.describe_stacks().stack_name(name).send().await {
+        let described = cfn
+            .describe_stacks()
+            .stack_name(name)
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("cloudformation", "DescribeStacks", e));
+        let status = match described {
             Ok(out) => out
                 .stacks()
                 .first()
                 .and_then(|s| s.stack_status())
                 .map(|s| s.as_str().to_string()),
-            // CloudFormation answers so for a name it does not know (or no longer, once deleted).
-            Err(e)
-                if aws_sdk_cloudformation::error::DisplayErrorContext(&e)
-                    .to_string()
-                    .contains("does not exist") =>
-            {
-                None
-            }
-            Err(e) => {
-                return Err(AwsCallError::from_sdk(
-                    "cloudformation",
-                    "DescribeStacks",
-                    e,
-                ))
-            }
+            // CloudFormation answers a name it does not know (or no longer, once deleted) with a
+            // ValidationError, as SageMaker does a project (see `describe`).
+            Err(e) if e.is_not_found() || e.message.contains("does not exist") => None,
+            Err(e) => return Err(e),
         };
         Ok(match status {
             Some(s) if s.ends_with("_IN_PROGRESS") => Poll::Pending(s),
